@@ -1,0 +1,24 @@
+//! Muster's Leptos application: pages render on the server; only the parts
+//! marked `#[island]` hydrate in the browser (see DESIGN.md, "Rendering").
+#![recursion_limit = "256"]
+
+pub mod environment;
+pub mod error;
+pub mod notes;
+pub mod shell;
+#[cfg(feature = "ssr")]
+pub mod state;
+pub mod ui;
+
+pub use shell::{shell, App};
+
+/// The version shown in the footer and reported by `/healthz`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Entry point called by the island script once the WASM has loaded.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_islands();
+}

@@ -1,0 +1,34 @@
+//! What server functions and routes reach through context: never globals,
+//! so every test can run against its own database.
+use crate::{environment::Environment, error::AppError};
+use sqlx::SqlitePool;
+
+/// Two pools over one SQLite file: every write goes through the single
+/// writer connection (SQLite allows one writer at a time, and this avoids
+/// "database is locked" and the WAL-reset bug of older SQLite), while reads
+/// share a pool of read-only connections.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub read: SqlitePool,
+    pub write: SqlitePool,
+}
+
+impl Db {
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub environment: Environment,
+    pub public_url: String,
+}
+
+/// The state provided to every server function and page rendered on the server.
+pub fn app_state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| AppError::internal("AppState missing from the request context"))
+}

@@ -1,0 +1,198 @@
+//! Opening the SQLite file: refuse what is not ours, migrate what is, and
+//! never touch a file we refuse.
+use app::state::Db;
+use sqlx::{
+    migrate::Migrator,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    ConnectOptions, Connection, SqliteConnection,
+};
+use std::{path::Path, time::Duration};
+
+pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+
+/// Written into the SQLite header (`PRAGMA application_id`) so a Muster
+/// database can be told from any other SQLite file. "MUST" in ASCII.
+pub const APPLICATION_ID: i64 = 0x4D55_5354;
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const READERS: u32 = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{path} is not an SQLite database; Muster left it untouched")]
+    NotSqlite { path: String },
+    #[error("{path} is an SQLite database of another program (it has no Muster mark); Muster left it untouched")]
+    NotMuster { path: String },
+    #[error("{path} was written by a newer Muster (schema version {found}; this Muster knows up to {known}); upgrade Muster, the file was left untouched")]
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("{path}: {source}")]
+    Sqlite { path: String, source: sqlx::Error },
+    #[error("{path}: migrating the schema failed: {source}")]
+    Migrate {
+        path: String,
+        source: sqlx::migrate::MigrateError,
+    },
+}
+
+/// The database and whether this start created it (demo data is loaded
+/// only into a new database).
+pub struct Opened {
+    pub db: Db,
+    pub created: bool,
+}
+
+pub fn latest_known_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+pub async fn open(path: &Path) -> Result<Opened, OpenError> {
+    let shown = path.display().to_string();
+    let sqlite = |source| OpenError::Sqlite {
+        path: shown.clone(),
+        source,
+    };
+    let created = !inspect(path).await?;
+
+    let base = SqliteConnectOptions::new()
+        .filename(path)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT)
+        .log_statements(tracing::log::LevelFilter::Trace);
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            base.clone()
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal),
+        )
+        .await
+        .map_err(sqlite)?;
+    MIGRATOR
+        .run(&write)
+        .await
+        .map_err(|source| OpenError::Migrate {
+            path: shown.clone(),
+            source,
+        })?;
+    sqlx::query(&format!("PRAGMA application_id = {APPLICATION_ID}"))
+        .execute(&write)
+        .await
+        .map_err(sqlite)?;
+    let read = SqlitePoolOptions::new()
+        .max_connections(READERS)
+        .connect_with(base.read_only(true))
+        .await
+        .map_err(sqlite)?;
+    Ok(Opened {
+        db: Db { read, write },
+        created,
+    })
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+fn read_header(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut header = Vec::with_capacity(SQLITE_MAGIC.len());
+    std::fs::File::open(path)?
+        .take(SQLITE_MAGIC.len() as u64)
+        .read_to_end(&mut header)?;
+    Ok(header)
+}
+
+/// Looks at an existing file without changing it. Returns whether it holds
+/// a Muster database (false for a missing or empty file: a new database).
+async fn inspect(path: &Path) -> Result<bool, OpenError> {
+    let shown = path.display().to_string();
+    let header = match read_header(path) {
+        Ok(bytes) if bytes.is_empty() => return Ok(false),
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => {
+            return Err(OpenError::Sqlite {
+                path: shown,
+                source: sqlx::Error::Io(e),
+            })
+        }
+    };
+    if header != SQLITE_MAGIC {
+        return Err(OpenError::NotSqlite { path: shown });
+    }
+    let sqlite = |source| OpenError::Sqlite {
+        path: shown.clone(),
+        source,
+    };
+    let mut conn = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .connect()
+        .await
+        .map_err(sqlite)?;
+    let result = check_mark_and_version(&mut conn, &shown).await;
+    conn.close().await.map_err(sqlite)?;
+    result
+}
+
+async fn check_mark_and_version(
+    conn: &mut SqliteConnection,
+    shown: &str,
+) -> Result<bool, OpenError> {
+    let sqlite = |source| OpenError::Sqlite {
+        path: shown.to_owned(),
+        source,
+    };
+    let (app_id,): (i64,) = sqlx::query_as("PRAGMA application_id")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(sqlite)?;
+    let (objects,): (i64,) = sqlx::query_as("SELECT count(*) FROM sqlite_master")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(sqlite)?;
+    if app_id != APPLICATION_ID {
+        return if objects == 0 {
+            Ok(false)
+        } else {
+            Err(OpenError::NotMuster {
+                path: shown.to_owned(),
+            })
+        };
+    }
+    let (found,): (Option<i64>,) =
+        sqlx::query_as("SELECT max(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(sqlite)?;
+    let known = latest_known_version();
+    match found {
+        Some(found) if found > known => Err(OpenError::TooNew {
+            path: shown.to_owned(),
+            found,
+            known,
+        }),
+        _ => Ok(true),
+    }
+}
+
+/// Whether the database answers and every migration this build knows has
+/// been applied: what `/healthz` reports.
+pub async fn schema_is_current(db: &Db) -> Result<bool, sqlx::Error> {
+    let applied: Vec<(i64,)> =
+        sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(&db.read)
+            .await?;
+    let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+    Ok(applied.into_iter().map(|(v,)| v).eq(known))
+}
+
+pub async fn sqlite_version(db: &Db) -> Result<String, sqlx::Error> {
+    let (v,): (String,) = sqlx::query_as("SELECT sqlite_version()")
+        .fetch_one(&db.read)
+        .await?;
+    Ok(v)
+}

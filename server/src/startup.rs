@@ -1,0 +1,111 @@
+//! Builds the application: routes, middleware and state. Binding and
+//! serving live in `serve` so tests can drive the router directly.
+use crate::{assets, health};
+use app::{error::REQUEST_ID_HEADER, shell, state::AppState, App};
+use axum::{
+    body::Body,
+    extract::{FromRef, Request, State},
+    http::{header, HeaderName},
+    response::{IntoResponse, Response},
+    routing::{any, get},
+    Router,
+};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use tower::ServiceBuilder;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+#[derive(Clone, Debug)]
+pub struct ServerState {
+    pub app: AppState,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// Leptos settings are fixed by how Muster is built, not configured by users.
+pub fn leptos_options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("muster")
+        .site_pkg_dir("pkg")
+        .build()
+}
+
+pub fn router(app_state: AppState) -> Router {
+    let state = ServerState {
+        app: app_state,
+        leptos: leptos_options(),
+    };
+    let routes = generate_route_list(App);
+    let context = provide_request_context(state.app.clone());
+    let options = state.leptos.clone();
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/api/{*fn_name}", any(server_fn_handler))
+        .leptos_routes_with_context(&state, routes, context, move || shell(options.clone()))
+        .fallback(fallback)
+        .with_state(state)
+        // Outermost first: give the request an id (or keep the caller's),
+        // open the span that carries it, and echo it on the response.
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::new(request_id)),
+        )
+}
+
+/// What every page render and server function can read from context.
+fn provide_request_context(app: AppState) -> impl Fn() + Clone + Send + 'static {
+    move || {
+        provide_context(app.environment);
+        provide_context(app.clone());
+    }
+}
+
+async fn server_fn_handler(
+    State(state): State<ServerState>,
+    req: Request<Body>,
+) -> impl IntoResponse {
+    handle_server_fns_with_context(provide_request_context(state.app.clone()), req).await
+}
+
+/// Static files first; anything else renders the app's "not found" page.
+async fn fallback(State(state): State<ServerState>, req: Request<Body>) -> Response {
+    if let Some(file) =
+        assets::response_for(req.uri().path(), req.headers().get(header::IF_NONE_MATCH))
+    {
+        return file;
+    }
+    let options = state.leptos.clone();
+    let render = leptos_axum::render_app_to_stream_with_context(
+        provide_request_context(state.app.clone()),
+        move || shell(options.clone()),
+    );
+    render(req).await.into_response()
+}
+
+/// The span around all work for one request: it carries the request id,
+/// so every log line of the request has it. The path only: query strings
+/// may carry tokens and are never logged.
+fn request_span(req: &Request) -> tracing::Span {
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+}

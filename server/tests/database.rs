@@ -1,0 +1,149 @@
+//! Opening SQLite files: what is ours is migrated, what is not is refused
+//! and left exactly as it was.
+use server::db::{self, OpenError, APPLICATION_ID};
+use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection};
+use std::path::Path;
+
+fn fingerprint(path: &Path) -> (Vec<u8>, std::time::SystemTime) {
+    let bytes = std::fs::read(path).expect("read");
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    (bytes, modified)
+}
+
+#[tokio::test]
+async fn a_new_file_is_created_in_wal_mode_with_foreign_keys_and_the_muster_mark() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("new.db");
+    let opened = db::open(&path).await.expect("open");
+    assert!(opened.created);
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&opened.db.write)
+        .await
+        .expect("mode");
+    assert_eq!(mode, "wal");
+    let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+        .fetch_one(&opened.db.read)
+        .await
+        .expect("fk");
+    assert_eq!(fk, 1);
+    let (busy,): (i64,) = sqlx::query_as("PRAGMA busy_timeout")
+        .fetch_one(&opened.db.write)
+        .await
+        .expect("busy");
+    assert!(busy >= 1000, "busy timeout {busy}");
+    let (id,): (i64,) = sqlx::query_as("PRAGMA application_id")
+        .fetch_one(&opened.db.read)
+        .await
+        .expect("id");
+    assert_eq!(id, APPLICATION_ID);
+    assert!(db::schema_is_current(&opened.db).await.expect("schema"));
+}
+
+#[tokio::test]
+async fn the_read_pool_cannot_write() {
+    let dir = tempfile::tempdir().expect("dir");
+    let opened = db::open(&dir.path().join("m.db")).await.expect("open");
+    let err =
+        sqlx::query("INSERT INTO notes (body, created_at) VALUES ('x', '2026-01-01T00:00:00Z')")
+            .execute(&opened.db.read)
+            .await
+            .expect_err("read-only");
+    assert!(err.to_string().contains("readonly"), "{err}");
+}
+
+#[tokio::test]
+async fn reopening_keeps_the_data_and_is_not_a_new_database() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("m.db");
+    let first = db::open(&path).await.expect("open");
+    server::demo::load(&first.db).await.expect("demo");
+    first.db.close().await;
+    let again = db::open(&path).await.expect("reopen");
+    assert!(!again.created);
+    let notes = app::notes::db::recent(&again.db.read, 10)
+        .await
+        .expect("notes");
+    assert_eq!(notes.len(), 3);
+    assert!(notes[0].created_at > notes[2].created_at, "newest first");
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_sqlite_is_refused_and_untouched() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "call the bank at 9\n").expect("write");
+    let before = fingerprint(&path);
+    let err = db::open(&path).await.err().expect("refused");
+    assert!(matches!(err, OpenError::NotSqlite { .. }), "{err}");
+    assert!(
+        err.to_string().contains("is not an SQLite database"),
+        "{err}"
+    );
+    assert_eq!(fingerprint(&path), before);
+}
+
+#[tokio::test]
+async fn another_programs_database_is_refused_and_untouched() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("other.db");
+    let mut conn = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .connect()
+        .await
+        .expect("create");
+    sqlx::query("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+        .execute(&mut conn)
+        .await
+        .expect("table");
+    conn.close().await.expect("close");
+    let before = fingerprint(&path);
+    let err = db::open(&path).await.err().expect("refused");
+    assert!(err.to_string().contains("another program"), "{err}");
+    assert_eq!(fingerprint(&path), before);
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_muster_is_refused_and_untouched() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("m.db");
+    let opened = db::open(&path).await.expect("open");
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (99991231000000, 'from the future', 1, x'00', 0)",
+    )
+    .execute(&opened.db.write)
+    .await
+    .expect("future migration");
+    // Fold the WAL into the main file so the fingerprint covers everything.
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&opened.db.write)
+        .await
+        .expect("checkpoint");
+    opened.db.close().await;
+    let before = fingerprint(&path);
+    let err = db::open(&path).await.err().expect("refused");
+    assert!(
+        matches!(
+            err,
+            OpenError::TooNew {
+                found: 99991231000000,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("newer Muster"), "{err}");
+    assert_eq!(fingerprint(&path), before);
+}
+
+#[tokio::test]
+async fn an_empty_file_is_treated_as_a_new_database() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("empty.db");
+    std::fs::write(&path, b"").expect("touch");
+    let opened = db::open(&path).await.expect("open");
+    assert!(opened.created);
+}

@@ -1,0 +1,97 @@
+//! One real SQLite file per test, and the real router driven in-process.
+#![allow(dead_code)]
+use app::{environment::Environment, state::AppState};
+use axum::{
+    body::Body,
+    http::{header, Request, Response, StatusCode},
+    Router,
+};
+use std::path::PathBuf;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub db_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+pub async fn spawn_app(environment: Environment) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("muster.db");
+    let opened = server::db::open(&db_path).await.expect("open database");
+    let state = AppState {
+        db: opened.db,
+        environment,
+        public_url: "http://127.0.0.1:3000".into(),
+    };
+    TestApp {
+        router: server::startup::router(state.clone()),
+        state,
+        db_path,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub async fn send(&self, req: Request<Body>) -> Answer {
+        let res: Response<Body> = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024)
+            .await
+            .expect("body");
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// A form post as the hydrated page sends it (asks for JSON back).
+    pub async fn post_form(&self, path: &str, form: &str) -> Answer {
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json")
+                .body(Body::from(form.to_owned()))
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// A form post as a browser without JavaScript sends it.
+    pub async fn post_plain_form(&self, path: &str, form: &str, referer: &str) -> Answer {
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "text/html,application/xhtml+xml")
+                .header(header::REFERER, referer)
+                .body(Body::from(form.to_owned()))
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// A second, independent connection to the same file, for changing it
+    /// behind the server's back.
+    pub async fn side_connection(&self) -> sqlx::SqliteConnection {
+        use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions};
+        SqliteConnectOptions::new()
+            .filename(&self.db_path)
+            .connect()
+            .await
+            .expect("side connection")
+    }
+}

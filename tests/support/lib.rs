@@ -1,0 +1,14 @@
+//! Test support: the real `muster` binary on a free loopback port with its
+//! own SQLite file, plain HTTP against it, and a real headless Chromium.
+mod browser;
+mod http;
+mod muster;
+
+pub use browser::Browser;
+pub use http::{http_request, Answer};
+pub use muster::{muster_binary, Muster, MusterOptions};
+
+use std::time::Duration;
+
+/// How long a test waits for something a person would see.
+pub const PATIENCE: Duration = Duration::from_secs(15);

@@ -1,0 +1,129 @@
+use std::{
+    io::{BufRead, BufReader, Read},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+/// The binary built by `cargo leptos build`; MUSTER_BIN overrides it.
+pub fn muster_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("MUSTER_BIN") {
+        return PathBuf::from(bin);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("debug/muster")
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MusterOptions {
+    pub environment: Option<&'static str>,
+    pub demo: bool,
+    /// Reuse a database file (for restarts); a fresh one otherwise.
+    pub database: Option<PathBuf>,
+}
+
+/// A running `muster serve`, stopped when dropped.
+pub struct Muster {
+    pub url: String,
+    pub database: PathBuf,
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Muster {
+    pub fn start(options: MusterOptions) -> Muster {
+        let (dir, database) = match options.database.clone() {
+            Some(path) => (None, path),
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let path = dir.path().join("muster.db");
+                (Some(dir), path)
+            }
+        };
+        let mut cmd = Command::new(muster_binary());
+        cmd.arg("serve")
+            .arg("--bind=127.0.0.1:0")
+            .arg(format!("--database={}", database.display()))
+            .arg("--log-format=json")
+            .arg(format!(
+                "--env={}",
+                options.environment.unwrap_or("production")
+            ))
+            .arg(format!("--demo={}", options.demo))
+            .env_remove("MUSTER_PUBLIC_URL")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot start {}: {e}; build it first (cargo leptos build)",
+                muster_binary().display()
+            )
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut err_pipe = child.stderr.take().expect("stderr");
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err_pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut s) = sink.lock() {
+                    s.push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            }
+        });
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines.by_ref() {});
+        let Some(url) = first.strip_prefix("Muster is running at ") else {
+            let _ = child.kill();
+            std::thread::sleep(Duration::from_millis(200));
+            panic!(
+                "muster did not start: {first}\n{}",
+                stderr.lock().map(|s| s.clone()).unwrap_or_default()
+            );
+        };
+        Muster {
+            url: url.trim().to_owned(),
+            database,
+            child,
+            stderr,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// Everything the server has logged so far.
+    pub fn logs(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Asks the server to stop as an operator would (SIGTERM) and waits.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        self.child.wait().expect("wait")
+    }
+}
+
+impl Drop for Muster {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
