@@ -20,6 +20,12 @@ pub enum ServeError {
 }
 
 pub async fn run(settings: Settings) -> Result<(), ServeError> {
+    if !crate::assets::site_is_complete() {
+        tracing::warn!(
+            "this build has no embedded site: pages work, but without JavaScript; \
+             build with `cargo leptos build --release --precompress`"
+        );
+    }
     let opened = db::open(&settings.database).await?;
     let db = opened.db;
     match db::sqlite_version(&db).await {

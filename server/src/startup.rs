@@ -5,7 +5,7 @@ use app::{error::REQUEST_ID_HEADER, shell, state::AppState, App};
 use axum::{
     body::Body,
     extract::{FromRef, Request, State},
-    http::{header, HeaderName},
+    http::HeaderName,
     response::{IntoResponse, Response},
     routing::{any, get},
     Router,
@@ -85,9 +85,7 @@ async fn server_fn_handler(
 
 /// Static files first; anything else renders the app's "not found" page.
 async fn fallback(State(state): State<ServerState>, req: Request<Body>) -> Response {
-    if let Some(file) =
-        assets::response_for(req.uri().path(), req.headers().get(header::IF_NONE_MATCH))
-    {
+    if let Some(file) = assets::response_for(req.uri().path(), req.headers()) {
         return file;
     }
     let options = state.leptos.clone();

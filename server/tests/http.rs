@@ -218,3 +218,36 @@ async fn the_stylesheet_and_robots_file_are_served_with_types() {
         .await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
 }
+
+#[tokio::test]
+async fn a_page_whose_data_fails_to_load_shows_the_reference_of_its_request() {
+    let app = spawn_app(Environment::Production).await;
+    let mut side = app.side_connection().await;
+    sqlx::query("DROP TABLE notes")
+        .execute(&mut side)
+        .await
+        .expect("drop");
+    let page = app.get("/notes").await;
+    let id = page
+        .headers
+        .get("x-request-id")
+        .expect("id")
+        .to_str()
+        .expect("ascii");
+    assert!(page
+        .body
+        .contains("Something went wrong on our side; nothing was changed."));
+    assert!(
+        page.body.contains(&format!("<code>{id}")),
+        "reference {id} not shown: {}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("no such table"),
+        "internal detail leaked"
+    );
+    assert!(
+        page.body.contains("<footer"),
+        "the page around it still renders"
+    );
+}

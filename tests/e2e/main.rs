@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `muster` binary, a real SQLite file each, and
 //! a real headless Chromium for what a person does in the browser.
+mod access;
 mod cli;
 mod notes;
 mod shell;

@@ -1,5 +1,9 @@
 use crate::PATIENCE;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{
+    actions::InputSource,
+    actions::{KeyAction, KeyActions},
+    Client, ClientBuilder, Locator,
+};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 use std::{
@@ -27,15 +31,20 @@ fn free_port() -> u16 {
 
 impl Browser {
     pub async fn start() -> Browser {
-        Self::launch(true).await
+        Self::launch(&[]).await
     }
 
     /// A browser that runs no JavaScript at all, as when the WASM fails.
     pub async fn without_javascript() -> Browser {
-        Self::launch(false).await
+        Self::launch(&["--blink-settings=scriptEnabled=false"]).await
     }
 
-    async fn launch(javascript: bool) -> Browser {
+    /// A browser whose system asks for dark colours.
+    pub async fn in_dark_mode() -> Browser {
+        Self::launch(&["--blink-settings=preferredColorScheme=0"]).await
+    }
+
+    async fn launch(extra_args: &[&str]) -> Browser {
         let port = free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -57,9 +66,7 @@ impl Browser {
             "--window-size=1200,900".to_owned(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
-        if !javascript {
-            args.push("--blink-settings=scriptEnabled=false".to_owned());
-        }
+        args.extend(extra_args.iter().map(|a| (*a).to_owned()));
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -147,6 +154,20 @@ impl Browser {
             .click()
             .await
             .expect("click");
+    }
+
+    /// Presses one key (a character or a `Key`) wherever the focus is.
+    pub async fn press(&self, key: impl Into<char>) {
+        let value = key.into();
+        let keys = KeyActions::new("keyboard".to_owned())
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value });
+        self.client.perform_actions(keys).await.expect("key press");
+    }
+
+    /// Runs a script in the page and returns its JSON value.
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        self.client.execute(script, vec![]).await.expect("script")
     }
 
     pub async fn finish(mut self) {

@@ -5,6 +5,8 @@ use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 pub struct Answer {
     pub status: u16,
     pub headers: hyper::HeaderMap,
+    pub bytes: Vec<u8>,
+    /// The body as text (lossy for binary bodies).
     pub body: String,
 }
 
@@ -26,5 +28,6 @@ pub async fn http_request(method: &str, url: &str, headers: &[(&str, &str)], bod
         status,
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
     }
 }

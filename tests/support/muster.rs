@@ -23,6 +23,10 @@ pub struct MusterOptions {
     pub demo: bool,
     /// Reuse a database file (for restarts); a fresh one otherwise.
     pub database: Option<PathBuf>,
+    /// Another build of the binary (the release build); the debug one otherwise.
+    pub binary: Option<PathBuf>,
+    /// The working directory to run in; the test's own otherwise.
+    pub workdir: Option<PathBuf>,
 }
 
 /// A running `muster serve`, stopped when dropped.
@@ -44,7 +48,11 @@ impl Muster {
                 (Some(dir), path)
             }
         };
-        let mut cmd = Command::new(muster_binary());
+        let binary = options.binary.clone().unwrap_or_else(muster_binary);
+        let mut cmd = Command::new(&binary);
+        if let Some(dir) = &options.workdir {
+            cmd.current_dir(dir);
+        }
         cmd.arg("serve")
             .arg("--bind=127.0.0.1:0")
             .arg(format!("--database={}", database.display()))
