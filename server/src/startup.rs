@@ -54,10 +54,11 @@ pub fn router(app_state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context, move || shell(options.clone()))
         .fallback(fallback)
         .with_state(state)
-        // Outermost first: give the request an id (or keep the caller's),
-        // open the span that carries it, and echo it on the response.
+        // Outermost first: give the request an id (or keep the caller's if
+        // it is a plain token), open the span that carries it, and echo it.
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::map_request(drop_odd_request_id))
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http()
@@ -94,6 +95,24 @@ async fn fallback(State(state): State<ServerState>, req: Request<Body>) -> Respo
         move || shell(options.clone()),
     );
     render(req).await.into_response()
+}
+
+/// A proxy's request id is kept so logs line up across hops, but only a
+/// short plain token: anything else is dropped and replaced by our own.
+async fn drop_odd_request_id(mut req: Request) -> Request {
+    let plain = |v: &str| {
+        (1..=64).contains(&v.len())
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    };
+    let keep = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .is_none_or(|v| v.to_str().is_ok_and(plain));
+    if !keep {
+        req.headers_mut().remove(REQUEST_ID_HEADER);
+    }
+    req
 }
 
 /// The span around all work for one request: it carries the request id,

@@ -99,7 +99,8 @@ async fn a_server_error_shows_a_plain_message_and_the_request_id() {
     let browser = Browser::start().await;
     browser.goto(&muster.url("/notes")).await;
     browser.wait_hydrated().await;
-    break_the_notes_table(&muster).await;
+    // Every insert now fails on the server's side, as a real fault would.
+    muster.behind_the_back("DROP TABLE notes").await;
 
     browser.fill("#note-body", "this will not be stored").await;
     browser.click("#note-form button[type=submit]").await;
@@ -123,19 +124,4 @@ async fn a_server_error_shows_a_plain_message_and_the_request_id() {
         .unwrap_or_else(|| panic!("no log line for {reference} in:\n{logs}"));
     assert!(line.contains("no such table"), "{line}");
     browser.finish().await;
-}
-
-/// Makes every insert fail on the server's side, as a real fault would.
-async fn break_the_notes_table(muster: &Muster) {
-    use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection};
-    let mut conn = SqliteConnectOptions::new()
-        .filename(&muster.database)
-        .connect()
-        .await
-        .expect("side connection");
-    sqlx::query("DROP TABLE notes")
-        .execute(&mut conn)
-        .await
-        .expect("drop");
-    conn.close().await.expect("close");
 }

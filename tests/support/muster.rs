@@ -112,6 +112,19 @@ impl Muster {
         format!("{}{path}", self.url)
     }
 
+    /// Runs SQL on a second connection to the server's database: changing
+    /// it behind the server's back, as a fault would.
+    pub async fn behind_the_back(&self, sql: &str) {
+        use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection};
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&self.database)
+            .connect()
+            .await
+            .expect("side connection");
+        sqlx::query(sql).execute(&mut conn).await.expect("side SQL");
+        conn.close().await.expect("close");
+    }
+
     /// Everything the server has logged so far.
     pub fn logs(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()

@@ -22,6 +22,15 @@ pub struct Answer {
     pub body: String,
 }
 
+impl Answer {
+    pub fn request_id(&self) -> &str {
+        self.headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .expect("every answer has a request id")
+    }
+}
+
 pub async fn spawn_app(environment: Environment) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("muster.db");
@@ -84,14 +93,16 @@ impl TestApp {
         .await
     }
 
-    /// A second, independent connection to the same file, for changing it
-    /// behind the server's back.
-    pub async fn side_connection(&self) -> sqlx::SqliteConnection {
-        use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions};
-        SqliteConnectOptions::new()
+    /// Runs SQL on a second, independent connection to the same file:
+    /// changing the database behind the server's back, as a fault would.
+    pub async fn behind_the_back(&self, sql: &str) {
+        use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection};
+        let mut conn = SqliteConnectOptions::new()
             .filename(&self.db_path)
             .connect()
             .await
-            .expect("side connection")
+            .expect("side connection");
+        sqlx::query(sql).execute(&mut conn).await.expect("side SQL");
+        conn.close().await.expect("close");
     }
 }
