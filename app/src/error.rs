@@ -14,6 +14,16 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("{0} was not found")]
     NotFound(String),
+    #[error("Sign in to continue.")]
+    SignInRequired,
+    #[error("Your role does not allow this.")]
+    Forbidden,
+    /// Deliberately vague: it must not reveal whether the account exists.
+    #[error("The email or password is not right.")]
+    SignInFailed,
+    /// The request conflicts with what is stored (a taken email, a second setup).
+    #[error("{0}")]
+    Conflict(String),
     /// Something failed on our side. The request id lets an operator find the
     /// logged details.
     #[error("Something went wrong on our side; nothing was changed. Reference: {request_id}")]
@@ -31,6 +41,19 @@ impl AppError {
         Self::Invalid {
             field: field.into(),
             message: message.into(),
+        }
+    }
+
+    /// The HTTP status an API caller gets for this error.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::Invalid { .. } | Self::SignInFailed => 422,
+            Self::NotFound(_) => 404,
+            Self::SignInRequired => 401,
+            Self::Forbidden => 403,
+            Self::Conflict(_) => 409,
+            Self::BadRequest(_) => 400,
+            Self::Internal { .. } | Self::Unreachable => 500,
         }
     }
 

@@ -2,6 +2,8 @@
 //! marked `#[island]` hydrate in the browser (see DESIGN.md, "Rendering").
 #![recursion_limit = "256"]
 
+pub mod audit;
+pub mod auth;
 pub mod environment;
 pub mod error;
 pub mod notes;

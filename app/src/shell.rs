@@ -1,6 +1,8 @@
 //! The document shell and the router: every page gets the environment
 //! banner, the header, one main landmark and the footer.
 use crate::{
+    audit::AuditPage,
+    auth::{current_caller, Forbidden, SetupPage, SignInPage},
     environment::Environment,
     notes::NotesPage,
     ui::{EnvironmentBanner, Footer, Header},
@@ -35,20 +37,63 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // Provided by the server from its settings; pages never read globals.
     let environment = use_context::<Environment>().unwrap_or_default();
+    let caller = current_caller();
+    set_security_policy();
     view! {
         <Stylesheet id="muster-css" href="/pkg/muster.css"/>
         <Title formatter=move |page: String| title_for(&page, environment)/>
         <Router>
             <EnvironmentBanner environment/>
-            <Header/>
+            <Header caller/>
             <main id="main" tabindex="-1">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Overview ssr=SsrMode::Async/>
-                    <Route path=path!("/notes") view=NotesPage ssr=SsrMode::Async/>
-                </Routes>
+                {if page_refused() {
+                    view! { <Forbidden/> }.into_any()
+                } else {
+                    view! {
+                        <Routes fallback=NotFound>
+                            <Route path=path!("/") view=Overview ssr=SsrMode::Async/>
+                            <Route path=path!("/notes") view=NotesPage ssr=SsrMode::Async/>
+                            <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                            <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                            <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
+                        </Routes>
+                    }
+                        .into_any()
+                }}
             </main>
             <Footer/>
         </Router>
+    }
+}
+
+fn page_refused() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        crate::auth::guard::page_refused()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        false
+    }
+}
+
+/// The Content-Security-Policy for pages: scripts only from here or with
+/// this response's nonce (the island loader), WebAssembly allowed, nothing
+/// framed, forms posted only here.
+fn set_security_policy() {
+    #[cfg(feature = "ssr")]
+    if let (Some(res), Some(nonce)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        leptos::nonce::use_nonce(),
+    ) {
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+             base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        );
+        if let Ok(value) = http::HeaderValue::from_str(&policy) {
+            res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
     }
 }
 

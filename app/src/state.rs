@@ -1,6 +1,10 @@
 //! What server functions and routes reach through context: never globals,
 //! so every test can run against its own database.
-use crate::{environment::Environment, error::AppError};
+use crate::{
+    auth::{password::Hasher, sessions::SessionPolicy},
+    environment::Environment,
+    error::AppError,
+};
 use sqlx::SqlitePool;
 
 /// Two pools over one SQLite file: every write goes through the single
@@ -25,6 +29,8 @@ pub struct AppState {
     pub db: Db,
     pub environment: Environment,
     pub public_url: String,
+    pub sessions: SessionPolicy,
+    pub hasher: Hasher,
 }
 
 /// The state provided to every server function and page rendered on the server.

@@ -1,7 +1,7 @@
 //! The `muster` command line. Each subcommand is a thin layer over a
 //! module that tests can call directly.
 use crate::settings::RawSettings;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -18,4 +18,49 @@ pub struct Cli {
 pub enum Command {
     /// Start the web server.
     Serve(RawSettings),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the app's own audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseArg {
+    /// SQLite file [default: muster.db].
+    #[arg(long, env = "MUSTER_DATABASE", value_name = "FILE")]
+    pub database: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account. The password is asked for twice, or read from
+    /// standard input with --password-stdin.
+    Add {
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, editor, responder or viewer [default: viewer].
+        #[arg(long, conflicts_with = "admin")]
+        role: Option<String>,
+        /// Shorthand for --role admin.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Walk the hash chain and name the first entry that does not match.
+    Verify {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
 }

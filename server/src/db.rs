@@ -105,6 +105,27 @@ fn read_header(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(header)
 }
 
+/// A read-only connection to an existing Muster database, for commands
+/// that only look (nothing is created or migrated).
+pub async fn open_read_only(path: &Path) -> Result<SqliteConnection, OpenError> {
+    let shown = path.display().to_string();
+    if !inspect(path).await? {
+        return Err(OpenError::Sqlite {
+            path: shown,
+            source: sqlx::Error::Protocol("there is no Muster database in this file yet".into()),
+        });
+    }
+    SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .connect()
+        .await
+        .map_err(|source| OpenError::Sqlite {
+            path: shown,
+            source,
+        })
+}
+
 /// Looks at an existing file without changing it. Returns whether it holds
 /// a Muster database (false for a missing or empty file: a new database).
 async fn inspect(path: &Path) -> Result<bool, OpenError> {

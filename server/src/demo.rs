@@ -1,8 +1,15 @@
 //! Demo data loaded into a new database when asked, so a first start shows
-//! a working example rather than empty pages.
-use app::notes::{db as notes, NoteBody};
-use app::state::Db;
+//! a working example rather than empty pages: notes, and one account per
+//! role whose passwords are printed on the command line (never in a page)
+//! and kept in a file readable only by its owner beside the database.
+use app::{
+    audit::{self, NewEntry, Outcome},
+    auth::{password::Hasher, sessions::new_token, users, Email, Role},
+    notes::{db as notes, NoteBody},
+    state::Db,
+};
 use chrono::{Duration, Utc};
+use std::path::{Path, PathBuf};
 
 const NOTES: &[(i64, &str)] = &[
     (
@@ -19,13 +26,87 @@ const NOTES: &[(i64, &str)] = &[
     ),
 ];
 
+const ACCOUNTS: &[(&str, &str, Role)] = &[
+    ("admin@demo.muster", "Ada Admin", Role::Admin),
+    ("editor@demo.muster", "Eli Editor", Role::Editor),
+    ("responder@demo.muster", "Rae Responder", Role::Responder),
+    ("viewer@demo.muster", "Vic Viewer", Role::Viewer),
+];
+
+/// A demo account and its password.
+pub struct DemoAccount {
+    pub email: &'static str,
+    pub role: Role,
+    pub password: String,
+}
+
+/// Where the demo passwords are kept for later starts.
+pub fn accounts_file(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".demo-accounts");
+    PathBuf::from(name)
+}
+
 /// Inserts the demo rows in one transaction: all or nothing.
-pub async fn load(db: &Db) -> Result<(), sqlx::Error> {
+pub async fn load(db: &Db, hasher: &Hasher) -> Result<Vec<DemoAccount>, String> {
+    let mut accounts = Vec::new();
+    let mut hashes = Vec::new();
+    for (email, _, role) in ACCOUNTS {
+        let password = new_token()[..20].to_owned();
+        hashes.push(
+            hasher
+                .hash(password.clone())
+                .await
+                .map_err(|e| e.to_string())?,
+        );
+        accounts.push(DemoAccount {
+            email,
+            role: *role,
+            password,
+        });
+    }
+    insert(db, &hashes).await.map_err(|e| e.to_string())?;
+    Ok(accounts)
+}
+
+async fn insert(db: &Db, hashes: &[String]) -> Result<(), sqlx::Error> {
     let now = Utc::now();
     let mut tx = db.write.begin().await?;
+    for ((email, name, role), hash) in ACCOUNTS.iter().zip(hashes) {
+        let email = Email::parse(email).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        users::create(&mut *tx, &email, name, hash, *role).await?;
+        let entry = NewEntry::new(
+            "demo",
+            "user.create",
+            format!("user:{}", email.as_str()),
+            Outcome::Allowed,
+        )
+        .because("demo data");
+        audit::db::record(&mut tx, entry, "").await?;
+    }
     for (minutes_ago, text) in NOTES {
         let body = NoteBody::parse(text).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         notes::insert(&mut *tx, &body, now - Duration::minutes(*minutes_ago)).await?;
     }
     tx.commit().await
+}
+
+/// Writes the accounts beside the database, readable by the owner only.
+pub fn save_accounts(path: &Path, accounts: &[DemoAccount]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    for a in accounts {
+        writeln!(
+            file,
+            "{:<10} {:<24} {}",
+            a.role.as_str(),
+            a.email,
+            a.password
+        )?;
+    }
+    Ok(())
 }

@@ -1,10 +1,14 @@
 //! The Muster server: settings, database, routes, and the command line.
+pub mod access;
 pub mod assets;
 pub mod cli;
+pub mod commands;
 pub mod db;
 pub mod demo;
+pub mod export;
 pub mod health;
 pub mod logging;
+pub mod security;
 pub mod serve;
 pub mod settings;
 pub mod startup;

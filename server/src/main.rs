@@ -1,6 +1,7 @@
 use clap::Parser;
 use server::{
-    cli::{Cli, Command},
+    cli::{AuditCommand, Cli, Command, UserCommand},
+    commands::{self, Failure, NewUser},
     serve,
     settings::Settings,
 };
@@ -8,6 +9,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("muster: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     match cli.command {
         Command::Serve(raw) => {
             let settings = match Settings::from_raw(raw) {
@@ -18,16 +29,6 @@ fn main() -> ExitCode {
                 }
             };
             server::logging::init(settings.log_format);
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime,
-                Err(err) => {
-                    eprintln!("muster: cannot start the async runtime: {err}");
-                    return ExitCode::FAILURE;
-                }
-            };
             match runtime.block_on(serve::run(settings)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
@@ -35,6 +36,63 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+        Command::User(UserCommand::Add {
+            database,
+            email,
+            name,
+            role,
+            admin,
+            password_stdin,
+        }) => finish(runtime.block_on(async move {
+            let role = match (admin, role) {
+                (true, _) => app::auth::Role::Admin,
+                (false, Some(r)) => r
+                    .parse()
+                    .map_err(|e| Failure(format!("--role is wrong: {e}"), 2))?,
+                (false, None) => app::auth::Role::Viewer,
+            };
+            let (password, password_repeat) = read_password(password_stdin)?;
+            commands::user_add(
+                database,
+                NewUser {
+                    email,
+                    name,
+                    role,
+                    password,
+                    password_repeat,
+                },
+            )
+            .await
+        })),
+        Command::Audit(AuditCommand::Verify { database }) => {
+            finish(runtime.block_on(commands::audit_verify(database)))
+        }
+    }
+}
+
+/// The password twice from the terminal, or once from standard input.
+fn read_password(from_stdin: bool) -> Result<(String, String), Failure> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        return Ok((password.clone(), password));
+    }
+    let first = rpassword::prompt_password("Password (at least 12 characters): ")?;
+    let second = rpassword::prompt_password("Repeat password: ")?;
+    Ok((first, second))
+}
+
+fn finish(result: Result<String, Failure>) -> ExitCode {
+    match result {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(Failure(message, code)) => {
+            eprintln!("muster: {message}");
+            ExitCode::from(code)
         }
     }
 }

@@ -1,7 +1,10 @@
 //! `muster serve`: open the database, bind, say where to go, serve until
 //! told to stop.
 use crate::{db, demo, settings::Settings, startup};
-use app::state::AppState;
+use app::{
+    auth::{password::Hasher, sessions::SessionPolicy},
+    state::AppState,
+};
 use tokio::net::TcpListener;
 
 #[derive(Debug, thiserror::Error)]
@@ -9,7 +12,9 @@ pub enum ServeError {
     #[error("database {0}")]
     Database(#[from] db::OpenError),
     #[error("loading demo data failed: {0}")]
-    Demo(sqlx::Error),
+    Demo(String),
+    #[error("reading the database failed: {0}")]
+    Query(#[from] sqlx::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -34,8 +39,11 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         }
         Err(err) => tracing::warn!(error = %err, "could not read the SQLite version"),
     }
+    let hasher = Hasher::default();
+    let demo_file = demo::accounts_file(&settings.database);
     if opened.created && settings.demo {
-        demo::load(&db).await.map_err(ServeError::Demo)?;
+        let accounts = demo::load(&db, &hasher).await.map_err(ServeError::Demo)?;
+        demo::save_accounts(&demo_file, &accounts).map_err(|e| ServeError::Demo(e.to_string()))?;
         tracing::info!("demo data loaded into the new database");
     }
     let listener = TcpListener::bind(settings.bind)
@@ -52,11 +60,19 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     let state = AppState {
         db: db.clone(),
         environment: settings.environment,
+        sessions: SessionPolicy {
+            idle: settings.session_idle,
+            absolute: settings.session_max,
+            secure: public_url.starts_with("https://"),
+        },
         public_url: public_url.clone(),
+        hasher,
     };
-    print_welcome(&public_url, &settings);
+    let has_accounts = app::auth::users::count(&db.read).await? > 0;
+    print_welcome(&public_url, &settings, has_accounts, &demo_file);
     tracing::info!(address = %local, environment = %settings.environment, "listening");
-    axum::serve(listener, startup::router(state))
+    let app = startup::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(ServeError::Serve)?;
@@ -67,11 +83,31 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
 
 /// What the person who started Muster reads first. Tests wait for the
 /// first line to learn the address.
-fn print_welcome(public_url: &str, settings: &Settings) {
+fn print_welcome(
+    public_url: &str,
+    settings: &Settings,
+    has_accounts: bool,
+    demo_file: &std::path::Path,
+) {
     println!("Muster is running at {public_url}");
     println!("  database: {}", settings.database.display());
     println!("  environment: {}", settings.environment);
-    println!("  Open the address in a browser. No sign-in is needed yet: accounts and roles are not built.");
+    if !has_accounts {
+        println!("  No accounts yet: open {public_url}/setup to create the first administrator,");
+        println!(
+            "  or run `muster user add --admin --email you@example.com --name \"Your Name\"`."
+        );
+    } else if let Ok(accounts) = std::fs::read_to_string(demo_file) {
+        println!(
+            "  Demo accounts (role, email, password), from {}:",
+            demo_file.display()
+        );
+        for line in accounts.lines() {
+            println!("    {line}");
+        }
+    } else {
+        println!("  Sign in at {public_url}/sign-in with your account.");
+    }
     println!("  Stop with Ctrl-C.");
 }
 

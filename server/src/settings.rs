@@ -22,6 +22,12 @@ pub struct RawSettings {
     /// Log lines as text or json.
     #[arg(long, env = "MUSTER_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<String>,
+    /// Sign a session out after this long without use, e.g. 12h [default: 12h].
+    #[arg(long, env = "MUSTER_SESSION_IDLE", value_name = "DURATION")]
+    pub session_idle: Option<String>,
+    /// Sign a session out this long after sign-in, e.g. 7d [default: 7d].
+    #[arg(long, env = "MUSTER_SESSION_MAX", value_name = "DURATION")]
+    pub session_max: Option<String>,
     /// Load demo data when the database is new (true or false).
     #[arg(long, env = "MUSTER_DEMO", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub demo: Option<String>,
@@ -42,6 +48,8 @@ pub struct Settings {
     pub environment: Environment,
     pub log_format: LogFormat,
     pub demo: bool,
+    pub session_idle: chrono::Duration,
+    pub session_max: chrono::Duration,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -87,11 +95,23 @@ impl Settings {
                 }
             },
             demo: raw.demo.map(parse_bool).transpose()?.unwrap_or(false),
+            session_idle: parse_duration(
+                raw.session_idle,
+                "12h",
+                "MUSTER_SESSION_IDLE",
+                "session-idle",
+            )?,
+            session_max: parse_duration(
+                raw.session_max,
+                "7d",
+                "MUSTER_SESSION_MAX",
+                "session-max",
+            )?,
         })
     }
 }
 
-fn parse_database(raw: Option<String>) -> Result<PathBuf, SettingError> {
+pub fn parse_database(raw: Option<String>) -> Result<PathBuf, SettingError> {
     let path = PathBuf::from(raw.unwrap_or_else(|| Settings::DEFAULT_DATABASE.to_owned()));
     if path.as_os_str().is_empty() {
         return Err(bad(
@@ -139,6 +159,36 @@ fn parse_public_url(raw: String) -> Result<String, SettingError> {
             "MUSTER_PUBLIC_URL",
             "public-url",
             format!("is wrong: '{raw}' is not an http:// or https:// address"),
+        )),
+    }
+}
+
+/// A duration such as 90s, 30m, 12h or 7d.
+fn parse_duration(
+    raw: Option<String>,
+    default: &str,
+    variable: &'static str,
+    flag: &'static str,
+) -> Result<chrono::Duration, SettingError> {
+    let raw = raw.unwrap_or_else(|| default.to_owned());
+    let text = raw.trim();
+    let split = text.len().saturating_sub(1);
+    let (number, unit) = text.split_at(split);
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 0,
+    };
+    match number.parse::<i64>() {
+        Ok(n) if n > 0 && seconds > 0 && n <= 3650 * 86_400 / seconds => {
+            Ok(chrono::Duration::seconds(n * seconds))
+        }
+        _ => Err(bad(
+            variable,
+            flag,
+            format!("is wrong: '{raw}' is not a duration such as 30m, 12h or 7d"),
         )),
     }
 }
@@ -216,6 +266,27 @@ mod tests {
         );
         let err = parse_public_url("muster.example.com".into()).unwrap_err();
         assert_eq!(err.variable, "MUSTER_PUBLIC_URL");
+    }
+
+    #[test]
+    fn session_timeouts_are_durations_with_a_unit() {
+        let s = Settings::from_raw(RawSettings::default()).unwrap();
+        assert_eq!(s.session_idle, chrono::Duration::hours(12));
+        assert_eq!(s.session_max, chrono::Duration::days(7));
+        let raw = RawSettings {
+            session_idle: Some("45m".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Settings::from_raw(raw).unwrap().session_idle,
+            chrono::Duration::minutes(45)
+        );
+        let raw = RawSettings {
+            session_max: Some("7 days".into()),
+            ..Default::default()
+        };
+        let err = Settings::from_raw(raw).unwrap_err().to_string();
+        assert_eq!(err, "setting MUSTER_SESSION_MAX (--session-max) is wrong: '7 days' is not a duration such as 30m, 12h or 7d");
     }
 
     #[test]

@@ -1,17 +1,24 @@
 //! Builds the application: routes, middleware and state. Binding and
 //! serving live in `serve` so tests can drive the router directly.
-use crate::{assets, health};
-use app::{error::REQUEST_ID_HEADER, shell, state::AppState, App};
+use crate::{access, assets, export, health, security};
+use app::{
+    error::{AppError, REQUEST_ID_HEADER},
+    shell,
+    state::AppState,
+    App,
+};
 use axum::{
     body::Body,
     extract::{FromRef, Request, State},
-    http::HeaderName,
+    http::{HeaderName, StatusCode},
+    middleware::from_fn_with_state,
     response::{IntoResponse, Response},
-    routing::{any, get},
+    routing::get,
     Router,
 };
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::{collections::HashSet, sync::Arc};
 use tower::ServiceBuilder;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -23,6 +30,8 @@ use tracing::Level;
 pub struct ServerState {
     pub app: AppState,
     pub leptos: LeptosOptions,
+    /// The paths Leptos renders as pages (the rest are routes of our own).
+    pub pages: Arc<HashSet<String>>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -40,20 +49,21 @@ pub fn leptos_options() -> LeptosOptions {
 }
 
 pub fn router(app_state: AppState) -> Router {
+    let routes = generate_route_list(App);
     let state = ServerState {
         app: app_state,
         leptos: leptos_options(),
+        pages: Arc::new(routes.iter().map(|r| r.path().to_owned()).collect()),
     };
-    let routes = generate_route_list(App);
     let context = provide_request_context(state.app.clone());
     let options = state.leptos.clone();
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/api/{*fn_name}", any(server_fn_handler))
+        .route("/admin/audit/export", get(export::audit_json_lines))
         .leptos_routes_with_context(&state, routes, context, move || shell(options.clone()))
         .fallback(fallback)
-        .with_state(state)
+        .with_state(state.clone())
         // Outermost first: give the request an id (or keep the caller's if
         // it is a plain token), open the span that carries it, and echo it.
         .layer(
@@ -65,7 +75,11 @@ pub fn router(app_state: AppState) -> Router {
                         .make_span_with(request_span)
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )
-                .layer(PropagateRequestIdLayer::new(request_id)),
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(from_fn_with_state(state.clone(), security::headers))
+                .layer(from_fn_with_state(state.clone(), security::same_origin))
+                .layer(from_fn_with_state(state.clone(), access::resolve_caller))
+                .layer(from_fn_with_state(state, access::gate)),
         )
 }
 
@@ -77,11 +91,22 @@ fn provide_request_context(app: AppState) -> impl Fn() + Clone + Send + 'static 
     }
 }
 
-async fn server_fn_handler(
-    State(state): State<ServerState>,
-    req: Request<Body>,
-) -> impl IntoResponse {
-    handle_server_fns_with_context(provide_request_context(state.app.clone()), req).await
+/// Server functions answer every error with 500; API callers get the
+/// status that fits the error instead (401, 403, 422, ...). Plain form
+/// posts are redirects and are left alone.
+pub async fn with_error_status(res: Response) -> Response {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Static files first; anything else renders the app's "not found" page.

@@ -1,7 +1,7 @@
 //! The HTTP surface, driven in-process against a real SQLite file.
 mod support;
 
-use app::environment::Environment;
+use app::{auth::Role, environment::Environment};
 use axum::http::StatusCode;
 use support::spawn_app;
 
@@ -57,7 +57,10 @@ async fn every_response_carries_a_request_id_and_keeps_a_plain_one_from_the_call
 
 #[tokio::test]
 async fn the_notes_page_shows_the_shell_and_stored_notes() {
-    let app = spawn_app(Environment::Production).await;
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Responder)
+        .await;
     let res = app
         .post_form("/api/notes/add", "body=Rotate+the+Zapier+key")
         .await;
@@ -85,7 +88,10 @@ async fn the_notes_page_shows_the_shell_and_stored_notes() {
 
 #[tokio::test]
 async fn a_staging_server_labels_every_page() {
-    let app = spawn_app(Environment::Staging).await;
+    let app = spawn_app(Environment::Staging)
+        .await
+        .signed_in_as(Role::Responder)
+        .await;
     for path in ["/", "/notes", "/no-such-page"] {
         let page = app.get(path).await;
         assert!(
@@ -98,7 +104,10 @@ async fn a_staging_server_labels_every_page() {
 
 #[tokio::test]
 async fn an_unknown_page_is_a_404_in_the_shell() {
-    let app = spawn_app(Environment::Production).await;
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Responder)
+        .await;
     let page = app.get("/no-such-page").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.body.contains("Page not found"));
@@ -107,7 +116,10 @@ async fn an_unknown_page_is_a_404_in_the_shell() {
 
 #[tokio::test]
 async fn an_invalid_note_is_refused_naming_the_field_and_nothing_is_stored() {
-    let app = spawn_app(Environment::Production).await;
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Responder)
+        .await;
     let res = app.post_form("/api/notes/add", "body=+++").await;
     assert_ne!(res.status, StatusCode::OK);
     let err: app::error::AppError = serde_json::from_str(&res.body).expect("json error");
@@ -124,7 +136,10 @@ async fn an_invalid_note_is_refused_naming_the_field_and_nothing_is_stored() {
 
 #[tokio::test]
 async fn an_internal_failure_shows_only_a_reference_matching_the_request_id() {
-    let app = spawn_app(Environment::Production).await;
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Responder)
+        .await;
     app.behind_the_back("DROP TABLE notes").await;
     let res = app.post_form("/api/notes/add", "body=hello").await;
     assert!(
@@ -138,7 +153,10 @@ async fn an_internal_failure_shows_only_a_reference_matching_the_request_id() {
 
 #[tokio::test]
 async fn a_plain_form_post_redirects_back_to_the_page() {
-    let app = spawn_app(Environment::Production).await;
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Responder)
+        .await;
     let res = app
         .post_plain_form(
             "/api/notes/add",
@@ -163,7 +181,10 @@ async fn a_plain_form_post_redirects_back_to_the_page() {
 
 #[tokio::test]
 async fn a_plain_form_post_that_fails_shows_the_error_on_the_page() {
-    let app = spawn_app(Environment::Production).await;
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Responder)
+        .await;
     let res = app
         .post_plain_form("/api/notes/add", "body=", "http://127.0.0.1:3000/notes")
         .await;
@@ -208,7 +229,10 @@ async fn the_stylesheet_and_robots_file_are_served_with_types() {
 
 #[tokio::test]
 async fn a_page_whose_data_fails_to_load_shows_the_reference_of_its_request() {
-    let app = spawn_app(Environment::Production).await;
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Responder)
+        .await;
     app.behind_the_back("DROP TABLE notes").await;
     let page = app.get("/notes").await;
     let id = page.request_id();

@@ -11,6 +11,7 @@ const FOCUSED: &str = "const e = document.activeElement; \
 async fn a_note_can_be_added_with_the_keyboard_alone_and_focus_is_always_visible() {
     let muster = Muster::start(MusterOptions::default());
     let browser = Browser::start().await;
+    browser.sign_in_as(&muster, "responder").await;
     browser.goto(&muster.url("/notes")).await;
     browser.wait_hydrated().await;
 
@@ -61,6 +62,7 @@ async fn a_note_can_be_added_with_the_keyboard_alone_and_focus_is_always_visible
 async fn every_input_has_a_label() {
     let muster = Muster::start(MusterOptions::default());
     let browser = Browser::start().await;
+    browser.sign_in_as(&muster, "responder").await;
     browser.goto(&muster.url("/notes")).await;
     let unlabelled = browser
         .eval(
@@ -81,7 +83,7 @@ async fn every_input_has_a_label() {
 async fn the_pages_follow_a_dark_system_theme() {
     let muster = Muster::start(MusterOptions::default());
     let dark = Browser::in_dark_mode().await;
-    dark.goto(&muster.url("/notes")).await;
+    dark.goto(&muster.url("/sign-in")).await;
     let background = dark
         .eval("return getComputedStyle(document.body).backgroundColor")
         .await;
@@ -89,7 +91,7 @@ async fn the_pages_follow_a_dark_system_theme() {
     dark.finish().await;
 
     let light = Browser::start().await;
-    light.goto(&muster.url("/notes")).await;
+    light.goto(&muster.url("/sign-in")).await;
     let background = light
         .eval("return getComputedStyle(document.body).backgroundColor")
         .await;

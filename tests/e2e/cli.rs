@@ -70,15 +70,16 @@ async fn every_log_line_of_a_request_carries_its_request_id() {
     let muster = Muster::start(MusterOptions::default());
     let res = http_request(
         "POST",
-        &muster.url("/api/notes/add"),
+        &muster.url("/api/auth/sign-in"),
         &[
             ("x-request-id", "req-test-0001"),
             ("content-type", "application/x-www-form-urlencoded"),
+            ("origin", &muster.url),
         ],
-        "body=checking+logs",
+        "email=nobody%40example.com&password=not+the+password",
     )
     .await;
-    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.status, 422, "{}", res.body);
     let logs = muster.logs();
     let lines: Vec<serde_json::Value> = logs
         .lines()
@@ -86,18 +87,22 @@ async fn every_log_line_of_a_request_carries_its_request_id() {
         .collect();
     let of_request: Vec<&serde_json::Value> = lines
         .iter()
-        .filter(|l| l["span"]["path"] == "/api/notes/add")
+        .filter(|l| l["span"]["path"] == "/api/auth/sign-in")
         .collect();
     assert!(
         of_request.len() >= 2,
-        "expected the note and the response lines: {logs}"
+        "expected the sign-in and the response lines: {logs}"
     );
     for line in &of_request {
         assert_eq!(line["span"]["request_id"], "req-test-0001", "{line}");
     }
     assert!(of_request
         .iter()
-        .any(|l| l["fields"]["message"] == "note added"));
+        .any(|l| l["fields"]["message"] == "sign-in failed"));
+    assert!(
+        !logs.contains("not the password") && !logs.contains("not+the+password"),
+        "a password was logged"
+    );
 }
 
 #[tokio::test]
@@ -109,21 +114,172 @@ async fn demo_data_is_loaded_into_a_new_database_only() {
         ..Default::default()
     };
     let first = Muster::start(options.clone());
-    let page = http_request("GET", &first.url("/notes"), &[], "").await;
-    assert_eq!(
-        page.body.matches("class=\"note\"").count(),
-        3,
-        "{}",
-        page.body
+    let health = http_request("GET", &first.url("/healthz"), &[], "").await;
+    assert_eq!(health.status, 200);
+    let printed = first.printed();
+    for role in ["admin", "editor", "responder", "viewer"] {
+        assert!(
+            printed.contains(&format!("{role}@demo.muster")),
+            "{printed}"
+        );
+    }
+    let page = http_request("GET", &first.url("/sign-in"), &[], "").await;
+    assert!(
+        !page.body.contains("@demo.muster"),
+        "passwords are never in a page"
     );
     let status = first.stop();
     assert!(status.success(), "stopped cleanly: {status:?}");
+    let accounts = dir.path().join("muster.db.demo-accounts");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&accounts)
+            .expect("accounts file")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "only the owner may read the demo passwords"
+        );
+    }
+    let saved = std::fs::read_to_string(&accounts).expect("accounts");
 
     let again = Muster::start(options);
-    let page = http_request("GET", &again.url("/notes"), &[], "").await;
+    assert!(
+        again
+            .printed()
+            .contains(saved.lines().next().expect("a line")),
+        "printed again on a later start"
+    );
+    let count = |table: &'static str| {
+        let db = again.database.clone();
+        async move {
+            use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions};
+            let mut conn = SqliteConnectOptions::new()
+                .filename(db)
+                .read_only(true)
+                .connect()
+                .await
+                .expect("db");
+            let (n,): (i64,) = sqlx::query_as(&format!("SELECT count(*) FROM {table}"))
+                .fetch_one(&mut conn)
+                .await
+                .expect("count");
+            n
+        }
+    };
+    assert_eq!(count("users").await, 4, "demo data loaded once");
+    assert_eq!(count("notes").await, 3, "demo data loaded once");
+}
+
+#[test]
+fn an_admin_is_created_on_the_command_line_and_recorded() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("--database={}", dir.path().join("m.db").display());
+    let add = |email: &str, password: &str| {
+        use std::io::Write;
+        let mut child = muster()
+            .args([
+                "user",
+                "add",
+                "--admin",
+                "--email",
+                email,
+                "--name",
+                "First Admin",
+                "--password-stdin",
+                &db,
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(password.as_bytes())
+            .expect("write");
+        child.wait_with_output().expect("wait")
+    };
+    let short = add("admin@example.com", "short\n");
+    assert_eq!(short.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&short.stderr).contains("Password: must be at least 12 characters")
+    );
+    let ok = add("admin@example.com", "a long admin passphrase\n");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert_eq!(
-        page.body.matches("class=\"note\"").count(),
-        3,
-        "demo data loaded twice"
+        String::from_utf8_lossy(&ok.stdout).trim(),
+        "Created admin admin@example.com (First Admin)."
+    );
+    let twice = add("ADMIN@example.com", "a long admin passphrase\n");
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("already has an account"));
+
+    let verify = muster()
+        .args(["audit", "verify", &db])
+        .output()
+        .expect("verify");
+    assert!(verify.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&verify.stdout).trim(),
+        "Audit log intact: 1 entries, every hash matches."
+    );
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_first_tampered_entry() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("m.db");
+    let muster_at = Muster::start(MusterOptions {
+        database: Some(path.clone()),
+        ..Default::default()
+    });
+    for role in ["viewer", "editor", "responder"] {
+        muster_at.add_user(role);
+    }
+    muster_at.stop();
+    let db = format!("--database={}", path.display());
+    let intact = muster()
+        .args(["audit", "verify", &db])
+        .output()
+        .expect("verify");
+    assert!(
+        intact.status.success(),
+        "{}",
+        String::from_utf8_lossy(&intact.stderr)
+    );
+
+    // Tamper as someone with the file would: past the triggers.
+    {
+        use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection};
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&path)
+            .connect()
+            .await
+            .expect("db");
+        for sql in [
+            "DROP TRIGGER audit_log_no_update",
+            "UPDATE audit_log SET target = 'user:someone-else@example.com' WHERE id = 2",
+        ] {
+            sqlx::query(sql).execute(&mut conn).await.expect("tamper");
+        }
+        conn.close().await.expect("close");
+    }
+    let broken = muster()
+        .args(["audit", "verify", &db])
+        .output()
+        .expect("verify");
+    assert_eq!(broken.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&broken.stderr).trim(),
+        "muster: Audit log broken at entry 2: its content does not match its hash (it was changed)."
     );
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `muster` binary, a real SQLite file each, and
 //! a real headless Chromium for what a person does in the browser.
 mod access;
+mod auth;
 mod cli;
 mod notes;
 mod shell;

@@ -5,6 +5,7 @@ use fantoccini::{key::Key, Locator};
 async fn the_hydrated_form_adds_a_note_without_reloading_the_page() {
     let muster = Muster::start(MusterOptions::default());
     let browser = Browser::start().await;
+    browser.sign_in_as(&muster, "responder").await;
     browser.goto(&muster.url("/notes")).await;
     browser.wait_hydrated().await;
     assert!(browser.body_text().await.contains("No notes yet"));
@@ -48,6 +49,7 @@ async fn the_hydrated_form_adds_a_note_without_reloading_the_page() {
 async fn the_form_works_with_javascript_disabled() {
     let muster = Muster::start(MusterOptions::default());
     let browser = Browser::without_javascript().await;
+    browser.sign_in_as(&muster, "responder").await;
     browser.goto(&muster.url("/notes")).await;
     let hydrated = browser
         .client
@@ -97,6 +99,7 @@ async fn the_form_works_with_javascript_disabled() {
 async fn a_server_error_shows_a_plain_message_and_the_request_id() {
     let muster = Muster::start(MusterOptions::default());
     let browser = Browser::start().await;
+    browser.sign_in_as(&muster, "responder").await;
     browser.goto(&muster.url("/notes")).await;
     browser.wait_hydrated().await;
     // Every insert now fails on the server's side, as a real fault would.

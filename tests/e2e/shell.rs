@@ -5,6 +5,7 @@ use fantoccini::Locator;
 async fn the_overview_shows_the_shell_with_navigation_and_version() {
     let muster = Muster::start(MusterOptions::default());
     let browser = Browser::start().await;
+    browser.sign_in_as(&muster, "viewer").await;
     browser.goto(&muster.url("/")).await;
     assert_eq!(browser.text_of("header .brand").await, "Muster");
     let nav = browser.text_of("nav[aria-label=Main]").await;
@@ -45,6 +46,12 @@ async fn a_staging_server_shows_the_banner_on_every_page() {
         ..Default::default()
     });
     let browser = Browser::start().await;
+    browser.goto(&muster.url("/sign-in")).await;
+    assert!(
+        browser.text_of(".env-banner").await.starts_with("STAGING"),
+        "before signing in"
+    );
+    browser.sign_in_as(&muster, "viewer").await;
     for path in ["/", "/notes", "/nowhere"] {
         browser.goto(&muster.url(path)).await;
         let banner = browser.text_of(".env-banner").await;
@@ -68,6 +75,7 @@ async fn the_layout_fits_a_phone_screen_without_sideways_scrolling() {
         .set_window_size(375, 740)
         .await
         .expect("resize");
+    browser.sign_in_as(&muster, "viewer").await;
     browser.goto(&muster.url("/notes")).await;
     browser.wait_for_text("Quarterly tabletop drill").await;
     let overflow = browser

@@ -61,6 +61,7 @@ async fn the_release_binary_alone_serves_a_working_app() {
     }
 
     let browser = Browser::start().await;
+    browser.sign_in_as(&muster, "responder").await;
     browser.goto(&muster.url("/notes")).await;
     browser.wait_hydrated().await;
     browser.fill("#note-body", "Served from one file").await;

@@ -156,6 +156,21 @@ impl Browser {
             .expect("click");
     }
 
+    /// Signs in through the sign-in page, as a person would.
+    pub async fn sign_in(&self, muster: &crate::Muster, email: &str, password: &str) {
+        self.goto(&muster.url("/sign-in")).await;
+        self.fill("#sign-in-email", email).await;
+        self.fill("#sign-in-password", password).await;
+        self.click("#sign-in-form button[type=submit]").await;
+        self.wait_for_text("Sign out").await;
+    }
+
+    /// A new account with this role, signed in.
+    pub async fn sign_in_as(&self, muster: &crate::Muster, role: &str) {
+        let (email, password) = muster.add_user(role);
+        self.sign_in(muster, &email, &password).await;
+    }
+
     /// Presses one key (a character or a `Key`) wherever the focus is.
     pub async fn press(&self, key: impl Into<char>) {
         let value = key.into();

@@ -33,8 +33,11 @@ pub struct MusterOptions {
 pub struct Muster {
     pub url: String,
     pub database: PathBuf,
+    pub binary: PathBuf,
+    users_added: std::sync::atomic::AtomicUsize,
     child: Child,
     stderr: Arc<Mutex<String>>,
+    stdout: Arc<Mutex<String>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -70,7 +73,7 @@ impl Muster {
         let mut child = cmd.spawn().unwrap_or_else(|e| {
             panic!(
                 "cannot start {}: {e}; build it first (cargo leptos build)",
-                muster_binary().display()
+                binary.display()
             )
         });
         let stderr = Arc::new(Mutex::new(String::new()));
@@ -89,8 +92,28 @@ impl Muster {
         });
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let mut printed = format!("{first}\n");
+        // The welcome ends with how to stop; read it whole before going on.
+        if first.starts_with("Muster is running at ") {
+            for line in lines.by_ref().map_while(Result::ok) {
+                printed.push_str(&line);
+                printed.push('\n');
+                if line.contains("Stop with Ctrl-C.") {
+                    break;
+                }
+            }
+        }
+        let stdout = Arc::new(Mutex::new(printed));
+        let out_sink = stdout.clone();
         // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines.by_ref() {});
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if let Ok(mut s) = out_sink.lock() {
+                    s.push_str(&line);
+                    s.push('\n');
+                }
+            }
+        });
         let Some(url) = first.strip_prefix("Muster is running at ") else {
             let _ = child.kill();
             std::thread::sleep(Duration::from_millis(200));
@@ -102,8 +125,11 @@ impl Muster {
         Muster {
             url: url.trim().to_owned(),
             database,
+            binary,
+            users_added: Default::default(),
             child,
             stderr,
+            stdout,
             _dir: dir,
         }
     }
@@ -123,6 +149,53 @@ impl Muster {
             .expect("side connection");
         sqlx::query(sql).execute(&mut conn).await.expect("side SQL");
         conn.close().await.expect("close");
+    }
+
+    /// What the server printed for the person who started it.
+    pub fn printed(&self) -> String {
+        self.stdout.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Creates an account with the command line, as an operator would, and
+    /// returns its email and password.
+    pub fn add_user(&self, role: &str) -> (String, String) {
+        use std::io::Write;
+        let n = self
+            .users_added
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let email = format!("{role}{n}@example.com");
+        let password = format!("{role} passphrase number {n}");
+        let mut child = Command::new(&self.binary)
+            .args([
+                "user",
+                "add",
+                "--email",
+                &email,
+                "--name",
+                &format!("{role} {n}"),
+                "--role",
+                role,
+                "--password-stdin",
+            ])
+            .arg(format!("--database={}", self.database.display()))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("muster user add");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{password}\n").as_bytes())
+            .expect("password");
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "user add failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (email, password)
     }
 
     /// Everything the server has logged so far.

@@ -1,19 +1,29 @@
-//! Thin server functions: validate, call the domain code, answer.
+//! Thin server functions: guard, validate, call the domain code, record.
 use super::Note;
 use crate::error::AppError;
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "notes/list")]
 pub async fn list_notes() -> Result<Vec<Note>, AppError> {
-    let state = crate::state::app_state()?;
+    let (state, _) = crate::auth::guard::require::<ListNotes>().await?;
     Ok(super::db::recent(&state.db.read, super::PAGE_SIZE).await?)
 }
 
 #[server(prefix = "/api", endpoint = "notes/add")]
 pub async fn add_note(body: String) -> Result<Note, AppError> {
+    use crate::audit::{self, NewEntry, Outcome};
+    let (state, caller) = crate::auth::guard::require::<AddNote>().await?;
     let body = super::NoteBody::parse(&body)?;
-    let state = crate::state::app_state()?;
-    let note = super::db::insert(&state.db.write, &body, chrono::Utc::now()).await?;
+    let mut tx = state.db.write.begin().await?;
+    let note = super::db::insert(&mut *tx, &body, chrono::Utc::now()).await?;
+    let entry = NewEntry::new(
+        caller.audit_name(),
+        "note.add",
+        format!("note:{}", note.id),
+        Outcome::Allowed,
+    );
+    audit::record_in(&mut tx, entry).await?;
+    tx.commit().await?;
     tracing::info!(note_id = note.id, "note added");
     Ok(note)
 }

@@ -1,4 +1,7 @@
-use crate::environment::Environment;
+use crate::{
+    auth::{Caller, Role, UserMenu},
+    environment::Environment,
+};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -13,23 +16,33 @@ pub fn EnvironmentBanner(environment: Environment) -> impl IntoView {
     })
 }
 
-/// One entry per area of the product, added as each area comes to exist.
-const NAV: &[(&str, &str)] = &[("/", "Overview"), ("/notes", "Team notes")];
+/// One entry per area of the product, added as each area comes to exist,
+/// with the least role that may open it.
+const NAV: &[(&str, &str, Role)] = &[
+    ("/", "Overview", Role::Viewer),
+    ("/notes", "Team notes", Role::Viewer),
+    ("/admin/audit", "Audit log", Role::Admin),
+];
 
 #[component]
-pub fn Header() -> impl IntoView {
+pub fn Header(caller: Caller) -> impl IntoView {
+    let role = caller.role();
     view! {
         <header class="site-header">
             <a class="skip-link" href="#main">"Skip to content"</a>
             <a class="brand" href="/">"Muster"</a>
-            <nav aria-label="Main">
-                <ul>
-                    {NAV
-                        .iter()
-                        .map(|(href, label)| view! { <li><A href=*href>{*label}</A></li> })
-                        .collect_view()}
-                </ul>
-            </nav>
+            {role.map(|role| view! {
+                <nav aria-label="Main">
+                    <ul>
+                        {NAV
+                            .iter()
+                            .filter(|(_, _, least)| role >= *least)
+                            .map(|(href, label, _)| view! { <li><A href=*href>{*label}</A></li> })
+                            .collect_view()}
+                    </ul>
+                </nav>
+            })}
+            <UserMenu caller/>
         </header>
     }
 }

@@ -1,6 +1,10 @@
 //! One real SQLite file per test, and the real router driven in-process.
 #![allow(dead_code)]
-use app::{environment::Environment, state::AppState};
+use app::{
+    auth::{password::Hasher, sessions, users, Email, Role},
+    environment::Environment,
+    state::AppState,
+};
 use axum::{
     body::Body,
     http::{header, Request, Response, StatusCode},
@@ -9,10 +13,14 @@ use axum::{
 use std::path::PathBuf;
 use tower::ServiceExt;
 
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     pub db_path: PathBuf,
+    /// Sent with every request when set: who the test is signed in as.
+    pub cookie: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -38,18 +46,69 @@ pub async fn spawn_app(environment: Environment) -> TestApp {
     let state = AppState {
         db: opened.db,
         environment,
-        public_url: "http://127.0.0.1:3000".into(),
+        public_url: ORIGIN.into(),
+        sessions: Default::default(),
+        hasher: Hasher::default(),
     };
     TestApp {
         router: server::startup::router(state.clone()),
         state,
         db_path,
+        cookie: None,
         _dir: dir,
     }
 }
 
 impl TestApp {
-    pub async fn send(&self, req: Request<Body>) -> Answer {
+    /// Creates an account with this role (no password: tests that sign in
+    /// with a password make their own) and signs the test in as it.
+    pub async fn signed_in_as(mut self, role: Role) -> Self {
+        self.cookie = Some(self.session_for(role).await);
+        self
+    }
+
+    /// A fresh session cookie for a new account with this role.
+    pub async fn session_for(&self, role: Role) -> String {
+        let n: i64 = users::count(&self.state.db.read).await.expect("count");
+        let email = Email::parse(&format!("{role}{n}@example.com")).expect("email");
+        let user = users::create(
+            &self.state.db.write,
+            &email,
+            &format!("{role} {n}"),
+            "no-password",
+            role,
+        )
+        .await
+        .expect("create")
+        .expect("new email");
+        let (_, token) = sessions::create(&self.state.db.write, user.id, "test", "127.0.0.1")
+            .await
+            .expect("session");
+        format!("{}={token}", self.state.sessions.cookie_name())
+    }
+
+    /// Creates an account that signs in with this password.
+    pub async fn account(&self, email: &str, password: &str, role: Role) {
+        let hash = self.state.hasher.hash(password.into()).await.expect("hash");
+        users::create(
+            &self.state.db.write,
+            &Email::parse(email).expect("email"),
+            "Test",
+            &hash,
+            role,
+        )
+        .await
+        .expect("create")
+        .expect("new email");
+    }
+
+    pub async fn send(&self, mut req: Request<Body>) -> Answer {
+        if let Some(cookie) = &self.cookie {
+            if !req.headers().contains_key(header::COOKIE) {
+                req.headers_mut()
+                    .insert(header::COOKIE, cookie.parse().expect("cookie"));
+            }
+        }
         let res: Response<Body> = self.router.clone().oneshot(req).await.expect("infallible");
         let status = res.status();
         let headers = res.headers().clone();
@@ -74,6 +133,7 @@ impl TestApp {
             Request::post(path)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header(header::ACCEPT, "application/json")
+                .header(header::ORIGIN, ORIGIN)
                 .body(Body::from(form.to_owned()))
                 .expect("request"),
         )

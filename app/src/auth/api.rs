@@ -1,0 +1,193 @@
+//! Thin server functions for signing in and out and the first-run setup.
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "auth/setup")]
+pub async fn setup_first_admin(
+    email: String,
+    display_name: String,
+    password: String,
+    password_repeat: String,
+) -> Result<(), AppError> {
+    use super::{check_new_password, parse_display_name, users, Email, Role};
+    use crate::audit::{self, NewEntry, Outcome};
+    let (state, _) = super::guard::require::<SetupFirstAdmin>().await?;
+    let email = Email::parse(&email)?;
+    let name = parse_display_name(&display_name)?;
+    check_new_password(&password, &password_repeat)?;
+    // Hash before taking the writer: hashing is slow on purpose.
+    let hash = state.hasher.hash(password).await?;
+    let mut tx = state.db.write.begin().await?;
+    if users::count(&mut *tx).await? > 0 {
+        drop(tx);
+        let entry = NewEntry::new(
+            "anonymous",
+            "setup.first_admin",
+            email.as_str(),
+            Outcome::Denied,
+        )
+        .because("an account already exists");
+        audit::record_alone(&state.db, entry).await?;
+        return Err(AppError::Conflict(
+            "Muster is already set up: sign in instead.".into(),
+        ));
+    }
+    let user = users::create(&mut *tx, &email, &name, &hash, Role::Admin)
+        .await?
+        .ok_or_else(|| AppError::Conflict("That email already has an account.".into()))?;
+    let target = format!("user:{}", user.email);
+    audit::record_in(
+        &mut tx,
+        NewEntry::new("setup", "user.create", &target, Outcome::Allowed).because("first admin"),
+    )
+    .await?;
+    start_session(&state, &mut tx, &user).await?;
+    tx.commit().await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "auth/sign-in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use super::{users, Caller, Email};
+    use crate::audit::{self, NewEntry, Outcome};
+    let (state, caller) = super::guard::require::<SignIn>().await?;
+    let email = Email::parse(&email)?;
+    let credentials = users::credentials(&state.db.read, &email).await?;
+    let stored = credentials.as_ref().map(|c| c.password_hash.clone());
+    let password_ok = state.hasher.verify(password, stored).await?;
+    let user = match credentials {
+        Some(c) if password_ok && !c.disabled => c.user,
+        other => {
+            let why = match other {
+                Some(c) if c.disabled => "account disabled",
+                Some(_) => "wrong password",
+                None => "no such account",
+            };
+            let entry = NewEntry::new(
+                "anonymous",
+                "session.sign_in",
+                format!("user:{}", email.as_str()),
+                Outcome::Failed,
+            )
+            .because(why);
+            audit::record_alone(&state.db, entry).await?;
+            tracing::warn!(reason = why, "sign-in failed");
+            return Err(AppError::SignInFailed);
+        }
+    };
+    let mut tx = state.db.write.begin().await?;
+    // A fresh session on every sign-in: a token planted before cannot ride along.
+    if let Caller::User { session_id, .. } = caller {
+        super::sessions::delete(&mut *tx, session_id).await?;
+    }
+    start_session(&state, &mut tx, &user).await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "auth/sign-out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use super::Caller;
+    use crate::audit::{self, NewEntry, Outcome};
+    let (state, caller) = super::guard::require::<SignOut>().await?;
+    if let Caller::User {
+        session_id,
+        ref user,
+    } = caller
+    {
+        let mut tx = state.db.write.begin().await?;
+        super::sessions::delete(&mut *tx, session_id).await?;
+        let entry = NewEntry::new(
+            caller.audit_name(),
+            "session.sign_out",
+            format!("user:{}", user.email),
+            Outcome::Allowed,
+        );
+        audit::record_in(&mut tx, entry).await?;
+        tx.commit().await?;
+    }
+    set_cookie(&state.sessions.clearing_cookie());
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+/// Where to go after signing in: only a path on this site, never elsewhere.
+#[cfg(any(feature = "ssr", test))]
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn start_session(
+    state: &crate::state::AppState,
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    user: &super::User,
+) -> Result<(), AppError> {
+    use crate::audit::{self, NewEntry, Outcome};
+    let (user_agent, client_addr) = request_meta();
+    let (session_id, token) =
+        super::sessions::create(&mut **tx, user.id, &user_agent, &client_addr).await?;
+    let entry = NewEntry::new(
+        format!("user:{}", user.email),
+        "session.sign_in",
+        format!("session:{session_id}"),
+        Outcome::Allowed,
+    );
+    audit::record_in(tx, entry).await?;
+    set_cookie(&state.sessions.cookie(&token));
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie(value: &str) {
+    if let (Some(res), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        res.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+/// The browser and address a session was started from, shown on the
+/// sessions page so people recognise their own.
+#[cfg(feature = "ssr")]
+fn request_meta() -> (String, String) {
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return (String::new(), String::new());
+    };
+    let agent = parts
+        .headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let addr = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    (agent, addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn after_sign_in_only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/notes")), "/notes");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,205 @@
+//! The single table of who may do what, and the one guard that applies it
+//! to every server function and every page or route. A server function or
+//! route missing from the table is refused (and fails the role-matrix test).
+use super::{Caller, Role};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Signed in with this role or a higher one.
+    AtLeast(Role),
+}
+
+use Access::{AtLeast, Public};
+use Role::{Admin, Responder, Viewer};
+
+/// Server functions, by path.
+pub const SERVER_FNS: &[(&str, Access)] = &[
+    ("/api/auth/setup", Public),
+    ("/api/auth/sign-in", Public),
+    ("/api/auth/sign-out", AtLeast(Viewer)),
+    ("/api/notes/list", AtLeast(Viewer)),
+    ("/api/notes/add", AtLeast(Responder)),
+    ("/api/audit/list", AtLeast(Admin)),
+];
+
+/// Pages and other routes, by path pattern (`:name` matches one segment).
+pub const ROUTES: &[(&str, Access)] = &[
+    ("/healthz", Public),
+    ("/setup", Public),
+    ("/sign-in", Public),
+    ("/", AtLeast(Viewer)),
+    ("/notes", AtLeast(Viewer)),
+    ("/admin/audit", AtLeast(Admin)),
+    ("/admin/audit/export", AtLeast(Admin)),
+];
+
+/// Why a caller was turned away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    SignInRequired,
+    Forbidden,
+}
+
+pub fn access_for_server_fn(path: &str) -> Option<Access> {
+    SERVER_FNS.iter().find(|(p, _)| *p == path).map(|(_, a)| *a)
+}
+
+pub fn access_for_route(path: &str) -> Option<Access> {
+    ROUTES
+        .iter()
+        .find(|(pattern, _)| matches(pattern, path))
+        .map(|(_, a)| *a)
+}
+
+fn matches(pattern: &str, path: &str) -> bool {
+    let path = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
+    let mut want = pattern.split('/');
+    let mut have = path.split('/');
+    loop {
+        match (want.next(), have.next()) {
+            (None, None) => return true,
+            (Some(w), Some(h)) if w.starts_with(':') && !h.is_empty() => continue,
+            (Some(w), Some(h)) if w == h => continue,
+            _ => return false,
+        }
+    }
+}
+
+/// The decision itself: pure, so it is tested on its own.
+pub fn decide(access: Option<Access>, caller: &Caller) -> Result<(), Refusal> {
+    match (access, caller.role()) {
+        (Some(Public), _) => Ok(()),
+        (Some(AtLeast(_)), None) => Err(Refusal::SignInRequired),
+        (Some(AtLeast(min)), Some(role)) if role >= min => Ok(()),
+        // Not in the table: nobody may, whoever they are.
+        (None, None) => Err(Refusal::SignInRequired),
+        _ => Err(Refusal::Forbidden),
+    }
+}
+
+/// Put on a request by the server when the caller's role does not allow
+/// the page asked for: the shell then shows "Not allowed" instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageRefused;
+
+#[cfg(feature = "ssr")]
+pub use server::{current_caller, page_refused, require};
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::{
+        audit::{self, NewEntry, Outcome},
+        error::AppError,
+        state::AppState,
+    };
+
+    /// The caller the server resolved for this request.
+    pub fn current_caller() -> Caller {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Caller>().cloned())
+            .unwrap_or_default()
+    }
+
+    pub fn page_refused() -> bool {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .is_some_and(|parts| parts.extensions.get::<PageRefused>().is_some())
+    }
+
+    /// Lets the call through or refuses it, recording every refusal in the
+    /// audit log. Every server function starts with this.
+    pub async fn require<S: leptos::server_fn::ServerFn>() -> Result<(AppState, Caller), AppError> {
+        let endpoint = S::PATH;
+        let state = crate::state::app_state()?;
+        let caller = current_caller();
+        match decide(access_for_server_fn(endpoint), &caller) {
+            Ok(()) => Ok((state, caller)),
+            Err(refusal) => {
+                let entry = NewEntry::new(
+                    caller.audit_name(),
+                    "access.denied",
+                    endpoint,
+                    Outcome::Denied,
+                )
+                .because(match refusal {
+                    Refusal::SignInRequired => "not signed in",
+                    Refusal::Forbidden => "role does not allow it",
+                });
+                audit::record_alone(&state.db, entry).await?;
+                Err(match refusal {
+                    Refusal::SignInRequired => AppError::SignInRequired,
+                    Refusal::Forbidden => AppError::Forbidden,
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::User;
+
+    fn as_role(role: Role) -> Caller {
+        Caller::User {
+            user: User {
+                id: 1,
+                email: "a@example.com".into(),
+                display_name: "A".into(),
+                role,
+            },
+            session_id: 1,
+        }
+    }
+
+    #[test]
+    fn route_patterns_match_whole_segments() {
+        assert!(matches("/", "/"));
+        assert!(matches("/notes", "/notes/"));
+        assert!(matches("/runbooks/:id", "/runbooks/12"));
+        assert!(!matches("/runbooks/:id", "/runbooks/"));
+        assert!(!matches("/notes", "/notes/extra"));
+        assert!(!matches("/admin/audit", "/admin"));
+    }
+
+    #[test]
+    fn a_role_may_do_what_it_and_the_roles_below_it_may() {
+        let add = access_for_server_fn("/api/notes/add");
+        assert_eq!(decide(add, &as_role(Role::Responder)), Ok(()));
+        assert_eq!(decide(add, &as_role(Role::Admin)), Ok(()));
+        assert_eq!(decide(add, &as_role(Role::Viewer)), Err(Refusal::Forbidden));
+        assert_eq!(
+            decide(add, &Caller::Anonymous),
+            Err(Refusal::SignInRequired)
+        );
+    }
+
+    #[test]
+    fn what_is_not_in_the_table_is_refused_to_everyone() {
+        assert_eq!(
+            decide(access_for_server_fn("/api/nope"), &as_role(Role::Admin)),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            decide(None, &Caller::Anonymous),
+            Err(Refusal::SignInRequired)
+        );
+    }
+
+    #[test]
+    fn the_table_names_each_server_function_and_route_once() {
+        for table in [SERVER_FNS, ROUTES] {
+            let mut paths: Vec<_> = table.iter().map(|(p, _)| *p).collect();
+            paths.sort_unstable();
+            let before = paths.len();
+            paths.dedup();
+            assert_eq!(paths.len(), before);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Who is calling and whether they may: the session is resolved once per
+//! request, then the route table in `app::auth::guard` decides for pages
+//! and routes (server functions apply the same table themselves).
+use crate::startup::ServerState;
+use app::{
+    audit::{self, NewEntry, Outcome},
+    auth::{
+        guard::{self, PageRefused, Refusal},
+        sessions, users, Caller,
+    },
+    error::AppError,
+};
+use axum::{
+    extract::{Request, State},
+    http::{header, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use chrono::{Duration, Utc};
+
+/// How stale `last_seen_at` may get before a request refreshes it: one
+/// write a minute per session at most, not one per request.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+pub async fn resolve_caller(
+    State(state): State<ServerState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let policy = state.app.sessions;
+    let token = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| sessions::token_from_cookie_header(h, policy.cookie_name()));
+    let mut caller = Caller::Anonymous;
+    if let Some(token) = token {
+        match sessions::find(&state.app.db.read, &token).await {
+            Ok(Some(found)) => {
+                let now = Utc::now();
+                if policy.is_alive(found.created_at, found.last_seen_at, now) {
+                    if now - found.last_seen_at > TOUCH_EVERY {
+                        if let Err(err) =
+                            sessions::touch(&state.app.db.write, found.session_id, now).await
+                        {
+                            tracing::warn!(error = %err, "could not refresh a session");
+                        }
+                    }
+                    caller = Caller::User {
+                        user: found.user,
+                        session_id: found.session_id,
+                    };
+                } else if let Err(err) =
+                    sessions::delete(&state.app.db.write, found.session_id).await
+                {
+                    tracing::warn!(error = %err, "could not remove an expired session");
+                }
+            }
+            Ok(None) => {}
+            Err(err) => tracing::error!(error = %err, "could not look up a session"),
+        }
+    }
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+/// Applies the route table to pages and routes. Anonymous visitors are sent
+/// to sign in (or to the first-run setup when there is no account yet);
+/// a page the role does not allow renders as "Not allowed".
+pub async fn gate(State(state): State<ServerState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if path.starts_with("/api/") {
+        return gate_server_fn(&state, &path, req, next).await;
+    }
+    if path.starts_with("/pkg/") {
+        return next.run(req).await;
+    }
+    let Some(access) = guard::access_for_route(&path) else {
+        return next.run(req).await;
+    };
+    let caller = req
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or_default();
+    let is_page = state.pages.contains(&path);
+    let signed_in = caller.user().is_some();
+    // The two doors swap places once someone has signed in or an account exists.
+    if path == "/sign-in" && signed_in {
+        return Redirect::to("/").into_response();
+    }
+    if path == "/setup" && has_accounts(&state).await {
+        return Redirect::to(if signed_in { "/" } else { "/sign-in" }).into_response();
+    }
+    match guard::decide(Some(access), &caller) {
+        Ok(()) => next.run(req).await,
+        Err(Refusal::SignInRequired) if is_page && req.method() == Method::GET => {
+            if has_accounts(&state).await {
+                Redirect::to(&format!("/sign-in?next={}", encode(&path))).into_response()
+            } else {
+                Redirect::to("/setup").into_response()
+            }
+        }
+        Err(Refusal::SignInRequired) => {
+            (StatusCode::UNAUTHORIZED, "Sign in to continue.").into_response()
+        }
+        Err(Refusal::Forbidden) if is_page => {
+            req.extensions_mut().insert(PageRefused);
+            next.run(req).await
+        }
+        Err(Refusal::Forbidden) => {
+            (StatusCode::FORBIDDEN, "Your role does not allow this.").into_response()
+        }
+    }
+}
+
+/// Server functions are refused before their arguments are even read; the
+/// function applies the same table again when it runs.
+async fn gate_server_fn(state: &ServerState, path: &str, req: Request, next: Next) -> Response {
+    let caller = req
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or_default();
+    let Err(refusal) = guard::decide(guard::access_for_server_fn(path), &caller) else {
+        return crate::startup::with_error_status(next.run(req).await).await;
+    };
+    let request_id = req
+        .headers()
+        .get(app::error::REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let entry = NewEntry::new(caller.audit_name(), "access.denied", path, Outcome::Denied).because(
+        match refusal {
+            Refusal::SignInRequired => "not signed in",
+            Refusal::Forbidden => "role does not allow it",
+        },
+    );
+    if let Err(err) = record_refusal(state, entry, &request_id).await {
+        tracing::error!(error = %err, "could not record a refusal in the audit log");
+    }
+    let plain_form = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let error = match refusal {
+        Refusal::SignInRequired if plain_form => return Redirect::to("/sign-in").into_response(),
+        Refusal::SignInRequired => AppError::SignInRequired,
+        Refusal::Forbidden => AppError::Forbidden,
+    };
+    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::FORBIDDEN);
+    (status, axum::Json(error)).into_response()
+}
+
+async fn record_refusal(
+    state: &ServerState,
+    entry: NewEntry,
+    request_id: &str,
+) -> Result<(), sqlx::Error> {
+    let mut tx = state.app.db.write.begin().await?;
+    audit::db::record(&mut tx, entry, request_id).await?;
+    tx.commit().await
+}
+
+async fn has_accounts(state: &ServerState) -> bool {
+    match users::count(&state.app.db.read).await {
+        Ok(n) => n > 0,
+        Err(err) => {
+            tracing::error!(error = %err, "could not count accounts");
+            // Fail closed: never offer the first-run setup when unsure.
+            true
+        }
+    }
+}
+
+/// Percent-encodes a path for a query value.
+fn encode(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

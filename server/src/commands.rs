@@ -1,0 +1,77 @@
+//! What `muster user` and `muster audit` do.
+use crate::{cli::DatabaseArg, db, settings};
+use app::{
+    audit::{self, chain::Break, NewEntry, Outcome},
+    auth::{check_new_password, parse_display_name, password::Hasher, users, Email, Role},
+};
+
+/// A command's failure: the message for the person, and the exit code.
+pub struct Failure(pub String, pub u8);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string(), 1)
+    }
+}
+
+fn database(arg: DatabaseArg) -> Result<std::path::PathBuf, Failure> {
+    settings::parse_database(arg.database).map_err(|e| Failure(e.to_string(), 2))
+}
+
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password: String,
+    pub password_repeat: String,
+}
+
+pub async fn user_add(arg: DatabaseArg, new: NewUser) -> Result<String, Failure> {
+    let path = database(arg)?;
+    let email = Email::parse(&new.email).map_err(|e| Failure(e.to_string(), 2))?;
+    let name = parse_display_name(&new.name).map_err(|e| Failure(e.to_string(), 2))?;
+    check_new_password(&new.password, &new.password_repeat)
+        .map_err(|e| Failure(e.to_string(), 2))?;
+    let opened = db::open(&path).await?;
+    let hash = Hasher::default().hash(new.password).await?;
+    let mut tx = opened.db.write.begin().await?;
+    let Some(user) = users::create(&mut *tx, &email, &name, &hash, new.role).await? else {
+        return Err(Failure(
+            format!("{} already has an account", email.as_str()),
+            1,
+        ));
+    };
+    let entry = NewEntry::new(
+        "cli",
+        "user.create",
+        format!("user:{}", user.email),
+        Outcome::Allowed,
+    )
+    .because(format!("muster user add ({})", new.role));
+    audit::db::record(&mut tx, entry, "").await?;
+    tx.commit().await?;
+    opened.db.close().await;
+    Ok(format!(
+        "Created {} {} ({}).",
+        new.role, user.email, user.display_name
+    ))
+}
+
+pub async fn audit_verify(arg: DatabaseArg) -> Result<String, Failure> {
+    let path = database(arg)?;
+    let mut conn = db::open_read_only(&path).await?;
+    let result = audit::db::verify(&mut conn).await?;
+    match result.first_bad {
+        None => Ok(format!("Audit log intact: {} entries, every hash matches.", result.entries)),
+        Some((id, why)) => Err(Failure(
+            format!(
+                "Audit log broken at entry {id}: {}.",
+                match why {
+                    Break::Content => "its content does not match its hash (it was changed)",
+                    Break::Link => "it does not follow the entry before it (an entry was removed, added or moved)",
+                }
+            ),
+            1,
+        )),
+    }
+}

@@ -1,0 +1,168 @@
+//! Every server function and every route, with every role and with no
+//! session, answers exactly as the one table in `app::auth::guard` says.
+mod support;
+
+use app::auth::{
+    guard::{self, access_for_route, access_for_server_fn, decide, Refusal, ROUTES, SERVER_FNS},
+    Caller, Role, User,
+};
+use app::environment::Environment;
+use axum::{body::Body, http::Request};
+use support::{spawn_app, ORIGIN};
+
+fn caller(role: Option<Role>) -> Caller {
+    role.map_or(Caller::Anonymous, |role| Caller::User {
+        user: User {
+            id: 0,
+            email: String::new(),
+            display_name: String::new(),
+            role,
+        },
+        session_id: 0,
+    })
+}
+
+fn registered_server_fns() -> Vec<String> {
+    let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn every_server_function_has_an_entry_in_the_table_and_every_entry_a_function() {
+    let registered = registered_server_fns();
+    assert!(
+        registered.len() >= SERVER_FNS.len() - 1,
+        "server functions found: {registered:?}"
+    );
+    for path in &registered {
+        assert!(
+            access_for_server_fn(path).is_some(),
+            "{path} has no entry in app::auth::guard::SERVER_FNS: say who may call it"
+        );
+    }
+    for (path, _) in SERVER_FNS {
+        assert!(
+            registered.iter().any(|p| p == path),
+            "SERVER_FNS names {path}, which does not exist"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_server_function_answers_every_role_as_the_table_says() {
+    let app = spawn_app(Environment::Production).await;
+    let roles = [
+        None,
+        Some(Role::Viewer),
+        Some(Role::Responder),
+        Some(Role::Editor),
+        Some(Role::Admin),
+    ];
+    for path in registered_server_fns() {
+        for role in roles {
+            // A fresh account and session for each call: some calls end them.
+            let cookie = match role {
+                Some(role) => app.session_for(role).await,
+                None => String::new(),
+            };
+            let res = app
+                .send(
+                    Request::post(&path)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .header("accept", "application/json")
+                        .header("origin", ORIGIN)
+                        .header("cookie", cookie)
+                        .body(Body::empty())
+                        .expect("request"),
+                )
+                .await;
+            let who = role.map_or("no session".to_owned(), |r| r.to_string());
+            match decide(access_for_server_fn(&path), &caller(role)) {
+                Ok(()) => assert!(
+                    res.status != 401 && res.status != 403,
+                    "{path} refused {who} ({}): {}",
+                    res.status,
+                    res.body
+                ),
+                Err(Refusal::SignInRequired) => {
+                    assert_eq!(res.status, 401, "{path} with {who}: {}", res.body)
+                }
+                Err(Refusal::Forbidden) => {
+                    assert_eq!(res.status, 403, "{path} with {who}: {}", res.body)
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_table_says() {
+    let app = spawn_app(Environment::Production).await;
+    let roles = [
+        None,
+        Some(Role::Viewer),
+        Some(Role::Responder),
+        Some(Role::Editor),
+        Some(Role::Admin),
+    ];
+    let pages = ["/", "/notes", "/setup", "/sign-in", "/admin/audit"];
+    for (pattern, _) in ROUTES {
+        let path = pattern
+            .split('/')
+            .map(|s| if s.starts_with(':') { "1" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        let path = if path.is_empty() {
+            "/".to_owned()
+        } else {
+            path
+        };
+        for role in roles {
+            let cookie = match role {
+                Some(role) => app.session_for(role).await,
+                None => String::new(),
+            };
+            let res = app
+                .send(
+                    Request::get(&path)
+                        .header("cookie", cookie)
+                        .body(Body::empty())
+                        .expect("request"),
+                )
+                .await;
+            let who = role.map_or("no session".to_owned(), |r| r.to_string());
+            let location = res
+                .headers
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let is_page = pages.contains(&path.as_str());
+            match decide(access_for_route(&path), &caller(role)) {
+                Ok(()) => assert!(
+                    res.status != 401 && res.status != 403 && !location.starts_with("/sign-in?"),
+                    "{path} refused {who}: {} {location}",
+                    res.status
+                ),
+                Err(Refusal::SignInRequired) if is_page => {
+                    assert_eq!(res.status, 303, "{path} with {who}");
+                    assert_eq!(
+                        location,
+                        format!("/sign-in?next={path}"),
+                        "{path} with {who}"
+                    );
+                }
+                Err(Refusal::SignInRequired) => assert_eq!(res.status, 401, "{path} with {who}"),
+                Err(Refusal::Forbidden) => {
+                    assert_eq!(res.status, 403, "{path} with {who}");
+                    if is_page {
+                        assert!(res.body.contains("Not allowed"), "{path} with {who}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(guard::access_for_route("/no/such/route").is_none());
+}

@@ -1,0 +1,320 @@
+//! Signing in and out, first-run setup, sessions, same-origin checks,
+//! security headers, and the audit trail they leave.
+mod support;
+
+use app::{auth::Role, environment::Environment};
+use axum::{body::Body, http::Request};
+use support::{spawn_app, ORIGIN};
+
+fn set_cookie(res: &support::Answer) -> String {
+    let raw = res
+        .headers
+        .get("set-cookie")
+        .expect("a cookie")
+        .to_str()
+        .expect("ascii");
+    raw.split(';').next().expect("name=value").to_owned()
+}
+
+async fn audit_actions(app: &support::TestApp) -> Vec<(String, String, String)> {
+    sqlx::query_as("SELECT action, outcome, reason FROM audit_log ORDER BY id")
+        .fetch_all(&app.state.db.read)
+        .await
+        .expect("audit")
+}
+
+#[tokio::test]
+async fn with_no_account_every_page_leads_to_the_one_time_setup() {
+    let mut app = spawn_app(Environment::Production).await;
+    let res = app.get("/notes").await;
+    assert_eq!(
+        (
+            res.status.as_u16(),
+            res.headers["location"].to_str().expect("ascii")
+        ),
+        (303, "/setup")
+    );
+    assert!(app
+        .get("/setup")
+        .await
+        .body
+        .contains("Create administrator"));
+
+    let res = app
+        .post_form(
+            "/api/auth/setup",
+            "email=ic%40example.com&display_name=Ida+Commander&password=a+long+enough+secret&password_repeat=a+long+enough+secret",
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let cookie = set_cookie(&res);
+    assert!(cookie.starts_with("muster_session="));
+    let raw = res.headers["set-cookie"].to_str().expect("ascii");
+    assert!(
+        raw.contains("HttpOnly") && raw.contains("SameSite=Lax"),
+        "{raw}"
+    );
+
+    app.cookie = Some(cookie);
+    let page = app.get("/notes").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Ida Commander"),
+        "the header names who is signed in"
+    );
+
+    // The setup door closes once an account exists.
+    app.cookie = None;
+    assert_eq!(app.get("/setup").await.headers["location"], "/sign-in");
+    let again = app
+        .post_form(
+            "/api/auth/setup",
+            "email=mallory%40example.com&display_name=M&password=another+long+secret&password_repeat=another+long+secret",
+        )
+        .await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    let actions = audit_actions(&app).await;
+    assert!(actions.contains(&("user.create".into(), "allowed".into(), "first admin".into())));
+    assert!(actions.contains(&(
+        "setup.first_admin".into(),
+        "denied".into(),
+        "an account already exists".into()
+    )));
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_account_get_the_same_answer() {
+    let app = spawn_app(Environment::Production).await;
+    app.account("ops@example.com", "the right passphrase", Role::Editor)
+        .await;
+    let wrong = app
+        .post_form(
+            "/api/auth/sign-in",
+            "email=ops%40example.com&password=the+wrong+passphrase",
+        )
+        .await;
+    let unknown = app
+        .post_form(
+            "/api/auth/sign-in",
+            "email=nobody%40example.com&password=the+wrong+passphrase",
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert_eq!(
+        wrong.body, unknown.body,
+        "the answer must not tell which accounts exist"
+    );
+    assert!(wrong.body.contains("SignInFailed"), "{}", wrong.body);
+    assert!(wrong.headers.get("set-cookie").is_none());
+    let actions = audit_actions(&app).await;
+    assert!(actions.contains(&(
+        "session.sign_in".into(),
+        "failed".into(),
+        "wrong password".into()
+    )));
+    assert!(actions.contains(&(
+        "session.sign_in".into(),
+        "failed".into(),
+        "no such account".into()
+    )));
+}
+
+#[tokio::test]
+async fn signing_in_starts_a_new_session_and_signing_out_ends_it() {
+    let mut app = spawn_app(Environment::Production).await;
+    app.account("ops@example.com", "the right passphrase", Role::Editor)
+        .await;
+    let res = app
+        .post_form(
+            "/api/auth/sign-in",
+            "email=OPS%40example.com&password=the+right+passphrase&next=%2Fnotes",
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.headers["location"], "/notes");
+    app.cookie = Some(set_cookie(&res));
+    assert_eq!(app.get("/notes").await.status, 200);
+
+    let (stored,): (Vec<u8>,) = sqlx::query_as("SELECT token_hash FROM sessions")
+        .fetch_one(&app.state.db.read)
+        .await
+        .expect("session");
+    let token = app.cookie.clone().unwrap_or_default();
+    let token = token.split('=').nth(1).unwrap_or_default();
+    assert_ne!(
+        stored,
+        token.as_bytes(),
+        "only the hash of the token is stored"
+    );
+
+    let out = app.post_form("/api/auth/sign-out", "").await;
+    assert_eq!(out.status, 200, "{}", out.body);
+    assert!(out.headers["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .contains("Max-Age=0"));
+    let after = app.get("/notes").await;
+    assert_eq!(after.status, 303, "the old cookie no longer works");
+}
+
+#[tokio::test]
+async fn an_idle_session_expires() {
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Viewer)
+        .await;
+    assert_eq!(app.get("/notes").await.status, 200);
+    app.behind_the_back("UPDATE sessions SET last_seen_at = '2020-01-01T00:00:00Z'")
+        .await;
+    assert_eq!(app.get("/notes").await.status, 303);
+    let (left,): (i64,) = sqlx::query_as("SELECT count(*) FROM sessions")
+        .fetch_one(&app.state.db.read)
+        .await
+        .expect("count");
+    assert_eq!(left, 0, "the expired session is removed");
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_signed_out_at_once() {
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Editor)
+        .await;
+    assert_eq!(app.get("/notes").await.status, 200);
+    app.behind_the_back("UPDATE users SET disabled_at = '2026-01-01T00:00:00Z'")
+        .await;
+    assert_eq!(app.get("/notes").await.status, 303);
+}
+
+#[tokio::test]
+async fn a_state_change_from_another_site_is_refused() {
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Responder)
+        .await;
+    for origin in [Some("https://evil.example"), Some("null"), None] {
+        let mut req = Request::post("/api/notes/add")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json");
+        if let Some(origin) = origin {
+            req = req.header("origin", origin);
+        }
+        let res = app
+            .send(
+                req.body(Body::from("body=from+elsewhere"))
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(res.status, 403, "origin {origin:?}");
+    }
+    let ok = app.post_form("/api/notes/add", "body=from+here").await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM notes")
+        .fetch_one(&app.state.db.read)
+        .await
+        .expect("count");
+    assert_eq!(count, 1);
+    let _ = ORIGIN;
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Admin)
+        .await;
+    for path in ["/notes", "/healthz", "/pkg/muster.css", "/sign-in"] {
+        let res = app.get(path).await;
+        assert_eq!(res.headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(res.headers["referrer-policy"], "same-origin", "{path}");
+        let csp = res.headers["content-security-policy"]
+            .to_str()
+            .expect("ascii");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            res.headers.get("strict-transport-security").is_none(),
+            "no HSTS over plain HTTP"
+        );
+    }
+    let page = app.get("/notes").await;
+    let csp = page.headers["content-security-policy"]
+        .to_str()
+        .expect("ascii");
+    assert!(
+        csp.contains("'wasm-unsafe-eval'") && csp.contains("script-src 'self' 'nonce-"),
+        "{csp}"
+    );
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("nonce");
+    assert!(
+        page.body.contains(&format!("nonce=\"{nonce}\"")),
+        "the island loader carries the nonce"
+    );
+    assert!(!csp.contains("unsafe-inline"));
+}
+
+#[tokio::test]
+async fn the_audit_log_is_append_only_and_chained() {
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Responder)
+        .await;
+    for text in ["one", "two", "three"] {
+        app.post_form("/api/notes/add", &format!("body={text}"))
+            .await;
+    }
+    let mut conn = app.state.db.write.acquire().await.expect("conn");
+    let verified = app::audit::db::verify(&mut conn).await.expect("verify");
+    assert_eq!(verified.entries, 3);
+    assert_eq!(verified.first_bad, None);
+    for sql in [
+        "UPDATE audit_log SET actor = 'someone else'",
+        "DELETE FROM audit_log WHERE id = 2",
+    ] {
+        let err = sqlx::query(sql)
+            .execute(&mut *conn)
+            .await
+            .expect_err("refused");
+        assert!(
+            err.to_string().contains("audit_log is append-only"),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn admins_export_the_audit_log_as_json_lines_and_others_may_not() {
+    let admin = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Admin)
+        .await;
+    admin.post_form("/api/notes/add", "body=exported").await;
+    let res = admin.get("/admin/audit/export?action=note.").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.headers["content-type"],
+        "application/x-ndjson; charset=utf-8"
+    );
+    let lines: Vec<serde_json::Value> = res
+        .body
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", res.body);
+    assert_eq!(lines[0]["action"], "note.add");
+    assert_eq!(lines[0]["hash"].as_str().map(str::len), Some(64));
+
+    let viewer_cookie = admin.session_for(Role::Viewer).await;
+    let res = admin
+        .send(
+            Request::get("/admin/audit/export")
+                .header("cookie", viewer_cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(res.status, 403);
+}

@@ -1,0 +1,124 @@
+//! Accounts in the browser: first-run setup, signing in and out, a wrong
+//! password, and a role that may not open a page.
+use e2e::{Browser, Muster, MusterOptions};
+
+#[tokio::test]
+async fn the_first_visit_sets_up_the_administrator_and_signs_them_in() {
+    let muster = Muster::start(MusterOptions::default());
+    assert!(muster
+        .printed()
+        .contains("/setup to create the first administrator"));
+    let browser = Browser::start().await;
+    browser.goto(&muster.url("/notes")).await;
+    assert_eq!(browser.text_of("main h1").await, "Set up Muster");
+    browser.fill("#setup-email", "ida@example.com").await;
+    browser.fill("#setup-name", "Ida Commander").await;
+    browser
+        .fill("#setup-password", "tabletop every quarter")
+        .await;
+    browser
+        .fill("#setup-repeat", "tabletop every quarter")
+        .await;
+    browser.click("#setup-form button[type=submit]").await;
+    let header = browser.text_of(".user-menu").await;
+    assert!(
+        header.contains("Ida Commander") && header.contains("admin"),
+        "{header}"
+    );
+    assert!(browser
+        .text_of("nav[aria-label=Main]")
+        .await
+        .contains("Audit log"));
+
+    // The audit log shows what just happened.
+    browser.goto(&muster.url("/admin/audit")).await;
+    let table = browser.text_of("table.audit").await;
+    assert!(
+        table.contains("user.create") && table.contains("session.sign_in"),
+        "{table}"
+    );
+
+    // Setup is a one-time door.
+    browser.goto(&muster.url("/setup")).await;
+    assert_eq!(browser.client.current_url().await.expect("url").path(), "/");
+    browser.finish().await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_without_saying_whether_the_account_exists() {
+    let muster = Muster::start(MusterOptions::default());
+    let (email, password) = muster.add_user("editor");
+    let browser = Browser::start().await;
+    browser.goto(&muster.url("/sign-in")).await;
+    browser.fill("#sign-in-email", &email).await;
+    browser.fill("#sign-in-password", "definitely not it").await;
+    browser.click("#sign-in-form button[type=submit]").await;
+    assert_eq!(
+        browser.text_of("[role=alert]").await,
+        "The email or password is not right."
+    );
+
+    browser.fill("#sign-in-email", "nobody@example.com").await;
+    browser.fill("#sign-in-password", "definitely not it").await;
+    browser.click("#sign-in-form button[type=submit]").await;
+    assert_eq!(
+        browser.text_of("[role=alert]").await,
+        "The email or password is not right."
+    );
+
+    browser.sign_in(&muster, &email, &password).await;
+    assert!(browser.text_of(".user-menu").await.contains("editor"));
+    browser.finish().await;
+}
+
+#[tokio::test]
+async fn a_viewer_is_not_allowed_the_audit_log() {
+    let muster = Muster::start(MusterOptions::default());
+    let browser = Browser::start().await;
+    browser.sign_in_as(&muster, "viewer").await;
+    assert!(!browser
+        .text_of("nav[aria-label=Main]")
+        .await
+        .contains("Audit log"));
+    browser.goto(&muster.url("/admin/audit")).await;
+    assert_eq!(browser.text_of("main h1").await, "Not allowed");
+    assert!(browser
+        .body_text()
+        .await
+        .contains("Your role does not allow this page."));
+    browser.finish().await;
+}
+
+#[tokio::test]
+async fn signing_out_returns_to_the_sign_in_page_and_closes_the_pages() {
+    let muster = Muster::start(MusterOptions::default());
+    let browser = Browser::start().await;
+    browser.sign_in_as(&muster, "responder").await;
+    browser.click(".user-menu button[type=submit]").await;
+    assert_eq!(browser.text_of("main h1").await, "Sign in");
+    browser.goto(&muster.url("/notes")).await;
+    let url = browser.client.current_url().await.expect("url");
+    assert_eq!((url.path(), url.query()), ("/sign-in", Some("next=/notes")));
+    browser.finish().await;
+}
+
+#[tokio::test]
+async fn an_admin_filters_the_audit_log_by_action() {
+    let muster = Muster::start(MusterOptions::default());
+    let browser = Browser::start().await;
+    browser.sign_in_as(&muster, "admin").await;
+    browser.goto(&muster.url("/admin/audit")).await;
+    browser.fill("#f-action", "session.").await;
+    browser.click("form.filters button[type=submit]").await;
+    browser.wait_for_text("session.sign_in").await;
+    let table = browser.text_of("table.audit").await;
+    assert!(
+        !table.contains("user.create"),
+        "the filter keeps only session entries: {table}"
+    );
+    assert_eq!(
+        browser.client.current_url().await.expect("url").query(),
+        Some("actor=&action=session.&since=&until=")
+    );
+    browser.finish().await;
+}
