@@ -108,7 +108,15 @@ async fn every_route_answers_every_role_as_the_table_says() {
         Some(Role::Editor),
         Some(Role::Admin),
     ];
-    let pages = ["/", "/notes", "/setup", "/sign-in", "/admin/audit"];
+    let pages = [
+        "/",
+        "/notes",
+        "/setup",
+        "/sign-in",
+        "/account",
+        "/admin/users",
+        "/admin/audit",
+    ];
     for (pattern, _) in ROUTES {
         let path = pattern
             .split('/')

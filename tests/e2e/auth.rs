@@ -122,3 +122,61 @@ async fn an_admin_filters_the_audit_log_by_action() {
     );
     browser.finish().await;
 }
+
+#[tokio::test]
+async fn signing_out_everywhere_else_ends_the_other_browsers_session() {
+    let muster = Muster::start(MusterOptions::default());
+    let (email, password) = muster.add_user("viewer");
+    let laptop = Browser::start().await;
+    let phone = Browser::start().await;
+    laptop.sign_in(&muster, &email, &password).await;
+    phone.sign_in(&muster, &email, &password).await;
+
+    laptop.goto(&muster.url("/account")).await;
+    let rows = laptop
+        .eval("return document.querySelectorAll('#sessions tbody tr').length")
+        .await;
+    assert_eq!(rows, 2, "both browsers are listed");
+    laptop.click("#end-others-form button[type=submit]").await;
+    laptop.wait_for_text("My account").await;
+    let rows = laptop
+        .eval("return document.querySelectorAll('#sessions tbody tr').length")
+        .await;
+    assert_eq!(rows, 1, "only this browser is left");
+
+    phone.goto(&muster.url("/notes")).await;
+    assert_eq!(phone.text_of("main h1").await, "Sign in");
+    laptop.goto(&muster.url("/notes")).await;
+    assert_eq!(laptop.text_of("main h1").await, "Team notes");
+    laptop.finish().await;
+    phone.finish().await;
+}
+
+#[tokio::test]
+async fn an_admin_disables_an_account_from_the_accounts_page() {
+    let muster = Muster::start(MusterOptions::default());
+    let (email, password) = muster.add_user("responder");
+    let admin = Browser::start().await;
+    admin.sign_in_as(&muster, "admin").await;
+    admin.goto(&muster.url("/admin/users")).await;
+    admin
+        .click(&format!("tr[data-email='{email}'] .toggle-disabled button"))
+        .await;
+    admin.wait_for_text("disabled").await;
+    let status = admin
+        .text_of(&format!("tr[data-email='{email}'] td:nth-child(3)"))
+        .await;
+    assert!(status.starts_with("disabled"), "{status}");
+
+    let them = Browser::start().await;
+    them.goto(&muster.url("/sign-in")).await;
+    them.fill("#sign-in-email", &email).await;
+    them.fill("#sign-in-password", &password).await;
+    them.click("#sign-in-form button[type=submit]").await;
+    assert_eq!(
+        them.text_of("[role=alert]").await,
+        "The email or password is not right."
+    );
+    admin.finish().await;
+    them.finish().await;
+}

@@ -22,6 +22,13 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/notes/list", AtLeast(Viewer)),
     ("/api/notes/add", AtLeast(Responder)),
     ("/api/audit/list", AtLeast(Admin)),
+    ("/api/account/sessions", AtLeast(Viewer)),
+    ("/api/account/end-other-sessions", AtLeast(Viewer)),
+    ("/api/admin/accounts", AtLeast(Admin)),
+    ("/api/admin/accounts/create", AtLeast(Admin)),
+    ("/api/admin/accounts/role", AtLeast(Admin)),
+    ("/api/admin/accounts/disabled", AtLeast(Admin)),
+    ("/api/admin/accounts/password", AtLeast(Admin)),
 ];
 
 /// Pages and other routes, by path pattern (`:name` matches one segment).
@@ -31,6 +38,8 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/sign-in", Public),
     ("/", AtLeast(Viewer)),
     ("/notes", AtLeast(Viewer)),
+    ("/account", AtLeast(Viewer)),
+    ("/admin/users", AtLeast(Admin)),
     ("/admin/audit", AtLeast(Admin)),
     ("/admin/audit/export", AtLeast(Admin)),
 ];

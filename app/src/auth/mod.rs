@@ -1,5 +1,7 @@
 //! Who is calling: accounts, roles, sessions, and the one guard every
 //! server function and page goes through.
+mod account;
+mod admin;
 mod api;
 pub mod guard;
 #[cfg(feature = "ssr")]
@@ -10,6 +12,8 @@ pub mod sessions;
 pub mod users;
 mod view;
 
+pub use account::{AccountPage, EndOtherSessions, MySessions};
+pub use admin::{CreateAccount, ListAccounts, ResetPassword, SetDisabled, SetRole, UsersPage};
 pub use api::{SetupFirstAdmin, SignIn, SignOut};
 pub use view::{current_caller, Forbidden, SetupPage, SignInPage, UserMenu};
 
@@ -65,6 +69,26 @@ pub struct User {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+}
+
+/// An account as the accounts page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub user: User,
+    pub disabled: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_seen: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// One of my sessions, as the sessions page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
+    pub user_agent: String,
+    pub client_addr: String,
+    pub current: bool,
 }
 
 /// Who is making the request. Resolved once per request by the server and

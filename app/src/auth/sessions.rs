@@ -183,6 +183,50 @@ pub async fn delete<'e>(
     Ok(())
 }
 
+/// A session as its owner sees it on the sessions page.
+pub async fn list_for_user<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    user_id: i64,
+    current: i64,
+) -> Result<Vec<super::SessionInfo>, sqlx::Error> {
+    type Row = (i64, DateTime<Utc>, DateTime<Utc>, String, String);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, created_at, last_seen_at, user_agent, client_addr FROM sessions \
+         WHERE user_id = ? ORDER BY last_seen_at DESC",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, created_at, last_seen_at, user_agent, client_addr)| super::SessionInfo {
+                id,
+                created_at,
+                last_seen_at,
+                user_agent,
+                client_addr,
+                current: id == current,
+            },
+        )
+        .collect())
+}
+
+/// Ends every session of a user except `keep` (none kept with `None`);
+/// returns how many ended.
+pub async fn delete_for_user<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    user_id: i64,
+    keep: Option<i64>,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id <> ?")
+        .bind(user_id)
+        .bind(keep.unwrap_or(-1))
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

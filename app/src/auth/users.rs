@@ -76,3 +76,122 @@ pub async fn credentials<'e>(
         }),
     )
 }
+
+type AccountRow = (
+    i64,
+    String,
+    String,
+    String,
+    bool,
+    chrono::DateTime<Utc>,
+    Option<chrono::DateTime<Utc>>,
+);
+
+/// One row of the accounts page.
+pub async fn list_all<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+) -> Result<Vec<super::Account>, sqlx::Error> {
+    let rows: Vec<AccountRow> = sqlx::query_as(
+        "SELECT u.id, u.email, u.display_name, u.role, u.disabled_at IS NOT NULL, u.created_at, \
+                    (SELECT max(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id) \
+             FROM users u ORDER BY u.disabled_at IS NOT NULL, u.email",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(
+            |(id, email, display_name, role, disabled, created_at, last_seen)| {
+                Some(super::Account {
+                    user: User {
+                        id,
+                        email,
+                        display_name,
+                        role: role.parse().ok()?,
+                    },
+                    disabled,
+                    created_at,
+                    last_seen,
+                })
+            },
+        )
+        .collect())
+}
+
+pub async fn find<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    id: i64,
+) -> Result<Option<(User, bool)>, sqlx::Error> {
+    let row: Option<(i64, String, String, String, bool)> = sqlx::query_as(
+        "SELECT id, email, display_name, role, disabled_at IS NOT NULL FROM users WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.and_then(|(id, email, display_name, role, disabled)| {
+        Some((
+            User {
+                id,
+                email,
+                display_name,
+                role: role.parse().ok()?,
+            },
+            disabled,
+        ))
+    }))
+}
+
+/// Enabled admins other than `except`: an account change must never
+/// leave Muster without one.
+pub async fn other_enabled_admins<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    except: i64,
+) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?",
+    )
+    .bind(except)
+    .fetch_one(db)
+    .await?;
+    Ok(n)
+}
+
+pub async fn set_role<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    id: i64,
+    role: Role,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET role = ? WHERE id = ?")
+        .bind(role.as_str())
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_disabled<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    id: i64,
+    disabled: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET disabled_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?")
+        .bind(disabled)
+        .bind(Utc::now())
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_password_hash<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    id: i64,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        .bind(hash)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

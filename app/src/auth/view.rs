@@ -70,7 +70,7 @@ pub fn UserMenu(caller: Caller) -> impl IntoView {
     caller.user().cloned().map(|user| {
         view! {
             <div class="user-menu">
-                <span class="who">{user.display_name}" "<span class="role">{user.role.as_str()}</span></span>
+                <a class="who" href="/account">{user.display_name}" "<span class="role">{user.role.as_str()}</span></a>
                 <ActionForm action=sign_out attr:class="inline">
                     <button type="submit" class="link-button">"Sign out"</button>
                 </ActionForm>

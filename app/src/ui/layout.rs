@@ -21,6 +21,7 @@ pub fn EnvironmentBanner(environment: Environment) -> impl IntoView {
 const NAV: &[(&str, &str, Role)] = &[
     ("/", "Overview", Role::Viewer),
     ("/notes", "Team notes", Role::Viewer),
+    ("/admin/users", "Accounts", Role::Admin),
     ("/admin/audit", "Audit log", Role::Admin),
 ];
 

@@ -24,6 +24,7 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+#[derive(Debug)]
 pub struct Answer {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
@@ -100,6 +101,70 @@ impl TestApp {
         .await
         .expect("create")
         .expect("new email");
+    }
+
+    /// Signs in through the real endpoint and returns the session cookie,
+    /// or the refusal.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<String, Answer> {
+        let form = format!(
+            "email={}&password={}",
+            email.replace('@', "%40"),
+            password.replace(' ', "+")
+        );
+        let res = self
+            .send(
+                Request::post("/api/auth/sign-in")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::ACCEPT, "application/json")
+                    .header(header::ORIGIN, ORIGIN)
+                    .header(header::COOKIE, "")
+                    .body(Body::from(form))
+                    .expect("request"),
+            )
+            .await;
+        match res.headers.get(header::SET_COOKIE) {
+            Some(c) if res.status == StatusCode::OK => Ok(c
+                .to_str()
+                .expect("ascii")
+                .split(';')
+                .next()
+                .expect("cookie")
+                .to_owned()),
+            _ => Err(res),
+        }
+    }
+
+    /// A POST as the hydrated page sends it, signed in with this cookie.
+    pub async fn post_as(&self, cookie: &str, path: &str, form: &str) -> Answer {
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json")
+                .header(header::ORIGIN, ORIGIN)
+                .header(header::COOKIE, cookie)
+                .body(Body::from(form.to_owned()))
+                .expect("request"),
+        )
+        .await
+    }
+
+    pub async fn get_as(&self, cookie: &str, path: &str) -> Answer {
+        self.send(
+            Request::get(path)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
+    pub async fn user_id(&self, email: &str) -> i64 {
+        let (id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_one(&self.state.db.read)
+            .await
+            .expect("user");
+        id
     }
 
     pub async fn send(&self, mut req: Request<Body>) -> Answer {
