@@ -21,6 +21,9 @@ pub enum AppError {
     /// Deliberately vague: it must not reveal whether the account exists.
     #[error("The email or password is not right.")]
     SignInFailed,
+    /// Too many failed attempts: says when the next one may be made.
+    #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
+    TooManyAttempts { retry_after_secs: u64 },
     /// The request conflicts with what is stored (a taken email, a second setup).
     #[error("{0}")]
     Conflict(String),
@@ -52,6 +55,7 @@ impl AppError {
             Self::SignInRequired => 401,
             Self::Forbidden => 403,
             Self::Conflict(_) => 409,
+            Self::TooManyAttempts { .. } => 429,
             Self::BadRequest(_) => 400,
             Self::Internal { .. } | Self::Unreachable => 500,
         }

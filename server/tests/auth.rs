@@ -318,3 +318,79 @@ async fn admins_export_the_audit_log_as_json_lines_and_others_may_not() {
         .await;
     assert_eq!(res.status, 403);
 }
+
+/// A sign-in attempt from one client address.
+async fn attempt(
+    app: &support::TestApp,
+    from: [u8; 4],
+    email: &str,
+    password: &str,
+) -> support::Answer {
+    let mut req = Request::post("/api/auth/sign-in")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("origin", ORIGIN)
+        .body(Body::from(format!(
+            "email={}&password={}",
+            email.replace('@', "%40"),
+            password.replace(' ', "+")
+        )))
+        .expect("request");
+    let addr = std::net::SocketAddr::from((from, 40000));
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    app.send(req).await
+}
+
+#[tokio::test]
+async fn one_address_is_limited_to_ten_failed_sign_ins_a_minute() {
+    let app = spawn_app(Environment::Production).await;
+    for i in 0..10 {
+        let res = attempt(
+            &app,
+            [192, 0, 2, 1],
+            &format!("guess{i}@example.com"),
+            "wrong guess",
+        )
+        .await;
+        assert_eq!(res.status, 422, "attempt {i}");
+    }
+    let res = attempt(&app, [192, 0, 2, 1], "guess99@example.com", "wrong guess").await;
+    assert_eq!(res.status, 429);
+    let retry: u64 = res.headers["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(res.body.contains("TooManyAttempts"), "{}", res.body);
+    let other = attempt(&app, [192, 0, 2, 2], "guess99@example.com", "wrong guess").await;
+    assert_eq!(other.status, 422, "another address is not limited");
+}
+
+#[tokio::test]
+async fn an_account_under_attack_makes_each_attempt_wait_longer() {
+    let app = spawn_app(Environment::Production).await;
+    app.account("cfo@example.com", "the real passphrase", Role::Viewer)
+        .await;
+    for i in 0..3u8 {
+        let res = attempt(&app, [198, 51, 100, i], "cfo@example.com", "a wrong guess").await;
+        assert_eq!(res.status, 422);
+    }
+    // Even the right password waits: the attacker cannot tell it was right.
+    let res = attempt(
+        &app,
+        [203, 0, 113, 7],
+        "cfo@example.com",
+        "the real passphrase",
+    )
+    .await;
+    assert_eq!(res.status, 429);
+    assert_eq!(res.headers["retry-after"], "5");
+    let (denied,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM audit_log WHERE reason = 'too many attempts'")
+            .fetch_one(&app.state.db.read)
+            .await
+            .expect("audit");
+    assert_eq!(denied, 1);
+}

@@ -180,3 +180,40 @@ async fn an_admin_disables_an_account_from_the_accounts_page() {
     admin.finish().await;
     them.finish().await;
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_are_slowed_down_and_the_page_says_when_to_retry() {
+    let muster = Muster::start(MusterOptions::default());
+    let (email, password) = muster.add_user("viewer");
+    let browser = Browser::start().await;
+    browser.goto(&muster.url("/sign-in")).await;
+    let attempt = |pass: String| {
+        let (browser, email) = (&browser, &email);
+        async move {
+            browser.fill("#sign-in-email", email).await;
+            browser.fill("#sign-in-password", &pass).await;
+            // Each answer is a new page: take the last one's alert away so
+            // only the new page's can be read.
+            browser
+                .eval("document.querySelectorAll('[role=alert]').forEach(e => e.remove())")
+                .await;
+            browser.click("#sign-in-form button[type=submit]").await;
+            browser
+                .wait_for_text_in("[role=alert]", |t| !t.is_empty())
+                .await
+        }
+    };
+    for n in 1..=3 {
+        assert_eq!(
+            attempt(format!("wrong guess {n}")).await,
+            "The email or password is not right."
+        );
+    }
+    let alert = attempt(password).await;
+    assert!(
+        alert.starts_with("Too many attempts. Try again in"),
+        "{alert}"
+    );
+    assert!(alert.ends_with("seconds."), "{alert}");
+    browser.finish().await;
+}

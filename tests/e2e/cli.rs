@@ -80,7 +80,8 @@ async fn every_log_line_of_a_request_carries_its_request_id() {
     )
     .await;
     assert_eq!(res.status, 422, "{}", res.body);
-    let logs = muster.logs();
+    let logs = muster
+        .wait_for_log(|l| l.contains("finished processing request") && l.contains("req-test-0001"));
     let lines: Vec<serde_json::Value> = logs
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))

@@ -120,7 +120,7 @@ async fn a_server_error_shows_a_plain_message_and_the_request_id() {
     );
 
     // The operator finds the details in the log under the same id.
-    let logs = muster.logs();
+    let logs = muster.wait_for_log(|l| l.contains("internal error") && l.contains(&reference));
     let line = logs
         .lines()
         .find(|l| l.contains("internal error") && l.contains(&reference))

@@ -108,6 +108,27 @@ impl Browser {
         el.text().await.expect("text")
     }
 
+    /// Waits until the element's text satisfies `ok` (re-finding it, so a
+    /// page that is being replaced is simply waited out), then returns it.
+    pub async fn wait_for_text_in(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        let mut last = String::new();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if let Ok(text) = el.text().await {
+                    if ok(&text) {
+                        return text;
+                    }
+                    last = text;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!("{css} never showed the expected text; last seen: {last:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits until the page's text contains `needle`.
     pub async fn wait_for_text(&self, needle: &str) -> String {
         let deadline = Instant::now() + PATIENCE;

@@ -198,6 +198,19 @@ impl Muster {
         (email, password)
     }
 
+    /// Waits until the log has a line for which `ok` holds, and returns the
+    /// whole log (lines arrive a little after the response they describe).
+    pub fn wait_for_log(&self, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + crate::PATIENCE;
+        loop {
+            let logs = self.logs();
+            if logs.lines().any(&ok) || std::time::Instant::now() > deadline {
+                return logs;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Everything the server has logged so far.
     pub fn logs(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()

@@ -57,6 +57,21 @@ pub async fn sign_in(
     use crate::audit::{self, NewEntry, Outcome};
     let (state, caller) = super::guard::require::<SignIn>().await?;
     let email = Email::parse(&email)?;
+    let (_, address) = request_meta();
+    let now = std::time::Instant::now();
+    if let Err(wait) = state.throttle.check(&address, email.as_str(), now) {
+        let entry = NewEntry::new(
+            "anonymous",
+            "session.sign_in",
+            format!("user:{}", email.as_str()),
+            Outcome::Denied,
+        )
+        .because("too many attempts");
+        audit::record_alone(&state.db, entry).await?;
+        return Err(AppError::TooManyAttempts {
+            retry_after_secs: wait.as_secs_f64().ceil() as u64,
+        });
+    }
     let credentials = users::credentials(&state.db.read, &email).await?;
     let stored = credentials.as_ref().map(|c| c.password_hash.clone());
     let password_ok = state.hasher.verify(password, stored).await?;
@@ -75,11 +90,13 @@ pub async fn sign_in(
                 Outcome::Failed,
             )
             .because(why);
+            state.throttle.failed(&address, email.as_str(), now);
             audit::record_alone(&state.db, entry).await?;
             tracing::warn!(reason = why, "sign-in failed");
             return Err(AppError::SignInFailed);
         }
     };
+    state.throttle.succeeded(email.as_str());
     let mut tx = state.db.write.begin().await?;
     // A fresh session on every sign-in: a token planted before cannot ride along.
     if let Caller::User { session_id, .. } = caller {

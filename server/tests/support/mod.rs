@@ -50,6 +50,7 @@ pub async fn spawn_app(environment: Environment) -> TestApp {
         public_url: ORIGIN.into(),
         sessions: Default::default(),
         hasher: Hasher::default(),
+        throttle: Default::default(),
     };
     TestApp {
         router: server::startup::router(state.clone()),
