@@ -2,7 +2,7 @@
 //! banner, the header, one main landmark and the footer.
 use crate::{
     audit::AuditPage,
-    auth::{current_caller, AccountPage, Forbidden, SetupPage, SignInPage, UsersPage},
+    auth::{current_caller, AccountPage, Forbidden, SetupPage, SignInPage, TokensPage, UsersPage},
     environment::Environment,
     notes::NotesPage,
     ui::{EnvironmentBanner, Footer, Header},
@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                             <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
+                            <Route path=path!("/admin/tokens") view=TokensPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
                         </Routes>
                     }

@@ -1,7 +1,7 @@
 //! What server functions and routes reach through context: never globals,
 //! so every test can run against its own database.
 use crate::{
-    auth::{password::Hasher, sessions::SessionPolicy, throttle::Throttle},
+    auth::{password::Hasher, reveal::Reveals, sessions::SessionPolicy, throttle::Throttle},
     environment::Environment,
     error::AppError,
 };
@@ -32,6 +32,7 @@ pub struct AppState {
     pub sessions: SessionPolicy,
     pub hasher: Hasher,
     pub throttle: Throttle,
+    pub reveals: Reveals,
 }
 
 /// The state provided to every server function and page rendered on the server.

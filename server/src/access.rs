@@ -6,7 +6,7 @@ use app::{
     audit::{self, NewEntry, Outcome},
     auth::{
         guard::{self, PageRefused, Refusal},
-        sessions, users, Caller,
+        sessions, tokens_db, users, Caller,
     },
     error::AppError,
 };
@@ -35,7 +35,10 @@ pub async fn resolve_caller(
         .filter_map(|v| v.to_str().ok())
         .find_map(|h| sessions::token_from_cookie_header(h, policy.cookie_name()));
     let mut caller = Caller::Anonymous;
-    if let Some(token) = token {
+    if let Some(bearer) = bearer_token(&req) {
+        // A token speaks for itself: no cookie is consulted beside it.
+        caller = token_caller(&state, &bearer).await;
+    } else if let Some(token) = token {
         match sessions::find(&state.app.db.read, &token).await {
             Ok(Some(found)) => {
                 let now = Utc::now();
@@ -63,6 +66,34 @@ pub async fn resolve_caller(
     }
     req.extensions_mut().insert(caller);
     next.run(req).await
+}
+
+/// The token in an `Authorization: Bearer` header, if there is one.
+pub fn bearer_token(req: &Request) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+}
+
+async fn token_caller(state: &ServerState, bearer: &str) -> Caller {
+    match tokens_db::find(&state.app.db.read, bearer).await {
+        Ok(Some((id, name, role, last_used))) => {
+            let now = Utc::now();
+            if last_used.is_none_or(|t| now - t > TOUCH_EVERY) {
+                if let Err(err) = tokens_db::touch(&state.app.db.write, id, now).await {
+                    tracing::warn!(error = %err, "could not record a token's use");
+                }
+            }
+            Caller::Token { id, name, role }
+        }
+        Ok(None) => Caller::Anonymous,
+        Err(err) => {
+            tracing::error!(error = %err, "could not look up a token");
+            Caller::Anonymous
+        }
+    }
 }
 
 /// Applies the route table to pages and routes. Anonymous visitors are sent

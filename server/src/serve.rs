@@ -68,6 +68,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         public_url: public_url.clone(),
         hasher,
         throttle: Default::default(),
+        reveals: Default::default(),
     };
     let has_accounts = app::auth::users::count(&db.read).await? > 0;
     print_welcome(&public_url, &settings, has_accounts, &demo_file);

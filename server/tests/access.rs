@@ -115,6 +115,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
         "/sign-in",
         "/account",
         "/admin/users",
+        "/admin/tokens",
         "/admin/audit",
     ];
     for (pattern, _) in ROUTES {

@@ -29,6 +29,9 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/admin/accounts/role", AtLeast(Admin)),
     ("/api/admin/accounts/disabled", AtLeast(Admin)),
     ("/api/admin/accounts/password", AtLeast(Admin)),
+    ("/api/admin/tokens", AtLeast(Admin)),
+    ("/api/admin/tokens/create", AtLeast(Admin)),
+    ("/api/admin/tokens/revoke", AtLeast(Admin)),
 ];
 
 /// Pages and other routes, by path pattern (`:name` matches one segment).
@@ -40,6 +43,7 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/notes", AtLeast(Viewer)),
     ("/account", AtLeast(Viewer)),
     ("/admin/users", AtLeast(Admin)),
+    ("/admin/tokens", AtLeast(Admin)),
     ("/admin/audit", AtLeast(Admin)),
     ("/admin/audit/export", AtLeast(Admin)),
 ];

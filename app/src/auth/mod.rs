@@ -7,9 +7,14 @@ pub mod guard;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
+pub mod reveal;
+#[cfg(feature = "ssr")]
 pub mod sessions;
 #[cfg(feature = "ssr")]
 pub mod throttle;
+mod tokens;
+#[cfg(feature = "ssr")]
+pub mod tokens_db;
 #[cfg(feature = "ssr")]
 pub mod users;
 mod view;
@@ -17,6 +22,7 @@ mod view;
 pub use account::{AccountPage, EndOtherSessions, MySessions};
 pub use admin::{CreateAccount, ListAccounts, ResetPassword, SetDisabled, SetRole, UsersPage};
 pub use api::{SetupFirstAdmin, SignIn, SignOut};
+pub use tokens::{CreateToken, ListTokens, RevokeToken, TokensPage};
 pub use view::{current_caller, Forbidden, SetupPage, SignInPage, UserMenu};
 
 use crate::error::AppError;
@@ -93,6 +99,18 @@ pub struct SessionInfo {
     pub current: bool,
 }
 
+/// An API token as the tokens page lists it (never the token itself).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub created_by: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked: bool,
+}
+
 /// Who is making the request. Resolved once per request by the server and
 /// read by the guard.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -103,6 +121,12 @@ pub enum Caller {
         user: User,
         session_id: i64,
     },
+    /// An API token, acting with the role it was given.
+    Token {
+        id: i64,
+        name: String,
+        role: Role,
+    },
 }
 
 impl Caller {
@@ -110,13 +134,14 @@ impl Caller {
         match self {
             Self::Anonymous => None,
             Self::User { user, .. } => Some(user.role),
+            Self::Token { role, .. } => Some(*role),
         }
     }
 
     pub fn user(&self) -> Option<&User> {
         match self {
-            Self::Anonymous => None,
             Self::User { user, .. } => Some(user),
+            _ => None,
         }
     }
 
@@ -125,6 +150,7 @@ impl Caller {
         match self {
             Self::Anonymous => "anonymous".to_owned(),
             Self::User { user, .. } => format!("user:{}", user.email),
+            Self::Token { name, .. } => format!("token:{name}"),
         }
     }
 }

@@ -22,6 +22,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/", "Overview", Role::Viewer),
     ("/notes", "Team notes", Role::Viewer),
     ("/admin/users", "Accounts", Role::Admin),
+    ("/admin/tokens", "API tokens", Role::Admin),
     ("/admin/audit", "Audit log", Role::Admin),
 ];
 

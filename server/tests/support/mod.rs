@@ -51,6 +51,7 @@ pub async fn spawn_app(environment: Environment) -> TestApp {
         sessions: Default::default(),
         hasher: Hasher::default(),
         throttle: Default::default(),
+        reveals: Default::default(),
     };
     TestApp {
         router: server::startup::router(state.clone()),
