@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/notes") view=NotesPage ssr=SsrMode::Async/>
                             <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                             <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                            <Route path=path!("/sign-in/mfa") view=crate::auth::mfa::MfaSignInPage ssr=SsrMode::Async/>
                             <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/tokens") view=TokensPage ssr=SsrMode::Async/>

@@ -1,7 +1,10 @@
 //! What server functions and routes reach through context: never globals,
 //! so every test can run against its own database.
 use crate::{
-    auth::{password::Hasher, reveal::Reveals, sessions::SessionPolicy, throttle::Throttle},
+    auth::{
+        mfa::crypto::SecretKey, password::Hasher, reveal::Reveals, sessions::SessionPolicy,
+        throttle::Throttle,
+    },
     environment::Environment,
     error::AppError,
 };
@@ -33,6 +36,11 @@ pub struct AppState {
     pub hasher: Hasher,
     pub throttle: Throttle,
     pub reveals: Reveals,
+    /// Seals TOTP secrets; from the settings, never stored in the database.
+    pub secret_key: SecretKey,
+    /// Whether editors and admins must use two-step sign-in (mirrors the
+    /// stored setting so no request has to read it).
+    pub require_mfa: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The state provided to every server function and page rendered on the server.

@@ -6,7 +6,8 @@ use app::{
     audit::{self, NewEntry, Outcome},
     auth::{
         guard::{self, PageRefused, Refusal},
-        sessions, tokens_db, users, Caller,
+        mfa::{MfaSetupRequired, PendingMfa},
+        sessions, tokens_db, users, Caller, Role,
     },
     error::AppError,
 };
@@ -21,6 +22,7 @@ use chrono::{Duration, Utc};
 /// How stale `last_seen_at` may get before a request refreshes it: one
 /// write a minute per session at most, not one per request.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
+const PENDING_FOR: Duration = Duration::minutes(5);
 
 pub async fn resolve_caller(
     State(state): State<ServerState>,
@@ -42,7 +44,23 @@ pub async fn resolve_caller(
         match sessions::find(&state.app.db.read, &token).await {
             Ok(Some(found)) => {
                 let now = Utc::now();
-                if policy.is_alive(found.created_at, found.last_seen_at, now) {
+                // A session waiting for its second step lives five minutes.
+                let alive = if found.pending {
+                    now - found.created_at < PENDING_FOR
+                } else {
+                    policy.is_alive(found.created_at, found.last_seen_at, now)
+                };
+                if !alive {
+                    if let Err(err) = sessions::delete(&state.app.db.write, found.session_id).await
+                    {
+                        tracing::warn!(error = %err, "could not remove an expired session");
+                    }
+                } else if found.pending {
+                    req.extensions_mut().insert(PendingMfa {
+                        session_id: found.session_id,
+                        user: found.user,
+                    });
+                } else {
                     if now - found.last_seen_at > TOUCH_EVERY {
                         if let Err(err) =
                             sessions::touch(&state.app.db.write, found.session_id, now).await
@@ -50,14 +68,19 @@ pub async fn resolve_caller(
                             tracing::warn!(error = %err, "could not refresh a session");
                         }
                     }
+                    let must_enrol = !found.mfa_enabled
+                        && found.user.role >= Role::Editor
+                        && state
+                            .app
+                            .require_mfa
+                            .load(std::sync::atomic::Ordering::Relaxed);
+                    if must_enrol {
+                        req.extensions_mut().insert(MfaSetupRequired);
+                    }
                     caller = Caller::User {
                         user: found.user,
                         session_id: found.session_id,
                     };
-                } else if let Err(err) =
-                    sessions::delete(&state.app.db.write, found.session_id).await
-                {
-                    tracing::warn!(error = %err, "could not remove an expired session");
                 }
             }
             Ok(None) => {}
@@ -101,6 +124,13 @@ async fn token_caller(state: &ServerState, bearer: &str) -> Caller {
 /// a page the role does not allow renders as "Not allowed".
 pub async fn gate(State(state): State<ServerState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
+    if req.extensions().get::<MfaSetupRequired>().is_some() && !open_while_enrolling(&path) {
+        return if path.starts_with("/api/") {
+            (StatusCode::FORBIDDEN, axum::Json(AppError::Forbidden)).into_response()
+        } else {
+            Redirect::to("/account#mfa").into_response()
+        };
+    }
     if path.starts_with("/api/") {
         return gate_server_fn(&state, &path, req, next).await;
     }
@@ -194,6 +224,16 @@ async fn record_refusal(
     let mut tx = state.app.db.write.begin().await?;
     audit::db::record(&mut tx, entry, request_id).await?;
     tx.commit().await
+}
+
+/// What someone who must set up two-step sign-in may still reach.
+fn open_while_enrolling(path: &str) -> bool {
+    path == "/account"
+        || path.starts_with("/api/account/")
+        || path.starts_with("/api/auth/")
+        || path.starts_with("/sign-in")
+        || path.starts_with("/pkg/")
+        || path == "/healthz"
 }
 
 async fn has_accounts(state: &ServerState) -> bool {

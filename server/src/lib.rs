@@ -7,6 +7,7 @@ pub mod db;
 pub mod demo;
 pub mod export;
 pub mod health;
+pub mod keys;
 pub mod logging;
 pub mod security;
 pub mod serve;

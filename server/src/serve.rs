@@ -13,6 +13,8 @@ pub enum ServeError {
     Database(#[from] db::OpenError),
     #[error("loading demo data failed: {0}")]
     Demo(String),
+    #[error("{0}")]
+    Key(String),
     #[error("reading the database failed: {0}")]
     Query(#[from] sqlx::Error),
     #[error("cannot listen on {addr}: {source}")]
@@ -39,6 +41,8 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         }
         Err(err) => tracing::warn!(error = %err, "could not read the SQLite version"),
     }
+    let secret_key = crate::keys::load(settings.secret_key.as_deref(), &settings.database)
+        .map_err(ServeError::Key)?;
     let hasher = Hasher::default();
     let demo_file = demo::accounts_file(&settings.database);
     if opened.created && settings.demo {
@@ -69,6 +73,8 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         hasher,
         throttle: Default::default(),
         reveals: Default::default(),
+        secret_key,
+        require_mfa: std::sync::Arc::new(app::auth::mfa::db::required(&db.read).await?.into()),
     };
     let has_accounts = app::auth::users::count(&db.read).await? > 0;
     print_welcome(&public_url, &settings, has_accounts, &demo_file);

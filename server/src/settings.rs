@@ -28,6 +28,15 @@ pub struct RawSettings {
     /// Sign a session out this long after sign-in, e.g. 7d [default: 7d].
     #[arg(long, env = "MUSTER_SESSION_MAX", value_name = "DURATION")]
     pub session_max: Option<String>,
+    /// Base64 of 32 random bytes that seals TOTP secrets [default: a key
+    /// file created beside the database].
+    #[arg(
+        long,
+        env = "MUSTER_SECRET_KEY",
+        value_name = "BASE64",
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
     /// Load demo data when the database is new (true or false).
     #[arg(long, env = "MUSTER_DEMO", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub demo: Option<String>,
@@ -50,6 +59,8 @@ pub struct Settings {
     pub demo: bool,
     pub session_idle: chrono::Duration,
     pub session_max: chrono::Duration,
+    /// Checked when the server starts (it may name a key file).
+    pub secret_key: Option<String>,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -107,6 +118,7 @@ impl Settings {
                 "MUSTER_SESSION_MAX",
                 "session-max",
             )?,
+            secret_key: raw.secret_key,
         })
     }
 }

@@ -217,3 +217,54 @@ async fn repeated_wrong_passwords_are_slowed_down_and_the_page_says_when_to_retr
     assert!(alert.ends_with("seconds."), "{alert}");
     browser.finish().await;
 }
+
+/// The code an authenticator app shows for this base32 key, `ahead`
+/// seconds from now.
+fn app_code(key: &str, ahead: u64) -> String {
+    use totp_rs::{Algorithm, Secret, TOTP};
+    let secret = Secret::Encoded(key.to_owned())
+        .to_bytes()
+        .expect("base32 key");
+    let totp = TOTP::new(Algorithm::SHA1, 6, 1, 30, secret).expect("totp");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs();
+    totp.generate(now + ahead)
+}
+
+#[tokio::test]
+async fn a_person_enrols_in_two_step_sign_in_and_signs_in_with_a_code() {
+    let muster = Muster::start(MusterOptions::default());
+    let (email, password) = muster.add_user("editor");
+    let browser = Browser::start().await;
+    browser.sign_in(&muster, &email, &password).await;
+    browser.goto(&muster.url("/account")).await;
+    browser.click("#mfa-start-form button").await;
+    let key = browser.text_of("#totp-secret").await;
+    let qr = browser
+        .eval("return document.querySelector('.qr svg') !== null")
+        .await;
+    assert_eq!(qr, true, "a QR code is shown");
+    browser.fill("#mfa-code", &app_code(&key, 0)).await;
+    browser.click("#mfa-confirm-form button").await;
+    let codes = browser.text_of("#recovery-codes").await;
+    assert!(codes.contains("Save these recovery codes now"), "{codes}");
+    assert!(browser
+        .body_text()
+        .await
+        .contains("Two-step sign-in is on."));
+
+    browser.click(".user-menu button[type=submit]").await;
+    browser.goto(&muster.url("/sign-in")).await;
+    browser.fill("#sign-in-email", &email).await;
+    browser.fill("#sign-in-password", &password).await;
+    browser.click("#sign-in-form button[type=submit]").await;
+    assert_eq!(browser.text_of("main h1").await, "Two-step sign-in");
+    // The code used to confirm is spent; the app's next one is not.
+    browser.fill("#mfa-sign-in-code", &app_code(&key, 30)).await;
+    browser.click("#mfa-form button").await;
+    let header = browser.text_of(".user-menu").await;
+    assert!(header.contains("editor"), "signed in: {header}");
+    browser.finish().await;
+}

@@ -61,6 +61,7 @@ pub fn AccountPage() -> impl IntoView {
         <ActionForm action=end_others attr:id="end-others-form">
             <button type="submit">"Sign out everywhere else"</button>
         </ActionForm>
+        <super::mfa::MfaSection/>
     }
 }
 

@@ -41,7 +41,7 @@ pub async fn setup_first_admin(
         NewEntry::new("setup", "user.create", &target, Outcome::Allowed).because("first admin"),
     )
     .await?;
-    start_session(&state, &mut tx, &user).await?;
+    start_session(&state, &mut tx, &user, false, "first admin").await?;
     tx.commit().await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -102,9 +102,19 @@ pub async fn sign_in(
     if let Caller::User { session_id, .. } = caller {
         super::sessions::delete(&mut *tx, session_id).await?;
     }
-    start_session(&state, &mut tx, &user).await?;
+    // With two-step sign-in on, the password opens only the second step.
+    let second_step = super::mfa::db::is_enabled(&mut *tx, user.id).await?;
+    start_session(&state, &mut tx, &user, second_step, "password").await?;
     tx.commit().await?;
-    leptos_axum::redirect(&safe_next(next.as_deref()));
+    let next = safe_next(next.as_deref());
+    if second_step {
+        leptos_axum::redirect(&format!(
+            "/sign-in/mfa?next={}",
+            next.replace('%', "%25").replace('&', "%26")
+        ));
+    } else {
+        leptos_axum::redirect(&next);
+    }
     Ok(())
 }
 
@@ -136,29 +146,39 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 /// Where to go after signing in: only a path on this site, never elsewhere.
 #[cfg(any(feature = "ssr", test))]
-pub fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
         _ => "/".to_owned(),
     }
 }
 
+/// Starts a session and hands its cookie to the browser. A `pending`
+/// session only opens the second step of signing in.
 #[cfg(feature = "ssr")]
-async fn start_session(
+pub(crate) async fn start_session(
     state: &crate::state::AppState,
     tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
     user: &super::User,
+    pending: bool,
+    how: &str,
 ) -> Result<(), AppError> {
     use crate::audit::{self, NewEntry, Outcome};
     let (user_agent, client_addr) = request_meta();
     let (session_id, token) =
-        super::sessions::create(&mut **tx, user.id, &user_agent, &client_addr).await?;
+        super::sessions::create(&mut **tx, user.id, &user_agent, &client_addr, pending).await?;
+    let action = if pending {
+        "session.password_ok"
+    } else {
+        "session.sign_in"
+    };
     let entry = NewEntry::new(
         format!("user:{}", user.email),
-        "session.sign_in",
+        action,
         format!("session:{session_id}"),
         Outcome::Allowed,
-    );
+    )
+    .because(how);
     audit::record_in(tx, entry).await?;
     set_cookie(&state.sessions.cookie(&token));
     Ok(())
@@ -177,7 +197,7 @@ fn set_cookie(value: &str) {
 /// The browser and address a session was started from, shown on the
 /// sessions page so people recognise their own.
 #[cfg(feature = "ssr")]
-fn request_meta() -> (String, String) {
+pub(crate) fn request_meta() -> (String, String) {
     let Some(parts) = use_context::<http::request::Parts>() else {
         return (String::new(), String::new());
     };

@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod api;
 pub mod guard;
+pub mod mfa;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
@@ -21,6 +22,10 @@ mod view;
 
 pub use account::{AccountPage, EndOtherSessions, MySessions};
 pub use admin::{CreateAccount, ListAccounts, ResetPassword, SetDisabled, SetRole, UsersPage};
+#[cfg(any(feature = "ssr", test))]
+pub(crate) use api::safe_next;
+#[cfg(feature = "ssr")]
+pub(crate) use api::{request_meta, start_session};
 pub use api::{SetupFirstAdmin, SignIn, SignOut};
 pub use tokens::{CreateToken, ListTokens, RevokeToken, TokensPage};
 pub use view::{current_caller, Forbidden, SetupPage, SignInPage, UserMenu};

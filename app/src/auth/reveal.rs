@@ -9,22 +9,26 @@ use std::{
 
 const KEEP: Duration = Duration::from_secs(300);
 
+/// A session and the kind of secret ("token", "totp", "recovery").
+type Slot = (i64, &'static str);
+
 #[derive(Clone, Debug, Default)]
 pub struct Reveals {
-    inner: Arc<Mutex<HashMap<i64, (String, Instant)>>>,
+    inner: Arc<Mutex<HashMap<Slot, (String, Instant)>>>,
 }
 
 impl Reveals {
-    pub fn put(&self, session_id: i64, secret: String) {
+    /// Keeps a secret of this kind ("token", "totp", ...) for a session.
+    pub fn put(&self, session_id: i64, kind: &'static str, secret: String) {
         if let Ok(mut map) = self.inner.lock() {
             map.retain(|_, (_, at)| at.elapsed() < KEEP);
-            map.insert(session_id, (secret, Instant::now()));
+            map.insert((session_id, kind), (secret, Instant::now()));
         }
     }
 
-    pub fn take(&self, session_id: i64) -> Option<String> {
+    pub fn take(&self, session_id: i64, kind: &'static str) -> Option<String> {
         let mut map = self.inner.lock().ok()?;
-        map.remove(&session_id)
+        map.remove(&(session_id, kind))
             .filter(|(_, at)| at.elapsed() < KEEP)
             .map(|(secret, _)| secret)
     }
@@ -37,9 +41,10 @@ mod tests {
     #[test]
     fn a_secret_is_shown_once_and_only_to_its_session() {
         let r = Reveals::default();
-        r.put(7, "mst_abc".into());
-        assert_eq!(r.take(8), None);
-        assert_eq!(r.take(7).as_deref(), Some("mst_abc"));
-        assert_eq!(r.take(7), None);
+        r.put(7, "token", "mst_abc".into());
+        assert_eq!(r.take(8, "token"), None);
+        assert_eq!(r.take(7, "totp"), None);
+        assert_eq!(r.take(7, "token").as_deref(), Some("mst_abc"));
+        assert_eq!(r.take(7, "token"), None);
     }
 }

@@ -92,19 +92,21 @@ pub async fn create<'e>(
     user_id: i64,
     user_agent: &str,
     client_addr: &str,
+    pending: bool,
 ) -> Result<(i64, String), sqlx::Error> {
     let token = new_token();
     let now = Utc::now();
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, user_agent, client_addr) \
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, user_agent, client_addr, mfa_pending) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(token_hash(&token))
     .bind(user_id)
     .bind(now)
     .bind(now)
     .bind(user_agent.chars().take(200).collect::<String>())
-    .bind(client_addr)
+        .bind(client_addr)
+    .bind(pending)
     .fetch_one(db)
     .await?;
     Ok((id, token))
@@ -117,6 +119,9 @@ pub struct Found {
     pub user: User,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
+    /// The password was right; the second step is still due.
+    pub pending: bool,
+    pub mfa_enabled: bool,
 }
 
 type FoundRow = (
@@ -127,6 +132,8 @@ type FoundRow = (
     String,
     String,
     String,
+    bool,
+    bool,
 );
 
 #[tracing::instrument(skip_all)]
@@ -135,7 +142,8 @@ pub async fn find<'e>(
     token: &str,
 ) -> Result<Option<Found>, sqlx::Error> {
     let row: Option<FoundRow> = sqlx::query_as(
-        "SELECT s.id, s.created_at, s.last_seen_at, u.id, u.email, u.display_name, u.role \
+        "SELECT s.id, s.created_at, s.last_seen_at, u.id, u.email, u.display_name, u.role, \
+                s.mfa_pending, u.totp_enabled_at IS NOT NULL \
          FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = ? AND u.disabled_at IS NULL",
     )
@@ -143,7 +151,17 @@ pub async fn find<'e>(
     .fetch_optional(db)
     .await?;
     Ok(row.and_then(
-        |(session_id, created_at, last_seen_at, id, email, display_name, role)| {
+        |(
+            session_id,
+            created_at,
+            last_seen_at,
+            id,
+            email,
+            display_name,
+            role,
+            pending,
+            mfa_enabled,
+        )| {
             Some(Found {
                 session_id,
                 user: User {
@@ -154,6 +172,8 @@ pub async fn find<'e>(
                 },
                 created_at,
                 last_seen_at,
+                pending,
+                mfa_enabled,
             })
         },
     ))

@@ -40,7 +40,7 @@ pub async fn create_token(name: String, role: String) -> Result<String, AppError
     audit::record_in(&mut tx, entry).await?;
     tx.commit().await?;
     if let super::Caller::User { session_id, .. } = caller {
-        state.reveals.put(session_id, token.clone());
+        state.reveals.put(session_id, "token", token.clone());
     }
     Ok(token)
 }
@@ -74,7 +74,7 @@ fn take_revealed() -> Option<String> {
         let state = use_context::<crate::state::AppState>()?;
         match super::current_caller() {
             super::Caller::User { session_id, .. } => {
-                let token = state.reveals.take(session_id)?;
+                let token = state.reveals.take(session_id, "token")?;
                 // The page holds a secret: no cache may keep it.
                 if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
                     res.insert_header(

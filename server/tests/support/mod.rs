@@ -52,6 +52,8 @@ pub async fn spawn_app(environment: Environment) -> TestApp {
         hasher: Hasher::default(),
         throttle: Default::default(),
         reveals: Default::default(),
+        secret_key: app::auth::mfa::crypto::SecretKey::generate(),
+        require_mfa: Default::default(),
     };
     TestApp {
         router: server::startup::router(state.clone()),
@@ -84,9 +86,10 @@ impl TestApp {
         .await
         .expect("create")
         .expect("new email");
-        let (_, token) = sessions::create(&self.state.db.write, user.id, "test", "127.0.0.1")
-            .await
-            .expect("session");
+        let (_, token) =
+            sessions::create(&self.state.db.write, user.id, "test", "127.0.0.1", false)
+                .await
+                .expect("session");
         format!("{}={token}", self.state.sessions.cookie_name())
     }
 

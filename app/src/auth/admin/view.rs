@@ -37,6 +37,7 @@ pub fn UsersPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <crate::auth::mfa::RequireMfaForm/>
         <h2>"Add an account"</h2>
         <ActionForm action=create attr:class="stack narrow" attr:id="create-account-form">
             <label for="new-email">"Email"</label>
