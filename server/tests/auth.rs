@@ -6,16 +6,6 @@ use app::{auth::Role, environment::Environment};
 use axum::{body::Body, http::Request};
 use support::{spawn_app, ORIGIN};
 
-fn set_cookie(res: &support::Answer) -> String {
-    let raw = res
-        .headers
-        .get("set-cookie")
-        .expect("a cookie")
-        .to_str()
-        .expect("ascii");
-    raw.split(';').next().expect("name=value").to_owned()
-}
-
 async fn audit_actions(app: &support::TestApp) -> Vec<(String, String, String)> {
     sqlx::query_as("SELECT action, outcome, reason FROM audit_log ORDER BY id")
         .fetch_all(&app.state.db.read)
@@ -47,7 +37,7 @@ async fn with_no_account_every_page_leads_to_the_one_time_setup() {
         )
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
-    let cookie = set_cookie(&res);
+    let cookie = res.cookie();
     assert!(cookie.starts_with("muster_session="));
     let raw = res.headers["set-cookie"].to_str().expect("ascii");
     assert!(
@@ -132,7 +122,7 @@ async fn signing_in_starts_a_new_session_and_signing_out_ends_it() {
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.headers["location"], "/notes");
-    app.cookie = Some(set_cookie(&res));
+    app.cookie = Some(res.cookie());
     assert_eq!(app.get("/notes").await.status, 200);
 
     let (stored,): (Vec<u8>,) = sqlx::query_as("SELECT token_hash FROM sessions")

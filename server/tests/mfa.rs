@@ -86,13 +86,7 @@ async fn password_step(app: &TestApp, email: &str, password: &str) -> String {
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.headers["location"], "/sign-in/mfa?next=/notes");
-    res.headers["set-cookie"]
-        .to_str()
-        .expect("ascii")
-        .split(';')
-        .next()
-        .expect("cookie")
-        .to_owned()
+    res.cookie()
 }
 
 #[tokio::test]
@@ -130,13 +124,7 @@ async fn with_two_step_sign_in_the_password_alone_opens_nothing() {
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.headers["location"], "/notes");
-    let full = res.headers["set-cookie"]
-        .to_str()
-        .expect("ascii")
-        .split(';')
-        .next()
-        .expect("cookie")
-        .to_owned();
+    let full = res.cookie();
     assert_eq!(app.get_as(&full, "/notes").await.status, 200);
     assert_eq!(
         app.get_as(&pending, "/notes").await.status,

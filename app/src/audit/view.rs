@@ -1,6 +1,6 @@
 //! The audit page: filter by actor, action and time; export what is shown.
 use super::{api::list_audit, AuditFilter, Entry};
-use crate::ui::ErrorNotice;
+use crate::ui::{DataTable, ErrorNotice};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -71,21 +71,7 @@ fn AuditTable(entries: Vec<Entry>) -> impl IntoView {
         return view! { <p class="empty">"No entries match."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="audit">
-                <thead>
-                    <tr>
-                        <th scope="col">"#"</th>
-                        <th scope="col">"Time (UTC)"</th>
-                        <th scope="col">"Actor"</th>
-                        <th scope="col">"Action"</th>
-                        <th scope="col">"Target"</th>
-                        <th scope="col">"Outcome"</th>
-                        <th scope="col">"Reason"</th>
-                        <th scope="col">"Request"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable id="audit-log" class="audit" headers=&["#", "Time (UTC)", "Actor", "Action", "Target", "Outcome", "Reason", "Request"]>
                     {entries
                         .into_iter()
                         .map(|e| {
@@ -104,9 +90,7 @@ fn AuditTable(entries: Vec<Entry>) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     }
     .into_any()
 }

@@ -1,6 +1,9 @@
 //! My account: where I am signed in, and signing out everywhere else.
 use super::{current_caller, SessionInfo};
-use crate::{error::AppError, ui::ErrorNotice};
+use crate::{
+    error::AppError,
+    ui::{returned_error, DataTable, ErrorNotice},
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -49,7 +52,7 @@ pub fn AccountPage() -> impl IntoView {
         <h1>"My account"</h1>
         <p class="lede">"Signed in as " {who}</p>
         <h2>"Where you are signed in"</h2>
-        {end_others.value().get_untracked().and_then(Result::err).map(|error| view! { <ErrorNotice error/> })}
+        {returned_error(end_others)}
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match my_sessions().await {
@@ -68,17 +71,7 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn SessionTable(sessions: Vec<SessionInfo>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
-            <table class="data" id="sessions">
-                <thead>
-                    <tr>
-                        <th scope="col">"Browser"</th>
-                        <th scope="col">"Address"</th>
-                        <th scope="col">"Signed in (UTC)"</th>
-                        <th scope="col">"Last used (UTC)"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable id="sessions" headers=&["Browser", "Address", "Signed in (UTC)", "Last used (UTC)"]>
                     {sessions
                         .into_iter()
                         .map(|s| {
@@ -96,8 +89,6 @@ fn SessionTable(sessions: Vec<SessionInfo>) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     }
 }

@@ -1,7 +1,10 @@
 //! API tokens for automation: admins create them scoped to a role, see each
 //! one once, and revoke them. Tokens pass through the same guard as people.
 use super::{Role, TokenInfo};
-use crate::{error::AppError, ui::ErrorNotice};
+use crate::{
+    error::AppError,
+    ui::{returned_error, DataTable, ErrorNotice},
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -97,14 +100,7 @@ fn take_revealed() -> Option<String> {
 pub fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let errors = [
-        create.value().get_untracked().and_then(Result::err),
-        revoke.value().get_untracked().and_then(Result::err),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|error| view! { <ErrorNotice error/> })
-    .collect_view();
+    let errors = (returned_error(create), returned_error(revoke));
     let revealed = take_revealed().map(|token| {
         view! {
             <div class="reveal" role="status">
@@ -147,18 +143,7 @@ fn TokenTable(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl
         return view! { <p class="empty">"No tokens yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="data" id="tokens">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Last used (UTC)"</th>
-                        <th scope="col">"Status"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable id="tokens" headers=&["Name", "Role", "Created", "Last used (UTC)", "Status"]>
                     {tokens
                         .into_iter()
                         .map(|t| {
@@ -189,9 +174,7 @@ fn TokenTable(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     }
     .into_any()
 }

@@ -1,23 +1,10 @@
 //! First-run setup, sign-in, and the signed-in person's menu. Plain forms:
 //! they work with or without JavaScript.
 use super::{Caller, SetupFirstAdmin, SignIn, SignOut};
-use crate::ui::ErrorNotice;
+use crate::ui::returned_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-
-/// The error a plain form post came back with, if it was this action's.
-fn returned_error<S>(action: ServerAction<S>) -> impl IntoView
-where
-    S: leptos::server_fn::ServerFn<Error = crate::error::AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    action
-        .value()
-        .get_untracked()
-        .and_then(Result::err)
-        .map(|error| view! { <ErrorNotice error/> })
-}
 
 #[component]
 pub fn SetupPage() -> impl IntoView {

@@ -19,3 +19,17 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         </div>
     }
 }
+
+/// The error a plain form post of this action came back with (Leptos puts
+/// it in the address it redirects to), ready to show above the form.
+pub fn returned_error<S>(action: ServerAction<S>) -> Option<AnyView>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    action
+        .value()
+        .get_untracked()
+        .and_then(Result::err)
+        .map(|error| view! { <ErrorNotice error/> }.into_any())
+}

@@ -32,6 +32,17 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The `name=value` of the cookie this answer sets.
+    pub fn cookie(&self) -> String {
+        let raw = self
+            .headers
+            .get(header::SET_COOKIE)
+            .expect("a cookie")
+            .to_str()
+            .expect("ascii");
+        raw.split(';').next().expect("name=value").to_owned()
+    }
+
     pub fn request_id(&self) -> &str {
         self.headers
             .get("x-request-id")
@@ -127,15 +138,10 @@ impl TestApp {
                     .expect("request"),
             )
             .await;
-        match res.headers.get(header::SET_COOKIE) {
-            Some(c) if res.status == StatusCode::OK => Ok(c
-                .to_str()
-                .expect("ascii")
-                .split(';')
-                .next()
-                .expect("cookie")
-                .to_owned()),
-            _ => Err(res),
+        if res.status == StatusCode::OK && res.headers.contains_key(header::SET_COOKIE) {
+            Ok(res.cookie())
+        } else {
+            Err(res)
         }
     }
 

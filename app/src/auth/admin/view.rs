@@ -3,7 +3,7 @@
 use super::{list_accounts, CreateAccount, ResetPassword, SetDisabled, SetRole};
 use crate::{
     auth::{Account, Role},
-    ui::ErrorNotice,
+    ui::{returned_error, DataTable, ErrorNotice},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,17 +14,12 @@ pub fn UsersPage() -> impl IntoView {
     let set_role = ServerAction::<SetRole>::new();
     let set_disabled = ServerAction::<SetDisabled>::new();
     let reset = ServerAction::<ResetPassword>::new();
-    let errors = [
-        create.value().get_untracked(),
-        set_role.value().get_untracked(),
-        set_disabled.value().get_untracked(),
-        reset.value().get_untracked(),
-    ]
-    .into_iter()
-    .flatten()
-    .filter_map(Result::err)
-    .map(|error| view! { <ErrorNotice error/> })
-    .collect_view();
+    let errors = (
+        returned_error(create),
+        returned_error(set_role),
+        returned_error(set_disabled),
+        returned_error(reset),
+    );
     view! {
         <Title text="Accounts"/>
         <h1>"Accounts"</h1>
@@ -75,18 +70,7 @@ fn AccountTable(
     reset: ServerAction<ResetPassword>,
 ) -> impl IntoView {
     view! {
-        <div class="table-wrap">
-            <table class="data" id="accounts">
-                <thead>
-                    <tr>
-                        <th scope="col">"Account"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Last used (UTC)"</th>
-                        <th scope="col">"Password"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable id="accounts" headers=&["Account", "Role", "Status", "Last used (UTC)", "Password"]>
                     {accounts
                         .into_iter()
                         .map(|a| {
@@ -131,8 +115,6 @@ fn AccountTable(
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     }
 }

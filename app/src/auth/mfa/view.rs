@@ -3,23 +3,10 @@ use super::{
     api::{my_mfa, take_revealed},
     ConfirmMfa, DisableMfa, MfaSetup, MfaStatus, SetRequireMfa, StartMfa, VerifyMfa,
 };
-use crate::ui::ErrorNotice;
+use crate::ui::{returned_error, ErrorNotice};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-
-/// The error a plain form post of this action came back with, if any.
-fn returned_error<S>(action: ServerAction<S>) -> Option<impl IntoView>
-where
-    S: leptos::server_fn::ServerFn<Error = crate::error::AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    action
-        .value()
-        .get_untracked()
-        .and_then(Result::err)
-        .map(|error| view! { <ErrorNotice error/> })
-}
 
 #[component]
 pub fn MfaSection() -> impl IntoView {
