@@ -19,7 +19,7 @@ async fn the_first_visit_sets_up_the_administrator_and_signs_them_in() {
     browser
         .fill("#setup-repeat", "tabletop every quarter")
         .await;
-    browser.click("#setup-form button[type=submit]").await;
+    browser.submit("#setup-form button[type=submit]").await;
     let header = browser.text_of(".user-menu").await;
     assert!(
         header.contains("Ida Commander") && header.contains("admin"),
@@ -52,7 +52,7 @@ async fn a_wrong_password_is_refused_without_saying_whether_the_account_exists()
     browser.goto(&muster.url("/sign-in")).await;
     browser.fill("#sign-in-email", &email).await;
     browser.fill("#sign-in-password", "definitely not it").await;
-    browser.click("#sign-in-form button[type=submit]").await;
+    browser.submit("#sign-in-form button[type=submit]").await;
     assert_eq!(
         browser.text_of("[role=alert]").await,
         "The email or password is not right."
@@ -60,7 +60,7 @@ async fn a_wrong_password_is_refused_without_saying_whether_the_account_exists()
 
     browser.fill("#sign-in-email", "nobody@example.com").await;
     browser.fill("#sign-in-password", "definitely not it").await;
-    browser.click("#sign-in-form button[type=submit]").await;
+    browser.submit("#sign-in-form button[type=submit]").await;
     assert_eq!(
         browser.text_of("[role=alert]").await,
         "The email or password is not right."
@@ -94,7 +94,7 @@ async fn signing_out_returns_to_the_sign_in_page_and_closes_the_pages() {
     let muster = Muster::start(MusterOptions::default());
     let browser = Browser::start().await;
     browser.sign_in_as(&muster, "responder").await;
-    browser.click(".user-menu button[type=submit]").await;
+    browser.submit(".user-menu button[type=submit]").await;
     assert_eq!(browser.text_of("main h1").await, "Sign in");
     browser.goto(&muster.url("/notes")).await;
     let url = browser.client.current_url().await.expect("url");
@@ -109,7 +109,7 @@ async fn an_admin_filters_the_audit_log_by_action() {
     browser.sign_in_as(&muster, "admin").await;
     browser.goto(&muster.url("/admin/audit")).await;
     browser.fill("#f-action", "session.").await;
-    browser.click("form.filters button[type=submit]").await;
+    browser.submit("form.filters button[type=submit]").await;
     browser.wait_for_text("session.sign_in").await;
     let table = browser.text_of("table.audit").await;
     assert!(
@@ -137,7 +137,7 @@ async fn signing_out_everywhere_else_ends_the_other_browsers_session() {
         .eval("return document.querySelectorAll('#sessions tbody tr').length")
         .await;
     assert_eq!(rows, 2, "both browsers are listed");
-    laptop.click("#end-others-form button[type=submit]").await;
+    laptop.submit("#end-others-form button[type=submit]").await;
     laptop.wait_for_text("My account").await;
     let rows = laptop
         .eval("return document.querySelectorAll('#sessions tbody tr').length")
@@ -160,7 +160,7 @@ async fn an_admin_disables_an_account_from_the_accounts_page() {
     admin.sign_in_as(&muster, "admin").await;
     admin.goto(&muster.url("/admin/users")).await;
     admin
-        .click(&format!("tr[data-email='{email}'] .toggle-disabled button"))
+        .submit(&format!("tr[data-email='{email}'] .toggle-disabled button"))
         .await;
     admin.wait_for_text("disabled").await;
     let status = admin
@@ -172,7 +172,7 @@ async fn an_admin_disables_an_account_from_the_accounts_page() {
     them.goto(&muster.url("/sign-in")).await;
     them.fill("#sign-in-email", &email).await;
     them.fill("#sign-in-password", &password).await;
-    them.click("#sign-in-form button[type=submit]").await;
+    them.submit("#sign-in-form button[type=submit]").await;
     assert_eq!(
         them.text_of("[role=alert]").await,
         "The email or password is not right."
@@ -197,7 +197,7 @@ async fn repeated_wrong_passwords_are_slowed_down_and_the_page_says_when_to_retr
             browser
                 .eval("document.querySelectorAll('[role=alert]').forEach(e => e.remove())")
                 .await;
-            browser.click("#sign-in-form button[type=submit]").await;
+            browser.submit("#sign-in-form button[type=submit]").await;
             browser
                 .wait_for_text_in("[role=alert]", |t| !t.is_empty())
                 .await
@@ -240,14 +240,14 @@ async fn a_person_enrols_in_two_step_sign_in_and_signs_in_with_a_code() {
     let browser = Browser::start().await;
     browser.sign_in(&muster, &email, &password).await;
     browser.goto(&muster.url("/account")).await;
-    browser.click("#mfa-start-form button").await;
+    browser.submit("#mfa-start-form button").await;
     let key = browser.text_of("#totp-secret").await;
     let qr = browser
         .eval("return document.querySelector('.qr svg') !== null")
         .await;
     assert_eq!(qr, true, "a QR code is shown");
     browser.fill("#mfa-code", &app_code(&key, 0)).await;
-    browser.click("#mfa-confirm-form button").await;
+    browser.submit("#mfa-confirm-form button").await;
     let codes = browser.text_of("#recovery-codes").await;
     assert!(codes.contains("Save these recovery codes now"), "{codes}");
     assert!(browser
@@ -255,15 +255,15 @@ async fn a_person_enrols_in_two_step_sign_in_and_signs_in_with_a_code() {
         .await
         .contains("Two-step sign-in is on."));
 
-    browser.click(".user-menu button[type=submit]").await;
+    browser.submit(".user-menu button[type=submit]").await;
     browser.goto(&muster.url("/sign-in")).await;
     browser.fill("#sign-in-email", &email).await;
     browser.fill("#sign-in-password", &password).await;
-    browser.click("#sign-in-form button[type=submit]").await;
+    browser.submit("#sign-in-form button[type=submit]").await;
     assert_eq!(browser.text_of("main h1").await, "Two-step sign-in");
     // The code used to confirm is spent; the app's next one is not.
     browser.fill("#mfa-sign-in-code", &app_code(&key, 30)).await;
-    browser.click("#mfa-form button").await;
+    browser.submit("#mfa-form button").await;
     let header = browser.text_of(".user-menu").await;
     assert!(header.contains("editor"), "signed in: {header}");
     browser.finish().await;

@@ -64,7 +64,7 @@ async fn the_form_works_with_javascript_disabled() {
     browser
         .fill("#note-body", "Zapier key rotated by Sam")
         .await;
-    browser.click("#note-form button[type=submit]").await;
+    browser.submit("#note-form button[type=submit]").await;
     browser.wait_for_text("Zapier key rotated by Sam").await;
     let url = browser.client.current_url().await.expect("url");
     assert_eq!(url.path(), "/notes");
@@ -79,7 +79,7 @@ async fn the_form_works_with_javascript_disabled() {
         .send_keys(&(Key::Tab).to_string())
         .await
         .expect("tab");
-    browser.click("#note-form button[type=submit]").await;
+    browser.submit("#note-form button[type=submit]").await;
     let alert = browser.text_of("[role=alert]").await;
     assert!(
         alert.contains("Note: write something before adding the note"),

@@ -32,7 +32,7 @@ async fn the_overview_shows_the_shell_with_navigation_and_version() {
     );
     assert_eq!(browser.client.title().await.expect("title"), "Muster");
 
-    browser.click("nav a[href='/notes']").await;
+    browser.submit("nav a[href='/notes']").await;
     assert_eq!(browser.text_of("main h1").await, "Team notes");
     let current = browser.text_of("nav a[aria-current=page]").await;
     assert_eq!(current, "Team notes");

@@ -98,14 +98,35 @@ impl Browser {
 
     /// Waits for an element a person would see, then returns its text.
     pub async fn text_of(&self, css: &str) -> String {
-        let el = self
-            .client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"));
-        el.text().await.expect("text")
+        self.wait_for_text_in(css, |_| true).await
+    }
+
+    /// Clicks something that loads a new page (a plain form's button, a
+    /// link) and waits until the new page has replaced the old one, so
+    /// nothing read afterwards can come from the page that was left.
+    pub async fn submit(&self, css: &str) {
+        self.eval("window.__muster_old_page = true").await;
+        self.click(css).await;
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let replaced = self
+                .client
+                .execute(
+                    "return window.__muster_old_page !== true && document.readyState === 'complete'",
+                    vec![],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if replaced {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("clicking {css} did not load a new page");
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Waits until the element's text satisfies `ok` (re-finding it, so a
@@ -182,7 +203,7 @@ impl Browser {
         self.goto(&muster.url("/sign-in")).await;
         self.fill("#sign-in-email", email).await;
         self.fill("#sign-in-password", password).await;
-        self.click("#sign-in-form button[type=submit]").await;
+        self.submit("#sign-in-form button[type=submit]").await;
         self.wait_for_text("Sign out").await;
     }
 
