@@ -7,6 +7,7 @@ pub mod auth;
 pub mod environment;
 pub mod error;
 pub mod notes;
+pub mod roster;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;

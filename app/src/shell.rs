@@ -53,6 +53,8 @@ pub fn App() -> impl IntoView {
                         <Routes fallback=NotFound>
                             <Route path=path!("/") view=Overview ssr=SsrMode::Async/>
                             <Route path=path!("/notes") view=NotesPage ssr=SsrMode::Async/>
+                            <Route path=path!("/roster") view=crate::roster::RosterPage ssr=SsrMode::Async/>
+                            <Route path=path!("/roster/roles") view=crate::roster::RolesPage ssr=SsrMode::Async/>
                             <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                             <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                             <Route path=path!("/sign-in/mfa") view=crate::auth::mfa::MfaSignInPage ssr=SsrMode::Async/>

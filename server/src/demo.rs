@@ -26,6 +26,69 @@ const NOTES: &[(i64, &str)] = &[
     ),
 ];
 
+/// Name, team, email, phone, chat handle.
+const PEOPLE: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "Ada Admin",
+        "Platform",
+        "admin@demo.muster",
+        "+44 20 7946 0101",
+        "@ada",
+    ),
+    (
+        "Priya Shah",
+        "Support",
+        "priya@demo.muster",
+        "+44 20 7946 0102",
+        "@priya",
+    ),
+    (
+        "Sam Ortiz",
+        "Platform",
+        "sam@demo.muster",
+        "+44 20 7946 0103",
+        "@sam",
+    ),
+    (
+        "Lee Wong",
+        "Security",
+        "lee@demo.muster",
+        "+44 20 7946 0104",
+        "@lee",
+    ),
+    (
+        "Rae Responder",
+        "Payments",
+        "responder@demo.muster",
+        "+44 20 7946 0105",
+        "@rae",
+    ),
+    (
+        "Eli Editor",
+        "Payments",
+        "editor@demo.muster",
+        "+44 20 7946 0106",
+        "@eli",
+    ),
+    (
+        "Noor Haddad",
+        "Support",
+        "noor@demo.muster",
+        "+44 20 7946 0107",
+        "@noor",
+    ),
+];
+
+/// Role and its holders in order (primary first). Sam covers two roles on
+/// purpose: the roster page shows that warning.
+const COVER: &[(&str, &[&str])] = &[
+    ("Incident Commander", &["Ada Admin", "Eli Editor"]),
+    ("Communications Lead", &["Priya Shah", "Noor Haddad"]),
+    ("Scribe", &["Noor Haddad", "Rae Responder"]),
+    ("Operations Lead", &["Sam Ortiz", "Rae Responder"]),
+    ("Security Lead", &["Lee Wong", "Sam Ortiz"]),
+];
+
 const ACCOUNTS: &[(&str, &str, Role)] = &[
     ("admin@demo.muster", "Ada Admin", Role::Admin),
     ("editor@demo.muster", "Eli Editor", Role::Editor),
@@ -84,11 +147,45 @@ async fn insert(db: &Db, hashes: &[String]) -> Result<(), sqlx::Error> {
         .because("demo data");
         audit::db::record(&mut tx, entry, "").await?;
     }
+    insert_roster(&mut tx).await?;
     for (minutes_ago, text) in NOTES {
         let body = NoteBody::parse(text).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         notes::insert(&mut *tx, &body, now - Duration::minutes(*minutes_ago)).await?;
     }
     tx.commit().await
+}
+
+async fn insert_roster(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    use app::roster::{db, Person};
+    let mut ids = std::collections::HashMap::new();
+    for (name, team, email, phone, chat) in PEOPLE {
+        let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let person = Person {
+            id: 0,
+            name: (*name).into(),
+            team: (*team).into(),
+            email: (*email).into(),
+            phone: (*phone).into(),
+            chat: (*chat).into(),
+            account: None,
+        };
+        let id = db::save_person(&mut *tx, None, &person, user.map(|(id,)| id))
+            .await?
+            .ok_or_else(|| sqlx::Error::Protocol("demo person not saved".into()))?;
+        ids.insert(*name, id);
+    }
+    for (role, names) in COVER {
+        let (role_id,): (i64,) = sqlx::query_as("SELECT id FROM incident_roles WHERE name = ?")
+            .bind(role)
+            .fetch_one(&mut *tx)
+            .await?;
+        let order: Vec<i64> = names.iter().filter_map(|n| ids.get(n).copied()).collect();
+        db::set_holders(tx, role_id, &order).await?;
+    }
+    Ok(())
 }
 
 /// Writes the accounts beside the database, readable by the owner only.

@@ -111,8 +111,11 @@ async fn every_route_answers_every_role_as_the_table_says() {
     let pages = [
         "/",
         "/notes",
+        "/roster",
+        "/roster/roles",
         "/setup",
         "/sign-in",
+        "/sign-in/mfa",
         "/account",
         "/admin/users",
         "/admin/tokens",

@@ -69,6 +69,15 @@ async fn reopening_keeps_the_data_and_is_not_a_new_database() {
         .expect("notes");
     assert_eq!(notes.len(), 3);
     assert!(notes[0].created_at > notes[2].created_at, "newest first");
+    let mut conn = again.db.read.acquire().await.expect("conn");
+    let roster = app::roster::db::load(&mut conn).await.expect("roster");
+    assert_eq!(roster.people.len(), 7);
+    let gaps = roster.gaps();
+    assert!(
+        gaps.without_primary.is_empty() && gaps.without_backup.is_empty(),
+        "a full roster"
+    );
+    assert_eq!(gaps.stretched.len(), 3, "{:?}", gaps.stretched);
 }
 
 #[tokio::test]

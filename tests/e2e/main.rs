@@ -4,4 +4,5 @@ mod access;
 mod auth;
 mod cli;
 mod notes;
+mod roster;
 mod shell;

@@ -12,7 +12,7 @@ pub enum Access {
 }
 
 use Access::{AtLeast, Public};
-use Role::{Admin, Responder, Viewer};
+use Role::{Admin, Editor, Responder, Viewer};
 
 /// Server functions, by path.
 pub const SERVER_FNS: &[(&str, Access)] = &[
@@ -21,6 +21,10 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/auth/sign-out", AtLeast(Viewer)),
     ("/api/notes/list", AtLeast(Viewer)),
     ("/api/notes/add", AtLeast(Responder)),
+    ("/api/roster", AtLeast(Viewer)),
+    ("/api/roster/role", AtLeast(Editor)),
+    ("/api/roster/person", AtLeast(Editor)),
+    ("/api/roster/holders", AtLeast(Editor)),
     ("/api/audit/list", AtLeast(Admin)),
     ("/api/account/sessions", AtLeast(Viewer)),
     ("/api/account/end-other-sessions", AtLeast(Viewer)),
@@ -48,6 +52,8 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/sign-in/mfa", Public),
     ("/", AtLeast(Viewer)),
     ("/notes", AtLeast(Viewer)),
+    ("/roster", AtLeast(Viewer)),
+    ("/roster/roles", AtLeast(Viewer)),
     ("/account", AtLeast(Viewer)),
     ("/admin/users", AtLeast(Admin)),
     ("/admin/tokens", AtLeast(Admin)),
