@@ -22,6 +22,24 @@ fn caller(role: Option<Role>) -> Caller {
     })
 }
 
+/// No session, then each role from least to most.
+const CALLERS: [Option<Role>; 5] = [
+    None,
+    Some(Role::Viewer),
+    Some(Role::Responder),
+    Some(Role::Editor),
+    Some(Role::Admin),
+];
+
+/// A fresh account and session for each call (some calls end them), or
+/// no cookie at all.
+async fn cookie_for(app: &support::TestApp, role: Option<Role>) -> String {
+    match role {
+        Some(role) => app.session_for(role).await,
+        None => String::new(),
+    }
+}
+
 fn registered_server_fns() -> Vec<String> {
     let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.to_owned())
@@ -54,20 +72,9 @@ fn every_server_function_has_an_entry_in_the_table_and_every_entry_a_function() 
 #[tokio::test]
 async fn every_server_function_answers_every_role_as_the_table_says() {
     let app = spawn_app(Environment::Production).await;
-    let roles = [
-        None,
-        Some(Role::Viewer),
-        Some(Role::Responder),
-        Some(Role::Editor),
-        Some(Role::Admin),
-    ];
     for path in registered_server_fns() {
-        for role in roles {
-            // A fresh account and session for each call: some calls end them.
-            let cookie = match role {
-                Some(role) => app.session_for(role).await,
-                None => String::new(),
-            };
+        for role in CALLERS {
+            let cookie = cookie_for(&app, role).await;
             let res = app
                 .send(
                     Request::post(&path)
@@ -101,13 +108,6 @@ async fn every_server_function_answers_every_role_as_the_table_says() {
 #[tokio::test]
 async fn every_route_answers_every_role_as_the_table_says() {
     let app = spawn_app(Environment::Production).await;
-    let roles = [
-        None,
-        Some(Role::Viewer),
-        Some(Role::Responder),
-        Some(Role::Editor),
-        Some(Role::Admin),
-    ];
     let pages = [
         "/",
         "/notes",
@@ -132,11 +132,8 @@ async fn every_route_answers_every_role_as_the_table_says() {
         } else {
             path
         };
-        for role in roles {
-            let cookie = match role {
-                Some(role) => app.session_for(role).await,
-                None => String::new(),
-            };
+        for role in CALLERS {
+            let cookie = cookie_for(&app, role).await;
             let res = app
                 .send(
                     Request::get(&path)

@@ -24,6 +24,18 @@ fn now() -> u64 {
     u64::try_from(chrono::Utc::now().timestamp()).expect("time")
 }
 
+/// A fresh app with one editor, ed@example.com, signed in with a password.
+async fn editor_signed_in() -> (TestApp, String) {
+    let app = spawn_app(Environment::Production).await;
+    app.account("ed@example.com", "ed's long password", Role::Editor)
+        .await;
+    let cookie = app
+        .sign_in("ed@example.com", "ed's long password")
+        .await
+        .expect("signed in");
+    (app, cookie)
+}
+
 /// Enrols the signed-in account; returns the secret and the recovery codes.
 async fn enrol(app: &TestApp, cookie: &str) -> (Vec<u8>, Vec<String>) {
     assert_eq!(
@@ -91,13 +103,7 @@ async fn password_step(app: &TestApp, email: &str, password: &str) -> String {
 
 #[tokio::test]
 async fn with_two_step_sign_in_the_password_alone_opens_nothing() {
-    let app = spawn_app(Environment::Production).await;
-    app.account("ed@example.com", "ed's long password", Role::Editor)
-        .await;
-    let cookie = app
-        .sign_in("ed@example.com", "ed's long password")
-        .await
-        .expect("signed in");
+    let (app, cookie) = editor_signed_in().await;
     let (secret, recovery) = enrol(&app, &cookie).await;
 
     let pending = password_step(&app, "ed@example.com", "ed's long password").await;
@@ -151,13 +157,7 @@ async fn with_two_step_sign_in_the_password_alone_opens_nothing() {
 
 #[tokio::test]
 async fn the_totp_secret_is_stored_sealed_not_in_clear() {
-    let app = spawn_app(Environment::Production).await;
-    app.account("ed@example.com", "ed's long password", Role::Editor)
-        .await;
-    let cookie = app
-        .sign_in("ed@example.com", "ed's long password")
-        .await
-        .expect("signed in");
+    let (app, cookie) = editor_signed_in().await;
     let (secret, _) = enrol(&app, &cookie).await;
     let (stored,): (Vec<u8>,) =
         sqlx::query_as("SELECT totp_secret FROM users WHERE email = 'ed@example.com'")
