@@ -7,11 +7,15 @@ pub mod auth;
 pub mod environment;
 pub mod error;
 pub mod notes;
+pub mod notices;
+pub mod plans;
 pub mod roster;
+pub mod runbooks;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod ui;
+pub mod versions;
 
 pub use shell::{shell, App};
 

@@ -6,6 +6,7 @@ use crate::{
     environment::Environment,
     notes::NotesPage,
     ui::{EnvironmentBanner, Footer, Header},
+    versions::{HistoryPage, Kind},
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -55,6 +56,16 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/notes") view=NotesPage ssr=SsrMode::Async/>
                             <Route path=path!("/roster") view=crate::roster::RosterPage ssr=SsrMode::Async/>
                             <Route path=path!("/roster/roles") view=crate::roster::RolesPage ssr=SsrMode::Async/>
+                            <Route path=path!("/runbooks") view=crate::runbooks::RunbooksPage ssr=SsrMode::Async/>
+                            <Route path=path!("/runbooks/:id") view=crate::runbooks::RunbookPage ssr=SsrMode::Async/>
+                            <Route path=path!("/runbooks/:id/edit") view=crate::runbooks::RunbookEditPage ssr=SsrMode::Async/>
+                            <Route path=path!("/runbooks/:id/history") view=|| view! { <HistoryPage kind=Kind::Runbook/> } ssr=SsrMode::Async/>
+                            <Route path=path!("/runbooks/:id/versions/:version") view=crate::runbooks::RunbookPage ssr=SsrMode::Async/>
+                            <Route path=path!("/notices") view=crate::notices::NoticesPage ssr=SsrMode::Async/>
+                            <Route path=path!("/notices/:id") view=crate::notices::NoticePage ssr=SsrMode::Async/>
+                            <Route path=path!("/notices/:id/history") view=|| view! { <HistoryPage kind=Kind::Template/> } ssr=SsrMode::Async/>
+                            <Route path=path!("/notices/:id/versions/:version") view=crate::notices::NoticePage ssr=SsrMode::Async/>
+                            <Route path=path!("/plans") view=crate::plans::PlansPage ssr=SsrMode::Async/>
                             <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                             <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                             <Route path=path!("/sign-in/mfa") view=crate::auth::mfa::MfaSignInPage ssr=SsrMode::Async/>

@@ -145,7 +145,7 @@ pub async fn gate(State(state): State<ServerState>, mut req: Request, next: Next
         .get::<Caller>()
         .cloned()
         .unwrap_or_default();
-    let is_page = state.pages.contains(&path);
+    let is_page = state.pages.iter().any(|page| guard::matches(page, &path));
     let signed_in = caller.user().is_some();
     // The two doors swap places once someone has signed in or an account exists.
     if path == "/sign-in" && signed_in {

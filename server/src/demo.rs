@@ -148,6 +148,7 @@ async fn insert(db: &Db, hashes: &[String]) -> Result<(), sqlx::Error> {
         audit::db::record(&mut tx, entry, "").await?;
     }
     insert_roster(&mut tx).await?;
+    insert_plans(&mut tx).await?;
     for (minutes_ago, text) in NOTES {
         let body = NoteBody::parse(text).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         notes::insert(&mut *tx, &body, now - Duration::minutes(*minutes_ago)).await?;
@@ -206,4 +207,38 @@ pub fn save_accounts(path: &Path, accounts: &[DemoAccount]) -> std::io::Result<(
         )?;
     }
     Ok(())
+}
+
+/// Three runbooks and the payment outage's notices, written by the demo
+/// editor through the same import a team would use, and the notices
+/// approved by the demo admin (a second person), so they are ready to use.
+async fn insert_plans(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    use app::{
+        plans::transfer,
+        versions::{db, Kind},
+    };
+    let editor = account(tx, "editor@demo.muster").await?;
+    let admin = account(tx, "admin@demo.muster").await?;
+    let checked = transfer::check(tx, include_str!("demo_plans.json"))
+        .await
+        .map_err(|problems| sqlx::Error::Protocol(problems.join("; ")))?;
+    transfer::store(tx, checked, &editor, &mut |_, _, _| {}).await?;
+    for id in db::titles(tx, Kind::Template).await?.into_keys() {
+        db::approve(tx, id, 1, &admin).await?;
+    }
+    Ok(())
+}
+
+async fn account(
+    tx: &mut sqlx::SqliteConnection,
+    email: &str,
+) -> Result<app::versions::db::Author, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE email = ?")
+        .bind(email)
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(app::versions::db::Author {
+        name: email.to_owned(),
+        id: Some(id),
+    })
 }

@@ -50,3 +50,33 @@ pub async fn audit_json_lines(
     )
         .into_response()
 }
+
+/// Every runbook and notice template (latest versions) as a plans file.
+pub async fn plans_json(State(state): State<ServerState>) -> Response {
+    let text = async {
+        let mut conn = state.app.db.read.acquire().await?;
+        app::plans::transfer::export(&mut conn).await
+    }
+    .await;
+    match text {
+        Ok(text) => (
+            [
+                (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"muster-plans.json\"",
+                ),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(e) => {
+            let error = app::error::AppError::internal(e);
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                error.to_string(),
+            )
+                .into_response()
+        }
+    }
+}

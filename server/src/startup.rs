@@ -30,7 +30,8 @@ use tracing::Level;
 pub struct ServerState {
     pub app: AppState,
     pub leptos: LeptosOptions,
-    /// The paths Leptos renders as pages (the rest are routes of our own).
+    /// The path patterns Leptos renders as pages (`:id` for one segment);
+    /// the rest are routes of our own.
     pub pages: Arc<HashSet<String>>,
 }
 
@@ -61,6 +62,7 @@ pub fn router(app_state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/admin/audit/export", get(export::audit_json_lines))
+        .route("/plans/export", get(export::plans_json))
         .leptos_routes_with_context(&state, routes, context, move || shell(options.clone()))
         .fallback(fallback)
         .with_state(state.clone())

@@ -113,7 +113,21 @@ mod record {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Records a change a caller made, inside the transaction that made it.
+    pub async fn record_change(
+        conn: &mut sqlx::SqliteConnection,
+        caller: &crate::auth::Caller,
+        action: &'static str,
+        target: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Result<(), AppError> {
+        let entry = NewEntry::new(caller.audit_name(), action, target, super::Outcome::Allowed)
+            .because(reason);
+        record_in(conn, entry).await?;
+        Ok(())
+    }
 }
 
 #[cfg(feature = "ssr")]
-pub use record::{record_alone, record_in};
+pub use record::{record_alone, record_change, record_in};

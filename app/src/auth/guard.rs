@@ -25,6 +25,23 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/roster/role", AtLeast(Editor)),
     ("/api/roster/person", AtLeast(Editor)),
     ("/api/roster/holders", AtLeast(Editor)),
+    ("/api/plans/list", AtLeast(Viewer)),
+    ("/api/plans/history", AtLeast(Viewer)),
+    ("/api/plans/compare", AtLeast(Viewer)),
+    ("/api/plans/import", AtLeast(Editor)),
+    ("/api/runbooks/get", AtLeast(Viewer)),
+    ("/api/runbooks/draft", AtLeast(Editor)),
+    ("/api/runbooks/create", AtLeast(Editor)),
+    ("/api/runbooks/draft/header", AtLeast(Editor)),
+    ("/api/runbooks/draft/step", AtLeast(Editor)),
+    ("/api/runbooks/draft/move", AtLeast(Editor)),
+    ("/api/runbooks/draft/template", AtLeast(Editor)),
+    ("/api/runbooks/save", AtLeast(Editor)),
+    ("/api/runbooks/discard", AtLeast(Editor)),
+    ("/api/notices/get", AtLeast(Viewer)),
+    ("/api/notices/save", AtLeast(Editor)),
+    ("/api/notices/approve", AtLeast(Editor)),
+    ("/api/notices/preview", AtLeast(Editor)),
     ("/api/audit/list", AtLeast(Admin)),
     ("/api/account/sessions", AtLeast(Viewer)),
     ("/api/account/end-other-sessions", AtLeast(Viewer)),
@@ -54,6 +71,17 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/notes", AtLeast(Viewer)),
     ("/roster", AtLeast(Viewer)),
     ("/roster/roles", AtLeast(Viewer)),
+    ("/runbooks", AtLeast(Viewer)),
+    ("/runbooks/:id", AtLeast(Viewer)),
+    ("/runbooks/:id/edit", AtLeast(Editor)),
+    ("/runbooks/:id/history", AtLeast(Viewer)),
+    ("/runbooks/:id/versions/:version", AtLeast(Viewer)),
+    ("/notices", AtLeast(Viewer)),
+    ("/notices/:id", AtLeast(Viewer)),
+    ("/notices/:id/history", AtLeast(Viewer)),
+    ("/notices/:id/versions/:version", AtLeast(Viewer)),
+    ("/plans", AtLeast(Viewer)),
+    ("/plans/export", AtLeast(Viewer)),
     ("/account", AtLeast(Viewer)),
     ("/admin/users", AtLeast(Admin)),
     ("/admin/tokens", AtLeast(Admin)),
@@ -79,7 +107,7 @@ pub fn access_for_route(path: &str) -> Option<Access> {
         .map(|(_, a)| *a)
 }
 
-fn matches(pattern: &str, path: &str) -> bool {
+pub fn matches(pattern: &str, path: &str) -> bool {
     let path = if path.len() > 1 {
         path.trim_end_matches('/')
     } else {
@@ -90,7 +118,10 @@ fn matches(pattern: &str, path: &str) -> bool {
     loop {
         match (want.next(), have.next()) {
             (None, None) => return true,
-            (Some(w), Some(h)) if w.starts_with(':') && !h.is_empty() => continue,
+            // `:id` in our tables, `{id}` in the router's page list.
+            (Some(w), Some(h)) if (w.starts_with(':') || w.starts_with('{')) && !h.is_empty() => {
+                continue
+            }
             (Some(w), Some(h)) if w == h => continue,
             _ => return false,
         }

@@ -15,23 +15,6 @@ fn optional_id(field: &str, raw: &str) -> Result<Option<i64>, AppError> {
     }
 }
 
-#[cfg(feature = "ssr")]
-async fn record(
-    tx: &mut sqlx::SqliteConnection,
-    caller: &crate::auth::Caller,
-    action: &'static str,
-    target: String,
-    reason: String,
-) -> Result<(), AppError> {
-    use crate::audit::{self, NewEntry, Outcome};
-    audit::record_in(
-        tx,
-        NewEntry::new(caller.audit_name(), action, target, Outcome::Allowed).because(reason),
-    )
-    .await?;
-    Ok(())
-}
-
 #[server(prefix = "/api", endpoint = "roster")]
 pub async fn list_roster() -> Result<Roster, AppError> {
     let (state, _) = crate::auth::guard::require::<ListRoster>().await?;
@@ -69,7 +52,7 @@ pub async fn save_role(
     } else {
         "role.create"
     };
-    record(
+    crate::audit::record_change(
         &mut tx,
         &caller,
         action,
@@ -133,7 +116,7 @@ pub async fn save_person(
     } else {
         "person.create"
     };
-    record(
+    crate::audit::record_change(
         &mut tx,
         &caller,
         action,
@@ -162,7 +145,7 @@ pub async fn change_holders(role_id: i64, person_id: i64, change: String) -> Res
     let before = db::holders(&mut *tx, role_id).await?;
     let after = reorder(&before, person_id, change);
     db::set_holders(&mut tx, role_id, &after).await?;
-    record(
+    crate::audit::record_change(
         &mut tx,
         &caller,
         "roster.change",

@@ -172,3 +172,14 @@ pub async fn save_person<'e>(
         .await?;
     Ok(row.map(|(id,)| id))
 }
+
+/// Every incident role's name by id.
+pub async fn role_names(
+    conn: &mut SqliteConnection,
+) -> Result<std::collections::BTreeMap<i64, String>, sqlx::Error> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM incident_roles ORDER BY position, name")
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -3,7 +3,7 @@
 use super::{api::list_roster, ChangeHolders, Person, RoleCover, Roster, SavePerson, SaveRole};
 use crate::{
     auth::{current_caller, Role},
-    ui::{returned_error, DataTable, ErrorNotice},
+    ui::{returned_error, DataTable, ErrorNotice, Markdown},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -202,7 +202,7 @@ pub fn RolesPage() -> impl IntoView {
                     <article class="card role" data-role=key>
                         <h2>{name}</h2>
                         <p>{description}</p>
-                        <div class="duties">{duties}</div>
+                        <div class="duties"><Markdown text=duties/></div>
                         {editor.then(|| view! { <details><summary>"Edit"</summary><RoleForm role=Some(role)/></details> })}
                     </article>
                 }

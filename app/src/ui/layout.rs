@@ -21,6 +21,8 @@ pub fn EnvironmentBanner(environment: Environment) -> impl IntoView {
 const NAV: &[(&str, &str, Role)] = &[
     ("/", "Overview", Role::Viewer),
     ("/notes", "Team notes", Role::Viewer),
+    ("/runbooks", "Runbooks", Role::Viewer),
+    ("/notices", "Notices", Role::Viewer),
     ("/roster", "Roster", Role::Viewer),
     ("/roster/roles", "Incident roles", Role::Viewer),
     ("/admin/users", "Accounts", Role::Admin),

@@ -1,0 +1,192 @@
+//! Customer notice templates: pre-drafted words for each stage of an
+//! incident, with variables filled in when they are used. A template needs
+//! a second person's approval before an incident may use it.
+mod api;
+#[cfg(feature = "ssr")]
+pub mod engine;
+mod view;
+
+pub use api::{ApproveNotice, GetNotice, PreviewNotice, SaveNotice};
+pub use view::{NoticeForm, NoticePage, NoticesPage, PreviewBox};
+
+use crate::{error::AppError, roster::text_field, versions::Indexed};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Investigating,
+    Identified,
+    Monitoring,
+    Resolved,
+}
+
+impl Stage {
+    pub const ALL: [Self; 4] = [
+        Self::Investigating,
+        Self::Identified,
+        Self::Monitoring,
+        Self::Resolved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Investigating => "investigating",
+            Self::Identified => "identified",
+            Self::Monitoring => "monitoring",
+            Self::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(field: &str, s: &str) -> Result<Self, AppError> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.trim())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    field,
+                    format!("'{s}' is not one of investigating, identified, monitoring, resolved"),
+                )
+            })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    StatusPage,
+    InApp,
+}
+
+impl Channel {
+    pub const ALL: [Self; 3] = [Self::Email, Self::StatusPage, Self::InApp];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::StatusPage => "status_page",
+            Self::InApp => "in_app",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Email => "Email",
+            Self::StatusPage => "Status page",
+            Self::InApp => "In-app message",
+        }
+    }
+
+    pub fn parse(field: &str, s: &str) -> Result<Self, AppError> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.trim())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    field,
+                    format!("'{s}' is not one of email, status_page, in_app"),
+                )
+            })
+    }
+}
+
+/// The variables an incident fills in, with the sample value the preview
+/// uses. A template may use only these.
+pub const VARIABLES: &[(&str, &str)] = &[
+    ("customer_name", "Ada Lovelace"),
+    ("company_name", "Example Ltd"),
+    ("incident_title", "Card payments failing at checkout"),
+    ("started_at", "2026-11-26 03:12 UTC"),
+    (
+        "impact",
+        "Some card payments fail at checkout; orders are not lost.",
+    ),
+    ("next_update_at", "2026-11-26 04:00 UTC"),
+    ("affected_services", "Checkout, subscriptions"),
+    (
+        "workaround",
+        "Customers can retry in a few minutes or pay by bank transfer.",
+    ),
+    ("resolved_at", "2026-11-26 05:40 UTC"),
+    ("status_page_url", "https://status.example.com"),
+];
+
+/// The content of one template version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeTemplate {
+    pub title: String,
+    pub tags: Vec<String>,
+    pub stage: Stage,
+    pub channel: Channel,
+    pub subject: String,
+    pub body: String,
+}
+
+impl NoticeTemplate {
+    pub fn index(&self) -> Indexed {
+        Indexed {
+            title: self.title.clone(),
+            tags: self.tags.clone(),
+            label: self.stage.as_str().to_owned(),
+            search: format!(
+                "{}\n{}\n{}\n{}",
+                self.title,
+                self.tags.join(" "),
+                self.subject,
+                self.body
+            )
+            .to_lowercase(),
+        }
+    }
+
+    /// The template as plain text for comparing versions.
+    pub fn as_text(&self) -> String {
+        format!(
+            "Title: {}\nTags: {}\nStage: {}\nChannel: {}\nSubject: {}\nBody:\n{}\n",
+            self.title,
+            self.tags.join(", "),
+            self.stage.as_str(),
+            self.channel.title(),
+            self.subject,
+            self.body
+        )
+    }
+
+    /// Checks the fields a person typed; the template text itself is
+    /// checked by the engine.
+    pub fn checked(self) -> Result<Self, AppError> {
+        let subject = text_field("Subject", &self.subject, true, 200)?;
+        if subject.contains('\n') {
+            return Err(AppError::invalid("Subject", "must be one line"));
+        }
+        Ok(Self {
+            title: text_field("Title", &self.title, true, 120)?,
+            subject,
+            body: text_field("Body", &self.body, true, 8000)?,
+            ..self
+        })
+    }
+}
+
+/// What the editor shows under the template: the text with sample values,
+/// and what is wrong with the variables.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preview {
+    pub subject: String,
+    pub body: String,
+    /// Used in the template but not a known variable (usually a typo).
+    pub unknown: Vec<String>,
+    /// Known variables the template does not use.
+    pub unused: Vec<String>,
+    /// The template does not parse or render, with where.
+    pub error: Option<String>,
+}
+
+impl Preview {
+    /// Only a template that renders and uses known variables may be
+    /// approved (and so used in an incident).
+    pub fn is_usable(&self) -> bool {
+        self.unknown.is_empty() && self.error.is_none()
+    }
+}

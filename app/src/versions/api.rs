@@ -1,0 +1,77 @@
+//! Server functions shared by runbooks and templates: lists with search,
+//! version history and comparison. Everyone signed in may read them.
+use super::{DiffLine, Kind, PlanSummary, VersionInfo};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "plans/list")]
+pub async fn list_plans(
+    kind: Kind,
+    query: String,
+    tag: String,
+) -> Result<Vec<PlanSummary>, AppError> {
+    let (state, _) = crate::auth::guard::require::<ListPlans>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    Ok(super::db::list(&mut conn, kind, query.trim(), tag.trim()).await?)
+}
+
+#[server(prefix = "/api", endpoint = "plans/history")]
+pub async fn version_history(kind: Kind, id: i64) -> Result<(String, Vec<VersionInfo>), AppError> {
+    let (state, _) = crate::auth::guard::require::<VersionHistory>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    let versions = super::db::history(&mut conn, kind, id).await?;
+    let title = super::db::titles(&mut conn, kind)
+        .await?
+        .remove(&id)
+        .ok_or_else(|| AppError::NotFound(format!("That {}", kind.as_str())))?;
+    Ok((title, versions))
+}
+
+#[server(prefix = "/api", endpoint = "plans/compare")]
+pub async fn compare_versions(
+    kind: Kind,
+    id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<DiffLine>, AppError> {
+    let (state, _) = crate::auth::guard::require::<CompareVersions>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    let old = server::as_text(&mut conn, kind, id, from).await?;
+    let new = server::as_text(&mut conn, kind, id, to).await?;
+    Ok(super::diff(&old, &new))
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use crate::{
+        error::AppError,
+        notices::NoticeTemplate,
+        runbooks::Runbook,
+        versions::{db, Kind},
+    };
+
+    /// A version as the text that comparisons are made of.
+    pub async fn as_text(
+        conn: &mut sqlx::SqliteConnection,
+        kind: Kind,
+        id: i64,
+        version: i64,
+    ) -> Result<String, AppError> {
+        let missing = || AppError::NotFound(format!("Version {version}"));
+        Ok(match kind {
+            Kind::Runbook => {
+                let stored = db::get::<Runbook>(conn, kind, id, Some(version))
+                    .await?
+                    .ok_or_else(missing)?;
+                let roles = crate::roster::db::role_names(&mut *conn).await?;
+                let templates = db::titles(conn, Kind::Template).await?;
+                stored.content.as_text(&roles, &templates)
+            }
+            Kind::Template => db::get::<NoticeTemplate>(conn, kind, id, Some(version))
+                .await?
+                .ok_or_else(missing)?
+                .content
+                .as_text(),
+        })
+    }
+}

@@ -1,0 +1,393 @@
+//! Plans and their versions in SQLite. Content is stored as JSON, one row
+//! per version; the `plans` row carries what lists and search need.
+use super::{Indexed, Kind, PlanSummary, VersionInfo};
+use chrono::{DateTime, Utc};
+use serde::{de::DeserializeOwned, Serialize};
+use sqlx::SqliteConnection;
+use std::collections::BTreeMap;
+
+/// Who wrote a version: a name to show, and the account if a person did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Author {
+    pub name: String,
+    pub id: Option<i64>,
+}
+
+impl Author {
+    pub fn of(caller: &crate::auth::Caller) -> Self {
+        match caller {
+            crate::auth::Caller::User { user, .. } => Self {
+                name: user.email.clone(),
+                id: Some(user.id),
+            },
+            other => Self {
+                name: other.audit_name(),
+                id: None,
+            },
+        }
+    }
+}
+
+/// One stored version with its plan's bookkeeping.
+#[derive(Clone, Debug)]
+pub struct Stored<T> {
+    pub id: i64,
+    pub latest: i64,
+    pub approved: Option<i64>,
+    pub author_id: Option<i64>,
+    pub info: VersionInfo,
+    pub content: T,
+}
+
+fn to_json<T: Serialize>(content: &T) -> Result<String, sqlx::Error> {
+    serde_json::to_string(content).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
+
+fn from_json<T: DeserializeOwned>(json: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+fn wrap_tags(tags: &[String]) -> String {
+    format!(" {} ", tags.join(" "))
+}
+
+/// Stores a new plan as version 1; `Ok(None)` when the title is taken.
+pub async fn create<T: Serialize>(
+    conn: &mut SqliteConnection,
+    kind: Kind,
+    index: &Indexed,
+    content: &T,
+    author: &Author,
+    note: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let inserted: Result<(i64,), _> = sqlx::query_as(
+        "INSERT INTO plans (kind, title, tags, label, search, latest, updated_at, updated_by) \
+         VALUES (?, ?, ?, ?, ?, 0, ?, ?) RETURNING id",
+    )
+    .bind(kind.as_str())
+    .bind(&index.title)
+    .bind(wrap_tags(&index.tags))
+    .bind(&index.label)
+    .bind(&index.search)
+    .bind(Utc::now())
+    .bind(&author.name)
+    .fetch_one(&mut *conn)
+    .await;
+    let id = match inserted {
+        Ok((id,)) => id,
+        Err(e) if is_unique_violation(&e) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    add_version(conn, id, index, content, author, note).await?;
+    Ok(Some(id))
+}
+
+/// Stores the next version of a plan and returns its number; `Ok(None)`
+/// when a new title is already another plan's.
+pub async fn add_version<T: Serialize>(
+    conn: &mut SqliteConnection,
+    id: i64,
+    index: &Indexed,
+    content: &T,
+    author: &Author,
+    note: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let now = Utc::now();
+    let updated: Result<Option<(i64,)>, _> = sqlx::query_as(
+        "UPDATE plans SET title = ?, tags = ?, label = ?, search = ?, latest = latest + 1, \
+         updated_at = ?, updated_by = ? WHERE id = ? RETURNING latest",
+    )
+    .bind(&index.title)
+    .bind(wrap_tags(&index.tags))
+    .bind(&index.label)
+    .bind(&index.search)
+    .bind(now)
+    .bind(&author.name)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await;
+    let version = match updated {
+        Ok(Some((v,))) => v,
+        Ok(None) => return Err(sqlx::Error::RowNotFound),
+        Err(e) if is_unique_violation(&e) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    sqlx::query(
+        "INSERT INTO plan_versions (plan_id, version, author, author_id, created_at, note, content) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(&author.name)
+    .bind(author.id)
+    .bind(now)
+    .bind(note)
+    .bind(to_json(content)?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(Some(version))
+}
+
+type VersionRow = (
+    i64,
+    i64,
+    Option<i64>,
+    i64,
+    String,
+    Option<i64>,
+    DateTime<Utc>,
+    String,
+    String,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
+
+/// A version of a plan of this kind (the latest when `version` is None).
+pub async fn get<T: DeserializeOwned>(
+    conn: &mut SqliteConnection,
+    kind: Kind,
+    id: i64,
+    version: Option<i64>,
+) -> Result<Option<Stored<T>>, sqlx::Error> {
+    let row: Option<VersionRow> = sqlx::query_as(
+        "SELECT p.id, p.latest, p.approved, v.version, v.author, v.author_id, v.created_at, \
+         v.note, v.content, v.approved_by, v.approved_at \
+         FROM plans p JOIN plan_versions v ON v.plan_id = p.id \
+         WHERE p.id = ? AND p.kind = ? AND v.version = COALESCE(?, p.latest)",
+    )
+    .bind(id)
+    .bind(kind.as_str())
+    .bind(version)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((
+        id,
+        latest,
+        approved,
+        version,
+        author,
+        author_id,
+        created_at,
+        note,
+        content,
+        approved_by,
+        approved_at,
+    )) = row
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Stored {
+        id,
+        latest,
+        approved,
+        author_id,
+        info: VersionInfo {
+            version,
+            author,
+            created_at,
+            note,
+            approved_by,
+            approved_at,
+        },
+        content: from_json(&content)?,
+    }))
+}
+
+type HistoryRow = (
+    i64,
+    String,
+    DateTime<Utc>,
+    String,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
+
+/// Every version of a plan, newest first.
+pub async fn history(
+    conn: &mut SqliteConnection,
+    kind: Kind,
+    id: i64,
+) -> Result<Vec<VersionInfo>, sqlx::Error> {
+    let rows: Vec<HistoryRow> = sqlx::query_as(
+        "SELECT v.version, v.author, v.created_at, v.note, v.approved_by, v.approved_at \
+         FROM plan_versions v JOIN plans p ON p.id = v.plan_id \
+         WHERE v.plan_id = ? AND p.kind = ? ORDER BY v.version DESC",
+    )
+    .bind(id)
+    .bind(kind.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(version, author, created_at, note, approved_by, approved_at)| VersionInfo {
+                version,
+                author,
+                created_at,
+                note,
+                approved_by,
+                approved_at,
+            },
+        )
+        .collect())
+}
+
+/// `%` and `_` typed into a search box are searched for, not wildcards.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+type SummaryRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    DateTime<Utc>,
+    String,
+);
+
+/// Plans of a kind whose title, tags or text contain every word of the
+/// query, and that carry the tag if one is given; most recently changed first.
+pub async fn list(
+    conn: &mut SqliteConnection,
+    kind: Kind,
+    query: &str,
+    tag: &str,
+) -> Result<Vec<PlanSummary>, sqlx::Error> {
+    let words: Vec<&str> = query.split_whitespace().take(8).collect();
+    let mut sql = "SELECT id, title, tags, label, latest, approved, updated_at, updated_by \
+                   FROM plans WHERE kind = ?"
+        .to_owned();
+    for _ in &words {
+        sql.push_str(" AND search LIKE ? ESCAPE '\\'");
+    }
+    if !tag.is_empty() {
+        sql.push_str(" AND tags LIKE ? ESCAPE '\\'");
+    }
+    sql.push_str(" ORDER BY updated_at DESC, id DESC");
+    let mut q = sqlx::query_as::<_, SummaryRow>(&sql).bind(kind.as_str());
+    for word in &words {
+        q = q.bind(like_pattern(word));
+    }
+    if !tag.is_empty() {
+        q = q.bind(like_pattern(&format!(" {} ", tag.trim())));
+    }
+    Ok(q.fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(
+            |(id, title, tags, label, latest, approved, updated_at, updated_by)| PlanSummary {
+                id,
+                title,
+                tags: tags.split_whitespace().map(str::to_owned).collect(),
+                label,
+                latest,
+                approved,
+                updated_at,
+                updated_by,
+            },
+        )
+        .collect())
+}
+
+/// Ids and titles of every plan of a kind.
+pub async fn titles(
+    conn: &mut SqliteConnection,
+    kind: Kind,
+) -> Result<BTreeMap<i64, String>, sqlx::Error> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, title FROM plans WHERE kind = ? ORDER BY title")
+            .bind(kind.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Records the approval of a version and puts it in use; false when the
+/// version does not exist or was approved already.
+pub async fn approve(
+    conn: &mut SqliteConnection,
+    id: i64,
+    version: i64,
+    by: &Author,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE plan_versions SET approved_by = ?, approved_by_id = ?, approved_at = ? \
+         WHERE plan_id = ? AND version = ? AND approved_at IS NULL",
+    )
+    .bind(&by.name)
+    .bind(by.id)
+    .bind(Utc::now())
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Ok(false);
+    }
+    // A later approval wins; approving an older version never rolls back.
+    sqlx::query("UPDATE plans SET approved = MAX(COALESCE(approved, 0), ?) WHERE id = ?")
+        .bind(version)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
+/// The shared draft of a runbook: (base version, content, who, when).
+pub async fn draft<T: DeserializeOwned>(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<(i64, T, String, DateTime<Utc>)>, sqlx::Error> {
+    let row: Option<(i64, String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT base, content, updated_by, updated_at FROM runbook_drafts WHERE plan_id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|(base, content, by, at)| Ok((base, from_json(&content)?, by, at)))
+        .transpose()
+}
+
+pub async fn put_draft<T: Serialize>(
+    conn: &mut SqliteConnection,
+    id: i64,
+    base: i64,
+    content: &T,
+    by: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO runbook_drafts (plan_id, base, content, updated_by, updated_at) VALUES (?, ?, ?, ?, ?) \
+         ON CONFLICT (plan_id) DO UPDATE SET content = excluded.content, \
+         updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+    )
+    .bind(id)
+    .bind(base)
+    .bind(to_json(content)?)
+    .bind(by)
+    .bind(Utc::now())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn drop_draft(conn: &mut SqliteConnection, id: i64) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM runbook_drafts WHERE plan_id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        > 0)
+}
