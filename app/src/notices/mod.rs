@@ -6,7 +6,7 @@ mod api;
 pub mod engine;
 mod view;
 
-pub use api::{ApproveNotice, GetNotice, PreviewNotice, SaveNotice};
+pub use api::{ApproveNotice, GetNotice, NoticeData, NoticeInput, PreviewNotice, SaveNotice};
 pub use view::{NoticeForm, NoticePage, NoticesPage, PreviewBox};
 
 use crate::{error::AppError, roster::text_field, versions::Indexed};
