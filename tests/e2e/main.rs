@@ -4,5 +4,6 @@ mod access;
 mod auth;
 mod cli;
 mod notes;
+mod plans;
 mod roster;
 mod shell;

@@ -41,9 +41,8 @@ pub fn NotesPage() -> impl IntoView {
 fn NoteBoard(notes: Vec<Note>, initial_error: Option<AppError>) -> impl IntoView {
     let add = ServerAction::<AddNote>::new();
     let rows = RwSignal::new(notes);
-    let hydrated = RwSignal::new(false);
+    let hydrated = crate::ui::hydrated_marker();
     let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| hydrated.set(true));
     Effect::new(move |_| {
         if let Some(Ok(note)) = add.value().get() {
             rows.update(|r| r.insert(0, note));
@@ -58,7 +57,7 @@ fn NoteBoard(notes: Vec<Note>, initial_error: Option<AppError>) -> impl IntoView
         None => initial_error.clone(),
     };
     view! {
-        <section class="notes" data-hydrated=move || hydrated.get().to_string()>
+        <section class="notes" data-hydrated=hydrated>
             <ActionForm action=add node_ref=form attr:class="stack" attr:id="note-form">
                 <label for="note-body">{NoteBody::FIELD}</label>
                 <textarea

@@ -176,19 +176,31 @@ pub fn NoticeForm(fields: Fields, preview: Preview) -> impl IntoView {
     let subject = RwSignal::new(fields.subject.clone());
     let body = RwSignal::new(fields.body.clone());
     let shown = RwSignal::new(preview);
-    let refresh = Action::new(move |(s, b): &(String, String)| {
-        let (s, b) = (s.clone(), b.clone());
+    // Answers can arrive out of order while someone types: only the
+    // answer to the latest request is shown.
+    let latest = StoredValue::new(0_u64);
+    let refresh = Action::new(move |(s, b, n): &(String, String, u64)| {
+        let (s, b, n) = (s.clone(), b.clone(), *n);
         async move {
             if let Ok(p) = preview_notice(s, b).await {
-                shown.set(p);
+                if latest.get_value() == n {
+                    shown.set(p);
+                }
             }
         }
     });
     let on_change = move || {
-        refresh.dispatch((subject.get_untracked(), body.get_untracked()));
+        latest.update_value(|n| *n += 1);
+        refresh.dispatch((
+            subject.get_untracked(),
+            body.get_untracked(),
+            latest.get_value(),
+        ));
     };
     let is_new = fields.id.is_empty();
+    let hydrated = crate::ui::hydrated_marker();
     view! {
+        <div class="notice-editor" data-hydrated=hydrated>
         <form method="post" action=SaveNotice::url() class="stack notice-form" id=field("form")>
             <input type="hidden" name="input[id]" value=fields.id.clone()/>
             <label for=field("title")>"Title"</label>
@@ -215,6 +227,7 @@ pub fn NoticeForm(fields: Fields, preview: Preview) -> impl IntoView {
             <div><button type="submit">{if is_new { "Create template" } else { "Save as new version" }}</button></div>
         </form>
         {move || view! { <PreviewBox preview=shown.get()/> }}
+        </div>
     }
 }
 

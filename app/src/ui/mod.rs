@@ -11,6 +11,16 @@ pub use markdown::Markdown;
 pub use notice::{returned_error, ErrorNotice};
 pub use table::DataTable;
 
+/// The value of an island's `data-hydrated` attribute: "false" in the
+/// server's HTML, "true" once the island runs in the browser, so tests (and
+/// people reading the page source) can tell the two apart.
+pub fn hydrated_marker() -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    use leptos::prelude::*;
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    move || hydrated.get().to_string()
+}
+
 /// A moment as every page shows it.
 pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
