@@ -24,6 +24,28 @@ pub enum Command {
     /// Check the app's own audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Export or import runbooks and notice templates (a plans file).
+    #[command(subcommand)]
+    Plans(PlansCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PlansCommand {
+    /// Write every runbook and template (latest versions) as JSON.
+    Export {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Check a plans file and, only if nothing in it is wrong, store it.
+    Import {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// The plans file (JSON), as written by export.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

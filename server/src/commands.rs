@@ -1,9 +1,10 @@
-//! What `muster user` and `muster audit` do.
+//! What `muster user`, `muster audit` and `muster plans` do.
 use crate::{cli::DatabaseArg, db, settings};
 use app::{
     audit::{self, chain::Break, NewEntry, Outcome},
     auth::{check_new_password, parse_display_name, password::Hasher, users, Email, Role},
 };
+use std::path::PathBuf;
 
 /// A command's failure: the message for the person, and the exit code.
 pub struct Failure(pub String, pub u8);
@@ -74,4 +75,62 @@ pub async fn audit_verify(arg: DatabaseArg) -> Result<String, Failure> {
             1,
         )),
     }
+}
+
+/// Writes the plans file to `out`, or returns it for standard output.
+pub async fn plans_export(arg: DatabaseArg, out: Option<PathBuf>) -> Result<String, Failure> {
+    let path = database(arg)?;
+    let mut conn = db::open_read_only(&path).await?;
+    let text = app::plans::transfer::export(&mut conn).await?;
+    match out {
+        None => Ok(text.trim_end().to_owned()),
+        Some(file) => {
+            std::fs::write(&file, &text)
+                .map_err(|e| Failure(format!("cannot write {}: {e}", file.display()), 1))?;
+            Ok(format!("Wrote {}.", file.display()))
+        }
+    }
+}
+
+/// Checks the whole file, then stores it in one transaction, printing each
+/// plan as it goes; a file with any problem is reported and nothing stored.
+pub async fn plans_import(arg: DatabaseArg, file: PathBuf) -> Result<String, Failure> {
+    use app::{plans::transfer, versions::db::Author};
+    let path = database(arg)?;
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| Failure(format!("cannot read {}: {e}", file.display()), 2))?;
+    let opened = db::open(&path).await?;
+    let mut tx = opened.db.write.begin().await?;
+    let checked = transfer::check(&mut tx, &text).await.map_err(|problems| {
+        Failure(
+            format!(
+                "{} has problems; nothing was imported:\n{}",
+                file.display(),
+                problems
+                    .iter()
+                    .map(|p| format!("  {p}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            1,
+        )
+    })?;
+    let author = Author {
+        name: "command line".into(),
+        id: None,
+    };
+    let report = transfer::store(&mut tx, checked, &author, &mut |done, total, title| {
+        eprintln!("[{done}/{total}] {title}");
+    })
+    .await?;
+    let entry = NewEntry::new("cli", "plans.import", "plans", Outcome::Allowed)
+        .because(format!("muster plans import: {}", report.summary()));
+    audit::db::record(&mut tx, entry, "").await?;
+    tx.commit().await?;
+    opened.db.close().await;
+    Ok(format!(
+        "Imported {}: {}.",
+        file.display(),
+        report.summary()
+    ))
 }

@@ -1,6 +1,6 @@
 use clap::Parser;
 use server::{
-    cli::{AuditCommand, Cli, Command, UserCommand},
+    cli::{AuditCommand, Cli, Command, PlansCommand, UserCommand},
     commands::{self, Failure, NewUser},
     serve,
     settings::Settings,
@@ -67,6 +67,12 @@ fn main() -> ExitCode {
         })),
         Command::Audit(AuditCommand::Verify { database }) => {
             finish(runtime.block_on(commands::audit_verify(database)))
+        }
+        Command::Plans(PlansCommand::Export { database, out }) => {
+            finish(runtime.block_on(commands::plans_export(database, out)))
+        }
+        Command::Plans(PlansCommand::Import { database, file }) => {
+            finish(runtime.block_on(commands::plans_import(database, file)))
         }
     }
 }

@@ -284,3 +284,89 @@ async fn audit_verify_names_the_first_tampered_entry() {
         "muster: Audit log broken at entry 2: its content does not match its hash (it was changed)."
     );
 }
+
+#[tokio::test]
+async fn plans_export_and_import_on_the_command_line_round_trip_with_progress() {
+    let dir = tempfile::tempdir().expect("dir");
+    let source = dir.path().join("source.db");
+    let muster_server = Muster::start(MusterOptions {
+        demo: true,
+        database: Some(source.clone()),
+        ..MusterOptions::default()
+    });
+    muster_server.stop();
+    let file = dir.path().join("plans.json");
+    let out = muster()
+        .args(["plans", "export"])
+        .arg(format!("--database={}", source.display()))
+        .arg(format!("--out={}", file.display()))
+        .output()
+        .expect("export");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exported = std::fs::read_to_string(&file).expect("file");
+
+    let target = dir.path().join("target.db");
+    let out = muster()
+        .args(["plans", "import"])
+        .arg(format!("--database={}", target.display()))
+        .arg(&file)
+        .output()
+        .expect("import");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let progress = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        progress.contains("[1/7] ") && progress.contains("[7/7] "),
+        "{progress}"
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("7 created, 0 updated (new version), 0 unchanged"),
+        "{said}"
+    );
+    let again = muster()
+        .args(["plans", "export"])
+        .arg(format!("--database={}", target.display()))
+        .output()
+        .expect("export again");
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim_end(),
+        exported.trim_end()
+    );
+
+    // A file with a problem is reported by field, and nothing is stored.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        exported
+            .replacen("\"role\": \"Scribe\"", "\"role\": \"Scrib\"", 1)
+            .replace("Payment provider outage", "Card outage"),
+    )
+    .expect("write");
+    let out = muster()
+        .args(["plans", "import"])
+        .arg(format!("--database={}", target.display()))
+        .arg(&bad)
+        .output()
+        .expect("bad import");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nothing was imported")
+            && err.contains(".role: no incident role is called \"Scrib\""),
+        "{err}"
+    );
+    let after = muster()
+        .args(["plans", "export"])
+        .arg(format!("--database={}", target.display()))
+        .output()
+        .expect("export after");
+    assert!(!String::from_utf8_lossy(&after.stdout).contains("Card outage"));
+}
