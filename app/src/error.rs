@@ -39,6 +39,25 @@ pub enum AppError {
     Unreachable,
 }
 
+/// One of a fixed set of values, as a form or file names it: matched on its
+/// name (ignoring case and spaces around it), or an error that lists the
+/// names it could have been.
+pub fn choice<T: Copy>(
+    field: &str,
+    raw: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, AppError> {
+    let wanted = raw.trim().to_lowercase();
+    all.iter()
+        .copied()
+        .find(|v| name(*v) == wanted)
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
+            AppError::invalid(field, format!("'{raw}' is not one of {}", names.join(", ")))
+        })
+}
+
 impl AppError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid {

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod environment;
 pub mod error;
+pub mod incidents;
 pub mod notes;
 pub mod notices;
 pub mod plans;

@@ -66,6 +66,8 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/notices/:id/history") view=|| view! { <HistoryPage kind=Kind::Template/> } ssr=SsrMode::Async/>
                             <Route path=path!("/notices/:id/versions/:version") view=crate::notices::NoticePage ssr=SsrMode::Async/>
                             <Route path=path!("/plans") view=crate::plans::PlansPage ssr=SsrMode::Async/>
+                            <Route path=path!("/incidents") view=crate::incidents::IncidentsPage ssr=SsrMode::Async/>
+                            <Route path=path!("/incidents/:id") view=crate::incidents::IncidentPage ssr=SsrMode::Async/>
                             <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                             <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                             <Route path=path!("/sign-in/mfa") view=crate::auth::mfa::MfaSignInPage ssr=SsrMode::Async/>

@@ -41,6 +41,8 @@ pub struct AppState {
     /// Whether editors and admins must use two-step sign-in (mirrors the
     /// stored setting so no request has to read it).
     pub require_mfa: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Tells live incident pages that an incident changed.
+    pub live: crate::incidents::live::Live,
 }
 
 /// The state provided to every server function and page rendered on the server.

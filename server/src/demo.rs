@@ -149,6 +149,7 @@ async fn insert(db: &Db, hashes: &[String]) -> Result<(), sqlx::Error> {
     }
     insert_roster(&mut tx).await?;
     insert_plans(&mut tx).await?;
+    insert_incident(&mut tx, now).await?;
     for (minutes_ago, text) in NOTES {
         let body = NoteBody::parse(text).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         notes::insert(&mut *tx, &body, now - Duration::minutes(*minutes_ago)).await?;
@@ -241,4 +242,209 @@ async fn account(
         name: email.to_owned(),
         id: Some(id),
     })
+}
+
+/// The payment outage of this morning, resolved, with the full timeline a
+/// team would have written: roles, ticks, a handoff, a caught-up note, a
+/// correction, and notices drafted, approved by a second person and published.
+async fn insert_incident(
+    tx: &mut sqlx::SqliteConnection,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    use app::{
+        incidents::{db, EntryKind, Status},
+        notices::{engine, NoticeTemplate},
+        runbooks::{Runbook, Severity},
+        versions::{db as plans, Kind},
+    };
+    let start = now - Duration::hours(5);
+    let at = |minutes: i64| start + Duration::minutes(minutes);
+    let runbook_id = plans::titles(tx, Kind::Runbook)
+        .await?
+        .into_iter()
+        .find(|(_, t)| t == "Payment provider outage")
+        .map(|(id, _)| id)
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let book = plans::get::<Runbook>(tx, Kind::Runbook, runbook_id, None)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let id = db::declare(
+        tx,
+        &db::Declaration {
+            title: "Card payments failing at checkout",
+            severity: Severity::Sev1,
+            impact: "About a third of card payments fail at checkout; no orders are lost.",
+            runbook: Some((runbook_id, book.info.version, &book.content)),
+            author: "Rae Responder",
+            at: start,
+        },
+    )
+    .await?;
+    let note = |minutes: i64, author: &'static str, text: &'static str| (minutes, author, text);
+    for (minutes, author, text) in [
+        note(
+            2,
+            "Rae Responder",
+            "Checkout errors at 38% since 06:10; Stripe API returns 502s for charges.",
+        ),
+        note(
+            4,
+            "Ada Admin",
+            "status.stripe.com shows 'Elevated API error rates'. It is the provider, not us.",
+        ),
+        note(
+            9,
+            "Sam Ortiz",
+            "Retry worker paused; dunning emails switched off.",
+        ),
+    ] {
+        db::append(
+            tx,
+            id,
+            author,
+            EntryKind::Note,
+            text,
+            None,
+            None,
+            at(minutes),
+        )
+        .await?;
+    }
+    let early = db::append(
+        tx,
+        id,
+        "Noor Haddad",
+        EntryKind::Note,
+        "Support had three tickets about failed payments before we declared.",
+        Some(at(-6)),
+        None,
+        at(15),
+    )
+    .await?;
+    db::append(
+        tx,
+        id,
+        "Noor Haddad",
+        EntryKind::Correction,
+        "Five tickets, not three: two more came in by email.",
+        None,
+        Some(early),
+        at(21),
+    )
+    .await?;
+    let steps: Vec<u32> = book.content.steps.iter().map(|s| s.id).collect();
+    for (n, step) in steps.iter().enumerate().take(9) {
+        let minutes = [3, 8, 12, 16, 19, 25, 48, 70, 85][n];
+        let who = [
+            "Ada Admin",
+            "Sam Ortiz",
+            "Ada Admin",
+            "Sam Ortiz",
+            "Priya Shah",
+            "Priya Shah",
+            "Sam Ortiz",
+            "Sam Ortiz",
+            "Noor Haddad",
+        ][n];
+        db::tick(tx, id, *step, true, who, at(minutes)).await?;
+    }
+    let sam = sqlx::query_as::<_, (i64,)>("SELECT id FROM people WHERE name = 'Sam Ortiz'")
+        .fetch_one(&mut *tx)
+        .await?
+        .0;
+    let ops =
+        sqlx::query_as::<_, (i64,)>("SELECT id FROM incident_roles WHERE name = 'Operations Lead'")
+            .fetch_one(&mut *tx)
+            .await?
+            .0;
+    db::assign_role(
+        tx,
+        id,
+        ops,
+        Some((sam, "Sam Ortiz".into())),
+        "Ada Admin",
+        at(5),
+    )
+    .await?;
+    db::set_status(tx, id, Status::Identified, "Ada Admin", at(11)).await?;
+    let templates = plans::titles(tx, Kind::Template).await?;
+    let values = |next: Option<chrono::DateTime<Utc>>, resolved: Option<chrono::DateTime<Utc>>| {
+        let mut v = std::collections::BTreeMap::from([
+            ("customer_name".to_owned(), "there".to_owned()),
+            ("company_name".to_owned(), "Example Ltd".to_owned()),
+            (
+                "incident_title".to_owned(),
+                "Card payments failing at checkout".to_owned(),
+            ),
+            ("started_at".to_owned(), app::ui::when(at(-8))),
+            (
+                "impact".to_owned(),
+                "About a third of card payments fail at checkout; no orders are lost.".to_owned(),
+            ),
+            (
+                "affected_services".to_owned(),
+                "Checkout, subscription renewals".to_owned(),
+            ),
+            (
+                "workaround".to_owned(),
+                "Retry in a few minutes, or pay by bank transfer.".to_owned(),
+            ),
+            (
+                "status_page_url".to_owned(),
+                "https://status.example.com".to_owned(),
+            ),
+        ]);
+        if let Some(t) = next {
+            v.insert("next_update_at".into(), app::ui::when(t));
+        }
+        if let Some(t) = resolved {
+            v.insert("resolved_at".into(), app::ui::when(t));
+        }
+        v
+    };
+    let notice = |title: &'static str, minutes: i64, next: Option<i64>, resolved: Option<i64>| {
+        let template_id = templates
+            .iter()
+            .find(|(_, t)| t.as_str() == title)
+            .map(|(id, _)| *id);
+        let values = values(next.map(at), resolved.map(at));
+        (template_id, minutes, next, values)
+    };
+    let plan = [
+        notice("Payment outage: investigating", 13, Some(43), None),
+        notice("Payment outage: monitoring", 50, Some(110), None),
+        notice("Payment outage: resolved", 95, None, Some(92)),
+    ];
+    for (template_id, minutes, next, values) in plan {
+        let template_id = template_id.ok_or(sqlx::Error::RowNotFound)?;
+        let template = plans::get::<NoticeTemplate>(tx, Kind::Template, template_id, Some(1))
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+        let (subject, body) =
+            engine::render(&template.content, &values).map_err(sqlx::Error::Protocol)?;
+        let notice = db::draft_notice(
+            tx,
+            id,
+            &db::Draft {
+                template_id,
+                template_version: 1,
+                template: &template.content,
+                subject: &subject,
+                body: &body,
+                next_update_at: next.map(at),
+                author: "Priya Shah",
+                author_id: None,
+            },
+            at(minutes),
+        )
+        .await?;
+        db::approve_notice(tx, id, notice, "Ada Admin", at(minutes + 2)).await?;
+        db::publish_notice(tx, id, notice, "Priya Shah", at(minutes + 3)).await?;
+        if minutes == 50 {
+            db::set_status(tx, id, Status::Monitoring, "Ada Admin", at(45)).await?;
+        }
+    }
+    db::set_status(tx, id, Status::Resolved, "Ada Admin", at(92)).await?;
+    db::append(tx, id, "Ada Admin", EntryKind::Note, "Stripe closed their incident; failed charges retried in batches with idempotency keys. No double charges found.", None, None, at(100)).await?;
+    Ok(())
 }

@@ -4,7 +4,7 @@ use crate::startup::ServerState;
 use app::audit::{db, AuditFilter};
 use axum::{
     body::Body,
-    extract::{Query, State},
+    extract::{Path, Query, State},
     http::header,
     response::{IntoResponse, Response},
 };
@@ -79,4 +79,107 @@ pub async fn plans_json(State(state): State<ServerState>) -> Response {
                 .into_response()
         }
     }
+}
+
+async fn incident(state: &ServerState, id: i64) -> Result<app::incidents::IncidentView, Response> {
+    let loaded = async {
+        let mut conn = state.app.db.read.acquire().await?;
+        app::incidents::db::load(&mut conn, id, chrono::Utc::now()).await
+    }
+    .await;
+    match loaded {
+        Ok(Some(view)) => Ok(view),
+        Ok(None) => Err((axum::http::StatusCode::NOT_FOUND, "No such incident.").into_response()),
+        Err(e) => Err((
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            app::error::AppError::internal(e).to_string(),
+        )
+            .into_response()),
+    }
+}
+
+fn download(content_type: &'static str, name: String, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The timeline as Markdown, for a review document.
+pub async fn timeline_markdown(State(state): State<ServerState>, Path(id): Path<i64>) -> Response {
+    let view = match incident(&state, id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    download(
+        "text/markdown; charset=utf-8",
+        format!("incident-{id}-timeline.md"),
+        app::incidents::export::markdown(&view),
+    )
+}
+
+pub async fn timeline_json(State(state): State<ServerState>, Path(id): Path<i64>) -> Response {
+    let view = match incident(&state, id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let body = serde_json::to_string_pretty(&app::incidents::export::Export::of(&view))
+        .unwrap_or_default();
+    download(
+        "application/json",
+        format!("incident-{id}-timeline.json"),
+        body,
+    )
+}
+
+pub async fn timeline_csv(State(state): State<ServerState>, Path(id): Path<i64>) -> Response {
+    let view = match incident(&state, id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut rows = vec![[
+        "id",
+        "happened_at",
+        "written_at",
+        "kind",
+        "author",
+        "source",
+        "corrects",
+        "text",
+    ]
+    .map(String::from)];
+    for e in &view.timeline {
+        rows.push([
+            e.id.to_string(),
+            e.when().to_rfc3339(),
+            e.at.to_rfc3339(),
+            e.kind.as_str().to_owned(),
+            e.author.clone(),
+            e.source.clone(),
+            e.corrects.map(|c| c.to_string()).unwrap_or_default(),
+            e.text.clone(),
+        ]);
+    }
+    for row in rows {
+        if out.write_record(&row).is_err() {
+            return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "CSV failed").into_response();
+        }
+    }
+    let body = out
+        .into_inner()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    download(
+        "text/csv; charset=utf-8",
+        format!("incident-{id}-timeline.csv"),
+        body,
+    )
 }

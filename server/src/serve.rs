@@ -75,6 +75,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         reveals: Default::default(),
         secret_key,
         require_mfa: std::sync::Arc::new(app::auth::mfa::db::required(&db.read).await?.into()),
+        live: Default::default(),
     };
     let has_accounts = app::auth::users::count(&db.read).await? > 0;
     print_welcome(&public_url, &settings, has_accounts, &demo_file);

@@ -1,6 +1,6 @@
 //! Builds the application: routes, middleware and state. Binding and
 //! serving live in `serve` so tests can drive the router directly.
-use crate::{access, assets, export, health, security};
+use crate::{access, assets, export, health, live, security};
 use app::{
     error::{AppError, REQUEST_ID_HEADER},
     shell,
@@ -63,6 +63,13 @@ pub fn router(app_state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/admin/audit/export", get(export::audit_json_lines))
         .route("/plans/export", get(export::plans_json))
+        .route("/incidents/{id}/live", get(live::incident_stream))
+        .route(
+            "/incidents/{id}/timeline.md",
+            get(export::timeline_markdown),
+        )
+        .route("/incidents/{id}/timeline.json", get(export::timeline_json))
+        .route("/incidents/{id}/timeline.csv", get(export::timeline_csv))
         .leptos_routes_with_context(&state, routes, context, move || shell(options.clone()))
         .fallback(fallback)
         .with_state(state.clone())

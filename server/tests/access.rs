@@ -123,6 +123,8 @@ async fn every_route_answers_every_role_as_the_table_says() {
         "/notices/1/history",
         "/notices/1/versions/1",
         "/plans",
+        "/incidents",
+        "/incidents/1",
         "/setup",
         "/sign-in",
         "/sign-in/mfa",

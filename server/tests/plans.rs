@@ -10,38 +10,23 @@ use app::{
     runbooks::RunbookData,
     versions::{DiffLine, PlanSummary, VersionInfo},
 };
-use support::{spawn_app, Answer, TestApp};
-
-fn form(fields: &[(&str, &str)]) -> String {
-    serde_urlencoded::to_string(fields).expect("form")
-}
-
-async fn ok(answer: Answer) -> Answer {
-    assert!(
-        answer.status.is_success() || answer.status.is_redirection(),
-        "{}: {}",
-        answer.status,
-        answer.body
-    );
-    answer
-}
+use support::{form, spawn_app, Answer, TestApp};
 
 async fn list(app: &TestApp, kind: &str, query: &str, tag: &str) -> Vec<PlanSummary> {
-    let res = ok(app
+    let res = (app
         .post_form(
             "/api/plans/list",
             &form(&[("kind", kind), ("query", query), ("tag", tag)]),
         )
         .await)
-    .await;
+        .ok();
     serde_json::from_str(&res.body).expect("plans")
 }
 
 async fn create_runbook(app: &TestApp, title: &str) -> i64 {
-    ok(app
-        .post_form("/api/runbooks/create", &form(&[("title", title)]))
+    (app.post_form("/api/runbooks/create", &form(&[("title", title)]))
         .await)
-    .await;
+        .ok();
     list(app, "Runbook", "", "")
         .await
         .into_iter()
@@ -51,10 +36,10 @@ async fn create_runbook(app: &TestApp, title: &str) -> i64 {
 }
 
 async fn draft(app: &TestApp, id: i64) -> RunbookData {
-    let res = ok(app
+    let res = (app
         .post_form("/api/runbooks/draft", &format!("id={id}"))
         .await)
-    .await;
+        .ok();
     serde_json::from_str(&res.body).expect("draft")
 }
 
@@ -82,7 +67,7 @@ async fn save(app: &TestApp, id: i64, note: &str) -> Answer {
 }
 
 async fn compare(app: &TestApp, kind: &str, id: i64, from: i64, to: i64) -> Vec<DiffLine> {
-    let res = ok(app
+    let res = (app
         .post_form(
             "/api/plans/compare",
             &form(&[
@@ -93,7 +78,7 @@ async fn compare(app: &TestApp, kind: &str, id: i64, from: i64, to: i64) -> Vec<
             ]),
         )
         .await)
-    .await;
+        .ok();
     serde_json::from_str(&res.body).expect("diff")
 }
 
@@ -118,7 +103,7 @@ async fn every_save_of_a_runbook_is_a_numbered_version_that_stays_readable() {
         ("recovery", "Reconcile charges"),
         ("triage", "Open the incident channel"),
     ] {
-        ok(add_step(&app, id, phase, text).await).await;
+        add_step(&app, id, phase, text).await.ok();
     }
     let steps: Vec<String> = draft(&app, id)
         .await
@@ -136,27 +121,26 @@ async fn every_save_of_a_runbook_is_a_numbered_version_that_stays_readable() {
             "Reconcile charges"
         ]
     );
-    ok(save(&app, id, "First steps").await).await;
+    save(&app, id, "First steps").await.ok();
 
     // Move the second triage step up, then save again.
     let moved = draft(&app, id).await.runbook.steps[1].id;
-    ok(app
-        .post_form(
-            "/api/runbooks/draft/move",
-            &format!("id={id}&step={moved}&change=up"),
-        )
-        .await)
-    .await;
+    (app.post_form(
+        "/api/runbooks/draft/move",
+        &format!("id={id}&step={moved}&change=up"),
+    )
+    .await)
+        .ok();
     let res = save(&app, id, "Channel first").await;
-    ok(res).await;
+    res.ok();
 
-    let res = ok(app
+    let res = (app
         .post_form(
             "/api/plans/history",
             &form(&[("kind", "Runbook"), ("id", &id.to_string())]),
         )
         .await)
-    .await;
+        .ok();
     let (title, versions): (String, Vec<VersionInfo>) =
         serde_json::from_str(&res.body).expect("history");
     assert_eq!(title, "Payment provider outage");
@@ -316,15 +300,15 @@ async fn markdown_in_steps_is_rendered_and_scripts_are_shown_as_text() {
         .signed_in_as(Role::Editor)
         .await;
     let id = create_runbook(&app, "Markdown").await;
-    ok(add_step(
+    (add_step(
         &app,
         id,
         "triage",
         "**Pause** the zap <script>alert('owned')</script> [x](javascript:alert(1))",
     )
     .await)
-    .await;
-    ok(save(&app, id, "Steps").await).await;
+        .ok();
+    save(&app, id, "Steps").await.ok();
     let page = app.get(&format!("/runbooks/{id}")).await;
     assert!(
         page.body.contains("<strong>Pause</strong>"),
@@ -364,10 +348,10 @@ async fn save_notice(app: &TestApp, cookie: &str, id: &str, body: &str, note: &s
 }
 
 async fn notice(app: &TestApp, cookie: &str, id: i64) -> NoticeData {
-    let res = ok(app
+    let res = (app
         .post_as(cookie, "/api/notices/get", &format!("id={id}"))
         .await)
-    .await;
+        .ok();
     serde_json::from_str(&res.body).expect("notice")
 }
 
@@ -378,7 +362,7 @@ async fn a_template_is_approved_by_a_second_person_and_edits_wait_for_approval()
         app.session_for(Role::Editor).await,
         app.session_for(Role::Editor).await,
     );
-    ok(save_notice(
+    (save_notice(
         &app,
         &author,
         "",
@@ -386,11 +370,11 @@ async fn a_template_is_approved_by_a_second_person_and_edits_wait_for_approval()
         "",
     )
     .await)
-    .await;
-    let res = ok(app
+        .ok();
+    let res = (app
         .post_as(&author, "/api/plans/list", "kind=Template&query=&tag=")
         .await)
-    .await;
+        .ok();
     let id = serde_json::from_str::<Vec<PlanSummary>>(&res.body).expect("list")[0].id;
 
     let res = app
@@ -412,14 +396,13 @@ async fn a_template_is_approved_by_a_second_person_and_edits_wait_for_approval()
         .body
         .contains("You wrote this version, so another editor must approve it."));
 
-    ok(app
-        .post_as(
-            &second,
-            "/api/notices/approve",
-            &format!("id={id}&version=1"),
-        )
-        .await)
-    .await;
+    (app.post_as(
+        &second,
+        "/api/notices/approve",
+        &format!("id={id}&version=1"),
+    )
+    .await)
+        .ok();
     let approved = notice(&app, &second, id).await;
     assert_eq!(approved.approved, Some(1));
     assert!(approved
@@ -429,7 +412,7 @@ async fn a_template_is_approved_by_a_second_person_and_edits_wait_for_approval()
         .is_some_and(|by| by.starts_with("editor")));
 
     // An edit is a new draft version; version 1 stays in use.
-    ok(save_notice(
+    (save_notice(
         &app,
         &author,
         &id.to_string(),
@@ -437,7 +420,7 @@ async fn a_template_is_approved_by_a_second_person_and_edits_wait_for_approval()
         "Add next update",
     )
     .await)
-    .await;
+        .ok();
     let edited = notice(&app, &author, id).await;
     assert_eq!((edited.latest, edited.approved), (2, Some(1)));
     let page = app.get_as(&author, &format!("/notices/{id}")).await;
@@ -449,7 +432,7 @@ async fn a_template_is_approved_by_a_second_person_and_edits_wait_for_approval()
     );
 
     // A misspelled variable cannot be approved.
-    ok(save_notice(
+    (save_notice(
         &app,
         &author,
         &id.to_string(),
@@ -457,7 +440,7 @@ async fn a_template_is_approved_by_a_second_person_and_edits_wait_for_approval()
         "Typo",
     )
     .await)
-    .await;
+        .ok();
     let res = app
         .post_as(
             &second,
@@ -491,7 +474,7 @@ async fn the_preview_lists_unknown_and_unused_variables() {
         .await
         .signed_in_as(Role::Editor)
         .await;
-    let res = ok(app
+    let res = (app
         .post_form(
             "/api/notices/preview",
             &form(&[
@@ -500,7 +483,7 @@ async fn the_preview_lists_unknown_and_unused_variables() {
             ]),
         )
         .await)
-    .await;
+        .ok();
     let preview: app::notices::Preview = serde_json::from_str(&res.body).expect("preview");
     assert_eq!(preview.unknown, ["custmer_name"]);
     assert!(preview.unused.contains(&"customer_name".to_owned()));
@@ -561,15 +544,17 @@ async fn export_then_import_gives_back_the_same_plans() {
         .await
         .signed_in_as(Role::Editor)
         .await;
-    ok(import(&first, include_str!("../src/demo_plans.json")).await).await;
-    let exported = ok(first.get("/plans/export").await).await.body;
+    import(&first, include_str!("../src/demo_plans.json"))
+        .await
+        .ok();
+    let exported = first.get("/plans/export").await.ok().body;
     assert!(exported.contains("\"format\": \"muster-plans\""));
 
     let second = spawn_app(Environment::Production)
         .await
         .signed_in_as(Role::Editor)
         .await;
-    let res = ok(import(&second, &exported).await).await;
+    let res = import(&second, &exported).await.ok();
     assert!(
         res.headers
             .get("location")
@@ -578,13 +563,13 @@ async fn export_then_import_gives_back_the_same_plans() {
         res.headers
     );
     assert_eq!(
-        ok(second.get("/plans/export").await).await.body,
+        second.get("/plans/export").await.ok().body,
         exported,
         "round trip"
     );
 
     // The same file again changes nothing; a changed one makes new versions.
-    let res = ok(import(&second, &exported).await).await;
+    let res = import(&second, &exported).await.ok();
     assert!(
         res.headers
             .get("location")
@@ -596,7 +581,7 @@ async fn export_then_import_gives_back_the_same_plans() {
         "Confirm it is the provider, not us.",
         "Confirm it is the provider.",
     );
-    let res = ok(import(&second, &changed).await).await;
+    let res = import(&second, &changed).await.ok();
     assert!(
         res.headers
             .get("location")
@@ -616,7 +601,9 @@ async fn a_bad_import_reports_every_problem_and_changes_nothing() {
         .await
         .signed_in_as(Role::Editor)
         .await;
-    ok(import(&app, include_str!("../src/demo_plans.json")).await).await;
+    import(&app, include_str!("../src/demo_plans.json"))
+        .await
+        .ok();
     let before = count(&app, "SELECT count(*) FROM plan_versions").await;
     let bad = include_str!("../src/demo_plans.json")
         .replacen("\"role\": \"Scribe\"", "\"role\": \"Scrib\"", 1)

@@ -3,6 +3,7 @@
 mod access;
 mod auth;
 mod cli;
+mod incidents;
 mod notes;
 mod plans;
 mod roster;

@@ -76,20 +76,28 @@ async fn the_layout_fits_a_phone_screen_without_sideways_scrolling() {
         .await
         .expect("resize");
     browser.sign_in_as(&muster, "viewer").await;
-    browser.goto(&muster.url("/notes")).await;
-    browser.wait_for_text("Quarterly tabletop drill").await;
-    let overflow = browser
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
-            vec![],
-        )
-        .await
-        .expect("script");
-    assert_eq!(
-        overflow.as_i64(),
-        Some(0),
-        "the page scrolls sideways on a phone"
-    );
+    for (path, text) in [
+        ("/notes", "Quarterly tabletop drill"),
+        ("/incidents", "Card payments failing at checkout"),
+        ("/incidents/1", "How it went"),
+        ("/runbooks", "Payment provider outage"),
+        ("/notices/1", "Preview with sample values"),
+    ] {
+        browser.goto(&muster.url(path)).await;
+        browser.wait_for_text(text).await;
+        let overflow = browser
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .expect("script");
+        assert_eq!(
+            overflow.as_i64(),
+            Some(0),
+            "{path} scrolls sideways on a phone"
+        );
+    }
     browser.finish().await;
 }

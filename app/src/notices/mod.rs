@@ -38,16 +38,17 @@ impl Stage {
         }
     }
 
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Investigating => "Investigating",
+            Self::Identified => "Identified",
+            Self::Monitoring => "Monitoring",
+            Self::Resolved => "Resolved",
+        }
+    }
+
     pub fn parse(field: &str, s: &str) -> Result<Self, AppError> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s.trim())
-            .ok_or_else(|| {
-                AppError::invalid(
-                    field,
-                    format!("'{s}' is not one of investigating, identified, monitoring, resolved"),
-                )
-            })
+        crate::error::choice(field, s, &Self::ALL, Self::as_str)
     }
 }
 
@@ -79,15 +80,7 @@ impl Channel {
     }
 
     pub fn parse(field: &str, s: &str) -> Result<Self, AppError> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s.trim())
-            .ok_or_else(|| {
-                AppError::invalid(
-                    field,
-                    format!("'{s}' is not one of email, status_page, in_app"),
-                )
-            })
+        crate::error::choice(field, s, &Self::ALL, Self::as_str)
     }
 }
 

@@ -56,15 +56,7 @@ impl Phase {
     }
 
     pub fn parse(field: &str, s: &str) -> Result<Self, AppError> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s.trim())
-            .ok_or_else(|| {
-                AppError::invalid(
-                    field,
-                    format!("'{s}' is not one of triage, escalation, containment, communication, recovery"),
-                )
-            })
+        crate::error::choice(field, s, &Self::ALL, Self::as_str)
     }
 }
 
@@ -99,12 +91,7 @@ impl Severity {
     }
 
     pub fn parse(field: &str, s: &str) -> Result<Self, AppError> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s.trim().to_lowercase())
-            .ok_or_else(|| {
-                AppError::invalid(field, format!("'{s}' is not one of sev1, sev2, sev3, sev4"))
-            })
+        crate::error::choice(field, s, &Self::ALL, Self::as_str)
     }
 }
 
@@ -145,16 +132,18 @@ pub enum StepChange {
 }
 
 impl StepChange {
-    pub fn parse(s: &str) -> Result<Self, AppError> {
-        match s {
-            "up" => Ok(Self::Up),
-            "down" => Ok(Self::Down),
-            "remove" => Ok(Self::Remove),
-            other => Err(AppError::invalid(
-                "Change",
-                format!("'{other}' is not one of up, down, remove"),
-            )),
+    const ALL: [Self; 3] = [Self::Up, Self::Down, Self::Remove];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::Remove => "remove",
         }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, AppError> {
+        crate::error::choice("Change", s, &Self::ALL, Self::as_str)
     }
 }
 

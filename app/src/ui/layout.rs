@@ -21,6 +21,7 @@ pub fn EnvironmentBanner(environment: Environment) -> impl IntoView {
 const NAV: &[(&str, &str, Role)] = &[
     ("/", "Overview", Role::Viewer),
     ("/notes", "Team notes", Role::Viewer),
+    ("/incidents", "Incidents", Role::Viewer),
     ("/runbooks", "Runbooks", Role::Viewer),
     ("/notices", "Notices", Role::Viewer),
     ("/roster", "Roster", Role::Viewer),

@@ -1,7 +1,7 @@
 //! Versions shared by runbooks and notice templates: every save is a new
 //! numbered version with author, time and a change note; old versions stay
 //! readable, and any two can be compared line by line.
-mod api;
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod view;

@@ -65,6 +65,7 @@ pub async fn spawn_app(environment: Environment) -> TestApp {
         reveals: Default::default(),
         secret_key: app::auth::mfa::crypto::SecretKey::generate(),
         require_mfa: Default::default(),
+        live: Default::default(),
     };
     TestApp {
         router: server::startup::router(state.clone()),
@@ -240,5 +241,23 @@ impl TestApp {
             .expect("side connection");
         sqlx::query(sql).execute(&mut conn).await.expect("side SQL");
         conn.close().await.expect("close");
+    }
+}
+
+/// A form body from name and value pairs, encoded as a browser would.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(fields).expect("form")
+}
+
+impl Answer {
+    /// This answer, after checking it succeeded (or redirected).
+    pub fn ok(self) -> Self {
+        assert!(
+            self.status.is_success() || self.status.is_redirection(),
+            "{}: {}",
+            self.status,
+            self.body
+        );
+        self
     }
 }

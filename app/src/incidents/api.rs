@@ -1,0 +1,488 @@
+//! Thin server functions for incidents: everyone signed in reads;
+//! responders and up act. Each change is one transaction with its timeline
+//! entry and audit record, and then wakes the live pages.
+use super::{IncidentView, Status};
+use crate::{error::AppError, runbooks::Severity};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One line of the incidents list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedIncident {
+    pub id: i64,
+    pub title: String,
+    pub status: Status,
+    pub severity: Severity,
+    pub runbook: Option<String>,
+    pub declared_at: chrono::DateTime<chrono::Utc>,
+    /// How long it ran (or has run, if open).
+    pub duration: String,
+    pub commander: Option<String>,
+}
+
+#[server(prefix = "/api", endpoint = "incidents/list")]
+pub async fn list_incidents(
+    status: String,
+    severity: String,
+    runbook: String,
+) -> Result<Vec<ListedIncident>, AppError> {
+    let (state, _) = crate::auth::guard::require::<ListIncidents>().await?;
+    let status = match status.trim() {
+        "" => None,
+        s => Some(Status::parse("Status", s)?),
+    };
+    let severity = match severity.trim() {
+        "" => None,
+        s => Some(Severity::parse("Severity", s)?),
+    };
+    let runbook = match runbook.trim() {
+        "" => None,
+        s => Some(
+            s.parse::<i64>()
+                .map_err(|_| AppError::invalid("Runbook", "is not a runbook"))?,
+        ),
+    };
+    let mut conn = state.db.read.acquire().await?;
+    let now = chrono::Utc::now();
+    Ok(super::db::list(&mut conn, status, severity, runbook, 200)
+        .await?
+        .into_iter()
+        .map(|l| ListedIncident {
+            id: l.incident.id,
+            title: l.incident.title,
+            status: l.incident.status,
+            severity: l.incident.severity,
+            runbook: l.incident.runbook.map(|(_, _, t)| t),
+            declared_at: l.incident.declared_at,
+            duration: super::clock(
+                l.incident.declared_at,
+                l.incident.resolved_at.unwrap_or(now),
+            ),
+            commander: l.commander,
+        })
+        .collect())
+}
+
+#[server(prefix = "/api", endpoint = "incidents/get")]
+pub async fn get_incident(id: i64) -> Result<IncidentView, AppError> {
+    let (state, _) = crate::auth::guard::require::<GetIncident>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    super::db::load(&mut conn, id, chrono::Utc::now())
+        .await?
+        .ok_or_else(|| AppError::NotFound("That incident".into()))
+}
+
+/// Declares an incident, pinning the runbook's current version.
+#[server(prefix = "/api", endpoint = "incidents/declare")]
+pub async fn declare_incident(
+    title: String,
+    severity: String,
+    impact: String,
+    runbook: String,
+) -> Result<(), AppError> {
+    use crate::{
+        runbooks::Runbook,
+        versions::{db as plans, Kind},
+    };
+    let (state, caller) = crate::auth::guard::require::<DeclareIncident>().await?;
+    let title = crate::roster::text_field("Title", &title, true, 160)?;
+    let impact = crate::roster::text_field("Impact", &impact, false, 1000)?;
+    let severity = Severity::parse("Severity", &severity)?;
+    let runbook_id = match runbook.trim() {
+        "" => None,
+        s => Some(
+            s.parse::<i64>()
+                .map_err(|_| AppError::invalid("Runbook", "is not a runbook"))?,
+        ),
+    };
+    let mut tx = state.db.write.begin().await?;
+    let pinned = match runbook_id {
+        None => None,
+        Some(id) => Some(
+            plans::get::<Runbook>(&mut tx, Kind::Runbook, id, None)
+                .await?
+                .ok_or_else(|| AppError::invalid("Runbook", "no such runbook"))?,
+        ),
+    };
+    let author = server::author(&caller);
+    let id = super::db::declare(
+        &mut tx,
+        &super::db::Declaration {
+            title: &title,
+            severity,
+            impact: &impact,
+            runbook: pinned.as_ref().map(|p| (p.id, p.info.version, &p.content)),
+            author: &author,
+            at: chrono::Utc::now(),
+        },
+    )
+    .await?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "incident.declare",
+        format!("incident:{id}"),
+        format!("{}: {title}", severity.as_str()),
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/incidents/{id}"));
+    Ok(())
+}
+
+/// A note, optionally about an earlier time, or a correction of an entry.
+#[server(prefix = "/api", endpoint = "incidents/note")]
+pub async fn add_note(
+    id: i64,
+    text: String,
+    happened_at: String,
+    corrects: String,
+) -> Result<(), AppError> {
+    use super::EntryKind;
+    let (state, caller) = crate::auth::guard::require::<AddNote>().await?;
+    let text = crate::roster::text_field("Note", &text, true, 4000)?;
+    let now = chrono::Utc::now();
+    let corrects = match corrects.trim() {
+        "" => None,
+        s => Some(
+            s.parse::<i64>()
+                .map_err(|_| AppError::invalid("Correction", "is not a timeline entry"))?,
+        ),
+    };
+    server::act(&state, &caller, id, "incident.note", move |tx, author| {
+        Box::pin(async move {
+            let incident = super::db::get(tx, id)
+                .await?
+                .ok_or_else(|| AppError::NotFound("That incident".into()))?;
+            let happened_at = super::parse_happened_at(&happened_at, incident.declared_at, now)?;
+            if let Some(entry) = corrects {
+                let found = super::db::timeline(tx, id)
+                    .await?
+                    .iter()
+                    .any(|e| e.id == entry);
+                if !found {
+                    return Err(AppError::invalid(
+                        "Correction",
+                        "that entry is not in this incident's timeline",
+                    ));
+                }
+            }
+            let kind = if corrects.is_some() {
+                EntryKind::Correction
+            } else {
+                EntryKind::Note
+            };
+            super::db::append(tx, id, &author, kind, &text, happened_at, corrects, now).await?;
+            Ok(kind.as_str().to_owned())
+        })
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "incidents/status")]
+pub async fn set_status(id: i64, status: String) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<SetStatus>().await?;
+    let status = Status::parse("Status", &status)?;
+    server::act(&state, &caller, id, "incident.status", move |tx, author| {
+        Box::pin(async move {
+            super::db::set_status(tx, id, status, &author, chrono::Utc::now())
+                .await?
+                .ok_or_else(|| AppError::NotFound("That incident".into()))?;
+            Ok(status.as_str().to_owned())
+        })
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "incidents/severity")]
+pub async fn set_severity(id: i64, severity: String) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<SetSeverity>().await?;
+    let severity = Severity::parse("Severity", &severity)?;
+    server::act(
+        &state,
+        &caller,
+        id,
+        "incident.severity",
+        move |tx, author| {
+            Box::pin(async move {
+                if !super::db::set_severity(tx, id, severity, &author, chrono::Utc::now()).await? {
+                    return Err(AppError::NotFound("That incident".into()));
+                }
+                Ok(severity.as_str().to_owned())
+            })
+        },
+    )
+    .await
+}
+
+/// Gives a role to a person (empty `person_id`: nobody): a handoff when
+/// someone held it.
+#[server(prefix = "/api", endpoint = "incidents/role")]
+pub async fn assign_role(id: i64, role_id: i64, person_id: String) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<AssignRole>().await?;
+    let person_id = match person_id.trim() {
+        "" => None,
+        p => Some(
+            p.parse::<i64>()
+                .map_err(|_| AppError::invalid("Person", "is not a person"))?,
+        ),
+    };
+    server::act(&state, &caller, id, "incident.role", move |tx, author| {
+        Box::pin(async move {
+            let person = match person_id {
+                None => None,
+                Some(pid) => Some((
+                    pid,
+                    crate::roster::db::person_name(&mut *tx, pid)
+                        .await?
+                        .ok_or_else(|| AppError::invalid("Person", "is not in the roster"))?,
+                )),
+            };
+            if !super::db::assign_role(tx, id, role_id, person, &author, chrono::Utc::now()).await?
+            {
+                return Err(AppError::NotFound("That incident role".into()));
+            }
+            Ok(format!("role {role_id}"))
+        })
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "incidents/step")]
+pub async fn tick_step(id: i64, step: u32, done: bool) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<TickStep>().await?;
+    server::act(&state, &caller, id, "incident.step", move |tx, author| {
+        Box::pin(async move {
+            super::db::tick(tx, id, step, done, &author, chrono::Utc::now())
+                .await?
+                .ok_or_else(|| AppError::NotFound("That step".into()))?;
+            Ok(format!(
+                "step {step}: {}",
+                if done { "done" } else { "undone" }
+            ))
+        })
+    })
+    .await
+}
+
+/// Drafts a customer notice from an approved template: values come from
+/// the form, which the page fills from the incident; the template renders
+/// strictly, so a value left out is an error naming it.
+#[server(prefix = "/api", endpoint = "incidents/notice/draft")]
+pub async fn draft_notice(
+    id: i64,
+    template: i64,
+    values: std::collections::BTreeMap<String, String>,
+    next_update_minutes: String,
+) -> Result<(), AppError> {
+    use crate::{
+        notices::{engine, NoticeTemplate, VARIABLES},
+        versions::{db as plans, Kind},
+    };
+    let (state, caller) = crate::auth::guard::require::<DraftNotice>().await?;
+    let now = chrono::Utc::now();
+    let next_update_at = match next_update_minutes.trim() {
+        "" => None,
+        m => Some(
+            m.parse::<i64>()
+                .ok()
+                .filter(|m| (1..=1440).contains(m))
+                .map(|m| now + chrono::Duration::minutes(m))
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "Next update in",
+                        format!("'{m}' is not a number of minutes from 1 to 1440"),
+                    )
+                })?,
+        ),
+    };
+    let mut known = std::collections::BTreeMap::new();
+    for (name, _) in VARIABLES {
+        let value = values
+            .get(*name)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default();
+        if value.chars().count() > 1000 {
+            return Err(AppError::invalid(*name, "is longer than 1000 characters"));
+        }
+        if !value.is_empty() {
+            known.insert((*name).to_owned(), value);
+        }
+    }
+    if let Some(at) = next_update_at {
+        known.insert("next_update_at".into(), crate::ui::when(at));
+    }
+    let mut tx = state.db.write.begin().await?;
+    let incident = super::db::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That incident".into()))?;
+    known
+        .entry("started_at".into())
+        .or_insert_with(|| crate::ui::when(incident.declared_at));
+    known
+        .entry("incident_title".into())
+        .or_insert_with(|| incident.title.clone());
+    if !incident.impact.is_empty() {
+        known
+            .entry("impact".into())
+            .or_insert_with(|| incident.impact.clone());
+    }
+    if let Some(at) = incident.resolved_at {
+        known
+            .entry("resolved_at".into())
+            .or_insert_with(|| crate::ui::when(at));
+    }
+    let approved: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT approved FROM plans WHERE id = ? AND kind = 'template'")
+            .bind(template)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let version = approved
+        .and_then(|(v,)| v)
+        .ok_or_else(|| AppError::invalid("Template", "is not an approved notice template"))?;
+    let stored = plans::get::<NoticeTemplate>(&mut tx, Kind::Template, template, Some(version))
+        .await?
+        .ok_or_else(|| AppError::NotFound("That template".into()))?;
+    let (subject, body) =
+        engine::render(&stored.content, &known).map_err(|e| AppError::invalid("Notice", e))?;
+    let author = server::author(&caller);
+    super::db::draft_notice(
+        &mut tx,
+        id,
+        &super::db::Draft {
+            template_id: template,
+            template_version: version,
+            template: &stored.content,
+            subject: &subject,
+            body: &body,
+            next_update_at,
+            author: &author,
+            author_id: caller.user().map(|u| u.id),
+        },
+        now,
+    )
+    .await?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "incident.notice.draft",
+        format!("incident:{id}"),
+        stored.content.title.clone(),
+    )
+    .await?;
+    tx.commit().await?;
+    server::wake(&state, id).await;
+    Ok(())
+}
+
+/// A second person (not the one who drafted it) approves a notice.
+#[server(prefix = "/api", endpoint = "incidents/notice/approve")]
+pub async fn approve_incident_notice(id: i64, notice: i64) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<ApproveIncidentNotice>().await?;
+    let Some(user_id) = caller.user().map(|u| u.id) else {
+        return Err(AppError::invalid(
+            "Approval",
+            "must be given by a person signed in, not an API token",
+        ));
+    };
+    server::act(
+        &state,
+        &caller,
+        id,
+        "incident.notice.approve",
+        move |tx, author| {
+            Box::pin(async move {
+                let drafted = super::db::notices(tx, id)
+                    .await?
+                    .into_iter()
+                    .find(|n| n.id == notice);
+                let drafted = drafted.ok_or_else(|| AppError::NotFound("That notice".into()))?;
+                if drafted.drafted_by_id == Some(user_id) {
+                    return Err(AppError::invalid(
+                        "Approval",
+                        "you drafted this notice; someone else must approve it",
+                    ));
+                }
+                if !super::db::approve_notice(tx, id, notice, &author, chrono::Utc::now()).await? {
+                    return Err(AppError::Conflict(
+                        "That notice is already approved.".into(),
+                    ));
+                }
+                Ok(format!("notice {notice}"))
+            })
+        },
+    )
+    .await
+}
+
+/// Records an approved notice as published. Muster has no outbound
+/// channels yet, so nothing leaves Muster: the page shows the text to copy.
+#[server(prefix = "/api", endpoint = "incidents/notice/publish")]
+pub async fn publish_notice(id: i64, notice: i64) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<PublishNotice>().await?;
+    server::act(
+        &state,
+        &caller,
+        id,
+        "incident.notice.publish",
+        move |tx, author| {
+            Box::pin(async move {
+                if !super::db::publish_notice(tx, id, notice, &author, chrono::Utc::now()).await? {
+                    return Err(AppError::Conflict(
+                        "Only an approved notice that is not yet published can be published."
+                            .into(),
+                    ));
+                }
+                Ok(format!("notice {notice}"))
+            })
+        },
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+pub(super) mod server {
+    use crate::{auth::Caller, error::AppError, state::AppState};
+    use futures_util::future::BoxFuture;
+    use sqlx::SqliteConnection;
+
+    /// How the timeline names a person: their display name (the audit log
+    /// keeps the exact account).
+    pub fn author(caller: &Caller) -> String {
+        match caller {
+            Caller::User { user, .. } => user.display_name.clone(),
+            other => other.audit_name(),
+        }
+    }
+
+    /// Runs one change to an incident in its own transaction, with its
+    /// audit record (the work returns the reason to record), then wakes the
+    /// live pages.
+    pub async fn act(
+        state: &AppState,
+        caller: &Caller,
+        id: i64,
+        action: &'static str,
+        work: impl for<'c> FnOnce(
+            &'c mut SqliteConnection,
+            String,
+        ) -> BoxFuture<'c, Result<String, AppError>>,
+    ) -> Result<(), AppError> {
+        let mut tx = state.db.write.begin().await?;
+        let reason = work(&mut tx, author(caller)).await?;
+        crate::audit::record_change(&mut tx, caller, action, format!("incident:{id}"), reason)
+            .await?;
+        tx.commit().await?;
+        wake(state, id).await;
+        Ok(())
+    }
+
+    /// After commit: tells the live pages the incident's new revision.
+    pub async fn wake(state: &AppState, id: i64) {
+        if let Ok(mut conn) = state.db.read.acquire().await {
+            if let Ok(Some(revision)) = super::super::db::revision(&mut conn, id).await {
+                state.live.changed(id, revision);
+            }
+        }
+    }
+}

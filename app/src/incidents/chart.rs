@@ -1,0 +1,165 @@
+//! The incident as a picture: status periods as coloured bands, and marks
+//! for steps done, notices published and everything else, on one time
+//! axis from declaration to resolution (or now). Drawn on the server as
+//! SVG, so it shows without JavaScript.
+use super::{EntryKind, IncidentView, Status};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+const LEFT: f64 = 90.0;
+const WIDTH: f64 = 900.0;
+
+/// One mark on the chart: lane, x position, and what it says on hover.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub lane: usize,
+    pub x: f64,
+    pub label: String,
+}
+
+pub const LANES: [&str; 3] = ["Steps done", "Notices", "Notes, roles"];
+
+/// Status periods: (status, from x, to x).
+pub fn bands(v: &IncidentView) -> Vec<(Status, f64, f64)> {
+    let (start, end) = span(v);
+    let mut out = Vec::new();
+    let mut current = (Status::Investigating, start);
+    let mut changes: Vec<_> = v
+        .timeline
+        .iter()
+        .filter(|e| e.kind == EntryKind::StatusChange)
+        .collect();
+    changes.sort_by_key(|e| e.when());
+    for change in changes {
+        // The entry's text ends with the new status ("Investigating →
+        // Identified", "Resolved", "Reopened: Investigating").
+        let Some(next) = Status::ALL
+            .into_iter()
+            .find(|s| change.text.ends_with(s.title()))
+        else {
+            continue;
+        };
+        out.push((
+            current.0,
+            x(current.1, start, end),
+            x(change.when(), start, end),
+        ));
+        current = (next, change.when());
+    }
+    if current.0 != Status::Resolved || out.is_empty() {
+        out.push((current.0, x(current.1, start, end), x(end, start, end)));
+    }
+    out
+}
+
+pub fn marks(v: &IncidentView) -> Vec<Mark> {
+    let (start, end) = span(v);
+    v.timeline
+        .iter()
+        .filter_map(|e| {
+            let lane = match e.kind {
+                EntryKind::StepDone => 0,
+                EntryKind::NoticePublished => 1,
+                EntryKind::Note
+                | EntryKind::Correction
+                | EntryKind::RoleAssigned
+                | EntryKind::SeverityChange
+                | EntryKind::EventLinked => 2,
+                _ => return None,
+            };
+            let first_line = e.text.lines().next().unwrap_or_default();
+            Some(Mark {
+                lane,
+                x: x(e.when(), start, end),
+                label: format!(
+                    "{} {}: {first_line}",
+                    e.when().format("%H:%M"),
+                    e.kind.label()
+                ),
+            })
+        })
+        .collect()
+}
+
+fn span(v: &IncidentView) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = v.incident.declared_at;
+    let end = v.incident.resolved_at.unwrap_or(v.now);
+    // Caught-up notes may be from before the declaration.
+    let earliest = v
+        .timeline
+        .iter()
+        .map(|e| e.when())
+        .min()
+        .unwrap_or(start)
+        .min(start);
+    let latest = v
+        .timeline
+        .iter()
+        .map(|e| e.when())
+        .max()
+        .unwrap_or(end)
+        .max(end);
+    (
+        earliest,
+        latest.max(earliest + chrono::Duration::minutes(1)),
+    )
+}
+
+fn x(t: DateTime<Utc>, start: DateTime<Utc>, end: DateTime<Utc>) -> f64 {
+    let total = (end - start).num_milliseconds().max(1) as f64;
+    let at = (t - start)
+        .num_milliseconds()
+        .clamp(0, (end - start).num_milliseconds()) as f64;
+    LEFT + WIDTH * at / total
+}
+
+fn colour(status: Status) -> &'static str {
+    match status {
+        Status::Investigating => "#dc2626",
+        Status::Identified => "#d97706",
+        Status::Monitoring => "#2563eb",
+        Status::Resolved => "#16a34a",
+    }
+}
+
+#[component]
+pub fn TimelineChart(incident: IncidentView) -> impl IntoView {
+    let (start, end) = span(&incident);
+    let bands = bands(&incident);
+    let marks = marks(&incident);
+    let summary = format!(
+        "Timeline from {} to {}: {} status periods, {} steps done, {} notices published.",
+        start.format("%H:%M"),
+        end.format("%H:%M"),
+        bands.len(),
+        marks.iter().filter(|m| m.lane == 0).count(),
+        marks.iter().filter(|m| m.lane == 1).count()
+    );
+    view! {
+        <figure class="timeline-figure">
+            <svg class="timeline-chart" viewBox="0 0 1000 150" role="img" aria-label=summary.clone()>
+                {bands.into_iter().map(|(status, from, to)| view! {
+                    <rect x=from y="8" width=(to - from).max(1.0) height="22" fill=colour(status)>
+                        <title>{status.title()}</title>
+                    </rect>
+                    {(to - from > 70.0).then(|| view! { <text x=from + 4.0 y="24" class="band-label">{status.title()}</text> })}
+                }).collect_view()}
+                {LANES.iter().enumerate().map(|(lane, name)| {
+                    let y = 55.0 + 30.0 * lane as f64;
+                    view! {
+                        <text x="0" y=y + 4.0 class="lane-label">{*name}</text>
+                        <line x1=LEFT y1=y x2=LEFT + WIDTH y2=y class="lane"/>
+                    }
+                }).collect_view()}
+                {marks.into_iter().map(|m| view! {
+                    <circle cx=m.x cy=55.0 + 30.0 * m.lane as f64 r="6" class=format!("mark lane-{}", m.lane)>
+                        <title>{m.label}</title>
+                    </circle>
+                }).collect_view()}
+                <text x=LEFT y="146" class="axis-label">{start.format("%H:%M").to_string()}</text>
+                <text x=LEFT + WIDTH y="146" text-anchor="end" class="axis-label">{end.format("%H:%M UTC").to_string()}</text>
+            </svg>
+            <figcaption class="visually-hidden">{summary}</figcaption>
+        </figure>
+    }
+}

@@ -1,0 +1,753 @@
+//! Incidents in SQLite. Every change writes its timeline entry and bumps
+//! the incident's revision in the same transaction as the change itself.
+use super::{ChecklistItem, Entry, EntryKind, Incident, IncidentView, RoleHolder, Status};
+use crate::runbooks::{Phase, Runbook, Severity};
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+fn bad_value(what: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unexpected {what} '{value}' in the database").into())
+}
+
+/// What a new incident starts with.
+pub struct Declaration<'a> {
+    pub title: &'a str,
+    pub severity: Severity,
+    pub impact: &'a str,
+    /// The runbook, its version, and that version's content.
+    pub runbook: Option<(i64, i64, &'a Runbook)>,
+    pub author: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Creates the incident, its checklist from the pinned runbook version and
+/// its roles from the roster (primary, else the first backup).
+pub async fn declare(conn: &mut SqliteConnection, d: &Declaration<'_>) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO incidents (title, severity, impact, runbook_id, runbook_version, declared_at, declared_by) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(d.title)
+    .bind(d.severity.as_str())
+    .bind(d.impact)
+    .bind(d.runbook.map(|(id, _, _)| id))
+    .bind(d.runbook.map(|(_, v, _)| v))
+    .bind(d.at)
+    .bind(d.author)
+    .fetch_one(&mut *conn)
+    .await?;
+    let from = match d.runbook {
+        Some((_, version, book)) => format!(" from the runbook {} (version {version})", book.title),
+        None => String::new(),
+    };
+    append(
+        conn,
+        id,
+        d.author,
+        EntryKind::Declared,
+        &format!(
+            "Declared {}: {}{from}",
+            d.severity.as_str().to_uppercase(),
+            d.title
+        ),
+        None,
+        None,
+        d.at,
+    )
+    .await?;
+    let roles = crate::roster::db::role_names(&mut *conn).await?;
+    if let Some((_, _, book)) = d.runbook {
+        for (position, step) in book.steps.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO incident_checklist (incident_id, step_id, position, phase, role, target_minutes, text) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(step.id)
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .bind(step.phase.as_str())
+            .bind(roles.get(&step.role_id).cloned().unwrap_or_default())
+            .bind(step.target_minutes)
+            .bind(&step.text)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    for (role_id, role) in &roles {
+        let holders = crate::roster::db::holders(&mut *conn, *role_id).await?;
+        let person = holders.first().copied();
+        sqlx::query(
+            "INSERT INTO incident_roles_held (incident_id, role_id, person_id) VALUES (?, ?, ?)",
+        )
+        .bind(id)
+        .bind(role_id)
+        .bind(person)
+        .execute(&mut *conn)
+        .await?;
+        if let Some(person) = person {
+            let name = crate::roster::db::person_name(&mut *conn, person)
+                .await?
+                .unwrap_or_default();
+            append(
+                conn,
+                id,
+                d.author,
+                EntryKind::RoleAssigned,
+                &format!("{role}: {name} (from the roster)"),
+                None,
+                None,
+                d.at,
+            )
+            .await?;
+        }
+    }
+    Ok(id)
+}
+
+/// Appends a timeline entry and bumps the incident's revision.
+#[allow(clippy::too_many_arguments)]
+pub async fn append(
+    conn: &mut SqliteConnection,
+    incident: i64,
+    author: &str,
+    kind: EntryKind,
+    text: &str,
+    happened_at: Option<DateTime<Utc>>,
+    corrects: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO timeline (incident_id, at, happened_at, author, kind, text, corrects) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(incident)
+    .bind(at)
+    .bind(happened_at)
+    .bind(author)
+    .bind(kind.as_str())
+    .bind(text)
+    .bind(corrects)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE incidents SET revision = revision + 1 WHERE id = ?")
+        .bind(incident)
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+type IncidentRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    DateTime<Utc>,
+    String,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    i64,
+);
+
+const INCIDENT_COLUMNS: &str =
+    "i.id, i.title, i.severity, i.status, i.impact, i.runbook_id, i.runbook_version, p.title, \
+     i.declared_at, i.declared_by, i.resolved_at, i.next_update_at, i.revision";
+
+fn incident(row: IncidentRow) -> Result<Incident, sqlx::Error> {
+    let (
+        id,
+        title,
+        severity,
+        status,
+        impact,
+        runbook_id,
+        runbook_version,
+        runbook_title,
+        declared_at,
+        declared_by,
+        resolved_at,
+        next_update_at,
+        revision,
+    ) = row;
+    Ok(Incident {
+        id,
+        title,
+        severity: Severity::parse("severity", &severity)
+            .map_err(|_| bad_value("severity", &severity))?,
+        status: Status::parse("status", &status).map_err(|_| bad_value("status", &status))?,
+        impact,
+        runbook: match (runbook_id, runbook_version, runbook_title) {
+            (Some(id), Some(v), Some(t)) => Some((id, v, t)),
+            _ => None,
+        },
+        declared_at,
+        declared_by,
+        resolved_at,
+        next_update_at,
+        revision,
+    })
+}
+
+pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Incident>, sqlx::Error> {
+    let row: Option<IncidentRow> = sqlx::query_as(&format!(
+        "SELECT {INCIDENT_COLUMNS} FROM incidents i LEFT JOIN plans p ON p.id = i.runbook_id WHERE i.id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(incident).transpose()
+}
+
+/// Only the revision: what the live stream compares.
+pub async fn revision(conn: &mut SqliteConnection, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT revision FROM incidents WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(r,)| r))
+}
+
+type EntryRow = (
+    i64,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+);
+
+pub async fn timeline(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Entry>, sqlx::Error> {
+    let rows: Vec<EntryRow> = sqlx::query_as(
+        "SELECT id, at, happened_at, author, kind, source, text, corrects FROM timeline WHERE incident_id = ? ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(
+            |(id, at, happened_at, author, kind, source, text, corrects)| {
+                Ok(Entry {
+                    id,
+                    at,
+                    happened_at,
+                    author,
+                    kind: EntryKind::parse(&kind).ok_or_else(|| bad_value("entry kind", &kind))?,
+                    source,
+                    text,
+                    corrects,
+                })
+            },
+        )
+        .collect()
+}
+
+type ItemRow = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    String,
+    Option<DateTime<Utc>>,
+    Option<String>,
+);
+
+pub async fn load(
+    conn: &mut SqliteConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<IncidentView>, sqlx::Error> {
+    let Some(incident) = get(conn, id).await? else {
+        return Ok(None);
+    };
+    let roles: Vec<(i64, String, Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT h.role_id, r.name, h.person_id, p.name FROM incident_roles_held h \
+         JOIN incident_roles r ON r.id = h.role_id LEFT JOIN people p ON p.id = h.person_id \
+         WHERE h.incident_id = ? ORDER BY r.position, r.name",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let items: Vec<ItemRow> = sqlx::query_as(
+        "SELECT step_id, phase, role, target_minutes, text, done_at, done_by FROM incident_checklist \
+         WHERE incident_id = ? ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let people: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM people ORDER BY name")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut checklist = Vec::new();
+    for (step_id, phase, role, target, text, done_at, done_by) in items {
+        checklist.push(ChecklistItem {
+            step_id: u32::try_from(step_id).unwrap_or_default(),
+            phase: Phase::parse("phase", &phase).map_err(|_| bad_value("phase", &phase))?,
+            role,
+            target_minutes: target.and_then(|t| u32::try_from(t).ok()),
+            text,
+            done_at,
+            done_by,
+        });
+    }
+    Ok(Some(IncidentView {
+        incident,
+        roles: roles
+            .into_iter()
+            .map(|(role_id, role, person_id, person)| RoleHolder {
+                role_id,
+                role,
+                person_id,
+                person,
+            })
+            .collect(),
+        checklist,
+        timeline: timeline(conn, id).await?,
+        people,
+        notices: notices(conn, id).await?,
+        templates: usable_templates(conn).await?,
+        now,
+    }))
+}
+
+/// Sets the status; resolving records the time, reopening clears it.
+pub async fn set_status(
+    conn: &mut SqliteConnection,
+    id: i64,
+    status: Status,
+    author: &str,
+    at: DateTime<Utc>,
+) -> Result<Option<Status>, sqlx::Error> {
+    let Some(current) = get(conn, id).await? else {
+        return Ok(None);
+    };
+    if current.status == status {
+        return Ok(Some(status));
+    }
+    sqlx::query("UPDATE incidents SET status = ?, resolved_at = CASE WHEN ? = 'resolved' THEN ? ELSE NULL END WHERE id = ?")
+        .bind(status.as_str())
+        .bind(status.as_str())
+        .bind(at)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let text = match (current.status, status) {
+        (Status::Resolved, s) => format!("Reopened: {}", s.title()),
+        (_, Status::Resolved) => "Resolved".to_owned(),
+        (from, to) => format!("{} → {}", from.title(), to.title()),
+    };
+    append(
+        conn,
+        id,
+        author,
+        EntryKind::StatusChange,
+        &text,
+        None,
+        None,
+        at,
+    )
+    .await?;
+    Ok(Some(current.status))
+}
+
+pub async fn set_severity(
+    conn: &mut SqliteConnection,
+    id: i64,
+    severity: Severity,
+    author: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let Some(current) = get(conn, id).await? else {
+        return Ok(false);
+    };
+    if current.severity != severity {
+        sqlx::query("UPDATE incidents SET severity = ? WHERE id = ?")
+            .bind(severity.as_str())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        let text = format!(
+            "{} → {}",
+            current.severity.as_str().to_uppercase(),
+            severity.as_str().to_uppercase()
+        );
+        append(
+            conn,
+            id,
+            author,
+            EntryKind::SeverityChange,
+            &text,
+            None,
+            None,
+            at,
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Hands a role to a person (or leaves it empty); false if the incident
+/// has no such role.
+pub async fn assign_role(
+    conn: &mut SqliteConnection,
+    id: i64,
+    role_id: i64,
+    person: Option<(i64, String)>,
+    author: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let row: Option<(String, Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT r.name, h.person_id, p.name FROM incident_roles_held h JOIN incident_roles r ON r.id = h.role_id \
+         LEFT JOIN people p ON p.id = h.person_id WHERE h.incident_id = ? AND h.role_id = ?",
+    )
+    .bind(id)
+    .bind(role_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((role, before_id, before)) = row else {
+        return Ok(false);
+    };
+    if before_id == person.as_ref().map(|(p, _)| *p) {
+        return Ok(true);
+    }
+    sqlx::query(
+        "UPDATE incident_roles_held SET person_id = ? WHERE incident_id = ? AND role_id = ?",
+    )
+    .bind(person.as_ref().map(|(p, _)| *p))
+    .bind(id)
+    .bind(role_id)
+    .execute(&mut *conn)
+    .await?;
+    let text = match (before, person) {
+        (Some(from), Some((_, to))) => format!("{role}: handed off from {from} to {to}"),
+        (None, Some((_, to))) => format!("{role}: {to}"),
+        (Some(from), None) => format!("{role}: {from} stood down; nobody holds it"),
+        (None, None) => return Ok(true),
+    };
+    append(
+        conn,
+        id,
+        author,
+        EntryKind::RoleAssigned,
+        &text,
+        None,
+        None,
+        at,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Marks a step done or not done. Only a real change is recorded, so two
+/// people ticking the same step at once make one entry, not two.
+pub async fn tick(
+    conn: &mut SqliteConnection,
+    id: i64,
+    step: u32,
+    done: bool,
+    author: &str,
+    at: DateTime<Utc>,
+) -> Result<Option<bool>, sqlx::Error> {
+    let changed = if done {
+        sqlx::query("UPDATE incident_checklist SET done_at = ?, done_by = ? WHERE incident_id = ? AND step_id = ? AND done_at IS NULL")
+            .bind(at)
+            .bind(author)
+    } else {
+        sqlx::query("UPDATE incident_checklist SET done_at = NULL, done_by = NULL WHERE incident_id = ? AND step_id = ? AND done_at IS NOT NULL")
+    }
+    .bind(id)
+    .bind(step)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let text: Option<(String,)> =
+        sqlx::query_as("SELECT text FROM incident_checklist WHERE incident_id = ? AND step_id = ?")
+            .bind(id)
+            .bind(step)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((text,)) = text else {
+        return Ok(None);
+    };
+    if changed > 0 {
+        let first_line = super::step_title(&text);
+        let kind = if done {
+            EntryKind::StepDone
+        } else {
+            EntryKind::StepUndone
+        };
+        append(conn, id, author, kind, &first_line, None, None, at).await?;
+    }
+    Ok(Some(changed > 0))
+}
+
+/// One line of the incidents list.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub incident: Incident,
+    pub commander: Option<String>,
+}
+
+/// Open incidents first (newest first), then resolved ones, newest first.
+pub async fn list(
+    conn: &mut SqliteConnection,
+    status: Option<Status>,
+    severity: Option<Severity>,
+    runbook: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Listed>, sqlx::Error> {
+    let rows: Vec<IncidentRow> = sqlx::query_as(&format!(
+        "SELECT {INCIDENT_COLUMNS} FROM incidents i LEFT JOIN plans p ON p.id = i.runbook_id \
+         WHERE (?1 IS NULL OR i.status = ?1) AND (?2 IS NULL OR i.severity = ?2) AND (?3 IS NULL OR i.runbook_id = ?3) \
+         ORDER BY i.status = 'resolved', i.declared_at DESC LIMIT ?4"
+    ))
+    .bind(status.map(Status::as_str))
+    .bind(severity.map(Severity::as_str))
+    .bind(runbook)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let incident = incident(row)?;
+        let commander: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT p.name FROM incident_roles_held h JOIN incident_roles r ON r.id = h.role_id \
+             LEFT JOIN people p ON p.id = h.person_id WHERE h.incident_id = ? AND r.name = ?",
+        )
+        .bind(incident.id)
+        .bind(super::COMMANDER)
+        .fetch_optional(&mut *conn)
+        .await?;
+        out.push(Listed {
+            incident,
+            commander: commander.and_then(|(n,)| n),
+        });
+    }
+    Ok(out)
+}
+
+type NoticeRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
+
+pub async fn notices(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Vec<super::IncidentNotice>, sqlx::Error> {
+    use crate::notices::{Channel, Stage};
+    let rows: Vec<NoticeRow> = sqlx::query_as(
+        "SELECT n.id, p.title, n.stage, n.channel, n.subject, n.body, n.drafted_by, n.drafted_by_id, n.drafted_at, \
+         n.next_update_at, n.approved_by, n.approved_at, n.published_by, n.published_at \
+         FROM incident_notices n JOIN plans p ON p.id = n.template_id WHERE n.incident_id = ? ORDER BY n.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(
+            |(
+                id,
+                template,
+                stage,
+                channel,
+                subject,
+                body,
+                drafted_by,
+                drafted_by_id,
+                drafted_at,
+                next_update_at,
+                approved_by,
+                approved_at,
+                published_by,
+                published_at,
+            )| {
+                Ok(super::IncidentNotice {
+                    id,
+                    template,
+                    stage: Stage::parse("stage", &stage).map_err(|_| bad_value("stage", &stage))?,
+                    channel: Channel::parse("channel", &channel)
+                        .map_err(|_| bad_value("channel", &channel))?,
+                    subject,
+                    body,
+                    drafted_by,
+                    drafted_by_id,
+                    drafted_at,
+                    next_update_at,
+                    approved_by,
+                    approved_at,
+                    published_by,
+                    published_at,
+                })
+            },
+        )
+        .collect()
+}
+
+/// Approved templates, in stage order: what an incident may draft from.
+pub async fn usable_templates(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<super::UsableTemplate>, sqlx::Error> {
+    use crate::notices::Stage;
+    let rows: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, title, label FROM plans WHERE kind = 'template' AND approved IS NOT NULL ORDER BY title")
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut out: Vec<super::UsableTemplate> = rows
+        .into_iter()
+        .filter_map(|(id, title, stage)| Stage::parse("stage", &stage).ok().map(|s| (id, title, s)))
+        .collect();
+    out.sort_by_key(|(_, title, stage)| (*stage, title.clone()));
+    Ok(out)
+}
+
+/// A drafted notice, rendered from the approved template version.
+pub struct Draft<'a> {
+    pub template_id: i64,
+    pub template_version: i64,
+    pub template: &'a crate::notices::NoticeTemplate,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub next_update_at: Option<DateTime<Utc>>,
+    pub author: &'a str,
+    pub author_id: Option<i64>,
+}
+
+pub async fn draft_notice(
+    conn: &mut SqliteConnection,
+    id: i64,
+    d: &Draft<'_>,
+    at: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let (notice,): (i64,) = sqlx::query_as(
+        "INSERT INTO incident_notices (incident_id, template_id, template_version, stage, channel, subject, body, \
+         drafted_by, drafted_by_id, drafted_at, next_update_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(id)
+    .bind(d.template_id)
+    .bind(d.template_version)
+    .bind(d.template.stage.as_str())
+    .bind(d.template.channel.as_str())
+    .bind(d.subject)
+    .bind(d.body)
+    .bind(d.author)
+    .bind(d.author_id)
+    .bind(at)
+    .bind(d.next_update_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    let text = format!(
+        "{} ({}): {}",
+        d.template.title,
+        d.template.channel.title(),
+        d.subject
+    );
+    append(
+        conn,
+        id,
+        d.author,
+        EntryKind::NoticeDrafted,
+        &text,
+        None,
+        None,
+        at,
+    )
+    .await?;
+    Ok(notice)
+}
+
+/// Approves a drafted notice; false when it is not a draft of this incident.
+pub async fn approve_notice(
+    conn: &mut SqliteConnection,
+    id: i64,
+    notice: i64,
+    author: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE incident_notices SET approved_by = ?, approved_at = ? WHERE id = ? AND incident_id = ? AND approved_at IS NULL",
+    )
+    .bind(author)
+    .bind(at)
+    .bind(notice)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if done > 0 {
+        append(
+            conn,
+            id,
+            author,
+            EntryKind::NoticeApproved,
+            &format!("Notice {notice} approved"),
+            None,
+            None,
+            at,
+        )
+        .await?;
+    }
+    Ok(done > 0)
+}
+
+/// Records an approved notice as published (channel, time, text) and the
+/// update it promises; false when it is not approved or already published.
+pub async fn publish_notice(
+    conn: &mut SqliteConnection,
+    id: i64,
+    notice: i64,
+    author: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let row: Option<(String, String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "UPDATE incident_notices SET published_by = ?, published_at = ? \
+         WHERE id = ? AND incident_id = ? AND approved_at IS NOT NULL AND published_at IS NULL \
+         RETURNING channel, subject, body, next_update_at",
+    )
+    .bind(author)
+    .bind(at)
+    .bind(notice)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((channel, subject, body, next_update)) = row else {
+        return Ok(false);
+    };
+    let channel = crate::notices::Channel::parse("channel", &channel)
+        .map_or(channel.clone(), |c| c.title().to_owned());
+    append(
+        conn,
+        id,
+        author,
+        EntryKind::NoticePublished,
+        &format!("Published ({channel}): {subject}\n\n{body}"),
+        None,
+        None,
+        at,
+    )
+    .await?;
+    if next_update.is_some() {
+        sqlx::query("UPDATE incidents SET next_update_at = ? WHERE id = ?")
+            .bind(next_update)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(true)
+}

@@ -1,0 +1,674 @@
+//! The incidents list with the declare form, and the incident page: one
+//! island that renders on the server (every control is a plain form, so it
+//! works without JavaScript) and, hydrated, follows the incident live.
+use super::{
+    api::{get_incident, list_incidents},
+    clock, duration_text, severity_meaning, AddNote, ApproveIncidentNotice, AssignRole,
+    ChecklistItem, DeclareIncident, DraftNotice, Entry, IncidentNotice, IncidentView,
+    PublishNotice, SetSeverity, SetStatus, Status, TickStep,
+};
+use crate::{
+    auth::{current_caller, Role},
+    error::AppError,
+    runbooks::{Phase, Severity},
+    ui::{returned_error, when, DataTable, ErrorNotice},
+    versions::{view::id_param, Kind},
+};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+fn can_act() -> bool {
+    current_caller()
+        .role()
+        .is_some_and(|r| r >= Role::Responder)
+}
+
+fn query(name: &str) -> String {
+    use_query_map().with_untracked(|q| q.get(name).unwrap_or_default())
+}
+
+#[component]
+pub fn IncidentsPage() -> impl IntoView {
+    let declare = ServerAction::<DeclareIncident>::new();
+    let error = returned_error(declare);
+    let responder = can_act();
+    let (status, severity, runbook) = (query("status"), query("severity"), query("runbook"));
+    view! {
+        <Title text="Incidents"/>
+        <h1>"Incidents"</h1>
+        {error}
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                let (status, severity, runbook) = (status.clone(), severity.clone(), runbook.clone());
+                Suspend::new(async move {
+                    let runbooks = crate::versions::api::list_plans(Kind::Runbook, String::new(), String::new()).await.unwrap_or_default();
+                    let runbooks: Vec<(i64, String)> = runbooks.into_iter().map(|p| (p.id, p.title)).collect();
+                    let listed = list_incidents(status.clone(), severity.clone(), runbook.clone()).await;
+                    view! {
+                        {responder.then(|| view! { <DeclareForm runbooks=runbooks.clone()/> })}
+                        <h2>"All incidents"</h2>
+                        <form method="get" action="/incidents" class="inline-form filters">
+                            <label for="f-status">"Status"</label>
+                            <select id="f-status" name="status">
+                                <option value="">"Any"</option>
+                                {Status::ALL.map(|s| view! { <option value=s.as_str() selected=s.as_str() == status>{s.title()}</option> }).collect_view()}
+                            </select>
+                            <label for="f-severity">"Severity"</label>
+                            <select id="f-severity" name="severity">
+                                <option value="">"Any"</option>
+                                {Severity::ALL.map(|s| view! { <option value=s.as_str() selected=s.as_str() == severity>{s.title()}</option> }).collect_view()}
+                            </select>
+                            <label for="f-runbook">"Runbook"</label>
+                            <select id="f-runbook" name="runbook">
+                                <option value="">"Any"</option>
+                                {runbooks.iter().map(|(id, t)| view! { <option value=*id selected=id.to_string() == runbook>{t.clone()}</option> }).collect_view()}
+                            </select>
+                            <button type="submit">"Filter"</button>
+                        </form>
+                        {match listed {
+                            Ok(list) if list.is_empty() => view! { <p class="empty">"No incidents."</p> }.into_any(),
+                            Ok(list) => view! {
+                                <DataTable id="incidents" headers=&["Incident", "Status", "Severity", "Declared", "Duration", "Commander", "Runbook"]>
+                                    {list.into_iter().map(|i| view! {
+                                        <tr data-incident=i.id>
+                                            <td><a href=format!("/incidents/{}", i.id)>{i.title}</a></td>
+                                            <td><span class=format!("status-badge status-{}", i.status.as_str())>{i.status.title()}</span></td>
+                                            <td>{i.severity.as_str().to_uppercase()}</td>
+                                            <td>{when(i.declared_at)}</td>
+                                            <td>{i.duration}</td>
+                                            <td>{i.commander.unwrap_or_else(|| "nobody".into())}</td>
+                                            <td>{i.runbook.unwrap_or_default()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </DataTable>
+                            }.into_any(),
+                            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                        }}
+                    }
+                    .into_any()
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn DeclareForm(runbooks: Vec<(i64, String)>) -> impl IntoView {
+    let declare = ServerAction::<DeclareIncident>::new();
+    view! {
+        <section class="declare" aria-labelledby="declare-title">
+            <h2 id="declare-title">"Declare an incident"</h2>
+            <ActionForm action=declare attr:class="stack narrow" attr:id="declare-form">
+                <label for="declare-title-input">"What is happening"</label>
+                <input id="declare-title-input" name="title" required placeholder="e.g. Card payments failing at checkout"/>
+                <fieldset class="severity-choice">
+                    <legend>"Severity"</legend>
+                    {Severity::ALL.map(|s| {
+                        let id = format!("declare-{}", s.as_str());
+                        view! {
+                            <div>
+                                <input type="radio" id=id.clone() name="severity" value=s.as_str() checked=s == Severity::Sev2/>
+                                <label for=id><strong>{s.title()}</strong>" "{severity_meaning(s)}</label>
+                            </div>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <label for="declare-impact">"Impact on customers (optional)"</label>
+                <input id="declare-impact" name="impact" placeholder="e.g. Some card payments fail; orders are not lost."/>
+                <label for="declare-runbook">"Runbook (optional)"</label>
+                <select id="declare-runbook" name="runbook">
+                    <option value="">"None"</option>
+                    {runbooks.into_iter().map(|(id, t)| view! { <option value=id>{t}</option> }).collect_view()}
+                </select>
+                <div><button type="submit">"Declare"</button></div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn IncidentPage() -> impl IntoView {
+    let id = id_param();
+    let responder = can_act();
+    let me = current_caller().user().map(|u| u.id);
+    let environment = use_context::<crate::environment::Environment>().unwrap_or_default();
+    let publish_note = match environment.banner() {
+        Some(_) => format!("This is a {} environment: publishing records the notice here and never sends anything outside Muster.", environment.as_str()),
+        None => "No outbound channels are configured: publishing records the notice on the timeline; copy its text to send it.".to_owned(),
+    };
+    // Errors of plain form posts come back in the address; show them.
+    let errors = (
+        returned_error(ServerAction::<AddNote>::new()),
+        returned_error(ServerAction::<SetStatus>::new()),
+        returned_error(ServerAction::<SetSeverity>::new()),
+        returned_error(ServerAction::<AssignRole>::new()),
+        returned_error(ServerAction::<TickStep>::new()),
+        returned_error(ServerAction::<DraftNotice>::new()),
+        returned_error(ServerAction::<ApproveIncidentNotice>::new()),
+        returned_error(ServerAction::<PublishNotice>::new()),
+    );
+    view! {
+        <Title text="Incident"/>
+        {errors}
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                let publish_note = publish_note.clone();
+                Suspend::new(async move {
+                    match get_incident(id).await {
+                        Ok(incident) => view! { <LiveIncident incident can_act=responder me publish_note/> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// The incident page itself. Hydrated, it listens to the incident's live
+/// stream and fetches the incident again whenever it changes (and after a
+/// dropped connection comes back), and its clock ticks.
+#[island]
+pub fn LiveIncident(
+    incident: IncidentView,
+    can_act: bool,
+    me: Option<i64>,
+    publish_note: String,
+) -> impl IntoView {
+    let id = incident.incident.id;
+    let declared = incident.incident.declared_at;
+    let templates = incident.templates.clone();
+    let prefill = prefilled(&incident);
+    let now = RwSignal::new(incident.now);
+    let state = RwSignal::new(incident);
+    let problem = RwSignal::new(None::<AppError>);
+    let hydrated = crate::ui::hydrated_marker();
+    let refresh = move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(fresh) = get_incident(id).await {
+                state.set(fresh);
+            }
+        });
+    };
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| live::follow(id, state, now, refresh));
+
+    let note = ServerAction::<AddNote>::new();
+    let draft = ServerAction::<DraftNotice>::new();
+    let actions = Actions {
+        status: ServerAction::new(),
+        severity: ServerAction::new(),
+        role: ServerAction::new(),
+        step: ServerAction::new(),
+        approve: ServerAction::new(),
+        publish: ServerAction::new(),
+    };
+    after(note, problem, refresh);
+    after(draft, problem, refresh);
+    actions.watch(problem, refresh);
+
+    view! {
+        <div class="incident" data-hydrated=hydrated data-revision=move || state.with(|v| v.incident.revision)>
+            {move || problem.get().map(|error| view! { <ErrorNotice error/> })}
+            {move || state.with(|v| head(v, now, can_act, actions))}
+            <p class="clock" aria-live="off">
+                "Clock: " <strong id="incident-clock">{move || clock(declared, state.with(|v| v.incident.resolved_at).unwrap_or(now.get()))}</strong>
+                {format!(" since declared at {}", when(declared))}
+            </p>
+            {move || next_update(state.with(|v| v.incident.next_update_at), state.with(|v| v.incident.status), now.get())}
+            {move || state.with(measures)}
+            <div class="incident-grid">
+                <section aria-labelledby="roles-title" class="incident-roles">
+                    <h2 id="roles-title">"Roles"</h2>
+                    {move || state.with(|v| roles(v, can_act, actions))}
+                </section>
+                <section aria-labelledby="checklist-title" class="checklist">
+                    <h2 id="checklist-title">"Checklist"</h2>
+                    {move || state.with(|v| checklist(v, now, can_act, actions))}
+                </section>
+            </div>
+            <section aria-labelledby="notices-title" class="incident-notices">
+                <h2 id="notices-title">"Customer notices"</h2>
+                <p class="hint">{publish_note}</p>
+                {move || state.with(|v| notices(v, me, can_act, actions))}
+                {can_act.then(|| view! { <DraftForm id templates=templates.clone() prefill=prefill.clone() action=draft/> })}
+            </section>
+            <section aria-labelledby="timeline-title" class="timeline">
+                <h2 id="timeline-title">"Timeline"</h2>
+                {move || state.with(|v| view! { <super::chart::TimelineChart incident=v.clone()/> })}
+                {can_act.then(|| view! {
+                    <ActionForm action=note attr:class="stack note-form" attr:id="note-form">
+                        <input type="hidden" name="id" value=id/>
+                        <input type="hidden" name="corrects" value=""/>
+                        <label for="note-text">"Add to the timeline"</label>
+                        <textarea id="note-text" name="text" rows="2" required></textarea>
+                        <label for="note-at">"This happened at (UTC, optional, e.g. 03:15)"</label>
+                        <input id="note-at" name="happened_at" placeholder="now"/>
+                        <div><button type="submit">"Add note"</button></div>
+                    </ActionForm>
+                })}
+                {move || state.with(|v| timeline(v, can_act))}
+            </section>
+        </div>
+    }
+}
+
+/// The server actions of the page's controls, created once per island.
+#[derive(Clone, Copy)]
+struct Actions {
+    status: ServerAction<SetStatus>,
+    severity: ServerAction<SetSeverity>,
+    role: ServerAction<AssignRole>,
+    step: ServerAction<TickStep>,
+    approve: ServerAction<ApproveIncidentNotice>,
+    publish: ServerAction<PublishNotice>,
+}
+
+impl Actions {
+    fn watch(
+        self,
+        problem: RwSignal<Option<AppError>>,
+        refresh: impl Fn() + Copy + Send + Sync + 'static,
+    ) {
+        after(self.status, problem, refresh);
+        after(self.severity, problem, refresh);
+        after(self.role, problem, refresh);
+        after(self.step, problem, refresh);
+        after(self.approve, problem, refresh);
+        after(self.publish, problem, refresh);
+    }
+}
+
+/// When an action finishes: show its error, or fetch the new state.
+fn after<S>(
+    action: ServerAction<S>,
+    problem: RwSignal<Option<AppError>>,
+    refresh: impl Fn() + Send + Sync + 'static,
+) where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| match action.value().get() {
+        Some(Err(error)) => problem.set(Some(error)),
+        Some(Ok(_)) => {
+            problem.set(None);
+            refresh();
+        }
+        None => {}
+    });
+}
+
+fn head(v: &IncidentView, _now: RwSignal<DateTime<Utc>>, can_act: bool, a: Actions) -> AnyView {
+    let i = &v.incident;
+    let (id, status, severity) = (i.id, i.status, i.severity);
+    let runbook = i.runbook.clone().map(|(rid, version, title)| view! {
+        <p class="meta">"Runbook: "<a href=format!("/runbooks/{rid}/versions/{version}")>{format!("{title} (version {version})")}</a></p>
+    });
+    view! {
+        <Title text=i.title.clone()/>
+        <div class="incident-head">
+            <p class=format!("status-badge big status-{}", i.status.as_str()) id="incident-status">{i.status.title()}</p>
+            <p class=format!("severity big {}", i.severity.as_str()) id="incident-severity">
+                {i.severity.as_str().to_uppercase()}" "<span class="meaning">{severity_meaning(i.severity)}</span>
+            </p>
+        </div>
+        <h1>{i.title.clone()}</h1>
+        {(!i.impact.is_empty()).then(|| view! { <p class="impact"><strong>"Impact: "</strong>{i.impact.clone()}</p> })}
+        <p class="meta">{format!("Declared {} by {}", when(i.declared_at), i.declared_by)}</p>
+        {runbook}
+        <p class="meta"><a href=format!("/incidents/{id}/timeline.md")>"Timeline as Markdown"</a>" · "<a href=format!("/incidents/{id}/timeline.json")>"JSON"</a>" · "<a href=format!("/incidents/{id}/timeline.csv")>"CSV"</a></p>
+        {can_act.then(|| view! {
+            <div class="incident-controls">
+                <ActionForm action=a.status attr:class="inline status-form">
+                    <input type="hidden" name="id" value=id/>
+                    {Status::ALL.into_iter().filter(|s| *s != status).map(|s| {
+                        let label = match (status, s) {
+                            (Status::Resolved, _) => format!("Reopen as {}", s.as_str()),
+                            (_, Status::Resolved) => "Resolve".to_owned(),
+                            _ => format!("Mark {}", s.as_str()),
+                        };
+                        view! { <button type="submit" name="status" value=s.as_str()>{label}</button>" " }
+                    }).collect_view()}
+                </ActionForm>
+                <ActionForm action=a.severity attr:class="inline-form severity-form">
+                    <input type="hidden" name="id" value=id/>
+                    <label for="set-severity">"Severity"</label>
+                    <select id="set-severity" name="severity">
+                        {Severity::ALL.map(|s| view! { <option value=s.as_str() selected=s == severity>{s.title()}</option> }).collect_view()}
+                    </select>
+                    <button type="submit">"Change"</button>
+                </ActionForm>
+            </div>
+        })}
+    }
+    .into_any()
+}
+
+fn next_update(due: Option<DateTime<Utc>>, status: Status, now: DateTime<Utc>) -> Option<AnyView> {
+    let due = due.filter(|_| status != Status::Resolved)?;
+    Some(if now > due {
+        view! { <p class="warn next-update" role="alert">{format!("Next customer update overdue by {} (was due {}).", clock(due, now), when(due))}</p> }.into_any()
+    } else {
+        view! { <p class="ok next-update">{format!("Next customer update due in {} ({}).", clock(now, due), when(due))}</p> }.into_any()
+    })
+}
+
+fn measures(v: &IncidentView) -> Option<AnyView> {
+    if v.incident.status != Status::Resolved {
+        return None;
+    }
+    let m = v.measures();
+    let show = |d: Option<i64>| d.map_or("never".to_owned(), duration_text);
+    Some(view! {
+        <section class="measures card" aria-labelledby="measures-title" id="measures">
+            <h2 id="measures-title">"How it went"</h2>
+            <dl>
+                <dt>"Time to commander assigned"</dt><dd>{show(m.to_commander)}</dd>
+                <dt>"Time to first notice published"</dt><dd>{show(m.to_first_notice)}</dd>
+                <dt>"Checklist completed"</dt><dd>{format!("{} of {} steps", m.steps_done, m.steps_total)}</dd>
+                <dt>"Overdue steps"</dt>
+                <dd>{if m.overdue.is_empty() {
+                    view! { "none" }.into_any()
+                } else {
+                    view! { <ul class="overdue-steps">{m.overdue.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul> }.into_any()
+                }}</dd>
+            </dl>
+        </section>
+    }.into_any())
+}
+
+fn roles(v: &IncidentView, can_act: bool, a: Actions) -> AnyView {
+    let id = v.incident.id;
+    view! {
+        <ul class="role-list">
+            {v.roles.iter().map(|r| {
+                let select = format!("hand-{}", r.role_id);
+                let holder = r.person_id;
+                let people = v.people.clone();
+                let (role_id, role) = (r.role_id, r.role.clone());
+                view! {
+                    <li data-role=r.role.clone()>
+                        <strong>{r.role.clone()}": "</strong>
+                        <span class="holder">{r.person.clone().unwrap_or_else(|| "nobody".into())}</span>
+                        {can_act.then(|| view! {
+                            <ActionForm action=a.role attr:class="inline-form handoff">
+                                <input type="hidden" name="id" value=id/>
+                                <input type="hidden" name="role_id" value=role_id/>
+                                <label for=select.clone() class="visually-hidden">{format!("Hand {role} to")}</label>
+                                <select id=select name="person_id">
+                                    <option value="">"Nobody"</option>
+                                    {people.into_iter().map(|(pid, name)| view! { <option value=pid selected=Some(pid) == holder>{name}</option> }).collect_view()}
+                                </select>
+                                <button type="submit" class="small">"Hand off"</button>
+                            </ActionForm>
+                        })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+fn checklist(v: &IncidentView, now: RwSignal<DateTime<Utc>>, can_act: bool, a: Actions) -> AnyView {
+    if v.checklist.is_empty() {
+        return view! { <p class="empty">"No runbook, so no checklist."</p> }.into_any();
+    }
+    let id = v.incident.id;
+    let declared = v.incident.declared_at;
+    let done = v.checklist.iter().filter(|s| s.done_at.is_some()).count();
+    view! {
+        <p class="meta">{format!("{done} of {} done", v.checklist.len())}</p>
+        {Phase::ALL.into_iter().filter(|p| v.checklist.iter().any(|s| s.phase == *p)).map(|phase| view! {
+            <h3>{phase.title()}</h3>
+            <ol class="steps">
+                {v.checklist.iter().filter(|s| s.phase == phase).cloned().map(|item| checklist_item(id, declared, item, now, can_act, a)).collect_view()}
+            </ol>
+        }).collect_view()}
+    }
+    .into_any()
+}
+
+fn checklist_item(
+    id: i64,
+    declared: DateTime<Utc>,
+    item: ChecklistItem,
+    now: RwSignal<DateTime<Utc>>,
+    can_act: bool,
+    a: Actions,
+) -> impl IntoView {
+    let late = item.clone();
+    let overdue = move || late.overdue(declared, now.get());
+    let overdue_class = overdue.clone();
+    let done = item.done_at.is_some();
+    let due = item
+        .due_at(declared)
+        .map(|d| format!(" · due {}", d.format("%H:%M")));
+    view! {
+        <li class=move || if overdue_class() { "step overdue" } else if done { "step done" } else { "step" } data-step=item.step_id>
+            <p class="step-meta">
+                <span class="owner">{item.role.clone()}</span>
+                {item.target_minutes.map(|m| format!(" · within {m} min"))}
+                {due}
+                {move || overdue().then(|| view! { <strong class="overdue-flag">" · Overdue"</strong> })}
+            </p>
+            <crate::ui::Markdown text=item.text.clone()/>
+            {item.done_at.map(|at| view! { <p class="done-by">{format!("Done {} by {}", when(at), item.done_by.clone().unwrap_or_default())}</p> })}
+            {can_act.then(|| view! {
+                <ActionForm action=a.step attr:class="inline tick">
+                    <input type="hidden" name="id" value=id/>
+                    <input type="hidden" name="step" value=item.step_id/>
+                    <input type="hidden" name="done" value=(!done).to_string()/>
+                    <button type="submit" class="small">{if done { "Undo" } else { "Mark done" }}</button>
+                </ActionForm>
+            })}
+        </li>
+    }
+}
+
+fn notices(v: &IncidentView, me: Option<i64>, can_act: bool, a: Actions) -> AnyView {
+    let id = v.incident.id;
+    if v.notices.is_empty() {
+        return view! { <p class="empty">"No notices yet."</p> }.into_any();
+    }
+    view! {
+        <ol class="notice-list">
+            {v.notices.iter().map(|n: &IncidentNotice| {
+                let state = match (&n.approved_by, &n.published_at) {
+                    (_, Some(at)) => format!("Published {} by {}", when(*at), n.published_by.clone().unwrap_or_default()),
+                    (Some(by), None) => format!("Approved by {by}; not published yet"),
+                    (None, None) => "Draft: needs a second person's approval".to_owned(),
+                };
+                let mine = n.drafted_by_id.is_some() && n.drafted_by_id == me;
+                let approvable = can_act && n.approved_at.is_none() && !mine;
+                let publishable = can_act && n.approved_at.is_some() && n.published_at.is_none();
+                let notice = n.id;
+                view! {
+                    <li class="notice card" data-notice=n.id>
+                        <p class="meta">{format!("{} · {} · drafted {} by {}", n.template, n.channel.title(), when(n.drafted_at), n.drafted_by)}</p>
+                        <p class="notice-state">{state}</p>
+                        <p><strong>"Subject: "</strong>{n.subject.clone()}</p>
+                        <pre class="notice-preview">{n.body.clone()}</pre>
+                        {(can_act && mine && n.approved_at.is_none()).then(|| view! { <p class="hint">"You drafted this notice; someone else must approve it."</p> })}
+                        {approvable.then(|| view! {
+                            <ActionForm action=a.approve attr:class="inline approve-notice">
+                                <input type="hidden" name="id" value=id/>
+                                <input type="hidden" name="notice" value=notice/>
+                                <button type="submit">"Approve notice"</button>
+                            </ActionForm>
+                        })}
+                        {publishable.then(|| view! {
+                            <ActionForm action=a.publish attr:class="inline publish-notice">
+                                <input type="hidden" name="id" value=id/>
+                                <input type="hidden" name="notice" value=notice/>
+                                <button type="submit">"Publish"</button>
+                            </ActionForm>
+                        })}
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+    .into_any()
+}
+
+/// Values the draft form starts with, from the incident.
+fn prefilled(v: &IncidentView) -> Vec<(&'static str, String)> {
+    crate::notices::VARIABLES
+        .iter()
+        .filter(|(name, _)| *name != "next_update_at")
+        .map(|(name, _)| {
+            let value = match *name {
+                "started_at" => when(v.incident.declared_at),
+                "incident_title" => v.incident.title.clone(),
+                "impact" => v.incident.impact.clone(),
+                "resolved_at" => v.incident.resolved_at.map(when).unwrap_or_default(),
+                _ => String::new(),
+            };
+            (*name, value)
+        })
+        .collect()
+}
+
+#[component]
+fn DraftForm(
+    id: i64,
+    templates: Vec<super::UsableTemplate>,
+    prefill: Vec<(&'static str, String)>,
+    action: ServerAction<DraftNotice>,
+) -> impl IntoView {
+    if templates.is_empty() {
+        return view! { <p class="empty">"No approved notice templates yet: write one under Notices and have it approved."</p> }.into_any();
+    }
+    view! {
+        <details class="draft-notice">
+            <summary>"Draft a notice"</summary>
+            <ActionForm action=action attr:class="stack narrow" attr:id="draft-notice-form">
+                <input type="hidden" name="id" value=id/>
+                <label for="draft-template">"Approved template"</label>
+                <select id="draft-template" name="template">
+                    {templates.into_iter().map(|(tid, title, stage)| view! { <option value=tid>{format!("{title} ({})", stage.as_str())}</option> }).collect_view()}
+                </select>
+                {prefill.into_iter().map(|(name, value)| {
+                    let field = format!("draft-{name}");
+                    view! {
+                        <label for=field.clone()>{name}</label>
+                        <input id=field name=format!("values[{name}]") value=value/>
+                    }
+                }).collect_view()}
+                <label for="draft-next-update">"Next update in (minutes)"</label>
+                <input id="draft-next-update" name="next_update_minutes" value="30" inputmode="numeric"/>
+                <div><button type="submit">"Draft notice"</button></div>
+            </ActionForm>
+        </details>
+    }
+    .into_any()
+}
+
+fn timeline(v: &IncidentView, can_act: bool) -> AnyView {
+    let id = v.incident.id;
+    view! {
+        <ol class="entries" id="timeline">
+            {v.grouped_timeline().into_iter().map(|(entry, corrections)| view! {
+                <li class=format!("entry kind-{}", entry.kind.as_str()) data-entry=entry.id>
+                    {entry_line(&entry)}
+                    {(!corrections.is_empty()).then(|| view! {
+                        <ul class="corrections">
+                            {corrections.iter().map(|c| view! { <li class="entry kind-correction">{entry_line(c)}</li> }).collect_view()}
+                        </ul>
+                    })}
+                    {can_act.then(|| view! { <CorrectForm id entry=entry.id/> })}
+                </li>
+            }).collect_view()}
+        </ol>
+    }
+    .into_any()
+}
+
+fn entry_line(e: &Entry) -> impl IntoView {
+    let written = e
+        .happened_at
+        .map(|_| format!(" (written {})", e.at.format("%H:%M")));
+    view! {
+        <p class="entry-head">
+            <time datetime=e.when().to_rfc3339() class:caught-up=e.happened_at.is_some()>{e.when().format("%H:%M:%S").to_string()}</time>
+            {written}
+            " "<span class="kind">{e.kind.label()}</span>
+            " "<span class="author">{e.author.clone()}</span>
+            {(e.source != "muster").then(|| format!(" via {}", e.source))}
+        </p>
+        <p class="entry-text">{e.text.clone()}</p>
+    }
+}
+
+#[component]
+fn CorrectForm(id: i64, entry: i64) -> impl IntoView {
+    let note = ServerAction::<AddNote>::new();
+    let field = format!("correct-{entry}");
+    view! {
+        <details class="correct">
+            <summary>"Correct"</summary>
+            <ActionForm action=note attr:class="inline-form">
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="corrects" value=entry/>
+                <input type="hidden" name="happened_at" value=""/>
+                <label for=field.clone()>"Correction"</label>
+                <input id=field name="text" required/>
+                <button type="submit" class="small">"Add correction"</button>
+            </ActionForm>
+        </details>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod live {
+    use super::IncidentView;
+    use chrono::{DateTime, Utc};
+    use leptos::prelude::*;
+    use wasm_bindgen::{closure::Closure, JsCast};
+
+    fn browser_now() -> i64 {
+        js_sys::Date::now() as i64
+    }
+
+    /// Ticks the clock from the server's time (not the browser's, which may
+    /// be off) and follows the incident's live stream.
+    pub fn follow(
+        id: i64,
+        state: RwSignal<IncidentView>,
+        now: RwSignal<DateTime<Utc>>,
+        refresh: impl Fn() + Copy + 'static,
+    ) {
+        let offset = now.get_untracked().timestamp_millis() - browser_now();
+        set_interval(
+            move || {
+                if let Some(t) = DateTime::<Utc>::from_timestamp_millis(browser_now() + offset) {
+                    now.set(t);
+                }
+            },
+            std::time::Duration::from_secs(1),
+        );
+        let Ok(source) = web_sys::EventSource::new(&format!("/incidents/{id}/live")) else {
+            return;
+        };
+        let on_message =
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+                let revision = event
+                    .data()
+                    .as_string()
+                    .and_then(|d| d.parse::<i64>().ok())
+                    .unwrap_or(i64::MAX);
+                if revision > state.with_untracked(|v| v.incident.revision) {
+                    refresh();
+                }
+            });
+        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        // After a dropped connection the browser reconnects by itself;
+        // fetching then catches up on whatever was missed.
+        let on_open = Closure::<dyn Fn()>::new(refresh);
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        on_open.forget();
+    }
+}

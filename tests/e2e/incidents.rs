@@ -1,0 +1,196 @@
+//! Running an incident in the browser: two people on the same incident
+//! see each other's notes, ticks and handoffs live; a viewer reads but
+//! cannot change; and the whole flow from declaration to resolution, with
+//! a published notice, works without JavaScript.
+use e2e::{Browser, Muster, MusterOptions};
+use std::time::{Duration, Instant};
+
+/// Declares an incident from the payment runbook and returns its path.
+async fn declare(browser: &Browser, muster: &Muster, title: &str) -> String {
+    browser.goto(&muster.url("/incidents")).await;
+    browser.fill("#declare-title-input", title).await;
+    browser
+        .fill("#declare-impact", "Some card payments fail at checkout.")
+        .await;
+    browser
+        .eval(
+            "const s = document.querySelector('#declare-runbook'); \
+             s.value = [...s.options].find(o => o.text === 'Payment provider outage').value; \
+             document.querySelector('#declare-sev1').checked = true; return true",
+        )
+        .await;
+    browser.submit("#declare-form button[type=submit]").await;
+    browser.wait_for_text(title).await;
+    let path = browser.eval("return location.pathname").await;
+    path.as_str().expect("path").to_owned()
+}
+
+/// Waits until `css` on the other page shows `needle`, and says how long
+/// that took after the change was visible on the page that made it.
+async fn seen_within(other: &Browser, css: &str, needle: &str) -> Duration {
+    let start = Instant::now();
+    other.wait_for_text_in(css, |t| t.contains(needle)).await;
+    start.elapsed()
+}
+
+#[tokio::test]
+async fn two_people_on_one_incident_see_each_others_changes_live() {
+    let muster = Muster::start(MusterOptions {
+        demo: true,
+        ..MusterOptions::default()
+    });
+    let (one, two) = (Browser::start().await, Browser::start().await);
+    one.sign_in_as(&muster, "responder").await;
+    two.sign_in_as(&muster, "responder").await;
+    let path = declare(&one, &muster, "Card payments failing").await;
+    two.goto(&muster.url(&path)).await;
+    one.wait_hydrated().await;
+    two.wait_hydrated().await;
+    two.eval("window.__never_reloaded = true").await;
+
+    one.fill("#note-text", "Stripe confirms elevated API errors")
+        .await;
+    one.click("#note-form button[type=submit]").await;
+    one.wait_for_text_in("#timeline", |t| {
+        t.contains("Stripe confirms elevated API errors")
+    })
+    .await;
+    let took = seen_within(&two, "#timeline", "Stripe confirms elevated API errors").await;
+    assert!(
+        took < Duration::from_secs(1),
+        "the note took {took:?} to show on the other page"
+    );
+
+    let first_step = "section.checklist li.step:first-of-type";
+    one.click(&format!("{first_step} .tick button")).await;
+    one.wait_for_text_in(first_step, |t| t.contains("Done "))
+        .await;
+    let took = seen_within(&two, first_step, "Done ").await;
+    assert!(
+        took < Duration::from_secs(1),
+        "the tick took {took:?} to show on the other page"
+    );
+    assert!(two.text_of("#timeline").await.contains("Step done"));
+
+    let commander = "li[data-role='Incident Commander']";
+    one.eval(&format!(
+        "const s = document.querySelector(\"{commander} select\"); \
+         s.value = [...s.options].find(o => o.text === 'Sam Ortiz').value; return true"
+    ))
+    .await;
+    one.click(&format!("{commander} button[type=submit]")).await;
+    one.wait_for_text_in(&format!("{commander} .holder"), |t| t == "Sam Ortiz")
+        .await;
+    seen_within(&two, &format!("{commander} .holder"), "Sam Ortiz").await;
+    let timeline = two.text_of("#timeline").await;
+    assert!(
+        timeline.contains("Incident Commander: handed off from Ada Admin to Sam Ortiz"),
+        "{timeline}"
+    );
+    let same_page = two.eval("return window.__never_reloaded === true").await;
+    assert_eq!(same_page, true, "the second page never reloaded");
+    one.finish().await;
+    two.finish().await;
+
+    let viewer = Browser::start().await;
+    viewer.sign_in_as(&muster, "viewer").await;
+    viewer.goto(&muster.url(&path)).await;
+    let timeline = viewer.text_of("#timeline").await;
+    assert!(
+        timeline.contains("Stripe confirms elevated API errors"),
+        "{timeline}"
+    );
+    let forms = viewer
+        .eval("return document.querySelectorAll('main form').length")
+        .await;
+    assert_eq!(forms, 0, "a viewer gets no controls");
+    viewer.finish().await;
+}
+
+#[tokio::test]
+async fn declare_to_resolve_with_a_published_notice_works_without_javascript() {
+    let muster = Muster::start(MusterOptions {
+        demo: true,
+        environment: Some("sandbox"),
+        ..MusterOptions::default()
+    });
+    let (lead, second) = (
+        Browser::without_javascript().await,
+        Browser::without_javascript().await,
+    );
+    lead.sign_in_as(&muster, "responder").await;
+    second.sign_in_as(&muster, "responder").await;
+    let path = declare(&lead, &muster, "Checkout down").await;
+    let page = lead.body_text().await;
+    assert!(
+        page.contains("Investigating") && page.contains("SEV1"),
+        "{page}"
+    );
+
+    lead.submit("section.checklist li.step:first-of-type .tick button")
+        .await;
+    assert!(lead
+        .text_of("section.checklist")
+        .await
+        .contains("1 of 11 done"));
+    lead.fill("#note-text", "Provider status page shows an incident")
+        .await;
+    lead.fill("#note-at", "").await;
+    lead.submit("#note-form button[type=submit]").await;
+    assert!(lead
+        .text_of("#timeline")
+        .await
+        .contains("Provider status page shows an incident"));
+
+    lead.click("details.draft-notice > summary").await;
+    lead.fill("#draft-company_name", "Example Ltd").await;
+    lead.fill("#draft-affected_services", "Checkout").await;
+    lead.fill("#draft-workaround", "Pay by bank transfer").await;
+    lead.submit("#draft-notice-form button[type=submit]").await;
+    let notices = lead.text_of("section.incident-notices").await;
+    assert!(
+        notices.contains("Draft: needs a second person's approval"),
+        "{notices}"
+    );
+    assert!(
+        notices.contains("You drafted this notice; someone else must approve it."),
+        "{notices}"
+    );
+    assert!(
+        notices.contains("We are investigating a problem with payments at Example Ltd."),
+        "{notices}"
+    );
+    assert!(
+        notices.contains("never sends anything outside Muster"),
+        "sandbox says so: {notices}"
+    );
+
+    second.goto(&muster.url(&path)).await;
+    second.submit(".approve-notice button").await;
+    second.submit(".publish-notice button").await;
+    let timeline = second.text_of("#timeline").await;
+    assert!(
+        timeline.contains("Published (Status page): Investigating"),
+        "{timeline}"
+    );
+    assert!(second
+        .body_text()
+        .await
+        .contains("Next customer update due in"));
+
+    lead.goto(&muster.url(&path)).await;
+    lead.submit(".status-form button[value=resolved]").await;
+    let measures = lead.text_of("#measures").await;
+    assert!(
+        measures.contains("Time to commander assigned"),
+        "{measures}"
+    );
+    assert!(measures.contains("1 of 11 steps"), "{measures}");
+    assert!(
+        !measures.contains("Time to first notice published\nnever"),
+        "{measures}"
+    );
+    assert_eq!(lead.text_of("#incident-status").await, "Resolved");
+    lead.finish().await;
+    second.finish().await;
+}
