@@ -71,6 +71,11 @@ async fn two_people_on_one_incident_see_each_others_changes_live() {
         "the tick took {took:?} to show on the other page"
     );
     assert!(two.text_of("#timeline").await.contains("Step done"));
+    let step = two.text_of(first_step).await;
+    assert!(
+        step.contains("Confirm it is the provider, not us."),
+        "the step keeps its text after a live update: {step}"
+    );
 
     let commander = "li[data-role='Incident Commander']";
     one.eval(&format!(

@@ -289,6 +289,7 @@ pub async fn load(
             phase: Phase::parse("phase", &phase).map_err(|_| bad_value("phase", &phase))?,
             role,
             target_minutes: target.and_then(|t| u32::try_from(t).ok()),
+            html: crate::ui::safe_html(&text),
             text,
             done_at,
             done_by,

@@ -147,7 +147,12 @@ pub struct ChecklistItem {
     pub phase: Phase,
     pub role: String,
     pub target_minutes: Option<u32>,
+    /// Markdown.
     pub text: String,
+    /// The text as safe HTML, made on the server: the live page re-renders
+    /// in the browser, which has no Markdown renderer.
+    #[serde(default)]
+    pub html: String,
     pub done_at: Option<DateTime<Utc>>,
     pub done_by: Option<String>,
 }

@@ -28,6 +28,7 @@ fn item(target: Option<u32>, done: Option<i64>) -> ChecklistItem {
         role: COMMANDER.into(),
         target_minutes: target,
         text: "Check the provider\nthen more".into(),
+        html: String::new(),
         done_at: done.map(t),
         done_by: done.map(|_| "someone".into()),
     }

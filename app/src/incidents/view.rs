@@ -453,7 +453,7 @@ fn checklist_item(
                 {due}
                 {move || overdue().then(|| view! { <strong class="overdue-flag">" · Overdue"</strong> })}
             </p>
-            <crate::ui::Markdown text=item.text.clone()/>
+            <div class="markdown" inner_html=item.html.clone()></div>
             {item.done_at.map(|at| view! { <p class="done-by">{format!("Done {} by {}", when(at), item.done_by.clone().unwrap_or_default())}</p> })}
             {can_act.then(|| view! {
                 <ActionForm action=a.step attr:class="inline tick">
