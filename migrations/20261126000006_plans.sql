@@ -40,6 +40,7 @@ END;
 
 CREATE TRIGGER plan_versions_fixed BEFORE UPDATE ON plan_versions
 WHEN NEW.content IS NOT OLD.content OR NEW.author IS NOT OLD.author
+  OR NEW.author_id IS NOT OLD.author_id
   OR NEW.note IS NOT OLD.note OR NEW.created_at IS NOT OLD.created_at
   OR NEW.version IS NOT OLD.version OR NEW.plan_id IS NOT OLD.plan_id
   OR OLD.approved_at IS NOT NULL

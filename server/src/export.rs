@@ -169,6 +169,11 @@ pub async fn timeline_csv(State(state): State<ServerState>, Path(id): Path<i64>)
         ]);
     }
     for row in rows {
+        // A cell a spreadsheet would run as a formula is written as text.
+        let row = row.map(|cell| match cell.chars().next() {
+            Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+            _ => cell,
+        });
         if out.write_record(&row).is_err() {
             return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "CSV failed").into_response();
         }

@@ -10,7 +10,7 @@ use axum::{
         IntoResponse, Response,
     },
 };
-use futures_util::stream;
+use futures_util::{stream, StreamExt};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -64,6 +64,8 @@ pub async fn incident_stream(State(state): State<ServerState>, Path(id): Path<i6
             }
         },
     );
+    // Ends when the server stops, so an open page never holds up shutdown.
+    let events = events.take_until(state.app.live.closing());
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()

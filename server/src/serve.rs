@@ -80,9 +80,14 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     let has_accounts = app::auth::users::count(&db.read).await? > 0;
     print_welcome(&public_url, &settings, has_accounts, &demo_file);
     tracing::info!(address = %local, environment = %settings.environment, "listening");
+    let live = state.live.clone();
     let app = startup::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Live incident streams never end by themselves.
+            live.close();
+        })
         .await
         .map_err(ServeError::Serve)?;
     db.close().await;

@@ -370,6 +370,17 @@ async fn the_timeline_exports_as_markdown_json_and_csv() {
     )
     .await)
         .ok();
+    app.post_form(
+        "/api/incidents/note",
+        &form(&[
+            ("id", &id.to_string()),
+            ("text", "=HYPERLINK(\"http://x\")"),
+            ("happened_at", ""),
+            ("corrects", ""),
+        ]),
+    )
+    .await
+    .ok();
     let md = app
         .get(&format!("/incidents/{id}/timeline.md"))
         .await
@@ -398,6 +409,10 @@ async fn the_timeline_exports_as_markdown_json_and_csv() {
         "{csv}"
     );
     assert!(csv.contains("\"Said \"\"hello\"\", then left\""), "{csv}");
+    assert!(
+        csv.contains("'=HYPERLINK"),
+        "a formula is written as text: {csv}"
+    );
 }
 
 #[tokio::test]

@@ -678,3 +678,37 @@ async fn the_demo_has_three_runbooks_and_approved_payment_notices() {
         "linked templates are listed"
     );
 }
+
+#[tokio::test]
+async fn changes_started_before_a_newer_version_cannot_undo_it() {
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Editor)
+        .await;
+    import(&app, include_str!("../src/demo_plans.json"))
+        .await
+        .ok();
+    let id = list(&app, "Runbook", "webhook", "").await[0].id;
+    add_step(&app, id, "recovery", "Write the review")
+        .await
+        .ok();
+    let changed = include_str!("../src/demo_plans.json").replace(
+        "Confirm the flood and find the sender.",
+        "Confirm the flood.",
+    );
+    import(&app, &changed).await.ok();
+    let res = save(&app, id, "My step").await;
+    assert_eq!(res.status, 409, "{}", res.body);
+    assert!(
+        res.body
+            .contains("Version 2 was saved after these changes were started from version 1"),
+        "{}",
+        res.body
+    );
+    let page = app.get(&format!("/runbooks/{id}/edit")).await;
+    assert!(
+        page.body.contains("cannot be saved: discard them"),
+        "{}",
+        page.body
+    );
+}

@@ -199,3 +199,50 @@ async fn declare_to_resolve_with_a_published_notice_works_without_javascript() {
     lead.finish().await;
     second.finish().await;
 }
+
+#[tokio::test]
+async fn after_a_dropped_connection_the_page_catches_up_by_itself() {
+    let dir = tempfile::tempdir().expect("dir");
+    let database = dir.path().join("muster.db");
+    let first = Muster::start(MusterOptions {
+        demo: true,
+        database: Some(database.clone()),
+        ..MusterOptions::default()
+    });
+    let (watching, acting) = (Browser::start().await, Browser::start().await);
+    watching.sign_in_as(&first, "responder").await;
+    acting.sign_in_as(&first, "responder").await;
+    watching.goto(&first.url("/incidents/1")).await;
+    watching.wait_hydrated().await;
+    watching.eval("window.__never_reloaded = true").await;
+
+    // The server goes away and comes back on the same address.
+    let address = first
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    first.stop();
+    let second = Muster::start(MusterOptions {
+        database: Some(database),
+        bind: Some(address),
+        ..MusterOptions::default()
+    });
+    acting.goto(&second.url("/incidents/1")).await;
+    acting.wait_hydrated().await;
+    acting.fill("#note-text", "Back after the restart").await;
+    acting.click("#note-form button[type=submit]").await;
+    acting
+        .wait_for_text_in("#timeline", |t| t.contains("Back after the restart"))
+        .await;
+
+    watching
+        .wait_for_text_in("#timeline", |t| t.contains("Back after the restart"))
+        .await;
+    let same_page = watching
+        .eval("return window.__never_reloaded === true")
+        .await;
+    assert_eq!(same_page, true, "caught up without a reload");
+    watching.finish().await;
+    acting.finish().await;
+}

@@ -27,6 +27,9 @@ pub struct MusterOptions {
     pub binary: Option<PathBuf>,
     /// The working directory to run in; the test's own otherwise.
     pub workdir: Option<PathBuf>,
+    /// The address to listen on (to come back on the same one after a
+    /// restart); a free loopback port otherwise.
+    pub bind: Option<String>,
 }
 
 /// A running `muster serve`, stopped when dropped.
@@ -57,7 +60,10 @@ impl Muster {
             cmd.current_dir(dir);
         }
         cmd.arg("serve")
-            .arg("--bind=127.0.0.1:0")
+            .arg(format!(
+                "--bind={}",
+                options.bind.as_deref().unwrap_or("127.0.0.1:0")
+            ))
             .arg(format!("--database={}", database.display()))
             .arg("--log-format=json")
             .arg(format!(

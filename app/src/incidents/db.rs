@@ -329,10 +329,12 @@ pub async fn set_status(
     if current.status == status {
         return Ok(Some(status));
     }
-    sqlx::query("UPDATE incidents SET status = ?, resolved_at = CASE WHEN ? = 'resolved' THEN ? ELSE NULL END WHERE id = ?")
+    sqlx::query("UPDATE incidents SET status = ?, resolved_at = CASE WHEN ? = 'resolved' THEN ? ELSE NULL END, \
+         next_update_at = CASE WHEN ? = 'resolved' THEN NULL ELSE next_update_at END WHERE id = ?")
         .bind(status.as_str())
         .bind(status.as_str())
         .bind(at)
+        .bind(status.as_str())
         .bind(id)
         .execute(&mut *conn)
         .await?;
@@ -606,10 +608,15 @@ pub async fn usable_templates(
     conn: &mut SqliteConnection,
 ) -> Result<Vec<super::UsableTemplate>, sqlx::Error> {
     use crate::notices::Stage;
-    let rows: Vec<(i64, String, String)> =
-        sqlx::query_as("SELECT id, title, label FROM plans WHERE kind = 'template' AND approved IS NOT NULL ORDER BY title")
-            .fetch_all(&mut *conn)
-            .await?;
+    // Title and stage of the approved version, which is what renders; the
+    // latest version may be a draft with other ones.
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT p.id, json_extract(v.content, '$.title'), json_extract(v.content, '$.stage') \
+         FROM plans p JOIN plan_versions v ON v.plan_id = p.id AND v.version = p.approved \
+         WHERE p.kind = 'template'",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     let mut out: Vec<super::UsableTemplate> = rows
         .into_iter()
         .filter_map(|(id, title, stage)| Stage::parse("stage", &stage).ok().map(|s| (id, title, s)))
@@ -743,12 +750,12 @@ pub async fn publish_notice(
         at,
     )
     .await?;
-    if next_update.is_some() {
-        sqlx::query("UPDATE incidents SET next_update_at = ? WHERE id = ?")
-            .bind(next_update)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-    }
+    // The latest published notice says when the next update is due (or
+    // that none is promised).
+    sqlx::query("UPDATE incidents SET next_update_at = ? WHERE id = ?")
+        .bind(next_update)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(true)
 }

@@ -274,7 +274,9 @@ impl IncidentView {
                 .map(|t| (t - start).num_seconds().max(0))
         };
         Measures {
-            to_commander: first(EntryKind::RoleAssigned, &|e| e.text.starts_with(COMMANDER)),
+            to_commander: first(EntryKind::RoleAssigned, &|e| {
+                e.text.starts_with(&format!("{COMMANDER}: "))
+            }),
             to_first_notice: first(EntryKind::NoticePublished, &|_| true),
             steps_done: self
                 .checklist

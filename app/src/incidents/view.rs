@@ -187,7 +187,12 @@ pub fn LiveIncident(
     let refresh = move || {
         leptos::task::spawn_local(async move {
             if let Ok(fresh) = get_incident(id).await {
-                state.set(fresh);
+                // Fetches can finish out of order: never go back in time.
+                state.update(|shown| {
+                    if fresh.incident.revision >= shown.incident.revision {
+                        *shown = fresh;
+                    }
+                });
             }
         });
     };
@@ -195,6 +200,8 @@ pub fn LiveIncident(
     Effect::new(move |_| live::follow(id, state, now, refresh));
 
     let note = ServerAction::<AddNote>::new();
+    let correct = ServerAction::<AddNote>::new();
+    let note_form = NodeRef::<leptos::html::Form>::new();
     let draft = ServerAction::<DraftNotice>::new();
     let actions = Actions {
         status: ServerAction::new(),
@@ -205,7 +212,14 @@ pub fn LiveIncident(
         publish: ServerAction::new(),
     };
     after(note, problem, refresh);
+    after(correct, problem, refresh);
     after(draft, problem, refresh);
+    // A note that went in is cleared, so a second click cannot add it twice.
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(form)) = (note.value().get(), note_form.get_untracked()) {
+            form.reset();
+        }
+    });
     actions.watch(problem, refresh);
 
     view! {
@@ -238,7 +252,7 @@ pub fn LiveIncident(
                 <h2 id="timeline-title">"Timeline"</h2>
                 {move || state.with(|v| view! { <super::chart::TimelineChart incident=v.clone()/> })}
                 {can_act.then(|| view! {
-                    <ActionForm action=note attr:class="stack note-form" attr:id="note-form">
+                    <ActionForm action=note node_ref=note_form attr:class="stack note-form" attr:id="note-form">
                         <input type="hidden" name="id" value=id/>
                         <input type="hidden" name="corrects" value=""/>
                         <label for="note-text">"Add to the timeline"</label>
@@ -248,7 +262,7 @@ pub fn LiveIncident(
                         <div><button type="submit">"Add note"</button></div>
                     </ActionForm>
                 })}
-                {move || state.with(|v| timeline(v, can_act))}
+                {move || state.with(|v| timeline(v, can_act, correct))}
             </section>
         </div>
     }
@@ -566,7 +580,7 @@ fn DraftForm(
     .into_any()
 }
 
-fn timeline(v: &IncidentView, can_act: bool) -> AnyView {
+fn timeline(v: &IncidentView, can_act: bool, correct: ServerAction<AddNote>) -> AnyView {
     let id = v.incident.id;
     view! {
         <ol class="entries" id="timeline">
@@ -578,7 +592,7 @@ fn timeline(v: &IncidentView, can_act: bool) -> AnyView {
                             {corrections.iter().map(|c| view! { <li class="entry kind-correction">{entry_line(c)}</li> }).collect_view()}
                         </ul>
                     })}
-                    {can_act.then(|| view! { <CorrectForm id entry=entry.id/> })}
+                    {can_act.then(|| view! { <CorrectForm id entry=entry.id action=correct/> })}
                 </li>
             }).collect_view()}
         </ol>
@@ -603,8 +617,8 @@ fn entry_line(e: &Entry) -> impl IntoView {
 }
 
 #[component]
-fn CorrectForm(id: i64, entry: i64) -> impl IntoView {
-    let note = ServerAction::<AddNote>::new();
+fn CorrectForm(id: i64, entry: i64, action: ServerAction<AddNote>) -> impl IntoView {
+    let note = action;
     let field = format!("correct-{entry}");
     view! {
         <details class="correct">

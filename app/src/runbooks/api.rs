@@ -202,11 +202,17 @@ pub async fn save_runbook(id: i64, note: String) -> Result<(), AppError> {
     let current = db::get::<Runbook>(&mut tx, Kind::Runbook, id, None)
         .await?
         .ok_or_else(|| AppError::NotFound("That runbook".into()))?;
-    let Some((_, draft, _, _)) = db::draft::<Runbook>(&mut tx, id).await? else {
+    let Some((base, draft, _, _)) = db::draft::<Runbook>(&mut tx, id).await? else {
         return Err(AppError::Conflict(
             "There are no unsaved changes to save.".into(),
         ));
     };
+    if base != current.latest {
+        return Err(AppError::Conflict(format!(
+            "Version {} was saved after these changes were started from version {base}; saving them would undo it. Discard the changes and edit version {} instead.",
+            current.latest, current.latest
+        )));
+    }
     if draft == current.content {
         return Err(AppError::Conflict(format!(
             "Nothing changed since version {}.",

@@ -48,7 +48,7 @@ fn Editor(data: RunbookData) -> impl IntoView {
             format!("Unsaved changes to version {base}, last by {by} at {}.", when(*at))
         }
         Some((base, by, at)) => format!(
-            "Unsaved changes to version {base}, last by {by} at {}. Version {} was saved since: saving replaces it.",
+            "Unsaved changes to version {base}, last by {by} at {}. Version {} was saved since (by another editor or an import), so these changes cannot be saved: discard them and edit the latest version.",
             when(*at),
             data.latest
         ),
