@@ -49,6 +49,25 @@ async fn declare(app: &TestApp, runbook: i64) -> i64 {
         .id
 }
 
+async fn note(
+    app: &TestApp,
+    id: i64,
+    text: &str,
+    happened_at: &str,
+    corrects: &str,
+) -> support::Answer {
+    app.post_form(
+        "/api/incidents/note",
+        &form(&[
+            ("id", &id.to_string()),
+            ("text", text),
+            ("happened_at", happened_at),
+            ("corrects", corrects),
+        ]),
+    )
+    .await
+}
+
 async fn get(app: &TestApp, id: i64) -> IncidentView {
     let res = (app
         .post_form("/api/incidents/get", &format!("id={id}"))
@@ -105,29 +124,9 @@ async fn declaring_pins_the_runbook_version_and_fills_roles_from_the_roster() {
 async fn the_timeline_is_append_only_and_corrections_reference_what_they_correct() {
     let (app, runbook) = app_with_plans().await;
     let id = declare(&app, runbook).await;
-    (app.post_form(
-        "/api/incidents/note",
-        &form(&[
-            ("id", &id.to_string()),
-            ("text", "All regions down"),
-            ("happened_at", ""),
-            ("corrects", ""),
-        ]),
-    )
-    .await)
-        .ok();
+    note(&app, id, "All regions down", "", "").await.ok();
     let wrong = get(&app, id).await.timeline.last().expect("note").id;
-    (app.post_form(
-        "/api/incidents/note",
-        &form(&[
-            ("id", &id.to_string()),
-            ("text", "EU only"),
-            ("happened_at", ""),
-            ("corrects", &wrong.to_string()),
-        ]),
-    )
-    .await)
-        .ok();
+    note(&app, id, "EU only", "", &wrong.to_string()).await.ok();
     let v = get(&app, id).await;
     let grouped = v.grouped_timeline();
     let (original, corrections) = grouped.iter().find(|(e, _)| e.id == wrong).expect("kept");
@@ -143,17 +142,7 @@ async fn the_timeline_is_append_only_and_corrections_reference_what_they_correct
             .expect_err("refused");
         assert!(err.to_string().contains("append-only"), "{err}");
     }
-    let res = app
-        .post_form(
-            "/api/incidents/note",
-            &form(&[
-                ("id", &id.to_string()),
-                ("text", "Later"),
-                ("happened_at", "tomorrow"),
-                ("corrects", ""),
-            ]),
-        )
-        .await;
+    let res = note(&app, id, "Later", "tomorrow", "").await;
     assert_eq!(res.status, 422);
     assert!(res.body.contains("Happened at"), "{}", res.body);
 }
@@ -359,28 +348,12 @@ async fn resolving_and_reopening_are_recorded_and_viewers_cannot_act() {
 async fn the_timeline_exports_as_markdown_json_and_csv() {
     let (app, runbook) = app_with_plans().await;
     let id = declare(&app, runbook).await;
-    (app.post_form(
-        "/api/incidents/note",
-        &form(&[
-            ("id", &id.to_string()),
-            ("text", "Said \"hello\", then left"),
-            ("happened_at", ""),
-            ("corrects", ""),
-        ]),
-    )
-    .await)
+    note(&app, id, "Said \"hello\", then left", "", "")
+        .await
         .ok();
-    app.post_form(
-        "/api/incidents/note",
-        &form(&[
-            ("id", &id.to_string()),
-            ("text", "=HYPERLINK(\"http://x\")"),
-            ("happened_at", ""),
-            ("corrects", ""),
-        ]),
-    )
-    .await
-    .ok();
+    note(&app, id, "=HYPERLINK(\"http://x\")", "", "")
+        .await
+        .ok();
     let md = app
         .get(&format!("/incidents/{id}/timeline.md"))
         .await

@@ -44,14 +44,25 @@ async fn draft(app: &TestApp, id: i64) -> RunbookData {
 }
 
 async fn add_step(app: &TestApp, id: i64, phase: &str, text: &str) -> Answer {
+    post_step(app, id, phase, "1", "10", text).await
+}
+
+async fn post_step(
+    app: &TestApp,
+    id: i64,
+    phase: &str,
+    role: &str,
+    target: &str,
+    text: &str,
+) -> Answer {
     app.post_form(
         "/api/runbooks/draft/step",
         &form(&[
             ("id", &id.to_string()),
             ("step", ""),
             ("phase", phase),
-            ("role_id", "1"),
-            ("target", "10"),
+            ("role_id", role),
+            ("target", target),
             ("text", text),
         ]),
     )
@@ -82,6 +93,24 @@ async fn compare(app: &TestApp, kind: &str, id: i64, from: i64, to: i64) -> Vec<
     serde_json::from_str(&res.body).expect("diff")
 }
 
+/// A fresh app, signed in as an editor.
+async fn editor() -> TestApp {
+    spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Editor)
+        .await
+}
+
+/// How many audit entries record this action.
+async fn audited(app: &TestApp, action: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM audit_log WHERE action = ?")
+        .bind(action)
+        .fetch_one(&app.state.db.read)
+        .await
+        .expect("count");
+    n
+}
+
 async fn count(app: &TestApp, sql: &str) -> i64 {
     let (n,): (i64,) = sqlx::query_as(sql)
         .fetch_one(&app.state.db.read)
@@ -92,10 +121,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 
 #[tokio::test]
 async fn every_save_of_a_runbook_is_a_numbered_version_that_stays_readable() {
-    let app = spawn_app(Environment::Production)
-        .await
-        .signed_in_as(Role::Editor)
-        .await;
+    let app = editor().await;
     let id = create_runbook(&app, "Payment provider outage").await;
     for (phase, text) in [
         ("triage", "Check the provider status page"),
@@ -190,30 +216,13 @@ async fn every_save_of_a_runbook_is_a_numbered_version_that_stays_readable() {
     let res = save(&app, id, "Again").await;
     assert_eq!(res.status, 409, "{}", res.body);
     assert!(res.body.contains("no unsaved changes"), "{}", res.body);
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM audit_log WHERE action = 'runbook.save'"
-        )
-        .await,
-        2
-    );
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM audit_log WHERE action = 'runbook.draft'"
-        )
-        .await,
-        5
-    );
+    assert_eq!(audited(&app, "runbook.save").await, 2);
+    assert_eq!(audited(&app, "runbook.draft").await, 5);
 }
 
 #[tokio::test]
 async fn saved_versions_cannot_be_changed_or_removed_in_the_database() {
-    let app = spawn_app(Environment::Production)
-        .await
-        .signed_in_as(Role::Editor)
-        .await;
+    let app = editor().await;
     let id = create_runbook(&app, "Leaked key").await;
     for sql in [
         format!("UPDATE plan_versions SET content = '{{}}' WHERE plan_id = {id}"),
@@ -229,43 +238,16 @@ async fn saved_versions_cannot_be_changed_or_removed_in_the_database() {
 
 #[tokio::test]
 async fn bad_step_input_names_the_field_and_viewers_cannot_edit() {
-    let app = spawn_app(Environment::Production)
-        .await
-        .signed_in_as(Role::Editor)
-        .await;
+    let app = editor().await;
     let id = create_runbook(&app, "Webhook flood").await;
-    let res = app
-        .post_form(
-            "/api/runbooks/draft/step",
-            &form(&[
-                ("id", &id.to_string()),
-                ("step", ""),
-                ("phase", "triage"),
-                ("role_id", "1"),
-                ("target", "soon"),
-                ("text", "Look"),
-            ]),
-        )
-        .await;
+    let res = post_step(&app, id, "triage", "1", "soon", "Look").await;
     assert_eq!(res.status, 422);
     assert!(
         res.body.contains("Target time") && res.body.contains("'soon'"),
         "{}",
         res.body
     );
-    let res = app
-        .post_form(
-            "/api/runbooks/draft/step",
-            &form(&[
-                ("id", &id.to_string()),
-                ("step", ""),
-                ("phase", "triage"),
-                ("role_id", "999"),
-                ("target", ""),
-                ("text", "Look"),
-            ]),
-        )
-        .await;
+    let res = post_step(&app, id, "triage", "999", "", "Look").await;
     assert_eq!(res.status, 422);
     assert!(res.body.contains("Owning role"), "{}", res.body);
     assert!(draft(&app, id).await.draft.is_none(), "nothing stored");
@@ -295,10 +277,7 @@ async fn bad_step_input_names_the_field_and_viewers_cannot_edit() {
 
 #[tokio::test]
 async fn markdown_in_steps_is_rendered_and_scripts_are_shown_as_text() {
-    let app = spawn_app(Environment::Production)
-        .await
-        .signed_in_as(Role::Editor)
-        .await;
+    let app = editor().await;
     let id = create_runbook(&app, "Markdown").await;
     (add_step(
         &app,
@@ -458,22 +437,12 @@ async fn a_template_is_approved_by_a_second_person_and_edits_wait_for_approval()
         page.body
     );
     assert_eq!(notice(&app, &second, id).await.approved, Some(1));
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM audit_log WHERE action = 'template.approve'"
-        )
-        .await,
-        1
-    );
+    assert_eq!(audited(&app, "template.approve").await, 1);
 }
 
 #[tokio::test]
 async fn the_preview_lists_unknown_and_unused_variables() {
-    let app = spawn_app(Environment::Production)
-        .await
-        .signed_in_as(Role::Editor)
-        .await;
+    let app = editor().await;
     let res = (app
         .post_form(
             "/api/notices/preview",
@@ -492,10 +461,7 @@ async fn the_preview_lists_unknown_and_unused_variables() {
 
 #[tokio::test]
 async fn runbooks_and_templates_are_found_by_title_tag_and_text() {
-    let app = spawn_app(Environment::Production)
-        .await
-        .signed_in_as(Role::Editor)
-        .await;
+    let app = editor().await;
     import(&app, include_str!("../src/demo_plans.json")).await;
     let titles = |plans: Vec<PlanSummary>| plans.into_iter().map(|p| p.title).collect::<Vec<_>>();
     assert_eq!(
@@ -597,10 +563,7 @@ async fn export_then_import_gives_back_the_same_plans() {
 
 #[tokio::test]
 async fn a_bad_import_reports_every_problem_and_changes_nothing() {
-    let app = spawn_app(Environment::Production)
-        .await
-        .signed_in_as(Role::Editor)
-        .await;
+    let app = editor().await;
     import(&app, include_str!("../src/demo_plans.json"))
         .await
         .ok();
@@ -681,10 +644,7 @@ async fn the_demo_has_three_runbooks_and_approved_payment_notices() {
 
 #[tokio::test]
 async fn changes_started_before_a_newer_version_cannot_undo_it() {
-    let app = spawn_app(Environment::Production)
-        .await
-        .signed_in_as(Role::Editor)
-        .await;
+    let app = editor().await;
     import(&app, include_str!("../src/demo_plans.json"))
         .await
         .ok();
