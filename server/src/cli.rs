@@ -45,6 +45,10 @@ pub enum PlansCommand {
         database: DatabaseArg,
         /// The plans file (JSON), as written by export.
         file: std::path::PathBuf,
+        /// The account the new versions are written by (its owner then
+        /// cannot approve the templates); "command line" otherwise.
+        #[arg(long, value_name = "EMAIL")]
+        author: Option<String>,
     },
 }
 

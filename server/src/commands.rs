@@ -94,7 +94,11 @@ pub async fn plans_export(arg: DatabaseArg, out: Option<PathBuf>) -> Result<Stri
 
 /// Checks the whole file, then stores it in one transaction, printing each
 /// plan as it goes; a file with any problem is reported and nothing stored.
-pub async fn plans_import(arg: DatabaseArg, file: PathBuf) -> Result<String, Failure> {
+pub async fn plans_import(
+    arg: DatabaseArg,
+    file: PathBuf,
+    author: Option<String>,
+) -> Result<String, Failure> {
     use app::{plans::transfer, versions::db::Author};
     let path = database(arg)?;
     let text = std::fs::read_to_string(&file)
@@ -115,9 +119,27 @@ pub async fn plans_import(arg: DatabaseArg, file: PathBuf) -> Result<String, Fai
             1,
         )
     })?;
-    let author = Author {
-        name: "command line".into(),
-        id: None,
+    let author = match author {
+        None => Author {
+            name: "command line".into(),
+            id: None,
+        },
+        Some(email) => {
+            let email = Email::parse(&email).map_err(|e| Failure(format!("--author: {e}"), 2))?;
+            let found = users::credentials(&opened.db.read, &email).await?;
+            let user = found
+                .ok_or_else(|| {
+                    Failure(
+                        format!("--author: no account has the email {}", email.as_str()),
+                        2,
+                    )
+                })?
+                .user;
+            Author {
+                name: user.email,
+                id: Some(user.id),
+            }
+        }
     };
     let report = transfer::store(&mut tx, checked, &author, &mut |done, total, title| {
         eprintln!("[{done}/{total}] {title}");

@@ -71,9 +71,11 @@ fn main() -> ExitCode {
         Command::Plans(PlansCommand::Export { database, out }) => {
             finish(runtime.block_on(commands::plans_export(database, out)))
         }
-        Command::Plans(PlansCommand::Import { database, file }) => {
-            finish(runtime.block_on(commands::plans_import(database, file)))
-        }
+        Command::Plans(PlansCommand::Import {
+            database,
+            file,
+            author,
+        }) => finish(runtime.block_on(commands::plans_import(database, file, author))),
     }
 }
 

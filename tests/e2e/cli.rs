@@ -369,4 +369,17 @@ async fn plans_export_and_import_on_the_command_line_round_trip_with_progress() 
         .output()
         .expect("export after");
     assert!(!String::from_utf8_lossy(&after.stdout).contains("Card outage"));
+
+    let out = muster()
+        .args(["plans", "import", "--author=nobody@example.com"])
+        .arg(format!("--database={}", target.display()))
+        .arg(&file)
+        .output()
+        .expect("import as nobody");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--author: no account has the email nobody@example.com"),
+        "{err}"
+    );
 }
