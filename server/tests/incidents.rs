@@ -420,3 +420,53 @@ async fn the_demo_has_a_resolved_payment_outage_with_a_full_timeline() {
     assert_eq!(m.to_first_notice, Some(16 * 60));
     assert_eq!((m.steps_done, m.steps_total), (9, 11));
 }
+
+#[tokio::test]
+async fn a_drafted_notice_is_filled_from_the_incident_including_its_severity() {
+    let (app, runbook) = app_with_plans().await;
+    let id = declare(&app, runbook).await;
+    let (writer, approver) = (
+        app.session_for(Role::Editor).await,
+        app.session_for(Role::Editor).await,
+    );
+    let template = form(&[
+        ("input[id]", ""),
+        ("input[title]", "Short status"),
+        ("input[tags]", ""),
+        ("input[stage]", "investigating"),
+        ("input[channel]", "in_app"),
+        ("input[subject]", "{{ incident_title }}"),
+        (
+            "input[body]",
+            "{{ severity }} since {{ started_at }}: {{ impact }}",
+        ),
+        ("input[note]", ""),
+    ]);
+    app.post_as(&writer, "/api/notices/save", &template)
+        .await
+        .ok();
+    let (template_id,): (i64,) =
+        sqlx::query_as("SELECT id FROM plans WHERE title = 'Short status'")
+            .fetch_one(&app.state.db.read)
+            .await
+            .expect("template");
+    app.post_as(
+        &approver,
+        "/api/notices/approve",
+        &format!("id={template_id}&version=1"),
+    )
+    .await
+    .ok();
+    let draft = format!("id={id}&template={template_id}&next_update_minutes=");
+    app.post_form("/api/incidents/notice/draft", &draft)
+        .await
+        .ok();
+    let notice = get(&app, id).await.notices.pop().expect("drafted");
+    assert_eq!(notice.subject, "Checkout down");
+    assert!(
+        notice.body.starts_with("SEV1 (critical) since "),
+        "{}",
+        notice.body
+    );
+    assert!(notice.body.ends_with(": Payments fail"), "{}", notice.body);
+}

@@ -56,6 +56,7 @@ async fn two_people_on_one_incident_see_each_others_changes_live() {
     })
     .await;
     let took = seen_within(&two, "#timeline", "Stripe confirms elevated API errors").await;
+    eprintln!("live: the note showed on the other page after {took:?}");
     assert!(
         took < Duration::from_secs(1),
         "the note took {took:?} to show on the other page"
@@ -66,6 +67,7 @@ async fn two_people_on_one_incident_see_each_others_changes_live() {
     one.wait_for_text_in(first_step, |t| t.contains("Done "))
         .await;
     let took = seen_within(&two, first_step, "Done ").await;
+    eprintln!("live: the tick showed on the other page after {took:?}");
     assert!(
         took < Duration::from_secs(1),
         "the tick took {took:?} to show on the other page"

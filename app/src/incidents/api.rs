@@ -272,7 +272,8 @@ pub async fn tick_step(id: i64, step: u32, done: bool) -> Result<(), AppError> {
 pub async fn draft_notice(
     id: i64,
     template: i64,
-    values: std::collections::BTreeMap<String, String>,
+    // Absent when a caller fills none by hand.
+    #[server(default)] values: std::collections::BTreeMap<String, String>,
     next_update_minutes: String,
 ) -> Result<(), AppError> {
     use crate::{
@@ -319,6 +320,9 @@ pub async fn draft_notice(
     known
         .entry("started_at".into())
         .or_insert_with(|| crate::ui::when(incident.declared_at));
+    known
+        .entry("severity".into())
+        .or_insert_with(|| incident.severity.title().to_owned());
     known
         .entry("incident_title".into())
         .or_insert_with(|| incident.title.clone());

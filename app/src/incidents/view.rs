@@ -536,6 +536,7 @@ fn prefilled(v: &IncidentView) -> Vec<(&'static str, String)> {
             let value = match *name {
                 "started_at" => when(v.incident.declared_at),
                 "incident_title" => v.incident.title.clone(),
+                "severity" => v.incident.severity.title().to_owned(),
                 "impact" => v.incident.impact.clone(),
                 "resolved_at" => v.incident.resolved_at.map(when).unwrap_or_default(),
                 _ => String::new(),

@@ -90,6 +90,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("customer_name", "Ada Lovelace"),
     ("company_name", "Example Ltd"),
     ("incident_title", "Card payments failing at checkout"),
+    ("severity", "SEV1 (critical)"),
     ("started_at", "2026-11-26 03:12 UTC"),
     (
         "impact",
