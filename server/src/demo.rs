@@ -259,11 +259,8 @@ async fn insert_incident(
     };
     let start = now - Duration::hours(5);
     let at = |minutes: i64| start + Duration::minutes(minutes);
-    let runbook_id = plans::titles(tx, Kind::Runbook)
+    let runbook_id = plans::find_by_title(tx, Kind::Runbook, "Payment provider outage")
         .await?
-        .into_iter()
-        .find(|(_, t)| t == "Payment provider outage")
-        .map(|(id, _)| id)
         .ok_or(sqlx::Error::RowNotFound)?;
     let book = plans::get::<Runbook>(tx, Kind::Runbook, runbook_id, None)
         .await?
@@ -367,7 +364,6 @@ async fn insert_incident(
     )
     .await?;
     db::set_status(tx, id, Status::Identified, "Ada Admin", at(11)).await?;
-    let templates = plans::titles(tx, Kind::Template).await?;
     let values = |next: Option<chrono::DateTime<Utc>>, resolved: Option<chrono::DateTime<Utc>>| {
         let mut v = std::collections::BTreeMap::from([
             ("customer_name".to_owned(), "there".to_owned()),
@@ -402,21 +398,17 @@ async fn insert_incident(
         }
         v
     };
-    let notice = |title: &'static str, minutes: i64, next: Option<i64>, resolved: Option<i64>| {
-        let template_id = templates
-            .iter()
-            .find(|(_, t)| t.as_str() == title)
-            .map(|(id, _)| *id);
-        let values = values(next.map(at), resolved.map(at));
-        (template_id, minutes, next, values)
-    };
-    let plan = [
-        notice("Payment outage: investigating", 13, Some(43), None),
-        notice("Payment outage: monitoring", 50, Some(110), None),
-        notice("Payment outage: resolved", 95, None, Some(92)),
+    // (template, minutes after declaration, next update promised at, resolved at)
+    let published = [
+        ("Payment outage: investigating", 13, Some(43), None),
+        ("Payment outage: monitoring", 50, Some(110), None),
+        ("Payment outage: resolved", 95, None, Some(92)),
     ];
-    for (template_id, minutes, next, values) in plan {
-        let template_id = template_id.ok_or(sqlx::Error::RowNotFound)?;
+    for (title, minutes, next, resolved) in published {
+        let values = values(next.map(at), resolved.map(at));
+        let template_id = plans::find_by_title(tx, Kind::Template, title)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
         let template = plans::get::<NoticeTemplate>(tx, Kind::Template, template_id, Some(1))
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;

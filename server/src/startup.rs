@@ -54,7 +54,13 @@ pub fn router(app_state: AppState) -> Router {
     let state = ServerState {
         app: app_state,
         leptos: leptos_options(),
-        pages: Arc::new(routes.iter().map(|r| r.path().to_owned()).collect()),
+        // The router writes a parameter `{id}`; the route table, `:id`.
+        pages: Arc::new(
+            routes
+                .iter()
+                .map(|r| r.path().replace('{', ":").replace('}', ""))
+                .collect(),
+        ),
     };
     let context = provide_request_context(state.app.clone());
     let options = state.leptos.clone();

@@ -88,9 +88,17 @@ async fn an_editor_writes_a_runbook_reorders_saves_twice_and_compares_versions()
     editor.goto(&muster.url(&format!("{base}/history"))).await;
     let diff = editor.text_of(".diff").await;
     assert!(diff.contains("Open the incident channel"), "{diff}");
-    let removed = editor.text_of(".diff-line.removed").await;
-    let added = editor.text_of(".diff-line.added").await;
-    assert!(!removed.is_empty() && !added.is_empty());
+    // The moved step leaves its old place and appears in its new one.
+    editor.text_of(".diff-line.removed").await;
+    let lines = |class: &str| {
+        format!("return [...document.querySelectorAll('.diff-line.{class} .text')].map(e => e.textContent).join('\\n')")
+    };
+    let removed = editor.eval(&lines("removed")).await;
+    let added = editor.eval(&lines("added")).await;
+    for side in [&removed, &added] {
+        let text = side.as_str().unwrap_or_default();
+        assert!(text.contains("Open the incident channel"), "{text}");
+    }
     let versions = editor.text_of("#versions").await;
     for note in ["Open the channel first", "First steps", "Created"] {
         assert!(versions.contains(note), "{versions}");

@@ -135,10 +135,7 @@ pub fn matches(pattern: &str, path: &str) -> bool {
     loop {
         match (want.next(), have.next()) {
             (None, None) => return true,
-            // `:id` in our tables, `{id}` in the router's page list.
-            (Some(w), Some(h)) if (w.starts_with(':') || w.starts_with('{')) && !h.is_empty() => {
-                continue
-            }
+            (Some(w), Some(h)) if w.starts_with(':') && !h.is_empty() => continue,
             (Some(w), Some(h)) if w == h => continue,
             _ => return false,
         }

@@ -28,7 +28,7 @@ pub(crate) use api::safe_next;
 pub(crate) use api::{request_meta, start_session};
 pub use api::{SetupFirstAdmin, SignIn, SignOut};
 pub use tokens::{CreateToken, ListTokens, RevokeToken, TokensPage};
-pub use view::{current_caller, Forbidden, SetupPage, SignInPage, UserMenu};
+pub use view::{caller_may, current_caller, Forbidden, SetupPage, SignInPage, UserMenu};
 
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};

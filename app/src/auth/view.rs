@@ -81,6 +81,12 @@ pub fn Forbidden() -> impl IntoView {
     }
 }
 
+/// Whether this request's caller has this role or a higher one: what a page
+/// uses to decide which controls to show (the server decides again on use).
+pub fn caller_may(min: super::Role) -> bool {
+    current_caller().role().is_some_and(|r| r >= min)
+}
+
 /// The caller the server resolved for this request (always anonymous in
 /// the browser, where nothing is decided).
 pub fn current_caller() -> Caller {

@@ -313,70 +313,64 @@ pub async fn draft_notice(
     if let Some(at) = next_update_at {
         known.insert("next_update_at".into(), crate::ui::when(at));
     }
-    let mut tx = state.db.write.begin().await?;
-    let incident = super::db::get(&mut tx, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("That incident".into()))?;
-    known
-        .entry("started_at".into())
-        .or_insert_with(|| crate::ui::when(incident.declared_at));
-    known
-        .entry("severity".into())
-        .or_insert_with(|| incident.severity.title().to_owned());
-    known
-        .entry("incident_title".into())
-        .or_insert_with(|| incident.title.clone());
-    if !incident.impact.is_empty() {
-        known
-            .entry("impact".into())
-            .or_insert_with(|| incident.impact.clone());
-    }
-    if let Some(at) = incident.resolved_at {
-        known
-            .entry("resolved_at".into())
-            .or_insert_with(|| crate::ui::when(at));
-    }
-    let approved: Option<(Option<i64>,)> =
-        sqlx::query_as("SELECT approved FROM plans WHERE id = ? AND kind = 'template'")
-            .bind(template)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let version = approved
-        .and_then(|(v,)| v)
-        .ok_or_else(|| AppError::invalid("Template", "is not an approved notice template"))?;
-    let stored = plans::get::<NoticeTemplate>(&mut tx, Kind::Template, template, Some(version))
-        .await?
-        .ok_or_else(|| AppError::NotFound("That template".into()))?;
-    let (subject, body) =
-        engine::render(&stored.content, &known).map_err(|e| AppError::invalid("Notice", e))?;
-    let author = server::author(&caller);
-    super::db::draft_notice(
-        &mut tx,
-        id,
-        &super::db::Draft {
-            template_id: template,
-            template_version: version,
-            template: &stored.content,
-            subject: &subject,
-            body: &body,
-            next_update_at,
-            author: &author,
-            author_id: caller.user().map(|u| u.id),
-        },
-        now,
-    )
-    .await?;
-    crate::audit::record_change(
-        &mut tx,
+    let author_id = caller.user().map(|u| u.id);
+    server::act(
+        &state,
         &caller,
+        id,
         "incident.notice.draft",
-        format!("incident:{id}"),
-        stored.content.title.clone(),
+        move |tx, author| {
+            Box::pin(async move {
+                let incident = super::db::get(tx, id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound("That incident".into()))?;
+                // What the incident knows, unless given by hand.
+                let from_incident = [
+                    ("started_at", crate::ui::when(incident.declared_at)),
+                    ("severity", incident.severity.title().to_owned()),
+                    ("incident_title", incident.title.clone()),
+                    ("impact", incident.impact.clone()),
+                    (
+                        "resolved_at",
+                        incident
+                            .resolved_at
+                            .map(crate::ui::when)
+                            .unwrap_or_default(),
+                    ),
+                ];
+                for (name, value) in from_incident {
+                    if !value.is_empty() {
+                        known.entry(name.to_owned()).or_insert(value);
+                    }
+                }
+                let not_approved =
+                    || AppError::invalid("Template", "is not an approved notice template");
+                let latest = plans::get::<NoticeTemplate>(tx, Kind::Template, template, None)
+                    .await?
+                    .ok_or_else(not_approved)?;
+                let version = latest.approved.ok_or_else(not_approved)?;
+                let stored =
+                    plans::get::<NoticeTemplate>(tx, Kind::Template, template, Some(version))
+                        .await?
+                        .ok_or_else(not_approved)?;
+                let (subject, body) = engine::render(&stored.content, &known)
+                    .map_err(|e| AppError::invalid("Notice", e))?;
+                let draft = super::db::Draft {
+                    template_id: template,
+                    template_version: version,
+                    template: &stored.content,
+                    subject: &subject,
+                    body: &body,
+                    next_update_at,
+                    author: &author,
+                    author_id,
+                };
+                super::db::draft_notice(tx, id, &draft, now).await?;
+                Ok(stored.content.title)
+            })
+        },
     )
-    .await?;
-    tx.commit().await?;
-    server::wake(&state, id).await;
-    Ok(())
+    .await
 }
 
 /// A second person (not the one who drafted it) approves a notice.
@@ -476,17 +470,11 @@ pub(super) mod server {
         let reason = work(&mut tx, author(caller)).await?;
         crate::audit::record_change(&mut tx, caller, action, format!("incident:{id}"), reason)
             .await?;
+        let revision = super::super::db::revision(&mut tx, id).await?;
         tx.commit().await?;
-        wake(state, id).await;
-        Ok(())
-    }
-
-    /// After commit: tells the live pages the incident's new revision.
-    pub async fn wake(state: &AppState, id: i64) {
-        if let Ok(mut conn) = state.db.read.acquire().await {
-            if let Ok(Some(revision)) = super::super::db::revision(&mut conn, id).await {
-                state.live.changed(id, revision);
-            }
+        if let Some(revision) = revision {
+            state.live.changed(id, revision);
         }
+        Ok(())
     }
 }

@@ -210,40 +210,13 @@ pub async fn revision(conn: &mut SqliteConnection, id: i64) -> Result<Option<i64
     Ok(row.map(|(r,)| r))
 }
 
-type EntryRow = (
-    i64,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-);
-
 pub async fn timeline(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Entry>, sqlx::Error> {
-    let rows: Vec<EntryRow> = sqlx::query_as(
+    sqlx::query_as(
         "SELECT id, at, happened_at, author, kind, source, text, corrects FROM timeline WHERE incident_id = ? ORDER BY id",
     )
     .bind(id)
     .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
-        .map(
-            |(id, at, happened_at, author, kind, source, text, corrects)| {
-                Ok(Entry {
-                    id,
-                    at,
-                    happened_at,
-                    author,
-                    kind: EntryKind::parse(&kind).ok_or_else(|| bad_value("entry kind", &kind))?,
-                    source,
-                    text,
-                    corrects,
-                })
-            },
-        )
-        .collect()
+    .await
 }
 
 type ItemRow = (
@@ -514,93 +487,45 @@ pub async fn list(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::new();
-    for row in rows {
-        let incident = incident(row)?;
-        let commander: Option<(Option<String>,)> = sqlx::query_as(
-            "SELECT p.name FROM incident_roles_held h JOIN incident_roles r ON r.id = h.role_id \
-             LEFT JOIN people p ON p.id = h.person_id WHERE h.incident_id = ? AND r.name = ?",
-        )
-        .bind(incident.id)
-        .bind(super::COMMANDER)
-        .fetch_optional(&mut *conn)
-        .await?;
-        out.push(Listed {
+    let incidents = rows
+        .into_iter()
+        .map(incident)
+        .collect::<Result<Vec<_>, _>>()?;
+    // Every listed incident's commander in one query.
+    let ids = serde_json::to_string(&incidents.iter().map(|i| i.id).collect::<Vec<_>>())
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let commanders: std::collections::HashMap<i64, String> = sqlx::query_as(
+        "SELECT h.incident_id, p.name FROM incident_roles_held h \
+         JOIN incident_roles r ON r.id = h.role_id JOIN people p ON p.id = h.person_id \
+         WHERE r.name = ? AND h.incident_id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(super::COMMANDER)
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    Ok(incidents
+        .into_iter()
+        .map(|incident| Listed {
+            commander: commanders.get(&incident.id).cloned(),
             incident,
-            commander: commander.and_then(|(n,)| n),
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
-
-type NoticeRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<String>,
-    Option<DateTime<Utc>>,
-    Option<String>,
-    Option<DateTime<Utc>>,
-);
 
 pub async fn notices(
     conn: &mut SqliteConnection,
     id: i64,
 ) -> Result<Vec<super::IncidentNotice>, sqlx::Error> {
-    use crate::notices::{Channel, Stage};
-    let rows: Vec<NoticeRow> = sqlx::query_as(
-        "SELECT n.id, p.title, n.stage, n.channel, n.subject, n.body, n.drafted_by, n.drafted_by_id, n.drafted_at, \
+    sqlx::query_as(
+        "SELECT n.id, p.title AS template, n.stage, n.channel, n.subject, n.body, n.drafted_by, n.drafted_by_id, n.drafted_at, \
          n.next_update_at, n.approved_by, n.approved_at, n.published_by, n.published_at \
          FROM incident_notices n JOIN plans p ON p.id = n.template_id WHERE n.incident_id = ? ORDER BY n.id",
     )
     .bind(id)
     .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
-        .map(
-            |(
-                id,
-                template,
-                stage,
-                channel,
-                subject,
-                body,
-                drafted_by,
-                drafted_by_id,
-                drafted_at,
-                next_update_at,
-                approved_by,
-                approved_at,
-                published_by,
-                published_at,
-            )| {
-                Ok(super::IncidentNotice {
-                    id,
-                    template,
-                    stage: Stage::parse("stage", &stage).map_err(|_| bad_value("stage", &stage))?,
-                    channel: Channel::parse("channel", &channel)
-                        .map_err(|_| bad_value("channel", &channel))?,
-                    subject,
-                    body,
-                    drafted_by,
-                    drafted_by_id,
-                    drafted_at,
-                    next_update_at,
-                    approved_by,
-                    approved_at,
-                    published_by,
-                    published_at,
-                })
-            },
-        )
-        .collect()
+    .await
 }
 
 /// Approved templates, in stage order: what an incident may draft from.

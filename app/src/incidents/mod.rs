@@ -116,9 +116,19 @@ impl EntryKind {
     }
 }
 
+impl TryFrom<String> for EntryKind {
+    type Error = AppError;
+
+    fn try_from(s: String) -> Result<Self, AppError> {
+        Self::parse(&s)
+            .ok_or_else(|| AppError::invalid("Kind", format!("'{s}' is not a timeline entry kind")))
+    }
+}
+
 /// One line of the record. Never changed: a correction is a new entry
 /// that names the one it corrects.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Entry {
     pub id: i64,
     /// When it was written.
@@ -126,6 +136,7 @@ pub struct Entry {
     /// When it happened, if the author said it was earlier (catching up).
     pub happened_at: Option<DateTime<Utc>>,
     pub author: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub kind: EntryKind,
     /// Where it came from: "muster" for the app's own, or an import source.
     pub source: String,
@@ -200,10 +211,13 @@ pub struct Incident {
 
 /// A customer notice of this incident, from draft to published.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct IncidentNotice {
     pub id: i64,
     pub template: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub stage: crate::notices::Stage,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub channel: crate::notices::Channel,
     pub subject: String,
     pub body: String,

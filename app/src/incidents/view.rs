@@ -8,32 +8,24 @@ use super::{
     PublishNotice, SetSeverity, SetStatus, Status, TickStep,
 };
 use crate::{
-    auth::{current_caller, Role},
+    auth::{caller_may, current_caller, Role},
     error::AppError,
     runbooks::{Phase, Severity},
     ui::{returned_error, when, DataTable, ErrorNotice},
-    versions::{view::id_param, Kind},
+    versions::{
+        view::{id_param, query},
+        Kind,
+    },
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
-
-fn can_act() -> bool {
-    current_caller()
-        .role()
-        .is_some_and(|r| r >= Role::Responder)
-}
-
-fn query(name: &str) -> String {
-    use_query_map().with_untracked(|q| q.get(name).unwrap_or_default())
-}
 
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
     let declare = ServerAction::<DeclareIncident>::new();
     let error = returned_error(declare);
-    let responder = can_act();
+    let responder = caller_may(Role::Responder);
     let (status, severity, runbook) = (query("status"), query("severity"), query("runbook"));
     view! {
         <Title text="Incidents"/>
@@ -131,7 +123,7 @@ fn DeclareForm(runbooks: Vec<(i64, String)>) -> impl IntoView {
 #[component]
 pub fn IncidentPage() -> impl IntoView {
     let id = id_param();
-    let responder = can_act();
+    let responder = caller_may(Role::Responder);
     let me = current_caller().user().map(|u| u.id);
     let environment = use_context::<crate::environment::Environment>().unwrap_or_default();
     let publish_note = match environment.banner() {

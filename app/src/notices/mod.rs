@@ -84,6 +84,23 @@ impl Channel {
     }
 }
 
+/// Read from the database, where the names are stored.
+impl TryFrom<String> for Stage {
+    type Error = AppError;
+
+    fn try_from(s: String) -> Result<Self, AppError> {
+        Self::parse("Stage", &s)
+    }
+}
+
+impl TryFrom<String> for Channel {
+    type Error = AppError;
+
+    fn try_from(s: String) -> Result<Self, AppError> {
+        Self::parse("Channel", &s)
+    }
+}
+
 /// The variables an incident fills in, with the sample value the preview
 /// uses. A template may use only these.
 pub const VARIABLES: &[(&str, &str)] = &[

@@ -6,7 +6,7 @@ use super::{
     ApproveNotice, Channel, Preview, SaveNotice, Stage, VARIABLES,
 };
 use crate::{
-    runbooks::view::can_edit,
+    auth::{caller_may, Role},
     ui::{returned_error, when, ErrorNotice},
     versions::{view::id_param, Kind, PlanList},
 };
@@ -24,7 +24,7 @@ pub fn NoticesPage() -> impl IntoView {
         <p class="lede">"Words for customers, drafted calmly ahead of time; a second person approves each before an incident may use it."</p>
         {error}
         <PlanList kind=Kind::Template/>
-        {can_edit().then(|| view! {
+        {caller_may(Role::Editor).then(|| view! {
             <details>
                 <summary>"New notice template"</summary>
                 <NoticeForm fields=Fields::default() preview=super::Preview::default()/>
@@ -38,7 +38,7 @@ pub fn NoticePage() -> impl IntoView {
     let id = id_param();
     let version =
         use_params_map().with_untracked(|p| p.get("version").and_then(|v| v.parse::<i64>().ok()));
-    let editor = can_edit();
+    let editor = caller_may(Role::Editor);
     let errors = (
         returned_error(ServerAction::<SaveNotice>::new()),
         returned_error(ServerAction::<ApproveNotice>::new()),

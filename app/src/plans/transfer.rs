@@ -332,7 +332,7 @@ pub async fn store(
     for template in checked.templates {
         done += 1;
         progress(done, total, &template.title);
-        let id = find(conn, Kind::Template, &template.title).await?;
+        let id = db::find_by_title(conn, Kind::Template, &template.title).await?;
         let index = template.index();
         match id {
             None => {
@@ -365,7 +365,7 @@ pub async fn store(
             })
             .collect();
         let index = book.index();
-        match find(conn, Kind::Runbook, &book.title).await? {
+        match db::find_by_title(conn, Kind::Runbook, &book.title).await? {
             None => {
                 db::create(conn, Kind::Runbook, &index, &book, author, note).await?;
                 report.created.push(book.title);
@@ -387,18 +387,6 @@ pub async fn store(
         }
     }
     Ok(report)
-}
-
-async fn find(
-    conn: &mut SqliteConnection,
-    kind: Kind,
-    title: &str,
-) -> Result<Option<i64>, sqlx::Error> {
-    Ok(db::titles(conn, kind)
-        .await?
-        .into_iter()
-        .find(|(_, t)| t.eq_ignore_ascii_case(title))
-        .map(|(id, _)| id))
 }
 
 /// Every runbook and template, latest versions, as a plans file.

@@ -1,6 +1,9 @@
 //! Export and import of runbooks and templates.
 use super::ImportPlans;
-use crate::{runbooks::view::can_edit, ui::returned_error};
+use crate::{
+    auth::{caller_may, Role},
+    ui::returned_error,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -25,7 +28,7 @@ pub fn PlansPage() -> impl IntoView {
         <p><a class="button" href="/plans/export" download="muster-plans.json">"Export all runbooks and templates"</a></p>
         {done.map(|text| view! { <p class="ok" role="status" id="import-result">{text}</p> })}
         {error}
-        {can_edit().then(|| view! {
+        {caller_may(Role::Editor).then(|| view! {
             <h2>"Import"</h2>
             <p>"Plans are matched by title: new titles are created, changed ones get a new version (templates then await approval again), the rest are left as they are. If anything in the file is wrong, nothing is imported."</p>
             <ActionForm action=import attr:class="stack" attr:id="import-form">

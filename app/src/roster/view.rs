@@ -2,19 +2,15 @@
 //! (the catalogue and its duties). Plain forms: they work without JavaScript.
 use super::{api::list_roster, ChangeHolders, Person, RoleCover, Roster, SavePerson, SaveRole};
 use crate::{
-    auth::{current_caller, Role},
+    auth::{caller_may, Role},
     ui::{returned_error, DataTable, ErrorNotice, Markdown},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-fn can_edit() -> bool {
-    current_caller().role().is_some_and(|r| r >= Role::Editor)
-}
-
 /// Loads the roster and renders it with `body`.
 fn with_roster(body: fn(Roster, bool) -> AnyView) -> impl IntoView {
-    let editor = can_edit();
+    let editor = caller_may(Role::Editor);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -173,9 +173,8 @@ pub async fn link_template(id: i64, template: i64, change: String) -> Result<(),
         }
     };
     let mut conn = state.db.read.acquire().await?;
-    let title = db::titles(&mut conn, Kind::Template)
+    let title = db::title(&mut conn, Kind::Template, template)
         .await?
-        .remove(&template)
         .ok_or_else(|| AppError::NotFound("That notice template".into()))?;
     drop(conn);
     let what = format!(

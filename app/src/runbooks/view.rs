@@ -2,17 +2,13 @@
 //! read it: phases, steps with owner and target time, linked notices.
 use super::{api::get_runbook, api::RunbookData, CreateRunbook, Phase};
 use crate::{
-    auth::{current_caller, Role},
+    auth::{caller_may, Role},
     ui::{returned_error, when, ErrorNotice, Markdown},
     versions::{view::id_param, Kind, PlanList},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-
-pub fn can_edit() -> bool {
-    current_caller().role().is_some_and(|r| r >= Role::Editor)
-}
 
 #[component]
 pub fn RunbooksPage() -> impl IntoView {
@@ -23,7 +19,7 @@ pub fn RunbooksPage() -> impl IntoView {
         <h1>"Runbooks"</h1>
         <p class="lede">"What to do, step by step, when a known kind of incident starts."</p>
         {error}
-        {can_edit().then(|| view! {
+        {caller_may(Role::Editor).then(|| view! {
             <ActionForm action=create attr:class="inline-form new-plan">
                 <label for="new-title">"New runbook"</label>
                 <input id="new-title" name="title" required placeholder="e.g. Payment provider outage"/>
@@ -41,7 +37,7 @@ pub fn RunbookPage() -> impl IntoView {
     let id = id_param();
     let version =
         use_params_map().with_untracked(|p| p.get("version").and_then(|v| v.parse::<i64>().ok()));
-    let editor = can_edit();
+    let editor = caller_may(Role::Editor);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {

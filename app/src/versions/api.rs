@@ -20,9 +20,8 @@ pub async fn version_history(kind: Kind, id: i64) -> Result<(String, Vec<Version
     let (state, _) = crate::auth::guard::require::<VersionHistory>().await?;
     let mut conn = state.db.read.acquire().await?;
     let versions = super::db::history(&mut conn, kind, id).await?;
-    let title = super::db::titles(&mut conn, kind)
+    let title = super::db::title(&mut conn, kind, id)
         .await?
-        .remove(&id)
         .ok_or_else(|| AppError::NotFound(format!("That {}", kind.as_str())))?;
     Ok((title, versions))
 }
@@ -36,8 +35,7 @@ pub async fn compare_versions(
 ) -> Result<Vec<DiffLine>, AppError> {
     let (state, _) = crate::auth::guard::require::<CompareVersions>().await?;
     let mut conn = state.db.read.acquire().await?;
-    let old = server::as_text(&mut conn, kind, id, from).await?;
-    let new = server::as_text(&mut conn, kind, id, to).await?;
+    let [old, new] = server::as_text(&mut conn, kind, id, [from, to]).await?;
     Ok(super::diff(&old, &new))
 }
 
@@ -50,28 +48,39 @@ mod server {
         versions::{db, Kind},
     };
 
-    /// A version as the text that comparisons are made of.
-    pub async fn as_text(
+    /// Versions as the text that comparisons are made of.
+    pub async fn as_text<const N: usize>(
         conn: &mut sqlx::SqliteConnection,
         kind: Kind,
         id: i64,
-        version: i64,
-    ) -> Result<String, AppError> {
-        let missing = || AppError::NotFound(format!("Version {version}"));
-        Ok(match kind {
-            Kind::Runbook => {
-                let stored = db::get::<Runbook>(conn, kind, id, Some(version))
+        versions: [i64; N],
+    ) -> Result<[String; N], AppError> {
+        // The names a runbook's ids stand for, read once for all versions.
+        let names = match kind {
+            Kind::Runbook => Some((
+                crate::roster::db::role_names(&mut *conn).await?,
+                db::titles(&mut *conn, Kind::Template).await?,
+            )),
+            Kind::Template => None,
+        };
+        let mut texts = Vec::with_capacity(N);
+        for version in versions {
+            let missing = || AppError::NotFound(format!("Version {version}"));
+            texts.push(match &names {
+                Some((roles, templates)) => db::get::<Runbook>(conn, kind, id, Some(version))
                     .await?
-                    .ok_or_else(missing)?;
-                let roles = crate::roster::db::role_names(&mut *conn).await?;
-                let templates = db::titles(conn, Kind::Template).await?;
-                stored.content.as_text(&roles, &templates)
-            }
-            Kind::Template => db::get::<NoticeTemplate>(conn, kind, id, Some(version))
-                .await?
-                .ok_or_else(missing)?
-                .content
-                .as_text(),
-        })
+                    .ok_or_else(missing)?
+                    .content
+                    .as_text(roles, templates),
+                None => db::get::<NoticeTemplate>(conn, kind, id, Some(version))
+                    .await?
+                    .ok_or_else(missing)?
+                    .content
+                    .as_text(),
+            });
+        }
+        texts
+            .try_into()
+            .map_err(|_| AppError::internal("one text per version"))
     }
 }

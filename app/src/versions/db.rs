@@ -132,19 +132,17 @@ pub async fn add_version<T: Serialize>(
     Ok(Some(version))
 }
 
-type VersionRow = (
-    i64,
-    i64,
-    Option<i64>,
-    i64,
-    String,
-    Option<i64>,
-    DateTime<Utc>,
-    String,
-    String,
-    Option<String>,
-    Option<DateTime<Utc>>,
-);
+/// A version row with its plan's bookkeeping, as `get` reads it.
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    id: i64,
+    latest: i64,
+    approved: Option<i64>,
+    author_id: Option<i64>,
+    content: String,
+    #[sqlx(flatten)]
+    info: VersionInfo,
+}
 
 /// A version of a plan of this kind (the latest when `version` is None).
 pub async fn get<T: DeserializeOwned>(
@@ -153,9 +151,9 @@ pub async fn get<T: DeserializeOwned>(
     id: i64,
     version: Option<i64>,
 ) -> Result<Option<Stored<T>>, sqlx::Error> {
-    let row: Option<VersionRow> = sqlx::query_as(
-        "SELECT p.id, p.latest, p.approved, v.version, v.author, v.author_id, v.created_at, \
-         v.note, v.content, v.approved_by, v.approved_at \
+    let row: Option<StoredRow> = sqlx::query_as(
+        "SELECT p.id, p.latest, p.approved, v.author_id, v.content, v.version, v.author, \
+         v.created_at, v.note, v.approved_by, v.approved_at \
          FROM plans p JOIN plan_versions v ON v.plan_id = p.id \
          WHERE p.id = ? AND p.kind = ? AND v.version = COALESCE(?, p.latest)",
     )
@@ -164,47 +162,18 @@ pub async fn get<T: DeserializeOwned>(
     .bind(version)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((
-        id,
-        latest,
-        approved,
-        version,
-        author,
-        author_id,
-        created_at,
-        note,
-        content,
-        approved_by,
-        approved_at,
-    )) = row
-    else {
-        return Ok(None);
-    };
-    Ok(Some(Stored {
-        id,
-        latest,
-        approved,
-        author_id,
-        info: VersionInfo {
-            version,
-            author,
-            created_at,
-            note,
-            approved_by,
-            approved_at,
-        },
-        content: from_json(&content)?,
-    }))
+    row.map(|r| {
+        Ok(Stored {
+            id: r.id,
+            latest: r.latest,
+            approved: r.approved,
+            author_id: r.author_id,
+            info: r.info,
+            content: from_json(&r.content)?,
+        })
+    })
+    .transpose()
 }
-
-type HistoryRow = (
-    i64,
-    String,
-    DateTime<Utc>,
-    String,
-    Option<String>,
-    Option<DateTime<Utc>>,
-);
 
 /// Every version of a plan, newest first.
 pub async fn history(
@@ -212,7 +181,7 @@ pub async fn history(
     kind: Kind,
     id: i64,
 ) -> Result<Vec<VersionInfo>, sqlx::Error> {
-    let rows: Vec<HistoryRow> = sqlx::query_as(
+    sqlx::query_as(
         "SELECT v.version, v.author, v.created_at, v.note, v.approved_by, v.approved_at \
          FROM plan_versions v JOIN plans p ON p.id = v.plan_id \
          WHERE v.plan_id = ? AND p.kind = ? ORDER BY v.version DESC",
@@ -220,20 +189,7 @@ pub async fn history(
     .bind(id)
     .bind(kind.as_str())
     .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(version, author, created_at, note, approved_by, approved_at)| VersionInfo {
-                version,
-                author,
-                created_at,
-                note,
-                approved_by,
-                approved_at,
-            },
-        )
-        .collect())
+    .await
 }
 
 /// `%` and `_` typed into a search box are searched for, not wildcards.
@@ -299,6 +255,35 @@ pub async fn list(
             },
         )
         .collect())
+}
+
+/// The plan of a kind with this title (ignoring case), if any.
+pub async fn find_by_title(
+    conn: &mut SqliteConnection,
+    kind: Kind,
+    title: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM plans WHERE kind = ? AND title = ?")
+        .bind(kind.as_str())
+        .bind(title)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// The title of a plan of this kind, if it exists.
+pub async fn title(
+    conn: &mut SqliteConnection,
+    kind: Kind,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT title FROM plans WHERE kind = ? AND id = ?")
+            .bind(kind.as_str())
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|(t,)| t))
 }
 
 /// Ids and titles of every plan of a kind.

@@ -38,6 +38,7 @@ impl Kind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct VersionInfo {
     pub version: i64,
     pub author: String,

@@ -9,7 +9,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-fn query(name: &str) -> String {
+/// A query-string parameter of the page address, empty when absent.
+pub fn query(name: &str) -> String {
     use_query_map().with_untracked(|q| q.get(name).unwrap_or_default())
 }
 
