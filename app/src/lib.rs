@@ -2,10 +2,13 @@
 //! marked `#[island]` hydrate in the browser (see DESIGN.md, "Rendering").
 #![recursion_limit = "256"]
 
+pub mod approval;
 pub mod audit;
 pub mod auth;
+pub mod clock;
 pub mod environment;
 pub mod error;
+pub mod fields;
 pub mod incidents;
 pub mod notes;
 pub mod notices;
@@ -15,6 +18,7 @@ pub mod runbooks;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod timeline;
 pub mod ui;
 pub mod versions;
 

@@ -102,14 +102,19 @@ pub fn bearer_token(req: &Request) -> Option<String> {
 
 async fn token_caller(state: &ServerState, bearer: &str) -> Caller {
     match tokens_db::find(&state.app.db.read, bearer).await {
-        Ok(Some((id, name, role, last_used))) => {
+        Ok(Some(found)) => {
             let now = Utc::now();
-            if last_used.is_none_or(|t| now - t > TOUCH_EVERY) {
-                if let Err(err) = tokens_db::touch(&state.app.db.write, id, now).await {
+            if found.last_used.is_none_or(|t| now - t > TOUCH_EVERY) {
+                if let Err(err) = tokens_db::touch(&state.app.db.write, found.id, now).await {
                     tracing::warn!(error = %err, "could not record a token's use");
                 }
             }
-            Caller::Token { id, name, role }
+            Caller::Token {
+                id: found.id,
+                name: found.name,
+                role: found.role,
+                owner: found.owner,
+            }
         }
         Ok(None) => Caller::Anonymous,
         Err(err) => {

@@ -252,9 +252,10 @@ async fn insert_incident(
     now: chrono::DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     use app::{
-        incidents::{db, EntryKind, Status},
+        incidents::{db, Status},
         notices::{engine, NoticeTemplate},
         runbooks::{Runbook, Severity},
+        timeline::{db::append, Kind as EntryKind, NewEntry, Subject},
         versions::{db as plans, Kind},
     };
     let start = now - Duration::hours(5);
@@ -277,6 +278,7 @@ async fn insert_incident(
         },
     )
     .await?;
+    let subject = Subject::Incident(id);
     let note = |minutes: i64, author: &'static str, text: &'static str| (minutes, author, text);
     for (minutes, author, text) in [
         note(
@@ -295,40 +297,29 @@ async fn insert_incident(
             "Retry worker paused; dunning emails switched off.",
         ),
     ] {
-        db::append(
+        append(
             tx,
-            id,
-            author,
-            EntryKind::Note,
-            text,
-            None,
-            None,
-            at(minutes),
+            subject,
+            NewEntry::new(EntryKind::Note, text, author, at(minutes)),
         )
         .await?;
     }
-    let early = db::append(
-        tx,
-        id,
-        "Noor Haddad",
+    let mut early = NewEntry::new(
         EntryKind::Note,
         "Support had three tickets about failed payments before we declared.",
-        Some(at(-6)),
-        None,
-        at(15),
-    )
-    .await?;
-    db::append(
-        tx,
-        id,
         "Noor Haddad",
+        at(15),
+    );
+    early.happened_at = Some(at(-6));
+    let early = append(tx, subject, early).await?.entry.id;
+    let mut correction = NewEntry::new(
         EntryKind::Correction,
         "Five tickets, not three: two more came in by email.",
-        None,
-        Some(early),
+        "Noor Haddad",
         at(21),
-    )
-    .await?;
+    );
+    correction.corrects = Some(early);
+    append(tx, subject, correction).await?;
     let steps: Vec<u32> = book.content.steps.iter().map(|s| s.id).collect();
     for (n, step) in steps.iter().enumerate().take(9) {
         let minutes = [3, 8, 12, 16, 19, 25, 48, 70, 85][n];
@@ -437,6 +428,12 @@ async fn insert_incident(
         }
     }
     db::set_status(tx, id, Status::Resolved, "Ada Admin", at(92)).await?;
-    db::append(tx, id, "Ada Admin", EntryKind::Note, "Stripe closed their incident; failed charges retried in batches with idempotency keys. No double charges found.", None, None, at(100)).await?;
+    let last = "Stripe closed their incident; failed charges retried in batches with idempotency keys. No double charges found.";
+    append(
+        tx,
+        subject,
+        NewEntry::new(EntryKind::Note, last, "Ada Admin", at(100)),
+    )
+    .await?;
     Ok(())
 }

@@ -144,44 +144,9 @@ pub async fn timeline_csv(State(state): State<ServerState>, Path(id): Path<i64>)
         Ok(v) => v,
         Err(r) => return r,
     };
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut rows = vec![[
-        "id",
-        "happened_at",
-        "written_at",
-        "kind",
-        "author",
-        "source",
-        "corrects",
-        "text",
-    ]
-    .map(String::from)];
-    for e in &view.timeline {
-        rows.push([
-            e.id.to_string(),
-            e.when().to_rfc3339(),
-            e.at.to_rfc3339(),
-            e.kind.as_str().to_owned(),
-            e.author.clone(),
-            e.source.clone(),
-            e.corrects.map(|c| c.to_string()).unwrap_or_default(),
-            e.text.clone(),
-        ]);
-    }
-    for row in rows {
-        // A cell a spreadsheet would run as a formula is written as text.
-        let row = row.map(|cell| match cell.chars().next() {
-            Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-            _ => cell,
-        });
-        if out.write_record(&row).is_err() {
-            return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "CSV failed").into_response();
-        }
-    }
-    let body = out
-        .into_inner()
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
+    let Ok(body) = app::timeline::export::csv(&view.timeline, true) else {
+        return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "CSV failed").into_response();
+    };
     download(
         "text/csv; charset=utf-8",
         format!("incident-{id}-timeline.csv"),

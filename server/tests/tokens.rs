@@ -3,32 +3,14 @@
 mod support;
 
 use app::{auth::Role, environment::Environment};
-use axum::{body::Body, http::Request};
 use support::{spawn_app, TestApp};
 
 async fn create(admin: &TestApp, name: &str, role: &str) -> String {
-    let res = admin
-        .post_form(
-            "/api/admin/tokens/create",
-            &format!("name={name}&role={role}"),
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", res.body);
-    serde_json::from_str(&res.body).expect("the token")
+    admin.token(name, role).await
 }
 
-/// An automation's call: a bearer token, no cookie, no Origin.
 async fn call(app: &TestApp, token: &str, path: &str, form: &str) -> support::Answer {
-    app.send(
-        Request::post(path)
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .header("cookie", "")
-            .body(Body::from(form.to_owned()))
-            .expect("request"),
-    )
-    .await
+    app.post_with_token(token, path, form).await
 }
 
 #[tokio::test]

@@ -126,11 +126,15 @@ pub enum Caller {
         user: User,
         session_id: i64,
     },
-    /// An API token, acting with the role it was given.
+    /// An API token, acting with the role it was given, on behalf of the
+    /// person who created it.
     Token {
         id: i64,
         name: String,
         role: Role,
+        /// The account that created it (`None` for tokens whose creator's
+        /// account no longer matches).
+        owner: Option<i64>,
     },
 }
 
@@ -147,6 +151,24 @@ impl Caller {
         match self {
             Self::User { user, .. } => Some(user),
             _ => None,
+        }
+    }
+
+    /// The person behind the call: the one signed in, or the one who
+    /// created the token. Every rule about who did what uses this.
+    pub fn person_id(&self) -> Option<i64> {
+        match self {
+            Self::Anonymous => None,
+            Self::User { user, .. } => Some(user.id),
+            Self::Token { owner, .. } => *owner,
+        }
+    }
+
+    /// Who asks, for the two-person rule: only a person signed in approves.
+    pub fn approver(&self) -> crate::approval::Approver {
+        match self {
+            Self::User { user, .. } => crate::approval::Approver::Person(user.id),
+            _ => crate::approval::Approver::NotAPerson,
         }
     }
 

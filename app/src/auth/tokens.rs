@@ -30,9 +30,15 @@ pub async fn create_token(name: String, role: String) -> Result<String, AppError
         .parse()
         .map_err(|e: String| AppError::invalid("Role", e))?;
     let mut tx = state.db.write.begin().await?;
-    let (id, token) = super::tokens_db::create(&mut *tx, &name, role, &caller.audit_name())
-        .await?
-        .ok_or_else(|| AppError::Conflict(format!("A token named {name} already exists.")))?;
+    let (id, token) = super::tokens_db::create(
+        &mut *tx,
+        &name,
+        role,
+        &caller.audit_name(),
+        caller.person_id(),
+    )
+    .await?
+    .ok_or_else(|| AppError::Conflict(format!("A token named {name} already exists.")))?;
     let entry = NewEntry::new(
         caller.audit_name(),
         "token.create",

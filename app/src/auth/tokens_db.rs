@@ -17,15 +17,17 @@ pub async fn create<'e>(
     name: &str,
     role: Role,
     created_by: &str,
+    created_by_id: Option<i64>,
 ) -> Result<Option<(i64, String)>, sqlx::Error> {
     let token = new_token();
     let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
-        "INSERT INTO api_tokens (name, token_hash, role, created_by, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO api_tokens (name, token_hash, role, created_by, created_by_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(name)
     .bind(token_hash(&token))
     .bind(role.as_str())
     .bind(created_by)
+    .bind(created_by_id)
     .bind(Utc::now())
     .fetch_one(db)
     .await;
@@ -36,21 +38,40 @@ pub async fn create<'e>(
     }
 }
 
-/// A live (not revoked) token by its value: id, name, role, last used.
+/// A live (not revoked) token, as found by its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    /// The account that created it: the token acts as this person.
+    pub owner: Option<i64>,
+    pub last_used: Option<DateTime<Utc>>,
+}
+
 pub async fn find<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     token: &str,
-) -> Result<Option<(i64, String, Role, Option<DateTime<Utc>>)>, sqlx::Error> {
+) -> Result<Option<Found>, sqlx::Error> {
     if !token.starts_with(PREFIX) {
         return Ok(None);
     }
-    let row: Option<(i64, String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT id, name, role, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+    type Row = (i64, String, String, Option<i64>, Option<DateTime<Utc>>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, name, role, created_by_id, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
     )
     .bind(token_hash(token))
     .fetch_optional(db)
     .await?;
-    Ok(row.and_then(|(id, name, role, last)| Some((id, name, role.parse().ok()?, last))))
+    Ok(row.and_then(|(id, name, role, owner, last_used)| {
+        Some(Found {
+            id,
+            name,
+            role: role.parse().ok()?,
+            owner,
+            last_used,
+        })
+    }))
 }
 
 pub async fn touch<'e>(

@@ -35,13 +35,7 @@ pub async fn list_incidents(
         "" => None,
         s => Some(Severity::parse("Severity", s)?),
     };
-    let runbook = match runbook.trim() {
-        "" => None,
-        s => Some(
-            s.parse::<i64>()
-                .map_err(|_| AppError::invalid("Runbook", "is not a runbook"))?,
-        ),
-    };
+    let runbook = crate::fields::optional_id("Runbook", &runbook)?;
     let mut conn = state.db.read.acquire().await?;
     let now = chrono::Utc::now();
     Ok(super::db::list(&mut conn, status, severity, runbook, 200)
@@ -54,7 +48,7 @@ pub async fn list_incidents(
             severity: l.incident.severity,
             runbook: l.incident.runbook.map(|(_, _, t)| t),
             declared_at: l.incident.declared_at,
-            duration: super::clock(
+            duration: crate::clock::elapsed(
                 l.incident.declared_at,
                 l.incident.resolved_at.unwrap_or(now),
             ),
@@ -85,16 +79,10 @@ pub async fn declare_incident(
         versions::{db as plans, Kind},
     };
     let (state, caller) = crate::auth::guard::require::<DeclareIncident>().await?;
-    let title = crate::roster::text_field("Title", &title, true, 160)?;
-    let impact = crate::roster::text_field("Impact", &impact, false, 1000)?;
+    let title = crate::fields::text_field("Title", &title, true, 160)?;
+    let impact = crate::fields::text_field("Impact", &impact, false, 1000)?;
     let severity = Severity::parse("Severity", &severity)?;
-    let runbook_id = match runbook.trim() {
-        "" => None,
-        s => Some(
-            s.parse::<i64>()
-                .map_err(|_| AppError::invalid("Runbook", "is not a runbook"))?,
-        ),
-    };
+    let runbook_id = crate::fields::optional_id("Runbook", &runbook)?;
     let mut tx = state.db.write.begin().await?;
     let pinned = match runbook_id {
         None => None,
@@ -140,39 +128,29 @@ pub async fn add_note(
 ) -> Result<(), AppError> {
     use super::EntryKind;
     let (state, caller) = crate::auth::guard::require::<AddNote>().await?;
-    let text = crate::roster::text_field("Note", &text, true, 4000)?;
+    let text = crate::fields::text_field("Note", &text, true, 4000)?;
     let now = chrono::Utc::now();
-    let corrects = match corrects.trim() {
-        "" => None,
-        s => Some(
-            s.parse::<i64>()
-                .map_err(|_| AppError::invalid("Correction", "is not a timeline entry"))?,
-        ),
-    };
+    let corrects = crate::fields::optional_id("Correction", &corrects)?;
     server::act(&state, &caller, id, "incident.note", move |tx, author| {
         Box::pin(async move {
             let incident = super::db::get(tx, id)
                 .await?
                 .ok_or_else(|| AppError::NotFound("That incident".into()))?;
-            let happened_at = super::parse_happened_at(&happened_at, incident.declared_at, now)?;
+            let happened_at =
+                crate::clock::parse_happened_at(&happened_at, incident.declared_at, now)?;
+            let subject = crate::timeline::Subject::Incident(id);
             if let Some(entry) = corrects {
-                let found = super::db::timeline(tx, id)
-                    .await?
-                    .iter()
-                    .any(|e| e.id == entry);
-                if !found {
-                    return Err(AppError::invalid(
-                        "Correction",
-                        "that entry is not in this incident's timeline",
-                    ));
-                }
+                crate::timeline::db::check_corrects(tx, subject, entry).await?;
             }
             let kind = if corrects.is_some() {
                 EntryKind::Correction
             } else {
                 EntryKind::Note
             };
-            super::db::append(tx, id, &author, kind, &text, happened_at, corrects, now).await?;
+            let mut entry = crate::timeline::NewEntry::new(kind, text, &author, now);
+            entry.happened_at = happened_at;
+            entry.corrects = corrects;
+            crate::timeline::db::append(tx, subject, entry).await?;
             Ok(kind.as_str().to_owned())
         })
     })
@@ -220,13 +198,7 @@ pub async fn set_severity(id: i64, severity: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "incidents/role")]
 pub async fn assign_role(id: i64, role_id: i64, person_id: String) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<AssignRole>().await?;
-    let person_id = match person_id.trim() {
-        "" => None,
-        p => Some(
-            p.parse::<i64>()
-                .map_err(|_| AppError::invalid("Person", "is not a person"))?,
-        ),
-    };
+    let person_id = crate::fields::optional_id("Person", &person_id)?;
     server::act(&state, &caller, id, "incident.role", move |tx, author| {
         Box::pin(async move {
             let person = match person_id {
@@ -313,7 +285,8 @@ pub async fn draft_notice(
     if let Some(at) = next_update_at {
         known.insert("next_update_at".into(), crate::ui::when(at));
     }
-    let author_id = caller.user().map(|u| u.id);
+    // A token drafts as the person who created it.
+    let author_id = caller.person_id();
     server::act(
         &state,
         &caller,
@@ -377,12 +350,7 @@ pub async fn draft_notice(
 #[server(prefix = "/api", endpoint = "incidents/notice/approve")]
 pub async fn approve_incident_notice(id: i64, notice: i64) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<ApproveIncidentNotice>().await?;
-    let Some(user_id) = caller.user().map(|u| u.id) else {
-        return Err(AppError::invalid(
-            "Approval",
-            "must be given by a person signed in, not an API token",
-        ));
-    };
+    let approver = caller.approver();
     server::act(
         &state,
         &caller,
@@ -395,12 +363,11 @@ pub async fn approve_incident_notice(id: i64, notice: i64) -> Result<(), AppErro
                     .into_iter()
                     .find(|n| n.id == notice);
                 let drafted = drafted.ok_or_else(|| AppError::NotFound("That notice".into()))?;
-                if drafted.drafted_by_id == Some(user_id) {
-                    return Err(AppError::invalid(
-                        "Approval",
-                        "you drafted this notice; someone else must approve it",
-                    ));
-                }
+                crate::approval::check(
+                    drafted.drafted_by_id,
+                    approver,
+                    crate::approval::Approving::Notice,
+                )?;
                 if !super::db::approve_notice(tx, id, notice, &author, chrono::Utc::now()).await? {
                     return Err(AppError::Conflict(
                         "That notice is already approved.".into(),

@@ -24,27 +24,12 @@ pub fn bands(v: &IncidentView) -> Vec<(Status, f64, f64)> {
     let (start, end) = span(v);
     let mut out = Vec::new();
     let mut current = (Status::Investigating, start);
-    let mut changes: Vec<_> = v
-        .timeline
-        .iter()
-        .filter(|e| e.kind == EntryKind::StatusChange)
-        .collect();
-    changes.sort_by_key(|e| e.when());
-    for change in changes {
-        // The entry's text ends with the new status ("Investigating →
-        // Identified", "Resolved", "Reopened: Investigating").
-        let Some(next) = Status::ALL
-            .into_iter()
-            .find(|s| change.text.ends_with(s.title()))
-        else {
+    for (when, to) in crate::timeline::status_changes(&v.timeline) {
+        let Ok(next) = Status::parse("status", to) else {
             continue;
         };
-        out.push((
-            current.0,
-            x(current.1, start, end),
-            x(change.when(), start, end),
-        ));
-        current = (next, change.when());
+        out.push((current.0, x(current.1, start, end), x(when, start, end)));
+        current = (next, when);
     }
     if current.0 != Status::Resolved || out.is_empty() {
         out.push((current.0, x(current.1, start, end), x(end, start, end)));

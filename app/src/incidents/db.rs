@@ -2,6 +2,7 @@
 //! the incident's revision in the same transaction as the change itself.
 use super::{ChecklistItem, Entry, EntryKind, Incident, IncidentView, RoleHolder, Status};
 use crate::runbooks::{Phase, Runbook, Severity};
+use crate::timeline::{self, Data, NewEntry, Subject};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
@@ -40,19 +41,15 @@ pub async fn declare(conn: &mut SqliteConnection, d: &Declaration<'_>) -> Result
         Some((_, version, book)) => format!(" from the runbook {} (version {version})", book.title),
         None => String::new(),
     };
-    append(
+    let text = format!(
+        "Declared {}: {}{from}",
+        d.severity.as_str().to_uppercase(),
+        d.title
+    );
+    record(
         conn,
         id,
-        d.author,
-        EntryKind::Declared,
-        &format!(
-            "Declared {}: {}{from}",
-            d.severity.as_str().to_uppercase(),
-            d.title
-        ),
-        None,
-        None,
-        d.at,
+        NewEntry::new(EntryKind::Declared, text, d.author, d.at),
     )
     .await?;
     let roles = crate::roster::db::role_names(&mut *conn).await?;
@@ -88,52 +85,26 @@ pub async fn declare(conn: &mut SqliteConnection, d: &Declaration<'_>) -> Result
             let name = crate::roster::db::person_name(&mut *conn, person)
                 .await?
                 .unwrap_or_default();
-            append(
-                conn,
-                id,
-                d.author,
-                EntryKind::RoleAssigned,
-                &format!("{role}: {name} (from the roster)"),
-                None,
-                None,
-                d.at,
-            )
-            .await?;
+            let text = format!("{role}: {name} (from the roster)");
+            let data = Data::Role {
+                role: role.clone(),
+                from: None,
+                to: Some(name),
+            };
+            let entry = NewEntry::new(EntryKind::RoleAssigned, text, d.author, d.at);
+            record(conn, id, entry.with_data(data)).await?;
         }
     }
     Ok(id)
 }
 
-/// Appends a timeline entry and bumps the incident's revision.
-#[allow(clippy::too_many_arguments)]
-pub async fn append(
+/// Appends to the incident's timeline (which moves its revision on).
+async fn record(
     conn: &mut SqliteConnection,
-    incident: i64,
-    author: &str,
-    kind: EntryKind,
-    text: &str,
-    happened_at: Option<DateTime<Utc>>,
-    corrects: Option<i64>,
-    at: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO timeline (incident_id, at, happened_at, author, kind, text, corrects) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(incident)
-    .bind(at)
-    .bind(happened_at)
-    .bind(author)
-    .bind(kind.as_str())
-    .bind(text)
-    .bind(corrects)
-    .fetch_one(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE incidents SET revision = revision + 1 WHERE id = ?")
-        .bind(incident)
-        .execute(&mut *conn)
-        .await?;
-    Ok(id)
+    id: i64,
+    entry: NewEntry,
+) -> Result<timeline::db::Appended, sqlx::Error> {
+    timeline::db::append(conn, Subject::Incident(id), entry).await
 }
 
 type IncidentRow = (
@@ -203,20 +174,11 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Incident
 
 /// Only the revision: what the live stream compares.
 pub async fn revision(conn: &mut SqliteConnection, id: i64) -> Result<Option<i64>, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT revision FROM incidents WHERE id = ?")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.map(|(r,)| r))
+    timeline::db::revision(conn, Subject::Incident(id)).await
 }
 
 pub async fn timeline(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Entry>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, at, happened_at, author, kind, source, text, corrects FROM timeline WHERE incident_id = ? ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await
+    timeline::db::all(conn, Subject::Incident(id)).await
 }
 
 type ItemRow = (
@@ -316,17 +278,12 @@ pub async fn set_status(
         (_, Status::Resolved) => "Resolved".to_owned(),
         (from, to) => format!("{} → {}", from.title(), to.title()),
     };
-    append(
-        conn,
-        id,
-        author,
-        EntryKind::StatusChange,
-        &text,
-        None,
-        None,
-        at,
-    )
-    .await?;
+    let data = Data::Status {
+        from: current.status.as_str().to_owned(),
+        to: status.as_str().to_owned(),
+    };
+    let entry = NewEntry::new(EntryKind::StatusChange, text, author, at);
+    record(conn, id, entry.with_data(data)).await?;
     Ok(Some(current.status))
 }
 
@@ -351,15 +308,10 @@ pub async fn set_severity(
             current.severity.as_str().to_uppercase(),
             severity.as_str().to_uppercase()
         );
-        append(
+        record(
             conn,
             id,
-            author,
-            EntryKind::SeverityChange,
-            &text,
-            None,
-            None,
-            at,
+            NewEntry::new(EntryKind::SeverityChange, text, author, at),
         )
         .await?;
     }
@@ -398,23 +350,19 @@ pub async fn assign_role(
     .bind(role_id)
     .execute(&mut *conn)
     .await?;
-    let text = match (before, person) {
+    let text = match (&before, &person) {
         (Some(from), Some((_, to))) => format!("{role}: handed off from {from} to {to}"),
         (None, Some((_, to))) => format!("{role}: {to}"),
         (Some(from), None) => format!("{role}: {from} stood down; nobody holds it"),
         (None, None) => return Ok(true),
     };
-    append(
-        conn,
-        id,
-        author,
-        EntryKind::RoleAssigned,
-        &text,
-        None,
-        None,
-        at,
-    )
-    .await?;
+    let data = Data::Role {
+        role,
+        from: before,
+        to: person.map(|(_, name)| name),
+    };
+    let entry = NewEntry::new(EntryKind::RoleAssigned, text, author, at);
+    record(conn, id, entry.with_data(data)).await?;
     Ok(true)
 }
 
@@ -456,7 +404,7 @@ pub async fn tick(
         } else {
             EntryKind::StepUndone
         };
-        append(conn, id, author, kind, &first_line, None, None, at).await?;
+        record(conn, id, NewEntry::new(kind, first_line, author, at)).await?;
     }
     Ok(Some(changed > 0))
 }
@@ -591,15 +539,10 @@ pub async fn draft_notice(
         d.template.channel.title(),
         d.subject
     );
-    append(
+    record(
         conn,
         id,
-        d.author,
-        EntryKind::NoticeDrafted,
-        &text,
-        None,
-        None,
-        at,
+        NewEntry::new(EntryKind::NoticeDrafted, text, d.author, at),
     )
     .await?;
     Ok(notice)
@@ -624,15 +567,11 @@ pub async fn approve_notice(
     .await?
     .rows_affected();
     if done > 0 {
-        append(
+        let text = format!("Notice {notice} approved");
+        record(
             conn,
             id,
-            author,
-            EntryKind::NoticeApproved,
-            &format!("Notice {notice} approved"),
-            None,
-            None,
-            at,
+            NewEntry::new(EntryKind::NoticeApproved, text, author, at),
         )
         .await?;
     }
@@ -664,15 +603,11 @@ pub async fn publish_notice(
     };
     let channel = crate::notices::Channel::parse("channel", &channel)
         .map_or(channel.clone(), |c| c.title().to_owned());
-    append(
+    let text = format!("Published ({channel}): {subject}\n\n{body}");
+    record(
         conn,
         id,
-        author,
-        EntryKind::NoticePublished,
-        &format!("Published ({channel}): {subject}\n\n{body}"),
-        None,
-        None,
-        at,
+        NewEntry::new(EntryKind::NoticePublished, text, author, at),
     )
     .await?;
     // The latest published notice says when the next update is due (or

@@ -1,5 +1,5 @@
-//! An incident's record as files: Markdown for a review document, JSON
-//! for tools (CSV is written by the server with the csv crate).
+//! An incident's record as files: its header and roles around the
+//! timeline's own exports (Markdown for a review document, JSON for tools).
 use super::{ChecklistItem, Entry, Incident, IncidentView, Measures, RoleHolder};
 use serde::Serialize;
 
@@ -39,7 +39,7 @@ pub fn markdown(v: &IncidentView) -> String {
         out.push_str(&format!(
             "- Resolved: {} (after {})\n",
             time(at),
-            super::clock(i.declared_at, at)
+            crate::clock::elapsed(i.declared_at, at)
         ));
     }
     if let Some((_, version, title)) = &i.runbook {
@@ -54,30 +54,6 @@ pub fn markdown(v: &IncidentView) -> String {
         ));
     }
     out.push_str("\n## Timeline\n\n");
-    for (entry, corrections) in v.grouped_timeline() {
-        out.push_str(&line(&entry, ""));
-        for c in corrections {
-            out.push_str(&line(&c, "  "));
-        }
-    }
-    out
-}
-
-fn line(e: &Entry, indent: &str) -> String {
-    let written = e
-        .happened_at
-        .map(|_| format!(" (written {})", e.at.format("%H:%M:%S")))
-        .unwrap_or_default();
-    let mut text = e.text.lines();
-    let mut out = format!(
-        "{indent}- **{}**{written} · {} · {}: {}\n",
-        e.when().format("%H:%M:%S"),
-        e.kind.label(),
-        e.author,
-        text.next().unwrap_or_default()
-    );
-    for more in text {
-        out.push_str(&format!("{indent}  {more}\n"));
-    }
+    out.push_str(&crate::timeline::export::markdown(&v.timeline));
     out
 }

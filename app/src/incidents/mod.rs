@@ -17,10 +17,11 @@ pub use api::{
 pub use view::{IncidentPage, IncidentsPage};
 
 use crate::{
-    error::AppError,
+    clock,
     runbooks::{Phase, Severity},
+    timeline,
 };
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Where an incident stands: the same four stages its notices speak to.
@@ -42,114 +43,7 @@ pub fn severity_meaning(severity: Severity) -> &'static str {
     }
 }
 
-/// What kind of thing a timeline entry records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryKind {
-    Declared,
-    Note,
-    Correction,
-    StatusChange,
-    SeverityChange,
-    RoleAssigned,
-    StepDone,
-    StepUndone,
-    NoticeDrafted,
-    NoticeApproved,
-    NoticePublished,
-    EventLinked,
-}
-
-impl EntryKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Declared => "declared",
-            Self::Note => "note",
-            Self::Correction => "correction",
-            Self::StatusChange => "status_change",
-            Self::SeverityChange => "severity_change",
-            Self::RoleAssigned => "role_assigned",
-            Self::StepDone => "step_done",
-            Self::StepUndone => "step_undone",
-            Self::NoticeDrafted => "notice_drafted",
-            Self::NoticeApproved => "notice_approved",
-            Self::NoticePublished => "notice_published",
-            Self::EventLinked => "event_linked",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        use EntryKind::*;
-        [
-            Declared,
-            Note,
-            Correction,
-            StatusChange,
-            SeverityChange,
-            RoleAssigned,
-            StepDone,
-            StepUndone,
-            NoticeDrafted,
-            NoticeApproved,
-            NoticePublished,
-            EventLinked,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Declared => "Declared",
-            Self::Note => "Note",
-            Self::Correction => "Correction",
-            Self::StatusChange => "Status",
-            Self::SeverityChange => "Severity",
-            Self::RoleAssigned => "Role",
-            Self::StepDone => "Step done",
-            Self::StepUndone => "Step undone",
-            Self::NoticeDrafted => "Notice drafted",
-            Self::NoticeApproved => "Notice approved",
-            Self::NoticePublished => "Notice published",
-            Self::EventLinked => "Event",
-        }
-    }
-}
-
-impl TryFrom<String> for EntryKind {
-    type Error = AppError;
-
-    fn try_from(s: String) -> Result<Self, AppError> {
-        Self::parse(&s)
-            .ok_or_else(|| AppError::invalid("Kind", format!("'{s}' is not a timeline entry kind")))
-    }
-}
-
-/// One line of the record. Never changed: a correction is a new entry
-/// that names the one it corrects.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct Entry {
-    pub id: i64,
-    /// When it was written.
-    pub at: DateTime<Utc>,
-    /// When it happened, if the author said it was earlier (catching up).
-    pub happened_at: Option<DateTime<Utc>>,
-    pub author: String,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
-    pub kind: EntryKind,
-    /// Where it came from: "muster" for the app's own, or an import source.
-    pub source: String,
-    pub text: String,
-    pub corrects: Option<i64>,
-}
-
-impl Entry {
-    /// The time the entry is about: when it happened, else when written.
-    pub fn when(&self) -> DateTime<Utc> {
-        self.happened_at.unwrap_or(self.at)
-    }
-}
+pub use crate::timeline::{Entry, Kind as EntryKind};
 
 /// A step of the pinned runbook as this incident tracks it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,17 +64,12 @@ pub struct ChecklistItem {
 
 impl ChecklistItem {
     pub fn due_at(&self, declared_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.target_minutes
-            .map(|m| declared_at + Duration::minutes(i64::from(m)))
+        clock::due_at(declared_at, self.target_minutes)
     }
 
     /// Not done and past its target time; or done, but later than the target.
     pub fn overdue(&self, declared_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-        match (self.due_at(declared_at), self.done_at) {
-            (Some(due), None) => now > due,
-            (Some(due), Some(done)) => done > due,
-            (None, _) => false,
-        }
+        clock::overdue(self.due_at(declared_at), self.done_at, now)
     }
 }
 
@@ -248,18 +137,6 @@ pub struct IncidentView {
     pub now: DateTime<Utc>,
 }
 
-/// "1h 05m", "3d 2h", "45s": an elapsed time at a glance.
-pub fn clock(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
-    let secs = (to - from).num_seconds().max(0);
-    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, _) => format!("{m}m {s:02}s"),
-        (0, _, _) => format!("{h}h {m:02}m"),
-        _ => format!("{d}d {h}h"),
-    }
-}
-
 /// The measures shown on resolve (and later for drills).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Measures {
@@ -279,19 +156,13 @@ impl IncidentView {
     pub fn measures(&self) -> Measures {
         let start = self.incident.declared_at;
         let end = self.incident.resolved_at.unwrap_or(self.now);
-        let first = |kind: EntryKind, pred: &dyn Fn(&Entry) -> bool| {
-            self.timeline
-                .iter()
-                .filter(|e| e.kind == kind && pred(e))
-                .map(|e| e.when())
-                .min()
-                .map(|t| (t - start).num_seconds().max(0))
-        };
+        let seconds = |t: Option<DateTime<Utc>>| t.map(|t| (t - start).num_seconds().max(0));
         Measures {
-            to_commander: first(EntryKind::RoleAssigned, &|e| {
-                e.text.starts_with(&format!("{COMMANDER}: "))
-            }),
-            to_first_notice: first(EntryKind::NoticePublished, &|_| true),
+            to_commander: seconds(timeline::first_held(&self.timeline, COMMANDER)),
+            to_first_notice: seconds(timeline::first_of(
+                &self.timeline,
+                EntryKind::NoticePublished,
+            )),
             steps_done: self
                 .checklist
                 .iter()
@@ -309,69 +180,8 @@ impl IncidentView {
 
     /// Entries with the corrections of each shown right after it.
     pub fn grouped_timeline(&self) -> Vec<(Entry, Vec<Entry>)> {
-        let mut roots: Vec<(Entry, Vec<Entry>)> = self
-            .timeline
-            .iter()
-            .filter(|e| e.corrects.is_none())
-            .map(|e| (e.clone(), Vec::new()))
-            .collect();
-        for e in self.timeline.iter().filter(|e| e.corrects.is_some()) {
-            match roots
-                .iter_mut()
-                .find(|(root, _)| Some(root.id) == e.corrects)
-            {
-                Some((_, corrections)) => corrections.push(e.clone()),
-                None => roots.push((e.clone(), Vec::new())),
-            }
-        }
-        roots.sort_by_key(|(e, _)| (e.when(), e.id));
-        roots
+        timeline::grouped(&self.timeline)
     }
-}
-
-/// The "this happened at" time of a note, in UTC: `HH:MM` (today, or
-/// yesterday if that would be in the future) or `YYYY-MM-DD HH:MM` (also
-/// with a `T`, as a browser's date-time field sends it).
-pub fn parse_happened_at(
-    raw: &str,
-    declared_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, AppError> {
-    use chrono::{NaiveDateTime, NaiveTime};
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    let wrong = || {
-        AppError::invalid(
-            "Happened at",
-            format!("'{raw}' is not a time such as 03:15 or 2026-11-26 03:15 (UTC)"),
-        )
-    };
-    let at = if let Ok(time) = NaiveTime::parse_from_str(raw, "%H:%M") {
-        let today = now.date_naive().and_time(time).and_utc();
-        if today > now {
-            today - Duration::days(1)
-        } else {
-            today
-        }
-    } else {
-        ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-            .iter()
-            .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
-            .ok_or_else(wrong)?
-            .and_utc()
-    };
-    if at > now + Duration::minutes(1) {
-        return Err(AppError::invalid("Happened at", "is in the future"));
-    }
-    if at < declared_at - Duration::days(7) {
-        return Err(AppError::invalid(
-            "Happened at",
-            "is more than a week before the incident was declared",
-        ));
-    }
-    Ok(Some(at))
 }
 
 /// A step named in a line: its first line without Markdown marks, cut at
@@ -390,12 +200,6 @@ pub fn step_title(text: &str) -> String {
     } else {
         line.to_owned()
     }
-}
-
-/// A number of seconds as people read it: "4m 10s".
-pub fn duration_text(seconds: i64) -> String {
-    let start = DateTime::<Utc>::UNIX_EPOCH;
-    clock(start, start + Duration::seconds(seconds))
 }
 
 #[cfg(test)]

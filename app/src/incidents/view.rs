@@ -3,19 +3,18 @@
 //! works without JavaScript) and, hydrated, follows the incident live.
 use super::{
     api::{get_incident, list_incidents},
-    clock, duration_text, severity_meaning, AddNote, ApproveIncidentNotice, AssignRole,
-    ChecklistItem, DeclareIncident, DraftNotice, Entry, IncidentNotice, IncidentView,
-    PublishNotice, SetSeverity, SetStatus, Status, TickStep,
+    severity_meaning, AddNote, ApproveIncidentNotice, AssignRole, ChecklistItem, DeclareIncident,
+    DraftNotice, Entry, IncidentNotice, IncidentView, PublishNotice, SetSeverity, SetStatus,
+    Status, TickStep,
 };
 use crate::{
     auth::{caller_may, current_caller, Role},
+    clock::{duration_text, elapsed},
     error::AppError,
+    fields::{id_param, query},
     runbooks::{Phase, Severity},
     ui::{returned_error, when, DataTable, ErrorNotice},
-    versions::{
-        view::{id_param, query},
-        Kind,
-    },
+    versions::Kind,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -219,7 +218,7 @@ pub fn LiveIncident(
             {move || problem.get().map(|error| view! { <ErrorNotice error/> })}
             {move || state.with(|v| head(v, now, can_act, actions))}
             <p class="clock" aria-live="off">
-                "Clock: " <strong id="incident-clock">{move || clock(declared, state.with(|v| v.incident.resolved_at).unwrap_or(now.get()))}</strong>
+                "Clock: " <strong id="incident-clock">{move || elapsed(declared, state.with(|v| v.incident.resolved_at).unwrap_or(now.get()))}</strong>
                 {format!(" since declared at {}", when(declared))}
             </p>
             {move || next_update(state.with(|v| v.incident.next_update_at), state.with(|v| v.incident.status), now.get())}
@@ -354,9 +353,9 @@ fn head(v: &IncidentView, _now: RwSignal<DateTime<Utc>>, can_act: bool, a: Actio
 fn next_update(due: Option<DateTime<Utc>>, status: Status, now: DateTime<Utc>) -> Option<AnyView> {
     let due = due.filter(|_| status != Status::Resolved)?;
     Some(if now > due {
-        view! { <p class="warn next-update" role="alert">{format!("Next customer update overdue by {} (was due {}).", clock(due, now), when(due))}</p> }.into_any()
+        view! { <p class="warn next-update" role="alert">{format!("Next customer update overdue by {} (was due {}).", elapsed(due, now), when(due))}</p> }.into_any()
     } else {
-        view! { <p class="ok next-update">{format!("Next customer update due in {} ({}).", clock(now, due), when(due))}</p> }.into_any()
+        view! { <p class="ok next-update">{format!("Next customer update due in {} ({}).", elapsed(now, due), when(due))}</p> }.into_any()
     })
 }
 
@@ -487,7 +486,7 @@ fn notices(v: &IncidentView, me: Option<i64>, can_act: bool, a: Actions) -> AnyV
                     (None, None) => "Draft: needs a second person's approval".to_owned(),
                 };
                 let mine = n.drafted_by_id.is_some() && n.drafted_by_id == me;
-                let approvable = can_act && n.approved_at.is_none() && !mine;
+                let approvable = can_act && n.approved_at.is_none() && crate::approval::may_approve(n.drafted_by_id, me);
                 let publishable = can_act && n.approved_at.is_some() && n.published_at.is_none();
                 let notice = n.id;
                 view! {
@@ -635,10 +634,6 @@ mod live {
     use leptos::prelude::*;
     use wasm_bindgen::{closure::Closure, JsCast};
 
-    fn browser_now() -> i64 {
-        js_sys::Date::now() as i64
-    }
-
     /// Ticks the clock from the server's time (not the browser's, which may
     /// be off) and follows the incident's live stream.
     pub fn follow(
@@ -647,15 +642,7 @@ mod live {
         now: RwSignal<DateTime<Utc>>,
         refresh: impl Fn() + Copy + 'static,
     ) {
-        let offset = now.get_untracked().timestamp_millis() - browser_now();
-        set_interval(
-            move || {
-                if let Some(t) = DateTime::<Utc>::from_timestamp_millis(browser_now() + offset) {
-                    now.set(t);
-                }
-            },
-            std::time::Duration::from_secs(1),
-        );
+        crate::clock::tick(now, crate::clock::browser_ms);
         let Ok(source) = web_sys::EventSource::new(&format!("/incidents/{id}/live")) else {
             return;
         };

@@ -149,22 +149,15 @@ pub async fn save_notice(input: NoticeInput) -> Result<(), AppError> {
 pub async fn approve_notice(id: i64, version: i64) -> Result<(), AppError> {
     use crate::versions::{db, Kind};
     let (state, caller) = crate::auth::guard::require::<ApproveNotice>().await?;
-    let Some(user) = caller.user() else {
-        return Err(AppError::invalid(
-            "Approval",
-            "must be given by a person signed in, not an API token",
-        ));
-    };
     let mut tx = state.db.write.begin().await?;
     let stored = db::get::<NoticeTemplate>(&mut tx, Kind::Template, id, Some(version))
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Version {version} of that notice template")))?;
-    if stored.author_id == Some(user.id) {
-        return Err(AppError::invalid(
-            "Approval",
-            "you wrote this version; another editor must approve it",
-        ));
-    }
+    crate::approval::check(
+        stored.author_id,
+        caller.approver(),
+        crate::approval::Approving::Version,
+    )?;
     if version != stored.latest {
         return Err(AppError::Conflict(format!(
             "Version {} is newer; approve that one instead.",

@@ -7,8 +7,9 @@ use super::{
 };
 use crate::{
     auth::{caller_may, Role},
+    fields::id_param,
     ui::{returned_error, when, ErrorNotice},
-    versions::{view::id_param, Kind, PlanList},
+    versions::{Kind, PlanList},
 };
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;

@@ -4,17 +4,6 @@ use super::Roster;
 use crate::error::AppError;
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-fn optional_id(field: &str, raw: &str) -> Result<Option<i64>, AppError> {
-    match raw.trim() {
-        "" => Ok(None),
-        text => text
-            .parse()
-            .map(Some)
-            .map_err(|_| AppError::invalid(field, "is not a number")),
-    }
-}
-
 #[server(prefix = "/api", endpoint = "roster")]
 pub async fn list_roster() -> Result<Roster, AppError> {
     let (state, _) = crate::auth::guard::require::<ListRoster>().await?;
@@ -29,9 +18,10 @@ pub async fn save_role(
     description: String,
     duties: String,
 ) -> Result<(), AppError> {
-    use super::{text_field, IncidentRole};
+    use super::IncidentRole;
+    use crate::fields::text_field;
     let (state, caller) = crate::auth::guard::require::<SaveRole>().await?;
-    let id = optional_id("Role", &role_id)?;
+    let id = crate::fields::optional_id("Role", &role_id)?;
     let role = IncidentRole {
         id: id.unwrap_or_default(),
         name: text_field("Name", &name, true, 60)?,
@@ -74,10 +64,11 @@ pub async fn save_person(
     chat: String,
     account: String,
 ) -> Result<(), AppError> {
-    use super::{text_field, Person};
+    use super::Person;
     use crate::auth::{users, Email};
+    use crate::fields::text_field;
     let (state, caller) = crate::auth::guard::require::<SavePerson>().await?;
-    let id = optional_id("Person", &person_id)?;
+    let id = crate::fields::optional_id("Person", &person_id)?;
     let email = match email.trim() {
         "" => String::new(),
         e => Email::parse(e)?.as_str().to_owned(),

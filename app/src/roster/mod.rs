@@ -137,22 +137,6 @@ pub fn reorder(current: &[i64], person: i64, change: Change) -> Vec<i64> {
     order
 }
 
-/// Checks a short text field: trimmed, required or not, and not too long.
-pub fn text_field(field: &str, raw: &str, required: bool, max: usize) -> Result<String, AppError> {
-    let text = raw.trim();
-    if required && text.is_empty() {
-        return Err(AppError::invalid(field, "is required"));
-    }
-    let n = text.chars().count();
-    if n > max {
-        return Err(AppError::invalid(
-            field,
-            format!("is {n} characters long; the limit is {max}"),
-        ));
-    }
-    Ok(text.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,21 +211,5 @@ mod tests {
         assert_eq!(reorder(&now, 30, Change::Down), [10, 20, 30]);
         assert_eq!(reorder(&now, 99, Change::Remove), [10, 20, 30]);
         assert!(Change::parse("sideways").is_err());
-    }
-
-    #[test]
-    fn text_fields_are_trimmed_required_and_bounded() {
-        assert_eq!(text_field("Name", "  Priya ", true, 10).unwrap(), "Priya");
-        assert_eq!(
-            text_field("Name", " ", true, 10).unwrap_err().to_string(),
-            "Name: is required"
-        );
-        assert_eq!(text_field("Team", "", false, 10).unwrap(), "");
-        assert_eq!(
-            text_field("Team", "abcdefghijk", false, 10)
-                .unwrap_err()
-                .to_string(),
-            "Team: is 11 characters long; the limit is 10"
-        );
     }
 }

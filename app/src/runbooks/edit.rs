@@ -7,8 +7,8 @@ use super::{
     Severity, Step,
 };
 use crate::{
+    fields::id_param,
     ui::{returned_error, when, ErrorNotice, Markdown},
-    versions::view::id_param,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

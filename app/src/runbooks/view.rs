@@ -3,8 +3,9 @@
 use super::{api::get_runbook, api::RunbookData, CreateRunbook, Phase};
 use crate::{
     auth::{caller_may, Role},
+    fields::id_param,
     ui::{returned_error, when, ErrorNotice, Markdown},
-    versions::{view::id_param, Kind, PlanList},
+    versions::{Kind, PlanList},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -20,9 +20,10 @@ impl Author {
                 name: user.email.clone(),
                 id: Some(user.id),
             },
+            // A token writes as the person who created it.
             other => Self {
                 name: other.audit_name(),
-                id: None,
+                id: other.person_id(),
             },
         }
     }

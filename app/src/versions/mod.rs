@@ -159,7 +159,7 @@ pub fn check_tag(field: &str, tag: &str) -> Result<(), AppError> {
 
 /// A change note is required: history is only useful if it says why.
 pub fn change_note(raw: &str) -> Result<String, AppError> {
-    crate::roster::text_field("Change note", raw, true, 300)
+    crate::fields::text_field("Change note", raw, true, 300)
 }
 
 #[cfg(all(test, feature = "ssr"))]

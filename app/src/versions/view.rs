@@ -4,21 +4,10 @@ use super::{
     api::{compare_versions, list_plans, version_history},
     DiffLine, Kind, PlanSummary,
 };
+use crate::fields::{id_param, query};
 use crate::ui::{when, DataTable, ErrorNotice};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
-
-/// A query-string parameter of the page address, empty when absent.
-pub fn query(name: &str) -> String {
-    use_query_map().with_untracked(|q| q.get(name).unwrap_or_default())
-}
-
-/// The `:id` of the page address.
-pub fn id_param() -> i64 {
-    use_params_map()
-        .with_untracked(|p| p.get("id").and_then(|v| v.parse().ok()).unwrap_or_default())
-}
 
 /// A search form and the matching plans of a kind.
 #[component]

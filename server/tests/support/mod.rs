@@ -160,6 +160,33 @@ impl TestApp {
         .await
     }
 
+    /// An automation's call: a bearer token, no cookie, no Origin.
+    pub async fn post_with_token(&self, token: &str, path: &str, form: &str) -> Answer {
+        self.send(
+            Request::post(path)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json")
+                .header(header::COOKIE, "")
+                .body(Body::from(form.to_owned()))
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// A new API token with this role, created by whoever this app is
+    /// signed in as.
+    pub async fn token(&self, name: &str, role: &str) -> String {
+        let res = self
+            .post_form(
+                "/api/admin/tokens/create",
+                &format!("name={name}&role={role}"),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        serde_json::from_str(&res.body).expect("the token")
+    }
+
     pub async fn get_as(&self, cookie: &str, path: &str) -> Answer {
         self.send(
             Request::get(path)

@@ -1,0 +1,184 @@
+//! Timelines in SQLite. The table refuses UPDATE and DELETE (triggers in
+//! the migrations); appending moves the subject's revision in the same
+//! transaction, so a live page that sees the revision sees the entry.
+use super::{Data, Entry, Kind, NewEntry, Subject, OWN_SOURCE};
+use crate::error::AppError;
+use sqlx::{sqlite::SqliteRow, FromRow, Row, SqliteConnection};
+
+const COLUMNS: &str = "id, at, happened_at, author, kind, source, text, corrects, data";
+
+impl<'r> FromRow<'r, SqliteRow> for Entry {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        let kind: String = row.try_get("kind")?;
+        let data: Option<String> = row.try_get("data")?;
+        Ok(Self {
+            id: row.try_get("id")?,
+            at: row.try_get("at")?,
+            happened_at: row.try_get("happened_at")?,
+            author: row.try_get("author")?,
+            kind: Kind::parse(&kind).ok_or_else(|| {
+                sqlx::Error::Decode(format!("unexpected timeline kind '{kind}'").into())
+            })?,
+            source: row.try_get("source")?,
+            text: row.try_get("text")?,
+            corrects: row.try_get("corrects")?,
+            data: data
+                .map(|d| serde_json::from_str::<Data>(&d))
+                .transpose()
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        })
+    }
+}
+
+/// What appending gave: the entry as stored and the subject's new revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appended {
+    pub entry: Entry,
+    pub revision: i64,
+}
+
+/// Appends an entry and moves the subject's revision on.
+pub async fn append(
+    conn: &mut SqliteConnection,
+    subject: Subject,
+    new: NewEntry,
+) -> Result<Appended, sqlx::Error> {
+    let (table, column) = subject.tables();
+    let data = new
+        .data
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let entry: Entry = sqlx::query_as(&format!(
+        "INSERT INTO timeline ({column}, at, happened_at, author, kind, source, text, corrects, data) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+    ))
+    .bind(subject.id())
+    .bind(new.at)
+    .bind(new.happened_at)
+    .bind(&new.author)
+    .bind(new.kind.as_str())
+    .bind(new.source.as_deref().unwrap_or(OWN_SOURCE))
+    .bind(&new.text)
+    .bind(new.corrects)
+    .bind(data)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (revision,): (i64,) = sqlx::query_as(&format!(
+        "UPDATE {table} SET revision = revision + 1 WHERE id = ? RETURNING revision"
+    ))
+    .bind(subject.id())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Appended { entry, revision })
+}
+
+/// The subject's revision, or `None` when there is no such subject.
+pub async fn revision(
+    conn: &mut SqliteConnection,
+    subject: Subject,
+) -> Result<Option<i64>, sqlx::Error> {
+    let (table, _) = subject.tables();
+    let row: Option<(i64,)> = sqlx::query_as(&format!("SELECT revision FROM {table} WHERE id = ?"))
+        .bind(subject.id())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(r,)| r))
+}
+
+/// Every entry, oldest first.
+pub async fn all(conn: &mut SqliteConnection, subject: Subject) -> Result<Vec<Entry>, sqlx::Error> {
+    after(conn, subject, 0, i64::MAX).await
+}
+
+/// Up to `limit` entries written after entry `after`, oldest first: for
+/// exports in batches and for a page catching up.
+pub async fn after(
+    conn: &mut SqliteConnection,
+    subject: Subject,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    let (_, column) = subject.tables();
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM timeline WHERE {column} = ? AND id > ? ORDER BY id LIMIT ?"
+    ))
+    .bind(subject.id())
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Up to `limit` entries written before entry `before` (`None`: the
+/// newest), newest first: one page of a long timeline.
+pub async fn before(
+    conn: &mut SqliteConnection,
+    subject: Subject,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    let (_, column) = subject.tables();
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM timeline WHERE {column} = ? AND id < ? ORDER BY id DESC LIMIT ?"
+    ))
+    .bind(subject.id())
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Entries of the given kinds only (what measures and pictures read),
+/// oldest first.
+pub async fn of_kinds(
+    conn: &mut SqliteConnection,
+    subject: Subject,
+    kinds: &[Kind],
+) -> Result<Vec<Entry>, sqlx::Error> {
+    let (_, column) = subject.tables();
+    let kinds = serde_json::to_string(&kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>())
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM timeline WHERE {column} = ? \
+         AND kind IN (SELECT value FROM json_each(?)) ORDER BY id"
+    ))
+    .bind(subject.id())
+    .bind(kinds)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// How many entries the subject has.
+pub async fn count(conn: &mut SqliteConnection, subject: Subject) -> Result<i64, sqlx::Error> {
+    let (_, column) = subject.tables();
+    let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM timeline WHERE {column} = ?"))
+        .bind(subject.id())
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
+}
+
+/// A correction must name an entry of the same timeline.
+pub async fn check_corrects(
+    conn: &mut SqliteConnection,
+    subject: Subject,
+    corrects: i64,
+) -> Result<(), AppError> {
+    let (_, column) = subject.tables();
+    let found: Option<(i64,)> = sqlx::query_as(&format!(
+        "SELECT id FROM timeline WHERE {column} = ? AND id = ?"
+    ))
+    .bind(subject.id())
+    .bind(corrects)
+    .fetch_optional(conn)
+    .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(AppError::invalid(
+            "Correction",
+            "that entry is not in this incident's timeline",
+        )),
+    }
+}
