@@ -10,6 +10,8 @@ pub mod environment;
 pub mod error;
 pub mod fields;
 pub mod incidents;
+#[cfg(feature = "ssr")]
+pub mod live;
 pub mod notes;
 pub mod notices;
 pub mod plans;

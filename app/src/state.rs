@@ -41,8 +41,36 @@ pub struct AppState {
     /// Whether editors and admins must use two-step sign-in (mirrors the
     /// stored setting so no request has to read it).
     pub require_mfa: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// Tells live incident pages that an incident changed.
-    pub live: crate::incidents::live::Live,
+    /// Tells live pages that their incident (or drill run) changed.
+    pub live: crate::live::Live,
+    /// Where "now" comes from (real time, except in tests).
+    pub clock: crate::clock::Clock,
+}
+
+impl AppState {
+    /// The state of a new server over this database, with default policies:
+    /// `muster serve` and the tests both start here, then set what their
+    /// settings say.
+    pub fn new(
+        db: Db,
+        environment: Environment,
+        public_url: String,
+        secret_key: SecretKey,
+    ) -> Self {
+        Self {
+            db,
+            environment,
+            public_url,
+            sessions: SessionPolicy::default(),
+            hasher: Hasher::default(),
+            throttle: Throttle::default(),
+            reveals: Reveals::default(),
+            secret_key,
+            require_mfa: Default::default(),
+            live: Default::default(),
+            clock: crate::clock::system(),
+        }
+    }
 }
 
 /// The state provided to every server function and page rendered on the server.

@@ -1,7 +1,7 @@
 //! Who is calling and whether they may: the session is resolved once per
 //! request, then the route table in `app::auth::guard` decides for pages
 //! and routes (server functions apply the same table themselves).
-use crate::startup::ServerState;
+use crate::state::ServerState;
 use app::{
     audit::{self, NewEntry, Outcome},
     auth::{
@@ -142,15 +142,26 @@ pub async fn gate(State(state): State<ServerState>, mut req: Request, next: Next
     if path.starts_with("/pkg/") {
         return next.run(req).await;
     }
-    let Some(access) = guard::access_for_route(&path) else {
-        return next.run(req).await;
-    };
     let caller = req
         .extensions()
         .get::<Caller>()
         .cloned()
         .unwrap_or_default();
-    let is_page = state.pages.iter().any(|page| guard::matches(page, &path));
+    let Some(access) = guard::access_for_route(&path) else {
+        if !state.serves(&path) {
+            // Static files and the "not found" page.
+            return next.run(req).await;
+        }
+        // Served, but the access table does not say who may: nobody may.
+        tracing::error!(path = %path, "a route has no entry in the access table; refused");
+        return match guard::decide(None, &caller) {
+            Err(Refusal::SignInRequired) => {
+                (StatusCode::UNAUTHORIZED, "Sign in to continue.").into_response()
+            }
+            _ => (StatusCode::FORBIDDEN, "Your role does not allow this.").into_response(),
+        };
+    };
+    let is_page = state.is_page(&path);
     let signed_in = caller.user().is_some();
     // The two doors swap places once someone has signed in or an account exists.
     if path == "/sign-in" && signed_in {

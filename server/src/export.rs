@@ -1,16 +1,28 @@
 //! Exports that are files, not pages. The route table guards them like
 //! any other route (admins only for the audit log).
-use crate::startup::ServerState;
+use crate::state::ServerState;
 use app::audit::{db, AuditFilter};
+use app::timeline::{self, Entry, Subject};
 use axum::{
     body::Body,
     extract::{Path, Query, State},
     http::header,
     response::{IntoResponse, Response},
 };
-use futures_util::stream;
+use futures_util::{stream, StreamExt};
 
 const BATCH: i64 = 500;
+
+pub fn routes() -> Vec<crate::routes::Route> {
+    use axum::routing::get;
+    vec![
+        ("/admin/audit/export", get(audit_json_lines)),
+        ("/plans/export", get(plans_json)),
+        ("/incidents/{id}/timeline.md", get(timeline_markdown)),
+        ("/incidents/{id}/timeline.json", get(timeline_json)),
+        ("/incidents/{id}/timeline.csv", get(timeline_csv)),
+    ]
+}
 
 /// The audit log as JSON lines, oldest first, in batches so a long log
 /// never sits in memory whole.
@@ -84,21 +96,25 @@ pub async fn plans_json(State(state): State<ServerState>) -> Response {
 async fn incident(state: &ServerState, id: i64) -> Result<app::incidents::IncidentView, Response> {
     let loaded = async {
         let mut conn = state.app.db.read.acquire().await?;
-        app::incidents::db::load(&mut conn, id, chrono::Utc::now()).await
+        app::incidents::db::load(&mut conn, id, state.app.clock.now(), None).await
     }
     .await;
     match loaded {
         Ok(Some(view)) => Ok(view),
         Ok(None) => Err((axum::http::StatusCode::NOT_FOUND, "No such incident.").into_response()),
-        Err(e) => Err((
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            app::error::AppError::internal(e).to_string(),
-        )
-            .into_response()),
+        Err(e) => Err(internal(e)),
     }
 }
 
-fn download(content_type: &'static str, name: String, body: String) -> Response {
+fn internal(e: impl std::fmt::Display) -> Response {
+    (
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        app::error::AppError::internal(e).to_string(),
+    )
+        .into_response()
+}
+
+fn download(content_type: &'static str, name: String, body: Body) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
@@ -112,44 +128,87 @@ fn download(content_type: &'static str, name: String, body: String) -> Response 
         .into_response()
 }
 
-/// The timeline as Markdown, for a review document.
+/// The whole timeline in batches, each made into text by `write`, so a
+/// long timeline is streamed and never held whole.
+fn streamed(
+    state: &ServerState,
+    id: i64,
+    head: String,
+    write: fn(&[Entry], bool) -> String,
+    tail: &'static str,
+) -> Body {
+    let read = state.app.db.read.clone();
+    let subject = Subject::Incident(id);
+    let batches = stream::try_unfold(Some(0_i64), move |after| {
+        let read = read.clone();
+        async move {
+            let Some(after) = after else {
+                return Ok::<_, sqlx::Error>(None);
+            };
+            let mut conn = read.acquire().await?;
+            let entries = timeline::db::after(&mut conn, subject, after, EXPORT_BATCH).await?;
+            let next = (entries.len() as i64 == EXPORT_BATCH)
+                .then(|| entries.last().map(|e| e.id))
+                .flatten();
+            Ok(Some((write(&entries, after == 0), next)))
+        }
+    });
+    let head = stream::once(async move { Ok(head) });
+    let tail = stream::once(async move { Ok(tail.to_owned()) });
+    Body::from_stream(head.chain(batches).chain(tail))
+}
+
+/// Entries per batch of an export: large enough that the per-batch query
+/// costs little, small enough that memory stays flat.
+const EXPORT_BATCH: i64 = 2_000;
+
+/// The timeline as Markdown, for a review document. Corrections are shown
+/// under the entry they correct, so the whole timeline is read first.
 pub async fn timeline_markdown(State(state): State<ServerState>, Path(id): Path<i64>) -> Response {
     let view = match incident(&state, id).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    download(
-        "text/markdown; charset=utf-8",
-        format!("incident-{id}-timeline.md"),
-        app::incidents::export::markdown(&view),
-    )
+    let all = async {
+        let mut conn = state.app.db.read.acquire().await?;
+        timeline::db::all(&mut conn, Subject::Incident(id)).await
+    }
+    .await;
+    match all {
+        Ok(entries) => download(
+            "text/markdown; charset=utf-8",
+            format!("incident-{id}-timeline.md"),
+            Body::from(app::incidents::export::markdown(&view, &entries)),
+        ),
+        Err(e) => internal(e),
+    }
 }
 
+/// The incident and its whole timeline as one JSON document, streamed.
 pub async fn timeline_json(State(state): State<ServerState>, Path(id): Path<i64>) -> Response {
     let view = match incident(&state, id).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let body = serde_json::to_string_pretty(&app::incidents::export::Export::of(&view))
-        .unwrap_or_default();
+    let head = app::incidents::export::json_head(&view);
     download(
         "application/json",
         format!("incident-{id}-timeline.json"),
-        body,
+        streamed(&state, id, head, timeline::export::json_items, "]}"),
     )
 }
 
+/// The whole timeline as CSV, streamed.
 pub async fn timeline_csv(State(state): State<ServerState>, Path(id): Path<i64>) -> Response {
-    let view = match incident(&state, id).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let Ok(body) = app::timeline::export::csv(&view.timeline, true) else {
-        return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "CSV failed").into_response();
-    };
+    if let Err(r) = incident(&state, id).await {
+        return r;
+    }
+    fn rows(entries: &[Entry], first: bool) -> String {
+        timeline::export::csv(entries, first).unwrap_or_default()
+    }
     download(
         "text/csv; charset=utf-8",
         format!("incident-{id}-timeline.csv"),
-        body,
+        streamed(&state, id, String::new(), rows, ""),
     )
 }

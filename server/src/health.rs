@@ -1,8 +1,12 @@
 //! `GET /healthz`: 200 when the database answers and its schema is current,
 //! 503 otherwise. The body is small and says which check failed.
-use crate::startup::ServerState;
+use crate::state::ServerState;
 use axum::{extract::State, http::StatusCode, Json};
 use serde_json::{json, Value};
+
+pub fn routes() -> Vec<crate::routes::Route> {
+    vec![("/healthz", axum::routing::get(healthz))]
+}
 
 pub async fn healthz(State(state): State<ServerState>) -> (StatusCode, Json<Value>) {
     let (status, database) = match crate::db::schema_is_current(&state.app.db).await {

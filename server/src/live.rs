@@ -1,10 +1,19 @@
-//! The live stream of an incident page: Server-Sent Events carrying the
-//! incident's revision, first the current one and then each change. The
-//! page fetches the incident again when the revision moves; the browser
-//! reconnects by itself after a dropped connection.
-use crate::startup::ServerState;
+//! The live stream of an incident page: Server-Sent Events. The first
+//! event carries the incident's revision (a page that is behind fetches
+//! once); each later one carries the change itself, which the page applies
+//! without asking again. A stream ends when the server stops, or when a
+//! check (every `Live::recheck`) finds its session ended, its account
+//! disabled or its role no longer allowed to read; each session holds at
+//! most `STREAMS_PER_SESSION` streams and is answered 429 past that.
+use crate::state::ServerState;
+use app::{
+    auth::{guard, sessions, tokens_db, Caller},
+    live::{Message, StreamSlot},
+    timeline::{self, Subject},
+};
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Request, State},
+    http::{header, StatusCode},
     response::{
         sse::{Event, KeepAlive, Sse},
         IntoResponse, Response,
@@ -12,61 +21,165 @@ use axum::{
 };
 use futures_util::{stream, StreamExt};
 use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{error::RecvError, Receiver};
 
-pub async fn incident_stream(State(state): State<ServerState>, Path(id): Path<i64>) -> Response {
+pub fn routes() -> Vec<crate::routes::Route> {
+    vec![("/incidents/{id}/live", axum::routing::get(incident_stream))]
+}
+
+/// What the stream shows again at each check to prove it may still read.
+/// Held only in memory, never logged.
+enum Credentials {
+    Session(String),
+    Token(String),
+}
+
+pub async fn incident_stream(
+    State(state): State<ServerState>,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Response {
+    let caller = req
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or_default();
+    let (holder, credentials) = match (&caller, credentials(&state, &req)) {
+        (Caller::User { session_id, .. }, Some(c)) => (format!("session:{session_id}"), c),
+        (Caller::Token { id, .. }, Some(c)) => (format!("token:{id}"), c),
+        _ => return (StatusCode::UNAUTHORIZED, "Sign in to continue.").into_response(),
+    };
+    let Some(slot) = state.app.live.open_stream(holder) else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "60")],
+            "Too many live pages are open for this session; close some.",
+        )
+            .into_response();
+    };
+    let topic = Subject::Incident(id);
     // Subscribe before reading the current revision, so no change can fall
     // between the two.
     let receiver = state.app.live.subscribe();
-    let read = state.app.db.read.clone();
-    let current = match read.acquire().await {
-        Ok(mut conn) => app::incidents::db::revision(&mut conn, id)
-            .await
-            .ok()
-            .flatten(),
-        Err(_) => None,
+    let Some(current) = revision(&state, topic).await else {
+        return (StatusCode::NOT_FOUND, "No such incident.").into_response();
     };
-    let Some(current) = current else {
-        return (axum::http::StatusCode::NOT_FOUND, "No such incident.").into_response();
+    let period = state.app.live.recheck;
+    let follow = Follow {
+        first: Some(current),
+        receiver,
+        topic,
+        path: req.uri().path().to_owned(),
+        check: tokio::time::interval_at(tokio::time::Instant::now() + period, period),
+        credentials,
+        state: state.clone(),
+        _slot: slot,
     };
-    let events = stream::unfold(
-        (Some(current), receiver, read),
-        move |(first, mut rx, read)| async move {
-            if let Some(revision) = first {
-                return Some((
-                    Ok::<_, std::convert::Infallible>(Event::default().data(revision.to_string())),
-                    (None, rx, read),
-                ));
-            }
-            loop {
-                match rx.recv().await {
-                    Ok((incident, revision)) if incident == id => {
-                        return Some((
-                            Ok(Event::default().data(revision.to_string())),
-                            (None, rx, read),
-                        ));
-                    }
-                    Ok(_) => continue,
-                    // Missed some: say where the incident is now.
-                    Err(RecvError::Lagged(_)) => {
-                        let mut conn = read.acquire().await.ok()?;
-                        let revision = app::incidents::db::revision(&mut conn, id)
-                            .await
-                            .ok()
-                            .flatten()?;
-                        return Some((
-                            Ok(Event::default().data(revision.to_string())),
-                            (None, rx, read),
-                        ));
-                    }
-                    Err(RecvError::Closed) => return None,
-                }
-            }
-        },
-    );
+    let events = stream::unfold(follow, next_event);
     // Ends when the server stops, so an open page never holds up shutdown.
     let events = events.take_until(state.app.live.closing());
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
+}
+
+struct Follow {
+    first: Option<i64>,
+    receiver: Receiver<Message>,
+    topic: Subject,
+    path: String,
+    check: tokio::time::Interval,
+    credentials: Credentials,
+    state: ServerState,
+    _slot: StreamSlot,
+}
+
+async fn next_event(mut f: Follow) -> Option<(Result<Event, std::convert::Infallible>, Follow)> {
+    if let Some(revision) = f.first.take() {
+        return Some((Ok(Event::default().data(revision.to_string())), f));
+    }
+    loop {
+        tokio::select! {
+            message = f.receiver.recv() => match message {
+                Ok(m) if m.topic == f.topic => {
+                    let data = m.change.map_or_else(|| m.revision.to_string(), |c| c.to_string());
+                    return Some((Ok(Event::default().data(data)), f));
+                }
+                Ok(_) => continue,
+                // Missed some: say where the incident is now; the page fetches.
+                Err(RecvError::Lagged(_)) => {
+                    let revision = revision(&f.state, f.topic).await?;
+                    return Some((Ok(Event::default().data(revision.to_string())), f));
+                }
+                Err(RecvError::Closed) => return None,
+            },
+            _ = f.check.tick() => {
+                if !may_still_read(&f.state, &f.credentials, &f.path).await {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+fn credentials(state: &ServerState, req: &Request) -> Option<Credentials> {
+    if let Some(bearer) = crate::access::bearer_token(req) {
+        return Some(Credentials::Token(bearer));
+    }
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| sessions::token_from_cookie_header(h, state.app.sessions.cookie_name()))
+        .map(Credentials::Session)
+}
+
+async fn revision(state: &ServerState, topic: Subject) -> Option<i64> {
+    let mut conn = state.app.db.read.acquire().await.ok()?;
+    timeline::db::revision(&mut conn, topic)
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Whether the stream's session (or token) would still be let in now.
+async fn may_still_read(state: &ServerState, credentials: &Credentials, path: &str) -> bool {
+    let db = &state.app.db.read;
+    let caller = match credentials {
+        Credentials::Session(token) => match sessions::find(db, token).await {
+            Ok(Some(found))
+                if !found.pending
+                    && state.app.sessions.is_alive(
+                        found.created_at,
+                        found.last_seen_at,
+                        chrono::Utc::now(),
+                    ) =>
+            {
+                Caller::User {
+                    user: found.user,
+                    session_id: found.session_id,
+                }
+            }
+            Ok(_) => Caller::Anonymous,
+            Err(err) => {
+                // A passing database fault does not end a page's stream.
+                tracing::warn!(error = %err, "could not recheck a live stream's session");
+                return true;
+            }
+        },
+        Credentials::Token(token) => match tokens_db::find(db, token).await {
+            Ok(Some(found)) => Caller::Token {
+                id: found.id,
+                name: found.name,
+                role: found.role,
+                owner: found.owner,
+            },
+            Ok(None) => Caller::Anonymous,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not recheck a live stream's token");
+                return true;
+            }
+        },
+    };
+    guard::decide(guard::access_for_route(path), &caller).is_ok()
 }

@@ -1,6 +1,6 @@
 //! Requests that change state must come from our own pages, and every
 //! response carries the security headers.
-use crate::startup::ServerState;
+use crate::state::ServerState;
 use axum::{
     extract::{Request, State},
     http::{header, HeaderValue, Method, StatusCode},

@@ -62,20 +62,19 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         .clone()
         .unwrap_or_else(|| format!("http://{local}"));
     let state = AppState {
-        db: db.clone(),
-        environment: settings.environment,
         sessions: SessionPolicy {
             idle: settings.session_idle,
             absolute: settings.session_max,
             secure: public_url.starts_with("https://"),
         },
-        public_url: public_url.clone(),
         hasher,
-        throttle: Default::default(),
-        reveals: Default::default(),
-        secret_key,
         require_mfa: std::sync::Arc::new(app::auth::mfa::db::required(&db.read).await?.into()),
-        live: Default::default(),
+        ..AppState::new(
+            db.clone(),
+            settings.environment,
+            public_url.clone(),
+            secret_key,
+        )
     };
     let has_accounts = app::auth::users::count(&db.read).await? > 0;
     print_welcome(&public_url, &settings, has_accounts, &demo_file);

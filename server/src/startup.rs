@@ -1,6 +1,9 @@
 //! Builds the application: routes, middleware and state. Binding and
 //! serving live in `serve` so tests can drive the router directly.
-use crate::{access, assets, export, health, live, security};
+use crate::{
+    access, assets, security,
+    state::{leptos_options, ServerState},
+};
 use app::{
     error::{AppError, REQUEST_ID_HEADER},
     shell,
@@ -9,11 +12,10 @@ use app::{
 };
 use axum::{
     body::Body,
-    extract::{FromRef, Request, State},
+    extract::{Request, State},
     http::{HeaderName, StatusCode},
     middleware::from_fn_with_state,
     response::{IntoResponse, Response},
-    routing::get,
     Router,
 };
 use leptos::prelude::*;
@@ -26,56 +28,54 @@ use tower_http::{
 };
 use tracing::Level;
 
-#[derive(Clone, Debug)]
-pub struct ServerState {
-    pub app: AppState,
-    pub leptos: LeptosOptions,
-    /// The path patterns Leptos renders as pages (`:id` for one segment);
-    /// the rest are routes of our own.
-    pub pages: Arc<HashSet<String>>,
-}
-
-impl FromRef<ServerState> for LeptosOptions {
-    fn from_ref(state: &ServerState) -> Self {
-        state.leptos.clone()
-    }
-}
-
-/// Leptos settings are fixed by how Muster is built, not configured by users.
-pub fn leptos_options() -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name("muster")
-        .site_pkg_dir("pkg")
-        .build()
-}
-
 pub fn router(app_state: AppState) -> Router {
+    router_with(app_state, crate::routes::all())
+}
+
+/// Every path pattern the router serves, as the access table writes them:
+/// Leptos pages and our own routes.
+pub fn served_patterns() -> Vec<String> {
+    let mut all: Vec<String> = generate_route_list(App)
+        .iter()
+        .map(|r| crate::routes::table_syntax(r.path()))
+        .chain(
+            crate::routes::all()
+                .iter()
+                .map(|(p, _)| crate::routes::table_syntax(p)),
+        )
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// The router with these routes beside the pages. Tests add one the access
+/// table does not name to show it is refused.
+pub fn router_with(app_state: AppState, own: Vec<crate::routes::Route>) -> Router {
     let routes = generate_route_list(App);
+    let pages: HashSet<String> = routes
+        .iter()
+        .map(|r| crate::routes::table_syntax(r.path()))
+        .collect();
+    let served = pages
+        .iter()
+        .cloned()
+        .chain(own.iter().map(|(p, _)| crate::routes::table_syntax(p)))
+        .collect();
     let state = ServerState {
         app: app_state,
         leptos: leptos_options(),
-        // The router writes a parameter `{id}`; the route table, `:id`.
-        pages: Arc::new(
-            routes
-                .iter()
-                .map(|r| r.path().replace('{', ":").replace('}', ""))
-                .collect(),
-        ),
+        pages: Arc::new(pages),
+        served: Arc::new(served),
     };
     let context = provide_request_context(state.app.clone());
     let options = state.leptos.clone();
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/admin/audit/export", get(export::audit_json_lines))
-        .route("/plans/export", get(export::plans_json))
-        .route("/incidents/{id}/live", get(live::incident_stream))
-        .route(
-            "/incidents/{id}/timeline.md",
-            get(export::timeline_markdown),
-        )
-        .route("/incidents/{id}/timeline.json", get(export::timeline_json))
-        .route("/incidents/{id}/timeline.csv", get(export::timeline_csv))
+    let mut router = Router::new();
+    for (path, handler) in own {
+        router = router.route(path, handler);
+    }
+    router
         .leptos_routes_with_context(&state, routes, context, move || shell(options.clone()))
         .fallback(fallback)
         .with_state(state.clone())

@@ -187,3 +187,50 @@ async fn every_route_answers_every_role_as_the_table_says() {
     }
     assert!(guard::access_for_route("/no/such/route").is_none());
 }
+
+#[tokio::test]
+async fn the_router_serves_exactly_the_routes_the_access_table_names() {
+    let served = server::startup::served_patterns();
+    let mut named: Vec<String> = ROUTES.iter().map(|(p, _)| (*p).to_owned()).collect();
+    named.sort();
+    let unnamed: Vec<&String> = served.iter().filter(|p| !named.contains(p)).collect();
+    let unserved: Vec<&String> = named.iter().filter(|p| !served.contains(p)).collect();
+    assert!(
+        unnamed.is_empty(),
+        "served but not in app::auth::guard::ROUTES (say who may open them): {unnamed:?}"
+    );
+    assert!(
+        unserved.is_empty(),
+        "in ROUTES but served by nothing: {unserved:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_route_missing_from_the_access_table_is_refused_to_everyone() {
+    let mut app = spawn_app(Environment::Production).await;
+    let mut routes = server::routes::all();
+    routes.push((
+        "/forgotten/{id}",
+        axum::routing::get(|| async { "what only admins should see" }),
+    ));
+    app.router = server::startup::router_with(app.state.clone(), routes);
+    for role in CALLERS {
+        let cookie = cookie_for(&app, role).await;
+        let res = app
+            .send(
+                Request::get("/forgotten/1")
+                    .header("cookie", cookie)
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        let expected = if role.is_some() { 403 } else { 401 };
+        assert_eq!(res.status, expected, "{role:?}");
+        assert!(!res.body.contains("only admins"), "{role:?}");
+    }
+    assert_eq!(
+        app.get("/no/such/page").await.status,
+        404,
+        "what nothing serves is still just not found"
+    );
+}

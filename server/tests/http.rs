@@ -206,11 +206,25 @@ async fn a_plain_form_post_that_fails_shows_the_error_on_the_page() {
 }
 
 #[tokio::test]
-async fn the_stylesheet_and_robots_file_are_served_with_types() {
+async fn the_stylesheet_robots_file_and_icon_are_served_with_types() {
     let app = spawn_app(Environment::Production).await;
     let robots = app.get("/robots.txt").await;
     assert_eq!(robots.status, StatusCode::OK);
     assert!(robots.body.contains("Disallow"));
+    let icon = app.get("/favicon.svg").await;
+    assert_eq!(
+        icon.status,
+        StatusCode::OK,
+        "no page logs a 404 for its icon"
+    );
+    assert_eq!(
+        icon.headers.get("content-type").expect("type"),
+        "image/svg+xml"
+    );
+    let page = app.get("/sign-in").await;
+    assert!(page
+        .body
+        .contains(r#"<link rel="icon" href="/favicon.svg""#));
     let css = app.get("/pkg/muster.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert_eq!(css.headers.get("content-type").expect("type"), "text/css");

@@ -1,7 +1,9 @@
 //! Thin server functions for incidents: everyone signed in reads;
 //! responders and up act. Each change is one transaction with its timeline
 //! entry and audit record, and then wakes the live pages.
-use super::{IncidentView, Status};
+#[cfg(feature = "ssr")]
+use super::act::Part;
+use super::{Delta, IncidentView, Status};
 use crate::{error::AppError, runbooks::Severity};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -59,9 +61,16 @@ pub async fn list_incidents(
 
 #[server(prefix = "/api", endpoint = "incidents/get")]
 pub async fn get_incident(id: i64) -> Result<IncidentView, AppError> {
-    let (state, _) = crate::auth::guard::require::<GetIncident>().await?;
+    get_incident_page(id, None).await
+}
+
+/// The incident with the page of its timeline written before entry
+/// `before` (the newest page when absent).
+#[server(prefix = "/api", endpoint = "incidents/page")]
+pub async fn get_incident_page(id: i64, before: Option<i64>) -> Result<IncidentView, AppError> {
+    let (state, _) = crate::auth::guard::require::<GetIncidentPage>().await?;
     let mut conn = state.db.read.acquire().await?;
-    super::db::load(&mut conn, id, chrono::Utc::now())
+    super::db::load(&mut conn, id, state.clock.now(), before)
         .await?
         .ok_or_else(|| AppError::NotFound("That incident".into()))
 }
@@ -92,7 +101,7 @@ pub async fn declare_incident(
                 .ok_or_else(|| AppError::invalid("Runbook", "no such runbook"))?,
         ),
     };
-    let author = server::author(&caller);
+    let author = super::act::author(&caller);
     let id = super::db::declare(
         &mut tx,
         &super::db::Declaration {
@@ -125,13 +134,13 @@ pub async fn add_note(
     text: String,
     happened_at: String,
     corrects: String,
-) -> Result<(), AppError> {
+) -> Result<Delta, AppError> {
     use super::EntryKind;
     let (state, caller) = crate::auth::guard::require::<AddNote>().await?;
     let text = crate::fields::text_field("Note", &text, true, 4000)?;
     let now = chrono::Utc::now();
     let corrects = crate::fields::optional_id("Correction", &corrects)?;
-    server::act(&state, &caller, id, "incident.note", move |tx, author| {
+    super::act::act(&state, &caller, id, "incident.note", move |tx, author| {
         Box::pin(async move {
             let incident = super::db::get(tx, id)
                 .await?
@@ -151,32 +160,32 @@ pub async fn add_note(
             entry.happened_at = happened_at;
             entry.corrects = corrects;
             crate::timeline::db::append(tx, subject, entry).await?;
-            Ok(kind.as_str().to_owned())
+            Ok((kind.as_str().to_owned(), Part::Header))
         })
     })
     .await
 }
 
 #[server(prefix = "/api", endpoint = "incidents/status")]
-pub async fn set_status(id: i64, status: String) -> Result<(), AppError> {
+pub async fn set_status(id: i64, status: String) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<SetStatus>().await?;
     let status = Status::parse("Status", &status)?;
-    server::act(&state, &caller, id, "incident.status", move |tx, author| {
+    super::act::act(&state, &caller, id, "incident.status", move |tx, author| {
         Box::pin(async move {
             super::db::set_status(tx, id, status, &author, chrono::Utc::now())
                 .await?
                 .ok_or_else(|| AppError::NotFound("That incident".into()))?;
-            Ok(status.as_str().to_owned())
+            Ok((status.as_str().to_owned(), Part::Header))
         })
     })
     .await
 }
 
 #[server(prefix = "/api", endpoint = "incidents/severity")]
-pub async fn set_severity(id: i64, severity: String) -> Result<(), AppError> {
+pub async fn set_severity(id: i64, severity: String) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<SetSeverity>().await?;
     let severity = Severity::parse("Severity", &severity)?;
-    server::act(
+    super::act::act(
         &state,
         &caller,
         id,
@@ -186,7 +195,7 @@ pub async fn set_severity(id: i64, severity: String) -> Result<(), AppError> {
                 if !super::db::set_severity(tx, id, severity, &author, chrono::Utc::now()).await? {
                     return Err(AppError::NotFound("That incident".into()));
                 }
-                Ok(severity.as_str().to_owned())
+                Ok((severity.as_str().to_owned(), Part::Header))
             })
         },
     )
@@ -196,10 +205,10 @@ pub async fn set_severity(id: i64, severity: String) -> Result<(), AppError> {
 /// Gives a role to a person (empty `person_id`: nobody): a handoff when
 /// someone held it.
 #[server(prefix = "/api", endpoint = "incidents/role")]
-pub async fn assign_role(id: i64, role_id: i64, person_id: String) -> Result<(), AppError> {
+pub async fn assign_role(id: i64, role_id: i64, person_id: String) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<AssignRole>().await?;
     let person_id = crate::fields::optional_id("Person", &person_id)?;
-    server::act(&state, &caller, id, "incident.role", move |tx, author| {
+    super::act::act(&state, &caller, id, "incident.role", move |tx, author| {
         Box::pin(async move {
             let person = match person_id {
                 None => None,
@@ -214,24 +223,22 @@ pub async fn assign_role(id: i64, role_id: i64, person_id: String) -> Result<(),
             {
                 return Err(AppError::NotFound("That incident role".into()));
             }
-            Ok(format!("role {role_id}"))
+            Ok((format!("role {role_id}"), Part::Role(role_id)))
         })
     })
     .await
 }
 
 #[server(prefix = "/api", endpoint = "incidents/step")]
-pub async fn tick_step(id: i64, step: u32, done: bool) -> Result<(), AppError> {
+pub async fn tick_step(id: i64, step: u32, done: bool) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<TickStep>().await?;
-    server::act(&state, &caller, id, "incident.step", move |tx, author| {
+    super::act::act(&state, &caller, id, "incident.step", move |tx, author| {
         Box::pin(async move {
             super::db::tick(tx, id, step, done, &author, chrono::Utc::now())
                 .await?
                 .ok_or_else(|| AppError::NotFound("That step".into()))?;
-            Ok(format!(
-                "step {step}: {}",
-                if done { "done" } else { "undone" }
-            ))
+            let reason = format!("step {step}: {}", if done { "done" } else { "undone" });
+            Ok((reason, Part::Step(step)))
         })
     })
     .await
@@ -247,7 +254,7 @@ pub async fn draft_notice(
     // Absent when a caller fills none by hand.
     #[server(default)] values: std::collections::BTreeMap<String, String>,
     next_update_minutes: String,
-) -> Result<(), AppError> {
+) -> Result<Delta, AppError> {
     use crate::{
         notices::{engine, NoticeTemplate, VARIABLES},
         versions::{db as plans, Kind},
@@ -287,7 +294,7 @@ pub async fn draft_notice(
     }
     // A token drafts as the person who created it.
     let author_id = caller.person_id();
-    server::act(
+    super::act::act(
         &state,
         &caller,
         id,
@@ -338,8 +345,8 @@ pub async fn draft_notice(
                     author: &author,
                     author_id,
                 };
-                super::db::draft_notice(tx, id, &draft, now).await?;
-                Ok(stored.content.title)
+                let notice = super::db::draft_notice(tx, id, &draft, now).await?;
+                Ok((stored.content.title, Part::Notice(notice)))
             })
         },
     )
@@ -348,10 +355,10 @@ pub async fn draft_notice(
 
 /// A second person (not the one who drafted it) approves a notice.
 #[server(prefix = "/api", endpoint = "incidents/notice/approve")]
-pub async fn approve_incident_notice(id: i64, notice: i64) -> Result<(), AppError> {
+pub async fn approve_incident_notice(id: i64, notice: i64) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<ApproveIncidentNotice>().await?;
     let approver = caller.approver();
-    server::act(
+    super::act::act(
         &state,
         &caller,
         id,
@@ -373,7 +380,7 @@ pub async fn approve_incident_notice(id: i64, notice: i64) -> Result<(), AppErro
                         "That notice is already approved.".into(),
                     ));
                 }
-                Ok(format!("notice {notice}"))
+                Ok((format!("notice {notice}"), Part::Notice(notice)))
             })
         },
     )
@@ -383,9 +390,9 @@ pub async fn approve_incident_notice(id: i64, notice: i64) -> Result<(), AppErro
 /// Records an approved notice as published. Muster has no outbound
 /// channels yet, so nothing leaves Muster: the page shows the text to copy.
 #[server(prefix = "/api", endpoint = "incidents/notice/publish")]
-pub async fn publish_notice(id: i64, notice: i64) -> Result<(), AppError> {
+pub async fn publish_notice(id: i64, notice: i64) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<PublishNotice>().await?;
-    server::act(
+    super::act::act(
         &state,
         &caller,
         id,
@@ -398,50 +405,9 @@ pub async fn publish_notice(id: i64, notice: i64) -> Result<(), AppError> {
                             .into(),
                     ));
                 }
-                Ok(format!("notice {notice}"))
+                Ok((format!("notice {notice}"), Part::Notice(notice)))
             })
         },
     )
     .await
-}
-
-#[cfg(feature = "ssr")]
-pub(super) mod server {
-    use crate::{auth::Caller, error::AppError, state::AppState};
-    use futures_util::future::BoxFuture;
-    use sqlx::SqliteConnection;
-
-    /// How the timeline names a person: their display name (the audit log
-    /// keeps the exact account).
-    pub fn author(caller: &Caller) -> String {
-        match caller {
-            Caller::User { user, .. } => user.display_name.clone(),
-            other => other.audit_name(),
-        }
-    }
-
-    /// Runs one change to an incident in its own transaction, with its
-    /// audit record (the work returns the reason to record), then wakes the
-    /// live pages.
-    pub async fn act(
-        state: &AppState,
-        caller: &Caller,
-        id: i64,
-        action: &'static str,
-        work: impl for<'c> FnOnce(
-            &'c mut SqliteConnection,
-            String,
-        ) -> BoxFuture<'c, Result<String, AppError>>,
-    ) -> Result<(), AppError> {
-        let mut tx = state.db.write.begin().await?;
-        let reason = work(&mut tx, author(caller)).await?;
-        crate::audit::record_change(&mut tx, caller, action, format!("incident:{id}"), reason)
-            .await?;
-        let revision = super::super::db::revision(&mut tx, id).await?;
-        tx.commit().await?;
-        if let Some(revision) = revision {
-            state.live.changed(id, revision);
-        }
-        Ok(())
-    }
 }

@@ -2,7 +2,7 @@
 //! for steps done, notices published and everything else, on one time
 //! axis from declaration to resolution (or now). Drawn on the server as
 //! SVG, so it shows without JavaScript.
-use super::{EntryKind, IncidentView, Status};
+use super::{Entry, EntryKind, IncidentView, Status};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
@@ -24,7 +24,7 @@ pub fn bands(v: &IncidentView) -> Vec<(Status, f64, f64)> {
     let (start, end) = span(v);
     let mut out = Vec::new();
     let mut current = (Status::Investigating, start);
-    for (when, to) in crate::timeline::status_changes(&v.timeline) {
+    for (when, to) in crate::timeline::status_changes(&v.marks) {
         let Ok(next) = Status::parse("status", to) else {
             continue;
         };
@@ -37,10 +37,21 @@ pub fn bands(v: &IncidentView) -> Vec<(Status, f64, f64)> {
     out
 }
 
+/// Everything the picture marks: steps, notices, roles and severity from
+/// the whole history, and the notes of the page shown.
+fn drawn(v: &IncidentView) -> impl Iterator<Item = &Entry> {
+    let notes = v.timeline.iter().filter(|e| {
+        matches!(
+            e.kind,
+            EntryKind::Note | EntryKind::Correction | EntryKind::EventLinked
+        )
+    });
+    v.marks.iter().chain(notes)
+}
+
 pub fn marks(v: &IncidentView) -> Vec<Mark> {
     let (start, end) = span(v);
-    v.timeline
-        .iter()
+    let mut out: Vec<Mark> = drawn(v)
         .filter_map(|e| {
             let lane = match e.kind {
                 EntryKind::StepDone => 0,
@@ -63,27 +74,17 @@ pub fn marks(v: &IncidentView) -> Vec<Mark> {
                 ),
             })
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.x.total_cmp(&b.x));
+    out
 }
 
 fn span(v: &IncidentView) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = v.incident.declared_at;
     let end = v.incident.resolved_at.unwrap_or(v.now);
     // Caught-up notes may be from before the declaration.
-    let earliest = v
-        .timeline
-        .iter()
-        .map(|e| e.when())
-        .min()
-        .unwrap_or(start)
-        .min(start);
-    let latest = v
-        .timeline
-        .iter()
-        .map(|e| e.when())
-        .max()
-        .unwrap_or(end)
-        .max(end);
+    let earliest = drawn(v).map(Entry::when).min().unwrap_or(start).min(start);
+    let latest = drawn(v).map(Entry::when).max().unwrap_or(end).max(end);
     (
         earliest,
         latest.max(earliest + chrono::Duration::minutes(1)),

@@ -191,58 +191,112 @@ type ItemRow = (
     Option<String>,
 );
 
+const ITEM_COLUMNS: &str = "step_id, phase, role, target_minutes, text, done_at, done_by";
+
+fn item(row: ItemRow) -> Result<ChecklistItem, sqlx::Error> {
+    let (step_id, phase, role, target, text, done_at, done_by) = row;
+    Ok(ChecklistItem {
+        step_id: u32::try_from(step_id).unwrap_or_default(),
+        phase: Phase::parse("phase", &phase).map_err(|_| bad_value("phase", &phase))?,
+        role,
+        target_minutes: target.and_then(|t| u32::try_from(t).ok()),
+        html: crate::ui::safe_html(&text),
+        text,
+        done_at,
+        done_by,
+    })
+}
+
+/// One checklist step as it now is.
+pub async fn step(
+    conn: &mut SqliteConnection,
+    id: i64,
+    step_id: u32,
+) -> Result<Option<ChecklistItem>, sqlx::Error> {
+    let row: Option<ItemRow> = sqlx::query_as(&format!(
+        "SELECT {ITEM_COLUMNS} FROM incident_checklist WHERE incident_id = ? AND step_id = ?"
+    ))
+    .bind(id)
+    .bind(step_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(item).transpose()
+}
+
+const ROLE_SELECT: &str =
+    "SELECT h.role_id, r.name, h.person_id, p.name FROM incident_roles_held h \
+     JOIN incident_roles r ON r.id = h.role_id LEFT JOIN people p ON p.id = h.person_id \
+     WHERE h.incident_id = ?";
+
+fn holder(
+    (role_id, role, person_id, person): (i64, String, Option<i64>, Option<String>),
+) -> RoleHolder {
+    RoleHolder {
+        role_id,
+        role,
+        person_id,
+        person,
+    }
+}
+
+/// Who holds one role of the incident now.
+pub async fn role(
+    conn: &mut SqliteConnection,
+    id: i64,
+    role_id: i64,
+) -> Result<Option<RoleHolder>, sqlx::Error> {
+    let row = sqlx::query_as(&format!("{ROLE_SELECT} AND h.role_id = ?"))
+        .bind(id)
+        .bind(role_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(holder))
+}
+
+/// The incident page's data, with the newest page of the timeline, or the
+/// page of entries written before entry `before`.
 pub async fn load(
     conn: &mut SqliteConnection,
     id: i64,
     now: DateTime<Utc>,
+    before: Option<i64>,
 ) -> Result<Option<IncidentView>, sqlx::Error> {
     let Some(incident) = get(conn, id).await? else {
         return Ok(None);
     };
-    let roles: Vec<(i64, String, Option<i64>, Option<String>)> = sqlx::query_as(
-        "SELECT h.role_id, r.name, h.person_id, p.name FROM incident_roles_held h \
-         JOIN incident_roles r ON r.id = h.role_id LEFT JOIN people p ON p.id = h.person_id \
-         WHERE h.incident_id = ? ORDER BY r.position, r.name",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let items: Vec<ItemRow> = sqlx::query_as(
-        "SELECT step_id, phase, role, target_minutes, text, done_at, done_by FROM incident_checklist \
-         WHERE incident_id = ? ORDER BY position",
-    )
+    let roles = sqlx::query_as(&format!("{ROLE_SELECT} ORDER BY r.position, r.name"))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(holder)
+        .collect();
+    let items: Vec<ItemRow> = sqlx::query_as(&format!(
+        "SELECT {ITEM_COLUMNS} FROM incident_checklist WHERE incident_id = ? ORDER BY position"
+    ))
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
     let people: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM people ORDER BY name")
         .fetch_all(&mut *conn)
         .await?;
-    let mut checklist = Vec::new();
-    for (step_id, phase, role, target, text, done_at, done_by) in items {
-        checklist.push(ChecklistItem {
-            step_id: u32::try_from(step_id).unwrap_or_default(),
-            phase: Phase::parse("phase", &phase).map_err(|_| bad_value("phase", &phase))?,
-            role,
-            target_minutes: target.and_then(|t| u32::try_from(t).ok()),
-            html: crate::ui::safe_html(&text),
-            text,
-            done_at,
-            done_by,
-        });
-    }
+    let subject = Subject::Incident(id);
+    let page = i64::try_from(super::PAGE).unwrap_or(i64::MAX);
+    let mut entries = timeline::db::before(conn, subject, before, page + 1).await?;
+    let earlier = if entries.len() > super::PAGE {
+        entries.truncate(super::PAGE);
+        entries.last().map(|e| e.id)
+    } else {
+        None
+    };
+    entries.reverse();
     Ok(Some(IncidentView {
         incident,
-        roles: roles
-            .into_iter()
-            .map(|(role_id, role, person_id, person)| RoleHolder {
-                role_id,
-                role,
-                person_id,
-                person,
-            })
-            .collect(),
-        checklist,
-        timeline: timeline(conn, id).await?,
+        roles,
+        checklist: items.into_iter().map(item).collect::<Result<_, _>>()?,
+        timeline: entries,
+        earlier,
+        marks: timeline::db::of_kinds(conn, subject, &super::MARK_KINDS).await?,
         people,
         notices: notices(conn, id).await?,
         templates: usable_templates(conn).await?,
@@ -462,18 +516,31 @@ pub async fn list(
         .collect())
 }
 
+const NOTICE_SELECT: &str = "SELECT n.id, p.title AS template, n.stage, n.channel, n.subject, n.body, n.drafted_by, \
+     n.drafted_by_id, n.drafted_at, n.next_update_at, n.approved_by, n.approved_at, n.published_by, n.published_at \
+     FROM incident_notices n JOIN plans p ON p.id = n.template_id WHERE n.incident_id = ?";
+
 pub async fn notices(
     conn: &mut SqliteConnection,
     id: i64,
 ) -> Result<Vec<super::IncidentNotice>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT n.id, p.title AS template, n.stage, n.channel, n.subject, n.body, n.drafted_by, n.drafted_by_id, n.drafted_at, \
-         n.next_update_at, n.approved_by, n.approved_at, n.published_by, n.published_at \
-         FROM incident_notices n JOIN plans p ON p.id = n.template_id WHERE n.incident_id = ? ORDER BY n.id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await
+    sqlx::query_as(&format!("{NOTICE_SELECT} ORDER BY n.id"))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+}
+
+/// One notice of the incident as it now is.
+pub async fn notice(
+    conn: &mut SqliteConnection,
+    id: i64,
+    notice: i64,
+) -> Result<Option<super::IncidentNotice>, sqlx::Error> {
+    sqlx::query_as(&format!("{NOTICE_SELECT} AND n.id = ?"))
+        .bind(id)
+        .bind(notice)
+        .fetch_optional(&mut *conn)
+        .await
 }
 
 /// Approved templates, in stage order: what an incident may draft from.

@@ -3,28 +3,33 @@
 use super::{ChecklistItem, Entry, Incident, IncidentView, Measures, RoleHolder};
 use serde::Serialize;
 
+/// What the JSON export holds besides the timeline.
 #[derive(Serialize)]
-pub struct Export<'a> {
-    pub incident: &'a Incident,
-    pub roles: &'a [RoleHolder],
-    pub checklist: &'a [ChecklistItem],
-    pub measures: Measures,
-    pub timeline: &'a [Entry],
+struct Head<'a> {
+    incident: &'a Incident,
+    roles: &'a [RoleHolder],
+    checklist: &'a [ChecklistItem],
+    measures: Measures,
 }
 
-impl<'a> Export<'a> {
-    pub fn of(v: &'a IncidentView) -> Self {
-        Self {
-            incident: &v.incident,
-            roles: &v.roles,
-            checklist: &v.checklist,
-            measures: v.measures(),
-            timeline: &v.timeline,
-        }
-    }
+/// The start of the JSON export, up to the opening of its `timeline`
+/// array: the entries follow in batches, then `]}` closes it.
+pub fn json_head(v: &IncidentView) -> String {
+    let head = serde_json::to_string(&Head {
+        incident: &v.incident,
+        roles: &v.roles,
+        checklist: &v.checklist,
+        measures: v.measures(),
+    })
+    .unwrap_or_else(|_| "{}".into());
+    // `{...}` becomes `{...,"timeline":[`.
+    let open = head.strip_suffix('}').unwrap_or(&head);
+    format!("{open},\"timeline\":[")
 }
 
-pub fn markdown(v: &IncidentView) -> String {
+/// The incident as Markdown: its header and roles, then `entries` (the
+/// whole timeline).
+pub fn markdown(v: &IncidentView, entries: &[Entry]) -> String {
     let i = &v.incident;
     let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
     let mut out = format!(
@@ -54,6 +59,6 @@ pub fn markdown(v: &IncidentView) -> String {
         ));
     }
     out.push_str("\n## Timeline\n\n");
-    out.push_str(&crate::timeline::export::markdown(&v.timeline));
+    out.push_str(&crate::timeline::export::markdown(entries));
     out
 }

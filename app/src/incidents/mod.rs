@@ -1,18 +1,19 @@
 //! Running an incident: declared from a runbook (pinned to the version it
 //! had), with a checklist, incident roles, customer notices and the
 //! timeline that records everything that happened, append-only.
+#[cfg(feature = "ssr")]
+mod act;
 mod api;
 pub mod chart;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod export;
-#[cfg(feature = "ssr")]
-pub mod live;
 mod view;
 
 pub use api::{
     AddNote, ApproveIncidentNotice, AssignRole, DeclareIncident, DraftNotice, GetIncident,
-    ListIncidents, ListedIncident, PublishNotice, SetSeverity, SetStatus, TickStep,
+    GetIncidentPage, ListIncidents, ListedIncident, PublishNotice, SetSeverity, SetStatus,
+    TickStep,
 };
 pub use view::{IncidentPage, IncidentsPage};
 
@@ -123,18 +124,114 @@ pub struct IncidentNotice {
 /// An approved template an incident may use: (id, title, stage).
 pub type UsableTemplate = (i64, String, crate::notices::Stage);
 
-/// Everything the incident page shows.
+/// Everything the incident page shows. Its size does not grow with the
+/// history: the timeline is one page of entries, and only the kinds that
+/// measures and the picture read are kept whole.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentView {
     pub incident: Incident,
     pub roles: Vec<RoleHolder>,
     pub checklist: Vec<ChecklistItem>,
+    /// One page of the timeline, oldest first: the newest entries, or those
+    /// before the entry the page was asked for.
     pub timeline: Vec<Entry>,
+    /// The oldest entry shown, when there are older ones (the next page
+    /// starts before it).
+    pub earlier: Option<i64>,
+    /// Every entry of the kinds in [`MARK_KINDS`], oldest first.
+    pub marks: Vec<Entry>,
     /// People who can be given a role: (id, name).
     pub people: Vec<(i64, String)>,
     pub notices: Vec<IncidentNotice>,
     pub templates: Vec<UsableTemplate>,
     pub now: DateTime<Utc>,
+}
+
+/// How many timeline entries one page shows.
+pub const PAGE: usize = 200;
+
+/// The kinds measures and the picture read from the whole history.
+pub const MARK_KINDS: [EntryKind; 5] = [
+    EntryKind::RoleAssigned,
+    EntryKind::StatusChange,
+    EntryKind::SeverityChange,
+    EntryKind::StepDone,
+    EntryKind::NoticePublished,
+];
+
+/// What one change to an incident did: sent to every open page, which
+/// applies it without asking the server again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delta {
+    /// The revision the change was made on, and the one it made.
+    pub from: i64,
+    pub revision: i64,
+    /// The incident as it now is (status, severity, next update, ...).
+    pub incident: Option<Incident>,
+    /// Timeline entries the change appended.
+    pub entries: Vec<Entry>,
+    pub step: Option<ChecklistItem>,
+    pub role: Option<RoleHolder>,
+    pub notice: Option<IncidentNotice>,
+}
+
+/// What applying a change to a shown incident did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    Applied,
+    /// The page already shows it (or something newer).
+    AlreadyShown,
+    /// Changes in between were missed: fetch the incident once.
+    Gap,
+}
+
+impl IncidentView {
+    /// Applies a change made on the revision shown.
+    pub fn apply(&mut self, d: Delta) -> Applied {
+        if d.revision <= self.incident.revision {
+            return Applied::AlreadyShown;
+        }
+        if d.from != self.incident.revision {
+            return Applied::Gap;
+        }
+        if let Some(incident) = d.incident {
+            self.incident = incident;
+        }
+        self.incident.revision = d.revision;
+        for entry in d.entries {
+            if MARK_KINDS.contains(&entry.kind) {
+                self.marks.push(entry.clone());
+            }
+            self.timeline.push(entry);
+        }
+        // A page left open for hours keeps its memory bounded.
+        if self.timeline.len() > 2 * PAGE {
+            let cut = self.timeline.len() - PAGE;
+            self.earlier = self.timeline.get(cut).map(|e| e.id);
+            self.timeline.drain(..cut);
+        }
+        if let Some(step) = d.step {
+            if let Some(shown) = self
+                .checklist
+                .iter_mut()
+                .find(|s| s.step_id == step.step_id)
+            {
+                *shown = step;
+            }
+        }
+        if let Some(role) = d.role {
+            if let Some(shown) = self.roles.iter_mut().find(|r| r.role_id == role.role_id) {
+                *shown = role;
+            }
+        }
+        if let Some(notice) = d.notice {
+            match self.notices.iter_mut().find(|n| n.id == notice.id) {
+                Some(shown) => *shown = notice,
+                None => self.notices.push(notice),
+            }
+        }
+        Applied::Applied
+    }
 }
 
 /// The measures shown on resolve (and later for drills).
@@ -158,11 +255,8 @@ impl IncidentView {
         let end = self.incident.resolved_at.unwrap_or(self.now);
         let seconds = |t: Option<DateTime<Utc>>| t.map(|t| (t - start).num_seconds().max(0));
         Measures {
-            to_commander: seconds(timeline::first_held(&self.timeline, COMMANDER)),
-            to_first_notice: seconds(timeline::first_of(
-                &self.timeline,
-                EntryKind::NoticePublished,
-            )),
+            to_commander: seconds(timeline::first_held(&self.marks, COMMANDER)),
+            to_first_notice: seconds(timeline::first_of(&self.marks, EntryKind::NoticePublished)),
             steps_done: self
                 .checklist
                 .iter()

@@ -1,36 +1,5 @@
 use super::*;
-use chrono::{Duration, TimeZone};
-
-fn t(minutes: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0)
-        .single()
-        .expect("time")
-        + Duration::minutes(minutes)
-}
-
-fn entry(id: i64, minutes: i64, kind: EntryKind, text: &str) -> Entry {
-    Entry {
-        id,
-        at: t(minutes),
-        happened_at: None,
-        author: "user:ic@example.com".into(),
-        kind,
-        source: "muster".into(),
-        text: text.into(),
-        corrects: None,
-        data: None,
-    }
-}
-
-fn role(id: i64, minutes: i64, role: &str, to: Option<&str>) -> Entry {
-    let mut e = entry(id, minutes, EntryKind::RoleAssigned, "words");
-    e.data = Some(crate::timeline::Data::Role {
-        role: role.into(),
-        from: None,
-        to: to.map(Into::into),
-    });
-    e
-}
+use crate::timeline::testing::{entry, role, t};
 
 fn status(id: i64, minutes: i64, from: Status, to: Status) -> Entry {
     let mut e = entry(id, minutes, EntryKind::StatusChange, "words");
@@ -79,6 +48,12 @@ fn view(
         },
         roles: vec![],
         checklist,
+        marks: timeline
+            .iter()
+            .filter(|e| MARK_KINDS.contains(&e.kind))
+            .cloned()
+            .collect(),
+        earlier: None,
         timeline,
         people: vec![],
         notices: vec![],
@@ -175,4 +150,86 @@ fn the_chart_draws_status_periods_and_marks_in_time_order() {
         "{}",
         marks[1].label
     );
+}
+
+#[test]
+fn a_change_made_on_the_shown_revision_is_applied_in_place() {
+    let mut v = view(
+        vec![entry(1, 0, EntryKind::Declared, "Declared")],
+        vec![item(Some(15), None)],
+        None,
+    );
+    v.roles = vec![RoleHolder {
+        role_id: 7,
+        role: COMMANDER.into(),
+        person_id: None,
+        person: None,
+    }];
+    let mut done = item(Some(15), Some(5));
+    done.done_by = Some("Sam".into());
+    let delta = Delta {
+        from: 1,
+        revision: 2,
+        entries: vec![entry(2, 5, EntryKind::StepDone, "Check the provider")],
+        step: Some(done.clone()),
+        ..Delta::default()
+    };
+    assert_eq!(v.apply(delta.clone()), Applied::Applied);
+    assert_eq!(v.incident.revision, 2);
+    assert_eq!(v.checklist, [done]);
+    assert_eq!(v.timeline.len(), 2);
+    assert_eq!(v.marks.len(), 1, "a step done counts for the picture");
+    assert_eq!(v.apply(delta), Applied::AlreadyShown, "twice is once");
+    assert_eq!(v.timeline.len(), 2);
+
+    let handoff = Delta {
+        from: 2,
+        revision: 3,
+        entries: vec![role(3, 6, COMMANDER, Some("Sam"))],
+        role: Some(RoleHolder {
+            role_id: 7,
+            role: COMMANDER.into(),
+            person_id: Some(4),
+            person: Some("Sam".into()),
+        }),
+        ..Delta::default()
+    };
+    assert_eq!(v.apply(handoff), Applied::Applied);
+    assert_eq!(v.roles[0].person.as_deref(), Some("Sam"));
+    assert_eq!(v.measures().to_commander, Some(6 * 60));
+}
+
+#[test]
+fn a_change_after_a_missed_one_asks_for_a_fetch_and_changes_nothing() {
+    let mut v = view(
+        vec![entry(1, 0, EntryKind::Declared, "Declared")],
+        vec![],
+        None,
+    );
+    let later = Delta {
+        from: 2,
+        revision: 3,
+        entries: vec![entry(3, 5, EntryKind::Note, "later")],
+        ..Delta::default()
+    };
+    assert_eq!(v.apply(later), Applied::Gap);
+    assert_eq!((v.incident.revision, v.timeline.len()), (1, 1));
+}
+
+#[test]
+fn a_page_left_open_keeps_a_bounded_timeline() {
+    let mut v = view(vec![], vec![], None);
+    for n in 1..=(3 * PAGE as i64) {
+        let delta = Delta {
+            from: n,
+            revision: n + 1,
+            entries: vec![entry(n, 1, EntryKind::Note, "note")],
+            ..Delta::default()
+        };
+        assert_eq!(v.apply(delta), Applied::Applied);
+    }
+    assert!(v.timeline.len() <= 2 * PAGE, "{}", v.timeline.len());
+    let oldest = v.timeline[0].id;
+    assert_eq!(v.earlier, Some(oldest), "earlier entries are a link away");
+    assert_eq!(v.timeline.last().map(|e| e.id), Some(3 * PAGE as i64));
 }

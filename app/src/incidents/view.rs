@@ -1,10 +1,12 @@
 //! The incidents list with the declare form, and the incident page: one
 //! island that renders on the server (every control is a plain form, so it
-//! works without JavaScript) and, hydrated, follows the incident live.
+//! works without JavaScript) and, hydrated, applies each change as it comes.
+//! Its weight does not grow with the history: one page of the timeline,
+//! one correction form.
 use super::{
-    api::{get_incident, list_incidents},
+    api::{get_incident, get_incident_page, list_incidents},
     severity_meaning, AddNote, ApproveIncidentNotice, AssignRole, ChecklistItem, DeclareIncident,
-    DraftNotice, Entry, IncidentNotice, IncidentView, PublishNotice, SetSeverity, SetStatus,
+    Delta, DraftNotice, Entry, IncidentNotice, IncidentView, PublishNotice, SetSeverity, SetStatus,
     Status, TickStep,
 };
 use crate::{
@@ -122,6 +124,9 @@ fn DeclareForm(runbooks: Vec<(i64, String)>) -> impl IntoView {
 #[component]
 pub fn IncidentPage() -> impl IntoView {
     let id = id_param();
+    // Keyset paging: `?before=ENTRY` shows the page of entries before it.
+    let before = query("before").parse::<i64>().ok();
+    let correcting = query("correct").parse::<i64>().ok();
     let responder = caller_may(Role::Responder);
     let me = current_caller().user().map(|u| u.id);
     let environment = use_context::<crate::environment::Environment>().unwrap_or_default();
@@ -147,8 +152,18 @@ pub fn IncidentPage() -> impl IntoView {
             {move || {
                 let publish_note = publish_note.clone();
                 Suspend::new(async move {
-                    match get_incident(id).await {
-                        Ok(incident) => view! { <LiveIncident incident can_act=responder me publish_note/> }.into_any(),
+                    match get_incident_page(id, before).await {
+                        Ok(incident) => {
+                            // Drawn on the server only: no code in the browser.
+                            let draft = responder.then(|| view! {
+                                <DraftForm id templates=incident.templates.clone() prefill=prefilled(&incident)/>
+                            });
+                            view! {
+                                <LiveIncident incident can_act=responder me publish_note correcting paged=before.is_some()>
+                                    {draft}
+                                </LiveIncident>
+                            }.into_any()
+                        }
                         Err(error) => view! { <ErrorNotice error/> }.into_any(),
                     }
                 })
@@ -157,23 +172,29 @@ pub fn IncidentPage() -> impl IntoView {
     }
 }
 
-/// The incident page itself. Hydrated, it listens to the incident's live
-/// stream and fetches the incident again whenever it changes (and after a
-/// dropped connection comes back), and its clock ticks.
+/// The incident page itself. Hydrated, it applies each change that comes
+/// down the incident's live stream (or back from its own actions) without
+/// asking the server again; it fetches once when it finds it missed one
+/// (a gap in revisions, or a reconnect), and its clock ticks. `children`
+/// are drawn on the server (the notice draft form).
 #[island]
 pub fn LiveIncident(
     incident: IncidentView,
     can_act: bool,
     me: Option<i64>,
     publish_note: String,
+    /// The entry the correction form starts with (`?correct=ID`).
+    correcting: Option<i64>,
+    /// An older page of the timeline: it does not follow the live stream.
+    paged: bool,
+    children: Children,
 ) -> impl IntoView {
     let id = incident.incident.id;
     let declared = incident.incident.declared_at;
-    let templates = incident.templates.clone();
-    let prefill = prefilled(&incident);
     let now = RwSignal::new(incident.now);
     let state = RwSignal::new(incident);
     let problem = RwSignal::new(None::<AppError>);
+    let correcting = RwSignal::new(correcting);
     let hydrated = crate::ui::hydrated_marker();
     let refresh = move || {
         leptos::task::spawn_local(async move {
@@ -187,13 +208,25 @@ pub fn LiveIncident(
             }
         });
     };
+    let apply = move |delta: Delta| {
+        let applied = state.try_update(|v| v.apply(delta));
+        if applied == Some(super::Applied::Gap) {
+            refresh();
+        }
+    };
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| live::follow(id, state, now, refresh));
+    Effect::new(move |_| {
+        crate::clock::tick(now, crate::clock::browser_ms);
+        if !paged {
+            live::follow(id, state, apply, refresh);
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (paged, refresh);
 
     let note = ServerAction::<AddNote>::new();
     let correct = ServerAction::<AddNote>::new();
     let note_form = NodeRef::<leptos::html::Form>::new();
-    let draft = ServerAction::<DraftNotice>::new();
     let actions = Actions {
         status: ServerAction::new(),
         severity: ServerAction::new(),
@@ -202,58 +235,68 @@ pub fn LiveIncident(
         approve: ServerAction::new(),
         publish: ServerAction::new(),
     };
-    after(note, problem, refresh);
-    after(correct, problem, refresh);
-    after(draft, problem, refresh);
+    after(note, problem, apply);
+    after(correct, problem, apply);
     // A note that went in is cleared, so a second click cannot add it twice.
     Effect::new(move |_| {
         if let (Some(Ok(_)), Some(form)) = (note.value().get(), note_form.get_untracked()) {
             form.reset();
         }
     });
-    actions.watch(problem, refresh);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = correct.value().get() {
+            correcting.set(None);
+        }
+    });
+    actions.watch(problem, apply);
 
     view! {
         <div class="incident" data-hydrated=hydrated data-revision=move || state.with(|v| v.incident.revision)>
             {move || problem.get().map(|error| view! { <ErrorNotice error/> })}
-            {move || state.with(|v| head(v, now, can_act, actions))}
-            <p class="clock" aria-live="off">
-                "Clock: " <strong id="incident-clock">{move || elapsed(declared, state.with(|v| v.incident.resolved_at).unwrap_or(now.get()))}</strong>
-                {format!(" since declared at {}", when(declared))}
-            </p>
-            {move || next_update(state.with(|v| v.incident.next_update_at), state.with(|v| v.incident.status), now.get())}
+            <div class="incident-bar" aria-label="Where the incident stands">
+                {move || state.with(status_line)}
+                <p class="clock" aria-live="off">
+                    "Clock: " <strong id="incident-clock">{move || elapsed(declared, state.with(|v| v.incident.resolved_at).unwrap_or(now.get()))}</strong>
+                </p>
+                {move || next_update(state.with(|v| v.incident.next_update_at), state.with(|v| v.incident.status), now.get())}
+            </div>
+            {move || state.with(|v| head(v, can_act, actions))}
             {move || state.with(measures)}
             <div class="incident-grid">
-                <section aria-labelledby="roles-title" class="incident-roles">
-                    <h2 id="roles-title">"Roles"</h2>
-                    {move || state.with(|v| roles(v, can_act, actions))}
+                <section aria-labelledby="timeline-title" class="timeline">
+                    <h2 id="timeline-title">"Timeline"</h2>
+                    {can_act.then(|| view! {
+                        <ActionForm action=note node_ref=note_form attr:class="stack note-form" attr:id="note-form">
+                            <input type="hidden" name="id" value=id/>
+                            <input type="hidden" name="corrects" value=""/>
+                            <label for="note-text">"Add to the timeline"</label>
+                            <textarea id="note-text" name="text" rows="2" required></textarea>
+                            <label for="note-at">"This happened at (UTC, optional, e.g. 03:15)"</label>
+                            <input id="note-at" name="happened_at" placeholder="now"/>
+                            <div><button type="submit">"Add note"</button></div>
+                        </ActionForm>
+                    })}
+                    {move || state.with(|v| timeline(v, can_act, correcting))}
+                    {can_act.then(|| view! { <CorrectForm id correcting action=correct/> })}
                 </section>
                 <section aria-labelledby="checklist-title" class="checklist">
                     <h2 id="checklist-title">"Checklist"</h2>
                     {move || state.with(|v| checklist(v, now, can_act, actions))}
                 </section>
             </div>
+            <section aria-labelledby="roles-title" class="incident-roles">
+                <h2 id="roles-title">"Roles"</h2>
+                {move || state.with(|v| roles(v, can_act, actions))}
+            </section>
             <section aria-labelledby="notices-title" class="incident-notices">
                 <h2 id="notices-title">"Customer notices"</h2>
                 <p class="hint">{publish_note}</p>
                 {move || state.with(|v| notices(v, me, can_act, actions))}
-                {can_act.then(|| view! { <DraftForm id templates=templates.clone() prefill=prefill.clone() action=draft/> })}
+                {children()}
             </section>
-            <section aria-labelledby="timeline-title" class="timeline">
-                <h2 id="timeline-title">"Timeline"</h2>
+            <section aria-labelledby="picture-title" class="timeline-picture">
+                <h2 id="picture-title">"The incident as a picture"</h2>
                 {move || state.with(|v| view! { <super::chart::TimelineChart incident=v.clone()/> })}
-                {can_act.then(|| view! {
-                    <ActionForm action=note node_ref=note_form attr:class="stack note-form" attr:id="note-form">
-                        <input type="hidden" name="id" value=id/>
-                        <input type="hidden" name="corrects" value=""/>
-                        <label for="note-text">"Add to the timeline"</label>
-                        <textarea id="note-text" name="text" rows="2" required></textarea>
-                        <label for="note-at">"This happened at (UTC, optional, e.g. 03:15)"</label>
-                        <input id="note-at" name="happened_at" placeholder="now"/>
-                        <div><button type="submit">"Add note"</button></div>
-                    </ActionForm>
-                })}
-                {move || state.with(|v| timeline(v, can_act, correct))}
             </section>
         </div>
     }
@@ -274,37 +317,49 @@ impl Actions {
     fn watch(
         self,
         problem: RwSignal<Option<AppError>>,
-        refresh: impl Fn() + Copy + Send + Sync + 'static,
+        apply: impl Fn(Delta) + Copy + Send + Sync + 'static,
     ) {
-        after(self.status, problem, refresh);
-        after(self.severity, problem, refresh);
-        after(self.role, problem, refresh);
-        after(self.step, problem, refresh);
-        after(self.approve, problem, refresh);
-        after(self.publish, problem, refresh);
+        after(self.status, problem, apply);
+        after(self.severity, problem, apply);
+        after(self.role, problem, apply);
+        after(self.step, problem, apply);
+        after(self.approve, problem, apply);
+        after(self.publish, problem, apply);
     }
 }
 
-/// When an action finishes: show its error, or fetch the new state.
+/// When an action finishes: show its error, or apply the change it made.
 fn after<S>(
     action: ServerAction<S>,
     problem: RwSignal<Option<AppError>>,
-    refresh: impl Fn() + Send + Sync + 'static,
+    apply: impl Fn(Delta) + Send + Sync + 'static,
 ) where
-    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
+    S: leptos::server_fn::ServerFn<Error = AppError, Output = Delta>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
 {
     Effect::new(move |_| match action.value().get() {
         Some(Err(error)) => problem.set(Some(error)),
-        Some(Ok(_)) => {
+        Some(Ok(delta)) => {
             problem.set(None);
-            refresh();
+            apply(delta);
         }
         None => {}
     });
 }
 
-fn head(v: &IncidentView, _now: RwSignal<DateTime<Utc>>, can_act: bool, a: Actions) -> AnyView {
+/// Status, severity: what the bar that stays in view says.
+fn status_line(v: &IncidentView) -> impl IntoView {
+    let i = &v.incident;
+    view! {
+        <p class=format!("status-badge big status-{}", i.status.as_str()) id="incident-status">{i.status.title()}</p>
+        <p class=format!("severity big {}", i.severity.as_str()) id="incident-severity">{i.severity.as_str().to_uppercase()}</p>
+    }
+}
+
+fn head(v: &IncidentView, can_act: bool, a: Actions) -> AnyView {
     let i = &v.incident;
     let (id, status, severity) = (i.id, i.status, i.severity);
     let runbook = i.runbook.clone().map(|(rid, version, title)| view! {
@@ -312,13 +367,8 @@ fn head(v: &IncidentView, _now: RwSignal<DateTime<Utc>>, can_act: bool, a: Actio
     });
     view! {
         <Title text=i.title.clone()/>
-        <div class="incident-head">
-            <p class=format!("status-badge big status-{}", i.status.as_str()) id="incident-status">{i.status.title()}</p>
-            <p class=format!("severity big {}", i.severity.as_str()) id="incident-severity">
-                {i.severity.as_str().to_uppercase()}" "<span class="meaning">{severity_meaning(i.severity)}</span>
-            </p>
-        </div>
         <h1>{i.title.clone()}</h1>
+        <p class="severity-meaning"><strong>{i.severity.as_str().to_uppercase()}": "</strong>{severity_meaning(i.severity)}</p>
         {(!i.impact.is_empty()).then(|| view! { <p class="impact"><strong>"Impact: "</strong>{i.impact.clone()}</p> })}
         <p class="meta">{format!("Declared {} by {}", when(i.declared_at), i.declared_by)}</p>
         {runbook}
@@ -542,8 +592,10 @@ fn DraftForm(
     id: i64,
     templates: Vec<super::UsableTemplate>,
     prefill: Vec<(&'static str, String)>,
-    action: ServerAction<DraftNotice>,
 ) -> impl IntoView {
+    // Drawn on the server and posted as a plain form: drafting is rare, and
+    // keeping it out of the island keeps the browser's code small.
+    let action = ServerAction::<DraftNotice>::new();
     if templates.is_empty() {
         return view! { <p class="empty">"No approved notice templates yet: write one under Notices and have it approved."</p> }.into_any();
     }
@@ -572,24 +624,49 @@ fn DraftForm(
     .into_any()
 }
 
-fn timeline(v: &IncidentView, can_act: bool, correct: ServerAction<AddNote>) -> AnyView {
+/// The page of the timeline, newest first, each entry with the corrections
+/// of it; then the way to earlier entries.
+fn timeline(v: &IncidentView, can_act: bool, correcting: RwSignal<Option<i64>>) -> AnyView {
     let id = v.incident.id;
+    let mut grouped = v.grouped_timeline();
+    grouped.reverse();
     view! {
         <ol class="entries" id="timeline">
-            {v.grouped_timeline().into_iter().map(|(entry, corrections)| view! {
-                <li class=format!("entry kind-{}", entry.kind.as_str()) data-entry=entry.id>
-                    {entry_line(&entry)}
-                    {(!corrections.is_empty()).then(|| view! {
-                        <ul class="corrections">
-                            {corrections.iter().map(|c| view! { <li class="entry kind-correction">{entry_line(c)}</li> }).collect_view()}
-                        </ul>
-                    })}
-                    {can_act.then(|| view! { <CorrectForm id entry=entry.id action=correct/> })}
-                </li>
+            {grouped.into_iter().map(|(entry, corrections)| {
+                let entry_id = entry.id;
+                view! {
+                    <li class=format!("entry kind-{}", entry.kind.as_str()) data-entry=entry.id id=format!("entry-{}", entry.id)>
+                        {entry_line(&entry)}
+                        {(!corrections.is_empty()).then(|| view! {
+                            <ul class="corrections">
+                                {corrections.iter().map(|c| view! { <li class="entry kind-correction">{entry_line(c)}</li> }).collect_view()}
+                            </ul>
+                        })}
+                        {can_act.then(|| view! {
+                            <a class="correct-link" href=format!("?correct={entry_id}#correct-form")
+                                on:click=move |ev| { ev.prevent_default(); correcting.set(Some(entry_id)); focus_correction(); }>
+                                "Correct"
+                            </a>
+                        })}
+                    </li>
+                }
             }).collect_view()}
         </ol>
+        {v.earlier.map(|before| view! {
+            <p class="earlier"><a href=format!("/incidents/{id}?before={before}#timeline")>"Earlier entries"</a></p>
+        })}
     }
     .into_any()
+}
+
+fn focus_correction() {
+    #[cfg(feature = "hydrate")]
+    if let Some(field) = leptos::prelude::document().get_element_by_id("correct-text") {
+        use wasm_bindgen::JsCast;
+        if let Ok(field) = field.dyn_into::<web_sys::HtmlElement>() {
+            let _ = field.focus();
+        }
+    }
 }
 
 fn entry_line(e: &Entry) -> impl IntoView {
@@ -602,67 +679,72 @@ fn entry_line(e: &Entry) -> impl IntoView {
             {written}
             " "<span class="kind">{e.kind.label()}</span>
             " "<span class="author">{e.author.clone()}</span>
-            {(e.source != "muster").then(|| format!(" via {}", e.source))}
+            {(e.source != crate::timeline::OWN_SOURCE).then(|| format!(" via {}", e.source))}
+            " "<span class="entry-number">{format!("#{}", e.id)}</span>
         </p>
         <p class="entry-text">{e.text.clone()}</p>
     }
 }
 
+/// One correction form for the whole timeline: "Correct" on an entry
+/// fills in its number (a link to `?correct=ID` without JavaScript).
 #[component]
-fn CorrectForm(id: i64, entry: i64, action: ServerAction<AddNote>) -> impl IntoView {
-    let note = action;
-    let field = format!("correct-{entry}");
+fn CorrectForm(
+    id: i64,
+    correcting: RwSignal<Option<i64>>,
+    action: ServerAction<AddNote>,
+) -> impl IntoView {
     view! {
-        <details class="correct">
-            <summary>"Correct"</summary>
-            <ActionForm action=note attr:class="inline-form">
-                <input type="hidden" name="id" value=id/>
-                <input type="hidden" name="corrects" value=entry/>
-                <input type="hidden" name="happened_at" value=""/>
-                <label for=field.clone()>"Correction"</label>
-                <input id=field name="text" required/>
-                <button type="submit" class="small">"Add correction"</button>
-            </ActionForm>
-        </details>
+        <ActionForm action attr:class="stack correct-form" attr:id="correct-form">
+            <h3>"Correct an entry"</h3>
+            <p class="hint">"Entries are never changed: a correction is added and shown with the entry it corrects."</p>
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name="happened_at" value=""/>
+            <label for="correct-entry">"Entry number"</label>
+            <input id="correct-entry" name="corrects" inputmode="numeric" required
+                prop:value=move || correcting.get().map(|e| e.to_string()).unwrap_or_default()/>
+            <label for="correct-text">"Correction"</label>
+            <input id="correct-text" name="text" required/>
+            <div><button type="submit" class="small">"Add correction"</button></div>
+        </ActionForm>
     }
 }
 
 #[cfg(feature = "hydrate")]
 mod live {
-    use super::IncidentView;
-    use chrono::{DateTime, Utc};
+    use super::{Delta, IncidentView};
     use leptos::prelude::*;
     use wasm_bindgen::{closure::Closure, JsCast};
 
-    /// Ticks the clock from the server's time (not the browser's, which may
-    /// be off) and follows the incident's live stream.
+    /// Follows the incident's live stream: a change is applied as it comes;
+    /// a bare revision (the first event, or after the server fell behind)
+    /// makes the page fetch once if it is behind.
     pub fn follow(
         id: i64,
         state: RwSignal<IncidentView>,
-        now: RwSignal<DateTime<Utc>>,
+        apply: impl Fn(Delta) + Copy + 'static,
         refresh: impl Fn() + Copy + 'static,
     ) {
-        crate::clock::tick(now, crate::clock::browser_ms);
         let Ok(source) = web_sys::EventSource::new(&format!("/incidents/{id}/live")) else {
             return;
         };
         let on_message =
             Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-                let revision = event
-                    .data()
-                    .as_string()
-                    .and_then(|d| d.parse::<i64>().ok())
-                    .unwrap_or(i64::MAX);
-                if revision > state.with_untracked(|v| v.incident.revision) {
-                    refresh();
+                let Some(data) = event.data().as_string() else {
+                    return;
+                };
+                if let Ok(revision) = data.parse::<i64>() {
+                    if revision > state.with_untracked(|v| v.incident.revision) {
+                        refresh();
+                    }
+                    return;
+                }
+                match serde_json::from_str::<Delta>(&data) {
+                    Ok(delta) => apply(delta),
+                    Err(_) => refresh(),
                 }
             });
         source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
-        // After a dropped connection the browser reconnects by itself;
-        // fetching then catches up on whatever was missed.
-        let on_open = Closure::<dyn Fn()>::new(refresh);
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        on_open.forget();
     }
 }

@@ -150,6 +150,18 @@ pub async fn of_kinds(
     .await
 }
 
+/// The id of the subject's newest entry (0 when it has none).
+pub async fn last_id(conn: &mut SqliteConnection, subject: Subject) -> Result<i64, sqlx::Error> {
+    let (_, column) = subject.tables();
+    let (id,): (i64,) = sqlx::query_as(&format!(
+        "SELECT COALESCE(MAX(id), 0) FROM timeline WHERE {column} = ?"
+    ))
+    .bind(subject.id())
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
 /// How many entries the subject has.
 pub async fn count(conn: &mut SqliteConnection, subject: Subject) -> Result<i64, sqlx::Error> {
     let (_, column) = subject.tables();

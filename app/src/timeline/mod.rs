@@ -252,4 +252,6 @@ pub fn status_changes(entries: &[Entry]) -> Vec<(DateTime<Utc>, &str)> {
 }
 
 #[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 //! One real SQLite file per test, and the real router driven in-process.
 #![allow(dead_code)]
 use app::{
-    auth::{password::Hasher, sessions, users, Email, Role},
+    auth::{sessions, users, Email, Role},
     environment::Environment,
     state::AppState,
 };
@@ -55,18 +55,12 @@ pub async fn spawn_app(environment: Environment) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("muster.db");
     let opened = server::db::open(&db_path).await.expect("open database");
-    let state = AppState {
-        db: opened.db,
+    let state = AppState::new(
+        opened.db,
         environment,
-        public_url: ORIGIN.into(),
-        sessions: Default::default(),
-        hasher: Hasher::default(),
-        throttle: Default::default(),
-        reveals: Default::default(),
-        secret_key: app::auth::mfa::crypto::SecretKey::generate(),
-        require_mfa: Default::default(),
-        live: Default::default(),
-    };
+        ORIGIN.into(),
+        app::auth::mfa::crypto::SecretKey::generate(),
+    );
     TestApp {
         router: server::startup::router(state.clone()),
         state,

@@ -1,0 +1,88 @@
+//! One change to an incident: its own transaction with its timeline
+//! entries and audit record, then the change itself (a [`Delta`]) goes to
+//! every open page through the live hub and back to the caller.
+use super::Delta;
+use crate::{
+    auth::Caller,
+    error::AppError,
+    state::AppState,
+    timeline::{self, Subject},
+};
+use futures_util::future::BoxFuture;
+use sqlx::SqliteConnection;
+
+/// The part of the incident a change touched, besides its header and
+/// timeline (which every change sends).
+#[derive(Clone, Copy, Debug)]
+pub enum Part {
+    Header,
+    Step(u32),
+    Role(i64),
+    Notice(i64),
+}
+
+/// How the timeline names a person: their display name (the audit log
+/// keeps the exact account).
+pub fn author(caller: &Caller) -> String {
+    match caller {
+        Caller::User { user, .. } => user.display_name.clone(),
+        other => other.audit_name(),
+    }
+}
+
+/// Runs `work` (which returns the reason to record and the part it
+/// touched) in one transaction with its audit record, and tells the live
+/// pages what changed.
+pub async fn act(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    action: &'static str,
+    work: impl for<'c> FnOnce(
+        &'c mut SqliteConnection,
+        String,
+    ) -> BoxFuture<'c, Result<(String, Part), AppError>>,
+) -> Result<Delta, AppError> {
+    let subject = Subject::Incident(id);
+    let mut tx = state.db.write.begin().await?;
+    let from = timeline::db::revision(&mut tx, subject)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That incident".into()))?;
+    let mark = timeline::db::last_id(&mut tx, subject).await?;
+    let (reason, part) = work(&mut tx, author(caller)).await?;
+    crate::audit::record_change(&mut tx, caller, action, subject.audit_target(), reason).await?;
+    let revision = timeline::db::revision(&mut tx, subject)
+        .await?
+        .unwrap_or(from);
+    if revision == from {
+        // Nothing changed (two people ticked the same step): nothing to send.
+        tx.commit().await?;
+        return Ok(Delta {
+            from,
+            revision,
+            ..Delta::default()
+        });
+    }
+    let mut delta = Delta {
+        from,
+        revision,
+        incident: super::db::get(&mut tx, id).await?,
+        entries: timeline::db::after(&mut tx, subject, mark, 1000).await?,
+        ..Delta::default()
+    };
+    match part {
+        Part::Header => {}
+        Part::Step(step) => delta.step = super::db::step(&mut tx, id, step).await?,
+        Part::Role(role) => delta.role = super::db::role(&mut tx, id, role).await?,
+        Part::Notice(notice) => delta.notice = super::db::notice(&mut tx, id, notice).await?,
+    }
+    tx.commit().await?;
+    match serde_json::to_string(&delta) {
+        Ok(json) => state.live.changed(subject, revision, Some(json.into())),
+        Err(err) => {
+            tracing::error!(error = %err, "could not encode an incident change");
+            state.live.changed(subject, revision, None);
+        }
+    }
+    Ok(delta)
+}

@@ -1,0 +1,48 @@
+//! What every route handler and middleware reads: the application state,
+//! the Leptos settings, and the paths the router serves (so the gate can
+//! refuse a route the access table forgot). Handlers and startup both
+//! import this; nothing here imports them.
+use app::state::AppState;
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use std::{collections::HashSet, sync::Arc};
+
+#[derive(Clone, Debug)]
+pub struct ServerState {
+    pub app: AppState,
+    pub leptos: LeptosOptions,
+    /// The path patterns Leptos renders as pages (`:id` for one segment).
+    pub pages: Arc<HashSet<String>>,
+    /// Every path pattern the router serves: the pages and our own routes.
+    pub served: Arc<HashSet<String>>,
+}
+
+impl ServerState {
+    pub fn is_page(&self, path: &str) -> bool {
+        self.pages
+            .iter()
+            .any(|page| app::auth::guard::matches(page, path))
+    }
+
+    /// Whether the router has a page or route for this path (anything else
+    /// falls through to static files and the "not found" page).
+    pub fn serves(&self, path: &str) -> bool {
+        self.served
+            .iter()
+            .any(|pattern| app::auth::guard::matches(pattern, path))
+    }
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// Leptos settings are fixed by how Muster is built, not configured by users.
+pub fn leptos_options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("muster")
+        .site_pkg_dir("pkg")
+        .build()
+}
