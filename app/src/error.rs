@@ -48,10 +48,12 @@ pub fn choice<T: Copy>(
     all: &[T],
     name: fn(T) -> &'static str,
 ) -> Result<T, AppError> {
-    let wanted = raw.trim().to_lowercase();
+    // The names are ASCII; comparing without Unicode case tables keeps
+    // them out of the browser's code.
+    let wanted = raw.trim();
     all.iter()
         .copied()
-        .find(|v| name(*v) == wanted)
+        .find(|v| name(*v).eq_ignore_ascii_case(wanted))
         .ok_or_else(|| {
             let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
             AppError::invalid(field, format!("'{raw}' is not one of {}", names.join(", ")))

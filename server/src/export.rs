@@ -184,17 +184,37 @@ pub async fn timeline_markdown(State(state): State<ServerState>, Path(id): Path<
     }
 }
 
-/// The incident and its whole timeline as one JSON document, streamed.
+/// The incident and its whole timeline as one JSON document, streamed in
+/// batches that SQLite writes as JSON itself.
 pub async fn timeline_json(State(state): State<ServerState>, Path(id): Path<i64>) -> Response {
     let view = match incident(&state, id).await {
         Ok(v) => v,
         Err(r) => return r,
     };
     let head = app::incidents::export::json_head(&view);
+    let read = state.app.db.read.clone();
+    let subject = Subject::Incident(id);
+    let batches = stream::try_unfold(Some(0_i64), move |after| {
+        let read = read.clone();
+        async move {
+            let Some(after) = after else {
+                return Ok::<_, sqlx::Error>(None);
+            };
+            let mut conn = read.acquire().await?;
+            let batch = timeline::db::json_after(&mut conn, subject, after, EXPORT_BATCH).await?;
+            Ok(batch.map(|(last, json)| {
+                let text = if after == 0 { json } else { format!(",{json}") };
+                (text, Some(last))
+            }))
+        }
+    });
+    let body = stream::once(async move { Ok(head) })
+        .chain(batches)
+        .chain(stream::once(async { Ok("]}".to_owned()) }));
     download(
         "application/json",
         format!("incident-{id}-timeline.json"),
-        streamed(&state, id, head, timeline::export::json_items, "]}"),
+        Body::from_stream(body),
     )
 }
 

@@ -228,6 +228,9 @@ async fn a_long_incident_shows_one_page_of_its_timeline_and_exports_all_of_it() 
         Some(1001),
         "declared and every note"
     );
+    let entries: Vec<app::timeline::Entry> =
+        serde_json::from_value(json["timeline"].clone()).expect("entries as the app reads them");
+    assert_eq!(entries[1000].text, "Note number 999.");
     let csv = app
         .get(&format!("/incidents/{id}/timeline.csv"))
         .await

@@ -245,3 +245,86 @@ async fn after_a_dropped_connection_the_page_catches_up_by_itself() {
     watching.finish().await;
     acting.finish().await;
 }
+
+#[tokio::test]
+async fn one_correction_form_serves_every_entry_and_the_status_stays_in_view() {
+    let muster = Muster::start(MusterOptions {
+        demo: true,
+        ..MusterOptions::default()
+    });
+    let browser = Browser::start().await;
+    browser.sign_in_as(&muster, "responder").await;
+    browser.goto(&muster.url("/incidents/1")).await;
+    browser.wait_hydrated().await;
+    let forms = browser
+        .eval("return document.querySelectorAll('#correct-form').length")
+        .await;
+    assert_eq!(forms, 1, "one correction form for the whole timeline");
+
+    // "Correct" on the caught-up note fills in its number.
+    let entry = browser
+        .eval(
+            "const li = [...document.querySelectorAll('#timeline > li')] \
+               .find(l => l.textContent.includes('Support had three tickets')); \
+             li.querySelector('.correct-link').click(); return li.dataset.entry",
+        )
+        .await;
+    let entry = entry.as_str().expect("an entry id").to_owned();
+    browser.wait_for_text_in("#correct-form", |_| true).await;
+    let filled = browser
+        .eval("return document.querySelector('#correct-entry').value")
+        .await;
+    assert_eq!(filled.as_str(), Some(entry.as_str()));
+    browser
+        .fill("#correct-text", "Six tickets in the end.")
+        .await;
+    browser.click("#correct-form button[type=submit]").await;
+    let corrected = format!("#timeline li[data-entry='{entry}'] .corrections");
+    browser
+        .wait_for_text_in(&corrected, |t| t.contains("Six tickets in the end."))
+        .await;
+
+    // Scrolled to the bottom, the status and clock are still on screen.
+    let visible = browser
+        .eval(
+            "window.scrollTo(0, document.body.scrollHeight); \
+             const r = document.querySelector('#incident-status').getBoundingClientRect(); \
+             const c = document.querySelector('#incident-clock').getBoundingClientRect(); \
+             return r.top >= 0 && r.bottom <= innerHeight && c.top >= 0 && c.bottom <= innerHeight",
+        )
+        .await;
+    assert_eq!(visible, true, "status and clock stay in view");
+    browser.finish().await;
+}
+
+#[tokio::test]
+async fn without_javascript_a_correction_starts_from_the_entry_link() {
+    let muster = Muster::start(MusterOptions {
+        demo: true,
+        ..MusterOptions::default()
+    });
+    let browser = Browser::without_javascript().await;
+    browser.sign_in_as(&muster, "responder").await;
+    browser.goto(&muster.url("/incidents/1")).await;
+    let href = browser
+        .eval(
+            "const li = [...document.querySelectorAll('#timeline > li')] \
+               .find(l => l.textContent.includes('Retry worker paused')); \
+             return li.querySelector('.correct-link').getAttribute('href')",
+        )
+        .await;
+    let href = href.as_str().expect("a link").to_owned();
+    browser
+        .goto(&muster.url(&format!("/incidents/1{href}")))
+        .await;
+    browser
+        .fill("#correct-text", "Dunning emails were paused at 06:20.")
+        .await;
+    browser.submit("#correct-form button[type=submit]").await;
+    let timeline = browser.text_of("#timeline").await;
+    assert!(
+        timeline.contains("Dunning emails were paused at 06:20."),
+        "{timeline}"
+    );
+    browser.finish().await;
+}

@@ -69,7 +69,7 @@ pub fn marks(v: &IncidentView) -> Vec<Mark> {
                 x: x(e.when(), start, end),
                 label: format!(
                     "{} {}: {first_line}",
-                    e.when().format("%H:%M"),
+                    crate::clock::hh_mm(e.when()),
                     e.kind.label()
                 ),
             })
@@ -115,35 +115,39 @@ pub fn TimelineChart(incident: IncidentView) -> impl IntoView {
     let marks = marks(&incident);
     let summary = format!(
         "Timeline from {} to {}: {} status periods, {} steps done, {} notices published.",
-        start.format("%H:%M"),
-        end.format("%H:%M"),
+        crate::clock::hh_mm(start),
+        crate::clock::hh_mm(end),
         bands.len(),
         marks.iter().filter(|m| m.lane == 0).count(),
         marks.iter().filter(|m| m.lane == 1).count()
     );
+    // Whole numbers in the picture: a 1000-wide drawing needs no finer, and
+    // formatting floats would ship a float printer to every browser.
+    let n = |v: f64| v.round() as i64;
+    let lane_y = |lane: usize| 55 + 30 * lane as i64;
     view! {
         <figure class="timeline-figure">
             <svg class="timeline-chart" viewBox="0 0 1000 150" role="img" aria-label=summary.clone()>
                 {bands.into_iter().map(|(status, from, to)| view! {
-                    <rect x=from y="8" width=(to - from).max(1.0) height="22" fill=colour(status)>
+                    <rect x=n(from) y="8" width=n((to - from).max(1.0)) height="22" fill=colour(status)>
                         <title>{status.title()}</title>
                     </rect>
-                    {(to - from > 70.0).then(|| view! { <text x=from + 4.0 y="24" class="band-label">{status.title()}</text> })}
+                    {(to - from > 70.0).then(|| view! { <text x=n(from) + 4 y="24" class="band-label">{status.title()}</text> })}
                 }).collect_view()}
                 {LANES.iter().enumerate().map(|(lane, name)| {
-                    let y = 55.0 + 30.0 * lane as f64;
+                    let y = lane_y(lane);
                     view! {
-                        <text x="0" y=y + 4.0 class="lane-label">{*name}</text>
-                        <line x1=LEFT y1=y x2=LEFT + WIDTH y2=y class="lane"/>
+                        <text x="0" y=y + 4 class="lane-label">{*name}</text>
+                        <line x1=n(LEFT) y1=y x2=n(LEFT + WIDTH) y2=y class="lane"/>
                     }
                 }).collect_view()}
                 {marks.into_iter().map(|m| view! {
-                    <circle cx=m.x cy=55.0 + 30.0 * m.lane as f64 r="6" class=format!("mark lane-{}", m.lane)>
+                    <circle cx=n(m.x) cy=lane_y(m.lane) r="6" class=format!("mark lane-{}", m.lane)>
                         <title>{m.label}</title>
                     </circle>
                 }).collect_view()}
-                <text x=LEFT y="146" class="axis-label">{start.format("%H:%M").to_string()}</text>
-                <text x=LEFT + WIDTH y="146" text-anchor="end" class="axis-label">{end.format("%H:%M UTC").to_string()}</text>
+                <text x=n(LEFT) y="146" class="axis-label">{crate::clock::hh_mm(start)}</text>
+                <text x=n(LEFT + WIDTH) y="146" text-anchor="end" class="axis-label">{format!("{} UTC", crate::clock::hh_mm(end))}</text>
             </svg>
             <figcaption class="visually-hidden">{summary}</figcaption>
         </figure>

@@ -41,11 +41,7 @@ pub async fn declare(conn: &mut SqliteConnection, d: &Declaration<'_>) -> Result
         Some((_, version, book)) => format!(" from the runbook {} (version {version})", book.title),
         None => String::new(),
     };
-    let text = format!(
-        "Declared {}: {}{from}",
-        d.severity.as_str().to_uppercase(),
-        d.title
-    );
+    let text = format!("Declared {}: {}{from}", d.severity.label(), d.title);
     record(
         conn,
         id,
@@ -357,11 +353,7 @@ pub async fn set_severity(
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        let text = format!(
-            "{} → {}",
-            current.severity.as_str().to_uppercase(),
-            severity.as_str().to_uppercase()
-        );
+        let text = format!("{} → {}", current.severity.label(), severity.label());
         record(
             conn,
             id,

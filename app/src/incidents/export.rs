@@ -35,7 +35,7 @@ pub fn markdown(v: &IncidentView, entries: &[Entry]) -> String {
     let mut out = format!(
         "# {}\n\n- Severity: {}\n- Status: {}\n- Declared: {} by {}\n",
         i.title,
-        i.severity.as_str().to_uppercase(),
+        i.severity.label(),
         i.status.title(),
         time(i.declared_at),
         i.declared_by

@@ -68,7 +68,7 @@ pub fn IncidentsPage() -> impl IntoView {
                                         <tr data-incident=i.id>
                                             <td><a href=format!("/incidents/{}", i.id)>{i.title}</a></td>
                                             <td><span class=format!("status-badge status-{}", i.status.as_str())>{i.status.title()}</span></td>
-                                            <td>{i.severity.as_str().to_uppercase()}</td>
+                                            <td>{i.severity.label()}</td>
                                             <td>{when(i.declared_at)}</td>
                                             <td>{i.duration}</td>
                                             <td>{i.commander.unwrap_or_else(|| "nobody".into())}</td>
@@ -154,14 +154,21 @@ pub fn IncidentPage() -> impl IntoView {
                 Suspend::new(async move {
                     match get_incident_page(id, before).await {
                         Ok(incident) => {
-                            // Drawn on the server only: no code in the browser.
+                            // Drawn on the server only, so none of their code
+                            // is sent to the browser: drafting is a plain form
+                            // post, and the picture is as of the page's load.
                             let draft = responder.then(|| view! {
                                 <DraftForm id templates=incident.templates.clone() prefill=prefilled(&incident)/>
                             });
+                            let picture = view! { <super::chart::TimelineChart incident=incident.clone()/> };
                             view! {
-                                <LiveIncident incident can_act=responder me publish_note correcting paged=before.is_some()>
-                                    {draft}
-                                </LiveIncident>
+                                <LiveIncident incident can_act=responder me publish_note correcting paged=before.is_some()/>
+                                <section class="draft-notice-section" aria-label="Draft a customer notice">{draft}</section>
+                                <section aria-labelledby="picture-title" class="timeline-picture">
+                                    <h2 id="picture-title">"The incident as a picture"</h2>
+                                    <p class="hint">"As of when this page was loaded."</p>
+                                    {picture}
+                                </section>
                             }.into_any()
                         }
                         Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -175,8 +182,7 @@ pub fn IncidentPage() -> impl IntoView {
 /// The incident page itself. Hydrated, it applies each change that comes
 /// down the incident's live stream (or back from its own actions) without
 /// asking the server again; it fetches once when it finds it missed one
-/// (a gap in revisions, or a reconnect), and its clock ticks. `children`
-/// are drawn on the server (the notice draft form).
+/// (a gap in revisions, or a reconnect), and its clock ticks.
 #[island]
 pub fn LiveIncident(
     incident: IncidentView,
@@ -187,7 +193,6 @@ pub fn LiveIncident(
     correcting: Option<i64>,
     /// An older page of the timeline: it does not follow the live stream.
     paged: bool,
-    children: Children,
 ) -> impl IntoView {
     let id = incident.incident.id;
     let declared = incident.incident.declared_at;
@@ -292,11 +297,6 @@ pub fn LiveIncident(
                 <h2 id="notices-title">"Customer notices"</h2>
                 <p class="hint">{publish_note}</p>
                 {move || state.with(|v| notices(v, me, can_act, actions))}
-                {children()}
-            </section>
-            <section aria-labelledby="picture-title" class="timeline-picture">
-                <h2 id="picture-title">"The incident as a picture"</h2>
-                {move || state.with(|v| view! { <super::chart::TimelineChart incident=v.clone()/> })}
             </section>
         </div>
     }
@@ -355,7 +355,7 @@ fn status_line(v: &IncidentView) -> impl IntoView {
     let i = &v.incident;
     view! {
         <p class=format!("status-badge big status-{}", i.status.as_str()) id="incident-status">{i.status.title()}</p>
-        <p class=format!("severity big {}", i.severity.as_str()) id="incident-severity">{i.severity.as_str().to_uppercase()}</p>
+        <p class=format!("severity big {}", i.severity.as_str()) id="incident-severity">{i.severity.label()}</p>
     }
 }
 
@@ -368,7 +368,7 @@ fn head(v: &IncidentView, can_act: bool, a: Actions) -> AnyView {
     view! {
         <Title text=i.title.clone()/>
         <h1>{i.title.clone()}</h1>
-        <p class="severity-meaning"><strong>{i.severity.as_str().to_uppercase()}": "</strong>{severity_meaning(i.severity)}</p>
+        <p class="severity-meaning"><strong>{i.severity.label()}": "</strong>{severity_meaning(i.severity)}</p>
         {(!i.impact.is_empty()).then(|| view! { <p class="impact"><strong>"Impact: "</strong>{i.impact.clone()}</p> })}
         <p class="meta">{format!("Declared {} by {}", when(i.declared_at), i.declared_by)}</p>
         {runbook}
@@ -499,7 +499,7 @@ fn checklist_item(
     let done = item.done_at.is_some();
     let due = item
         .due_at(declared)
-        .map(|d| format!(" · due {}", d.format("%H:%M")));
+        .map(|d| format!(" · due {}", crate::clock::hh_mm(d)));
     view! {
         <li class=move || if overdue_class() { "step overdue" } else if done { "step done" } else { "step" } data-step=item.step_id>
             <p class="step-meta">
@@ -672,10 +672,10 @@ fn focus_correction() {
 fn entry_line(e: &Entry) -> impl IntoView {
     let written = e
         .happened_at
-        .map(|_| format!(" (written {})", e.at.format("%H:%M")));
+        .map(|_| format!(" (written {})", crate::clock::hh_mm(e.at)));
     view! {
         <p class="entry-head">
-            <time datetime=e.when().to_rfc3339() class:caught-up=e.happened_at.is_some()>{e.when().format("%H:%M:%S").to_string()}</time>
+            <time datetime=e.when().to_rfc3339() class:caught-up=e.happened_at.is_some()>{crate::clock::hh_mm_ss(e.when())}</time>
             {written}
             " "<span class="kind">{e.kind.label()}</span>
             " "<span class="author">{e.author.clone()}</span>
@@ -701,7 +701,10 @@ fn CorrectForm(
             <input type="hidden" name="id" value=id/>
             <input type="hidden" name="happened_at" value=""/>
             <label for="correct-entry">"Entry number"</label>
+            // The attribute for the page as drawn (a `?correct=` link without
+            // JavaScript), the property for a "Correct" clicked later.
             <input id="correct-entry" name="corrects" inputmode="numeric" required
+                value=move || correcting.get().map(|e| e.to_string()).unwrap_or_default()
                 prop:value=move || correcting.get().map(|e| e.to_string()).unwrap_or_default()/>
             <label for="correct-text">"Correction"</label>
             <input id="correct-text" name="text" required/>

@@ -81,6 +81,16 @@ impl Severity {
         }
     }
 
+    /// "SEV1": how pages and timelines name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Sev1 => "SEV1",
+            Self::Sev2 => "SEV2",
+            Self::Sev3 => "SEV3",
+            Self::Sev4 => "SEV4",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Self::Sev1 => "SEV1 (critical)",

@@ -1,6 +1,6 @@
-//! A timeline as files: Markdown lines for a review document, CSV rows for
-//! a spreadsheet, JSON for tools. Written in batches, so a long timeline
-//! is streamed and never held whole.
+//! A timeline as files: Markdown lines for a review document and CSV rows
+//! for a spreadsheet, written in batches so a long timeline is streamed
+//! (JSON for tools is written by SQLite itself: `db::json_after`).
 use super::{grouped, Entry};
 
 /// The whole timeline as a Markdown list, corrections indented under the
@@ -74,17 +74,4 @@ pub fn csv(entries: &[Entry], header: bool) -> Result<String, csv::Error> {
         .into_inner()
         .map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// Entries as the items of a JSON array: comma-separated, with a leading
-/// comma unless `first`.
-pub fn json_items(entries: &[Entry], first: bool) -> String {
-    let mut out = String::new();
-    for (i, e) in entries.iter().enumerate() {
-        if i > 0 || !first {
-            out.push(',');
-        }
-        out.push_str(&serde_json::to_string(e).unwrap_or_default());
-    }
-    out
 }

@@ -109,11 +109,3 @@ fn csv_export_writes_formula_like_cells_as_text() {
     let row = lines.next().unwrap();
     assert!(row.ends_with(r#""'=HYPERLINK(""x"")""#), "{row}");
 }
-
-#[test]
-fn json_items_join_batches_into_one_array() {
-    let a = export::json_items(&[entry(1, 0, Kind::Note, "a")], true);
-    let b = export::json_items(&[entry(2, 1, Kind::Note, "b")], false);
-    let parsed: Vec<Entry> = serde_json::from_str(&format!("[{a}{b}]")).unwrap();
-    assert_eq!(parsed.iter().map(|e| e.id).collect::<Vec<_>>(), [1, 2]);
-}

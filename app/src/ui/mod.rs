@@ -22,6 +22,4 @@ pub fn hydrated_marker() -> impl Fn() -> String + Copy + Send + Sync + 'static {
 }
 
 /// A moment as every page shows it.
-pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
+pub use crate::clock::when;
