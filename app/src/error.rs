@@ -108,6 +108,15 @@ impl FromServerFnError for AppError {
             },
         }
     }
+
+    /// The error as the caller reads it. On the server this also sets the
+    /// response's status from the error (422, 404, 429 with Retry-After,
+    /// ...), so API callers need not read the body to know what happened.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        server::set_status(self);
+        <Self::Encoder as leptos::server_fn::Encodes<Self>>::encode(self).unwrap_or_default()
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -128,6 +137,30 @@ mod server {
                     .map(str::to_owned)
             })
             .unwrap_or_else(|| "unknown".to_owned())
+    }
+
+    /// Sets the status of the server function's response from the error,
+    /// unless the request is a plain form post from a page without
+    /// JavaScript: that one is sent back to its page to show the error.
+    pub fn set_status(error: &AppError) {
+        use leptos::prelude::use_context;
+        let plain_form = use_context::<http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        });
+        let Some(res) = use_context::<leptos_axum::ResponseOptions>().filter(|_| !plain_form)
+        else {
+            return;
+        };
+        if let Ok(status) = http::StatusCode::from_u16(error.http_status()) {
+            res.set_status(status);
+        }
+        if let AppError::TooManyAttempts { retry_after_secs } = error {
+            res.insert_header(http::header::RETRY_AFTER, (*retry_after_secs).into());
+        }
     }
 
     impl AppError {

@@ -14,6 +14,7 @@ pub mod incidents;
 pub mod live;
 pub mod notes;
 pub mod notices;
+pub mod plan_file;
 pub mod plans;
 pub mod roster;
 pub mod runbooks;
@@ -22,7 +23,6 @@ pub mod shell;
 pub mod state;
 pub mod timeline;
 pub mod ui;
-pub mod versions;
 
 pub use shell::{shell, App};
 

@@ -2,11 +2,14 @@
 //! banner, the header, one main landmark and the footer.
 use crate::{
     audit::AuditPage,
-    auth::{current_caller, AccountPage, Forbidden, SetupPage, SignInPage, TokensPage, UsersPage},
+    auth::{
+        current_caller, AccountPage, Forbidden, Role, SetupPage, SignInPage, TokensPage, UserMenu,
+        UsersPage,
+    },
     environment::Environment,
     notes::NotesPage,
+    plans::{HistoryPage, Kind},
     ui::{EnvironmentBanner, Footer, Header},
-    versions::{HistoryPage, Kind},
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -34,19 +37,45 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// One entry per area of the product, added as each area comes to exist,
+/// with the least role that may open it.
+const NAV: &[(&str, &str, Role)] = &[
+    ("/", "Overview", Role::Viewer),
+    ("/notes", "Team notes", Role::Viewer),
+    ("/incidents", "Incidents", Role::Viewer),
+    ("/runbooks", "Runbooks", Role::Viewer),
+    ("/notices", "Notices", Role::Viewer),
+    ("/roster", "Roster", Role::Viewer),
+    ("/roster/roles", "Incident roles", Role::Viewer),
+    ("/admin/users", "Accounts", Role::Admin),
+    ("/admin/tokens", "API tokens", Role::Admin),
+    ("/admin/audit", "Audit log", Role::Admin),
+];
+
+/// The areas this role may open (none before signing in).
+fn nav_for(role: Option<Role>) -> Vec<(&'static str, &'static str)> {
+    NAV.iter()
+        .filter(|(_, _, least)| role.is_some_and(|role| role >= *least))
+        .map(|(href, label, _)| (*href, *label))
+        .collect()
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     // Provided by the server from its settings; pages never read globals.
     let environment = use_context::<Environment>().unwrap_or_default();
     let caller = current_caller();
+    let links = nav_for(caller.role());
     set_security_policy();
     view! {
         <Stylesheet id="muster-css" href="/pkg/muster.css"/>
         <Title formatter=move |page: String| title_for(&page, environment)/>
         <Router>
             <EnvironmentBanner environment/>
-            <Header caller/>
+            <Header links>
+                <UserMenu caller/>
+            </Header>
             <main id="main" tabindex="-1">
                 {if page_refused() {
                     view! { <Forbidden/> }.into_any()
@@ -66,7 +95,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/notices/:id") view=crate::notices::NoticePage ssr=SsrMode::Async/>
                             <Route path=path!("/notices/:id/history") view=|| view! { <HistoryPage kind=Kind::Template/> } ssr=SsrMode::Async/>
                             <Route path=path!("/notices/:id/versions/:version") view=crate::notices::NoticePage ssr=SsrMode::Async/>
-                            <Route path=path!("/plans") view=crate::plans::PlansPage ssr=SsrMode::Async/>
+                            <Route path=path!("/plans") view=crate::plan_file::PlansPage ssr=SsrMode::Async/>
                             <Route path=path!("/incidents") view=crate::incidents::IncidentsPage ssr=SsrMode::Async/>
                             <Route path=path!("/incidents/:id") view=crate::incidents::IncidentPage ssr=SsrMode::Async/>
                             <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>

@@ -1,13 +1,6 @@
 //! What server functions and routes reach through context: never globals,
 //! so every test can run against its own database.
-use crate::{
-    auth::{
-        mfa::crypto::SecretKey, password::Hasher, reveal::Reveals, sessions::SessionPolicy,
-        throttle::Throttle,
-    },
-    environment::Environment,
-    error::AppError,
-};
+use crate::{environment::Environment, error::AppError};
 use sqlx::SqlitePool;
 
 /// Two pools over one SQLite file: every write goes through the single
@@ -27,20 +20,14 @@ impl Db {
     }
 }
 
+/// The base of what every server function and route reads. It names no
+/// domain: each domain that needs more provides its own part beside it
+/// (the access domain's is `auth::AuthState`).
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
     pub environment: Environment,
     pub public_url: String,
-    pub sessions: SessionPolicy,
-    pub hasher: Hasher,
-    pub throttle: Throttle,
-    pub reveals: Reveals,
-    /// Seals TOTP secrets; from the settings, never stored in the database.
-    pub secret_key: SecretKey,
-    /// Whether editors and admins must use two-step sign-in (mirrors the
-    /// stored setting so no request has to read it).
-    pub require_mfa: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Tells live pages that their incident (or drill run) changed.
     pub live: crate::live::Live,
     /// Where "now" comes from (real time, except in tests).
@@ -48,25 +35,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state of a new server over this database, with default policies:
-    /// `muster serve` and the tests both start here, then set what their
-    /// settings say.
-    pub fn new(
-        db: Db,
-        environment: Environment,
-        public_url: String,
-        secret_key: SecretKey,
-    ) -> Self {
+    /// The state of a new server over this database: `muster serve` and
+    /// the tests both start here.
+    pub fn new(db: Db, environment: Environment, public_url: String) -> Self {
         Self {
             db,
             environment,
             public_url,
-            sessions: SessionPolicy::default(),
-            hasher: Hasher::default(),
-            throttle: Throttle::default(),
-            reveals: Reveals::default(),
-            secret_key,
-            require_mfa: Default::default(),
             live: Default::default(),
             clock: crate::clock::system(),
         }

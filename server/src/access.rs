@@ -29,7 +29,7 @@ pub async fn resolve_caller(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let policy = state.app.sessions;
+    let policy = state.auth.sessions;
     let token = req
         .headers()
         .get_all(header::COOKIE)
@@ -71,7 +71,7 @@ pub async fn resolve_caller(
                     let must_enrol = !found.mfa_enabled
                         && found.user.role >= Role::Editor
                         && state
-                            .app
+                            .auth
                             .require_mfa
                             .load(std::sync::atomic::Ordering::Relaxed);
                     if must_enrol {
@@ -201,7 +201,8 @@ async fn gate_server_fn(state: &ServerState, path: &str, req: Request, next: Nex
         .cloned()
         .unwrap_or_default();
     let Err(refusal) = guard::decide(guard::access_for_server_fn(path), &caller) else {
-        return crate::startup::with_error_status(next.run(req).await).await;
+        // The error type sets its own status (app::error::AppError::ser).
+        return next.run(req).await;
     };
     let request_id = req
         .headers()

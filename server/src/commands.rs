@@ -81,7 +81,7 @@ pub async fn audit_verify(arg: DatabaseArg) -> Result<String, Failure> {
 pub async fn plans_export(arg: DatabaseArg, out: Option<PathBuf>) -> Result<String, Failure> {
     let path = database(arg)?;
     let mut conn = db::open_read_only(&path).await?;
-    let text = app::plans::transfer::export(&mut conn).await?;
+    let text = app::plan_file::transfer::export(&mut conn).await?;
     match out {
         None => Ok(text.trim_end().to_owned()),
         Some(file) => {
@@ -99,7 +99,7 @@ pub async fn plans_import(
     file: PathBuf,
     author: Option<String>,
 ) -> Result<String, Failure> {
-    use app::{plans::transfer, versions::db::Author};
+    use app::{plan_file::transfer, plans::db::Author};
     let path = database(arg)?;
     let text = std::fs::read_to_string(&file)
         .map_err(|e| Failure(format!("cannot read {}: {e}", file.display()), 2))?;

@@ -215,8 +215,8 @@ pub fn save_accounts(path: &Path, accounts: &[DemoAccount]) -> std::io::Result<(
 /// approved by the demo admin (a second person), so they are ready to use.
 async fn insert_plans(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
     use app::{
-        plans::transfer,
-        versions::{db, Kind},
+        plan_file::transfer,
+        plans::{db, Kind},
     };
     let editor = account(tx, "editor@demo.muster").await?;
     let admin = account(tx, "admin@demo.muster").await?;
@@ -233,12 +233,12 @@ async fn insert_plans(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error
 async fn account(
     tx: &mut sqlx::SqliteConnection,
     email: &str,
-) -> Result<app::versions::db::Author, sqlx::Error> {
+) -> Result<app::plans::db::Author, sqlx::Error> {
     let (id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE email = ?")
         .bind(email)
         .fetch_one(&mut *tx)
         .await?;
-    Ok(app::versions::db::Author {
+    Ok(app::plans::db::Author {
         name: email.to_owned(),
         id: Some(id),
     })
@@ -254,16 +254,16 @@ async fn insert_incident(
     use app::{
         incidents::{db, Status},
         notices::{engine, NoticeTemplate},
+        plans::{db as store, Kind},
         runbooks::{Runbook, Severity},
         timeline::{db::append, Kind as EntryKind, NewEntry, Subject},
-        versions::{db as plans, Kind},
     };
     let start = now - Duration::hours(5);
     let at = |minutes: i64| start + Duration::minutes(minutes);
-    let runbook_id = plans::find_by_title(tx, Kind::Runbook, "Payment provider outage")
+    let runbook_id = store::find_by_title(tx, Kind::Runbook, "Payment provider outage")
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
-    let book = plans::get::<Runbook>(tx, Kind::Runbook, runbook_id, None)
+    let book = store::get::<Runbook>(tx, Kind::Runbook, runbook_id, None)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
     let id = db::declare(
@@ -397,10 +397,10 @@ async fn insert_incident(
     ];
     for (title, minutes, next, resolved) in published {
         let values = values(next.map(at), resolved.map(at));
-        let template_id = plans::find_by_title(tx, Kind::Template, title)
+        let template_id = store::find_by_title(tx, Kind::Template, title)
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
-        let template = plans::get::<NoticeTemplate>(tx, Kind::Template, template_id, Some(1))
+        let template = store::get::<NoticeTemplate>(tx, Kind::Template, template_id, Some(1))
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
         let (subject, body) =

@@ -67,7 +67,7 @@ pub async fn audit_json_lines(
 pub async fn plans_json(State(state): State<ServerState>) -> Response {
     let text = async {
         let mut conn = state.app.db.read.acquire().await?;
-        app::plans::transfer::export(&mut conn).await
+        app::plan_file::transfer::export(&mut conn).await
     }
     .await;
     match text {

@@ -130,7 +130,7 @@ fn credentials(state: &ServerState, req: &Request) -> Option<Credentials> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|h| sessions::token_from_cookie_header(h, state.app.sessions.cookie_name()))
+        .find_map(|h| sessions::token_from_cookie_header(h, state.auth.sessions.cookie_name()))
         .map(Credentials::Session)
 }
 
@@ -149,7 +149,7 @@ async fn may_still_read(state: &ServerState, credentials: &Credentials, path: &s
         Credentials::Session(token) => match sessions::find(db, token).await {
             Ok(Some(found))
                 if !found.pending
-                    && state.app.sessions.is_alive(
+                    && state.auth.sessions.is_alive(
                         found.created_at,
                         found.last_seen_at,
                         chrono::Utc::now(),

@@ -78,7 +78,7 @@ pub async fn headers(State(state): State<ServerState>, req: Request, next: Next)
         header::CONTENT_SECURITY_POLICY,
         "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
     );
-    if state.app.sessions.secure {
+    if state.auth.sessions.secure {
         set(
             h,
             header::STRICT_TRANSPORT_SECURITY,

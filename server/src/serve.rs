@@ -2,7 +2,7 @@
 //! told to stop.
 use crate::{db, demo, settings::Settings, startup};
 use app::{
-    auth::{password::Hasher, sessions::SessionPolicy},
+    auth::{password::Hasher, sessions::SessionPolicy, AuthState},
     state::AppState,
 };
 use tokio::net::TcpListener;
@@ -61,7 +61,8 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{local}"));
-    let state = AppState {
+    let state = AppState::new(db.clone(), settings.environment, public_url.clone());
+    let auth = AuthState {
         sessions: SessionPolicy {
             idle: settings.session_idle,
             absolute: settings.session_max,
@@ -69,18 +70,14 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         },
         hasher,
         require_mfa: std::sync::Arc::new(app::auth::mfa::db::required(&db.read).await?.into()),
-        ..AppState::new(
-            db.clone(),
-            settings.environment,
-            public_url.clone(),
-            secret_key,
-        )
+        ..AuthState::new(secret_key)
     };
     let has_accounts = app::auth::users::count(&db.read).await? > 0;
     print_welcome(&public_url, &settings, has_accounts, &demo_file);
     tracing::info!(address = %local, environment = %settings.environment, "listening");
     let live = state.live.clone();
-    let app = startup::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app =
+        startup::router(state, auth).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;

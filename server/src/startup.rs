@@ -4,16 +4,11 @@ use crate::{
     access, assets, security,
     state::{leptos_options, ServerState},
 };
-use app::{
-    error::{AppError, REQUEST_ID_HEADER},
-    shell,
-    state::AppState,
-    App,
-};
+use app::{auth::AuthState, error::REQUEST_ID_HEADER, shell, state::AppState, App};
 use axum::{
     body::Body,
     extract::{Request, State},
-    http::{HeaderName, StatusCode},
+    http::HeaderName,
     middleware::from_fn_with_state,
     response::{IntoResponse, Response},
     Router,
@@ -28,8 +23,8 @@ use tower_http::{
 };
 use tracing::Level;
 
-pub fn router(app_state: AppState) -> Router {
-    router_with(app_state, crate::routes::all())
+pub fn router(app_state: AppState, auth: AuthState) -> Router {
+    router_with(app_state, auth, crate::routes::all())
 }
 
 /// Every path pattern the router serves, as the access table writes them:
@@ -51,7 +46,7 @@ pub fn served_patterns() -> Vec<String> {
 
 /// The router with these routes beside the pages. Tests add one the access
 /// table does not name to show it is refused.
-pub fn router_with(app_state: AppState, own: Vec<crate::routes::Route>) -> Router {
+pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::routes::Route>) -> Router {
     let routes = generate_route_list(App);
     let pages: HashSet<String> = routes
         .iter()
@@ -64,11 +59,12 @@ pub fn router_with(app_state: AppState, own: Vec<crate::routes::Route>) -> Route
         .collect();
     let state = ServerState {
         app: app_state,
+        auth,
         leptos: leptos_options(),
         pages: Arc::new(pages),
         served: Arc::new(served),
     };
-    let context = provide_request_context(state.app.clone());
+    let context = provide_request_context(state.app.clone(), state.auth.clone());
     let options = state.leptos.clone();
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let mut router = Router::new();
@@ -99,34 +95,12 @@ pub fn router_with(app_state: AppState, own: Vec<crate::routes::Route>) -> Route
 }
 
 /// What every page render and server function can read from context.
-fn provide_request_context(app: AppState) -> impl Fn() + Clone + Send + 'static {
+fn provide_request_context(app: AppState, auth: AuthState) -> impl Fn() + Clone + Send + 'static {
     move || {
         provide_context(app.environment);
         provide_context(app.clone());
+        provide_context(auth.clone());
     }
-}
-
-/// Server functions answer every error with 500; API callers get the
-/// status that fits the error instead (401, 403, 422, ...). Plain form
-/// posts are redirects and are left alone.
-pub async fn with_error_status(res: Response) -> Response {
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let AppError::TooManyAttempts { retry_after_secs } = err {
-            parts
-                .headers
-                .insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
-        }
-    }
-    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Static files first; anything else renders the app's "not found" page.
@@ -136,7 +110,7 @@ async fn fallback(State(state): State<ServerState>, req: Request<Body>) -> Respo
     }
     let options = state.leptos.clone();
     let render = leptos_axum::render_app_to_stream_with_context(
-        provide_request_context(state.app.clone()),
+        provide_request_context(state.app.clone(), state.auth.clone()),
         move || shell(options.clone()),
     );
     render(req).await.into_response()

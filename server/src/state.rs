@@ -2,7 +2,7 @@
 //! the Leptos settings, and the paths the router serves (so the gate can
 //! refuse a route the access table forgot). Handlers and startup both
 //! import this; nothing here imports them.
-use app::state::AppState;
+use app::{auth::AuthState, state::AppState};
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use std::{collections::HashSet, sync::Arc};
@@ -10,6 +10,8 @@ use std::{collections::HashSet, sync::Arc};
 #[derive(Clone, Debug)]
 pub struct ServerState {
     pub app: AppState,
+    /// The access domain's part (sessions, hashing, throttles, ...).
+    pub auth: AuthState,
     pub leptos: LeptosOptions,
     /// The path patterns Leptos renders as pages (`:id` for one segment).
     pub pages: Arc<HashSet<String>>,

@@ -213,7 +213,7 @@ async fn a_route_missing_from_the_access_table_is_refused_to_everyone() {
         "/forgotten/{id}",
         axum::routing::get(|| async { "what only admins should see" }),
     ));
-    app.router = server::startup::router_with(app.state.clone(), routes);
+    app.router = server::startup::router_with(app.state.clone(), app.auth.clone(), routes);
     for role in CALLERS {
         let cookie = cookie_for(&app, role).await;
         let res = app

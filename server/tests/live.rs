@@ -150,7 +150,7 @@ async fn a_stream_ends_when_its_account_is_disabled_or_its_session_ends() {
         .signed_in_as(Role::Responder)
         .await;
     app.state.live.recheck = Duration::from_millis(100);
-    app.router = server::startup::router(app.state.clone());
+    app.router = server::startup::router(app.state.clone(), app.auth.clone());
     let id = incident(&app).await;
 
     let viewer = app.session_for(Role::Viewer).await;

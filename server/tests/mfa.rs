@@ -166,7 +166,7 @@ async fn the_totp_secret_is_stored_sealed_not_in_clear() {
             .expect("row");
     assert_ne!(stored, secret);
     assert_eq!(
-        app.state.secret_key.open(&stored).as_deref(),
+        app.auth.secret_key.open(&stored).as_deref(),
         Some(secret.as_slice())
     );
     let file = std::fs::read(&app.db_path).expect("db");

@@ -7,8 +7,8 @@ use app::{
     auth::Role,
     environment::Environment,
     notices::NoticeData,
+    plans::{DiffLine, PlanSummary, VersionInfo},
     runbooks::RunbookData,
-    versions::{DiffLine, PlanSummary, VersionInfo},
 };
 use support::{form, spawn_app, Answer, TestApp};
 
@@ -612,7 +612,7 @@ async fn a_bad_import_reports_every_problem_and_changes_nothing() {
 #[tokio::test]
 async fn the_demo_has_three_runbooks_and_approved_payment_notices() {
     let app = spawn_app(Environment::Production).await;
-    server::demo::load(&app.state.db, &app.state.hasher)
+    server::demo::load(&app.state.db, &app.auth.hasher)
         .await
         .expect("demo");
     let app = app.signed_in_as(Role::Viewer).await;

@@ -27,7 +27,7 @@ async fn a_note_can_be_added_with_the_keyboard_alone_and_focus_is_always_visible
             "focus is invisible on {focused}"
         );
         assert_ne!(focused["width"], "0px", "focus is invisible on {focused}");
-        if focused["id"] == "note-body" {
+        if focused["id"] == "team-note-body" {
             break;
         }
         stops.push(focused["text"].as_str().unwrap_or_default().to_owned());
@@ -35,7 +35,7 @@ async fn a_note_can_be_added_with_the_keyboard_alone_and_focus_is_always_visible
     }
     assert_eq!(
         browser.eval(FOCUSED).await["id"],
-        "note-body",
+        "team-note-body",
         "never reached the note field: {stops:?}"
     );
     assert!(

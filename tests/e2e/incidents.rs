@@ -48,9 +48,9 @@ async fn two_people_on_one_incident_see_each_others_changes_live() {
     two.wait_hydrated().await;
     two.eval("window.__never_reloaded = true").await;
 
-    one.fill("#note-text", "Stripe confirms elevated API errors")
+    one.fill("#incident-note-text", "Stripe confirms elevated API errors")
         .await;
-    one.click("#note-form button[type=submit]").await;
+    one.click("#incident-note-form button[type=submit]").await;
     one.wait_for_text_in("#timeline", |t| {
         t.contains("Stripe confirms elevated API errors")
     })
@@ -140,10 +140,13 @@ async fn declare_to_resolve_with_a_published_notice_works_without_javascript() {
         .text_of("section.checklist")
         .await
         .contains("1 of 11 done"));
-    lead.fill("#note-text", "Provider status page shows an incident")
-        .await;
-    lead.fill("#note-at", "").await;
-    lead.submit("#note-form button[type=submit]").await;
+    lead.fill(
+        "#incident-note-text",
+        "Provider status page shows an incident",
+    )
+    .await;
+    lead.fill("#incident-note-at", "").await;
+    lead.submit("#incident-note-form button[type=submit]").await;
     assert!(lead
         .text_of("#timeline")
         .await
@@ -229,8 +232,12 @@ async fn after_a_dropped_connection_the_page_catches_up_by_itself() {
     });
     acting.goto(&second.url("/incidents/1")).await;
     acting.wait_hydrated().await;
-    acting.fill("#note-text", "Back after the restart").await;
-    acting.click("#note-form button[type=submit]").await;
+    acting
+        .fill("#incident-note-text", "Back after the restart")
+        .await;
+    acting
+        .click("#incident-note-form button[type=submit]")
+        .await;
     acting
         .wait_for_text_in("#timeline", |t| t.contains("Back after the restart"))
         .await;

@@ -16,9 +16,9 @@ async fn the_hydrated_form_adds_a_note_without_reloading_the_page() {
         .await
         .expect("mark");
     browser
-        .fill("#note-body", "Stripe is degraded in eu-west")
+        .fill("#team-note-body", "Stripe is degraded in eu-west")
         .await;
-    browser.click("#note-form button[type=submit]").await;
+    browser.click("#team-note-form button[type=submit]").await;
     let row = browser
         .text_of(".note-list li:first-child .note-body")
         .await;
@@ -31,7 +31,7 @@ async fn the_hydrated_form_adds_a_note_without_reloading_the_page() {
     assert_eq!(mark.as_str(), Some("yes"), "the page was reloaded");
     let field = browser
         .client
-        .find(Locator::Css("#note-body"))
+        .find(Locator::Css("#team-note-body"))
         .await
         .expect("field");
     assert_eq!(
@@ -62,24 +62,24 @@ async fn the_form_works_with_javascript_disabled() {
     assert_eq!(hydrated.as_deref(), Some("false"), "JavaScript ran");
 
     browser
-        .fill("#note-body", "Zapier key rotated by Sam")
+        .fill("#team-note-body", "Zapier key rotated by Sam")
         .await;
-    browser.submit("#note-form button[type=submit]").await;
+    browser.submit("#team-note-form button[type=submit]").await;
     browser.wait_for_text("Zapier key rotated by Sam").await;
     let url = browser.client.current_url().await.expect("url");
     assert_eq!(url.path(), "/notes");
 
     // A note of only spaces passes the browser's check but not ours.
-    browser.fill("#note-body", "   ").await;
+    browser.fill("#team-note-body", "   ").await;
     browser
         .client
-        .find(Locator::Css("#note-body"))
+        .find(Locator::Css("#team-note-body"))
         .await
         .expect("field")
         .send_keys(&(Key::Tab).to_string())
         .await
         .expect("tab");
-    browser.submit("#note-form button[type=submit]").await;
+    browser.submit("#team-note-form button[type=submit]").await;
     let alert = browser.text_of("[role=alert]").await;
     assert!(
         alert.contains("Note: write something before adding the note"),
@@ -105,8 +105,10 @@ async fn a_server_error_shows_a_plain_message_and_the_request_id() {
     // Every insert now fails on the server's side, as a real fault would.
     muster.behind_the_back("DROP TABLE notes").await;
 
-    browser.fill("#note-body", "this will not be stored").await;
-    browser.click("#note-form button[type=submit]").await;
+    browser
+        .fill("#team-note-body", "this will not be stored")
+        .await;
+    browser.click("#team-note-form button[type=submit]").await;
     let alert = browser.text_of("[role=alert]").await;
     assert!(
         alert.contains("Something went wrong on our side; nothing was changed."),

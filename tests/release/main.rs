@@ -64,8 +64,10 @@ async fn the_release_binary_alone_serves_a_working_app() {
     browser.sign_in_as(&muster, "responder").await;
     browser.goto(&muster.url("/notes")).await;
     browser.wait_hydrated().await;
-    browser.fill("#note-body", "Served from one file").await;
-    browser.click("#note-form button[type=submit]").await;
+    browser
+        .fill("#team-note-body", "Served from one file")
+        .await;
+    browser.click("#team-note-form button[type=submit]").await;
     assert_eq!(
         browser
             .text_of(".note-list li:first-child .note-body")

@@ -12,11 +12,12 @@ pub async fn setup_first_admin(
     use super::{check_new_password, parse_display_name, users, Email, Role};
     use crate::audit::{self, NewEntry, Outcome};
     let (state, _) = super::guard::require::<SetupFirstAdmin>().await?;
+    let auth = crate::auth::AuthState::current()?;
     let email = Email::parse(&email)?;
     let name = parse_display_name(&display_name)?;
     check_new_password(&password, &password_repeat)?;
     // Hash before taking the writer: hashing is slow on purpose.
-    let hash = state.hasher.hash(password).await?;
+    let hash = auth.hasher.hash(password).await?;
     let mut tx = state.db.write.begin().await?;
     if users::count(&mut *tx).await? > 0 {
         drop(tx);
@@ -41,7 +42,7 @@ pub async fn setup_first_admin(
         NewEntry::new("setup", "user.create", &target, Outcome::Allowed).because("first admin"),
     )
     .await?;
-    start_session(&state, &mut tx, &user, false, "first admin").await?;
+    start_session(&auth, &mut tx, &user, false, "first admin").await?;
     tx.commit().await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -56,10 +57,11 @@ pub async fn sign_in(
     use super::{users, Caller, Email};
     use crate::audit::{self, NewEntry, Outcome};
     let (state, caller) = super::guard::require::<SignIn>().await?;
+    let auth = crate::auth::AuthState::current()?;
     let email = Email::parse(&email)?;
     let (_, address) = request_meta();
     let now = std::time::Instant::now();
-    if let Err(wait) = state.throttle.check(&address, email.as_str(), now) {
+    if let Err(wait) = auth.throttle.check(&address, email.as_str(), now) {
         let entry = NewEntry::new(
             "anonymous",
             "session.sign_in",
@@ -74,7 +76,7 @@ pub async fn sign_in(
     }
     let credentials = users::credentials(&state.db.read, &email).await?;
     let stored = credentials.as_ref().map(|c| c.password_hash.clone());
-    let password_ok = state.hasher.verify(password, stored).await?;
+    let password_ok = auth.hasher.verify(password, stored).await?;
     let user = match credentials {
         Some(c) if password_ok && !c.disabled => c.user,
         other => {
@@ -90,13 +92,13 @@ pub async fn sign_in(
                 Outcome::Failed,
             )
             .because(why);
-            state.throttle.failed(&address, email.as_str(), now);
+            auth.throttle.failed(&address, email.as_str(), now);
             audit::record_alone(&state.db, entry).await?;
             tracing::warn!(reason = why, "sign-in failed");
             return Err(AppError::SignInFailed);
         }
     };
-    state.throttle.succeeded(email.as_str());
+    auth.throttle.succeeded(email.as_str());
     let mut tx = state.db.write.begin().await?;
     // A fresh session on every sign-in: a token planted before cannot ride along.
     if let Caller::User { session_id, .. } = caller {
@@ -104,7 +106,7 @@ pub async fn sign_in(
     }
     // With two-step sign-in on, the password opens only the second step.
     let second_step = super::mfa::db::is_enabled(&mut *tx, user.id).await?;
-    start_session(&state, &mut tx, &user, second_step, "password").await?;
+    start_session(&auth, &mut tx, &user, second_step, "password").await?;
     tx.commit().await?;
     let next = safe_next(next.as_deref());
     if second_step {
@@ -123,6 +125,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     use super::Caller;
     use crate::audit::{self, NewEntry, Outcome};
     let (state, caller) = super::guard::require::<SignOut>().await?;
+    let auth = crate::auth::AuthState::current()?;
     if let Caller::User {
         session_id,
         ref user,
@@ -139,7 +142,7 @@ pub async fn sign_out() -> Result<(), AppError> {
         audit::record_in(&mut tx, entry).await?;
         tx.commit().await?;
     }
-    set_cookie(&state.sessions.clearing_cookie());
+    set_cookie(&auth.sessions.clearing_cookie());
     leptos_axum::redirect("/sign-in");
     Ok(())
 }
@@ -157,7 +160,7 @@ pub(crate) fn safe_next(next: Option<&str>) -> String {
 /// session only opens the second step of signing in.
 #[cfg(feature = "ssr")]
 pub(crate) async fn start_session(
-    state: &crate::state::AppState,
+    auth: &super::AuthState,
     tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
     user: &super::User,
     pending: bool,
@@ -180,7 +183,7 @@ pub(crate) async fn start_session(
     )
     .because(how);
     audit::record_in(tx, entry).await?;
-    set_cookie(&state.sessions.cookie(&token));
+    set_cookie(&auth.sessions.cookie(&token));
     Ok(())
 }
 

@@ -12,6 +12,8 @@ pub mod reveal;
 #[cfg(feature = "ssr")]
 pub mod sessions;
 #[cfg(feature = "ssr")]
+mod state;
+#[cfg(feature = "ssr")]
 pub mod throttle;
 mod tokens;
 #[cfg(feature = "ssr")]
@@ -27,6 +29,8 @@ pub(crate) use api::safe_next;
 #[cfg(feature = "ssr")]
 pub(crate) use api::{request_meta, start_session};
 pub use api::{SetupFirstAdmin, SignIn, SignOut};
+#[cfg(feature = "ssr")]
+pub use state::AuthState;
 pub use tokens::{CreateToken, ListTokens, RevokeToken, TokensPage};
 pub use view::{caller_may, current_caller, Forbidden, SetupPage, SignInPage, UserMenu};
 

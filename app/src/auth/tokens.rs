@@ -19,6 +19,7 @@ pub async fn list_tokens() -> Result<Vec<TokenInfo>, AppError> {
 pub async fn create_token(name: String, role: String) -> Result<String, AppError> {
     use crate::audit::{self, NewEntry, Outcome};
     let (state, caller) = super::guard::require::<CreateToken>().await?;
+    let auth = crate::auth::AuthState::current()?;
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 60 {
         return Err(AppError::invalid(
@@ -49,7 +50,7 @@ pub async fn create_token(name: String, role: String) -> Result<String, AppError
     audit::record_in(&mut tx, entry).await?;
     tx.commit().await?;
     if let super::Caller::User { session_id, .. } = caller {
-        state.reveals.put(session_id, "token", token.clone());
+        auth.reveals.put(session_id, "token", token.clone());
     }
     Ok(token)
 }
@@ -80,10 +81,10 @@ pub async fn revoke_token(token_id: i64) -> Result<(), AppError> {
 fn take_revealed() -> Option<String> {
     #[cfg(feature = "ssr")]
     {
-        let state = use_context::<crate::state::AppState>()?;
+        let auth = use_context::<crate::auth::AuthState>()?;
         match super::current_caller() {
             super::Caller::User { session_id, .. } => {
-                let token = state.reveals.take(session_id, "token")?;
+                let token = auth.reveals.take(session_id, "token")?;
                 // The page holds a secret: no cache may keep it.
                 if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
                     res.insert_header(

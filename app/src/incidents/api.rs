@@ -84,8 +84,8 @@ pub async fn declare_incident(
     runbook: String,
 ) -> Result<(), AppError> {
     use crate::{
+        plans::{db as store, Kind},
         runbooks::Runbook,
-        versions::{db as plans, Kind},
     };
     let (state, caller) = crate::auth::guard::require::<DeclareIncident>().await?;
     let title = crate::fields::text_field("Title", &title, true, 160)?;
@@ -96,7 +96,7 @@ pub async fn declare_incident(
     let pinned = match runbook_id {
         None => None,
         Some(id) => Some(
-            plans::get::<Runbook>(&mut tx, Kind::Runbook, id, None)
+            store::get::<Runbook>(&mut tx, Kind::Runbook, id, None)
                 .await?
                 .ok_or_else(|| AppError::invalid("Runbook", "no such runbook"))?,
         ),
@@ -129,14 +129,14 @@ pub async fn declare_incident(
 
 /// A note, optionally about an earlier time, or a correction of an entry.
 #[server(prefix = "/api", endpoint = "incidents/note")]
-pub async fn add_note(
+pub async fn add_incident_note(
     id: i64,
     text: String,
     happened_at: String,
     corrects: String,
 ) -> Result<Delta, AppError> {
     use super::EntryKind;
-    let (state, caller) = crate::auth::guard::require::<AddNote>().await?;
+    let (state, caller) = crate::auth::guard::require::<AddIncidentNote>().await?;
     let text = crate::fields::text_field("Note", &text, true, 4000)?;
     let now = chrono::Utc::now();
     let corrects = crate::fields::optional_id("Correction", &corrects)?;
@@ -257,7 +257,7 @@ pub async fn draft_notice(
 ) -> Result<Delta, AppError> {
     use crate::{
         notices::{engine, NoticeTemplate, VARIABLES},
-        versions::{db as plans, Kind},
+        plans::{db as store, Kind},
     };
     let (state, caller) = crate::auth::guard::require::<DraftNotice>().await?;
     let now = chrono::Utc::now();
@@ -325,12 +325,12 @@ pub async fn draft_notice(
                 }
                 let not_approved =
                     || AppError::invalid("Template", "is not an approved notice template");
-                let latest = plans::get::<NoticeTemplate>(tx, Kind::Template, template, None)
+                let latest = store::get::<NoticeTemplate>(tx, Kind::Template, template, None)
                     .await?
                     .ok_or_else(not_approved)?;
                 let version = latest.approved.ok_or_else(not_approved)?;
                 let stored =
-                    plans::get::<NoticeTemplate>(tx, Kind::Template, template, Some(version))
+                    store::get::<NoticeTemplate>(tx, Kind::Template, template, Some(version))
                         .await?
                         .ok_or_else(not_approved)?;
                 let (subject, body) = engine::render(&stored.content, &known)

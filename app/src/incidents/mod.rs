@@ -11,7 +11,7 @@ pub mod export;
 mod view;
 
 pub use api::{
-    AddNote, ApproveIncidentNotice, AssignRole, DeclareIncident, DraftNotice, GetIncident,
+    AddIncidentNote, ApproveIncidentNotice, AssignRole, DeclareIncident, DraftNotice, GetIncident,
     GetIncidentPage, ListIncidents, ListedIncident, PublishNotice, SetSeverity, SetStatus,
     TickStep,
 };

@@ -5,18 +5,18 @@
 //! one correction form.
 use super::{
     api::{get_incident, get_incident_page, list_incidents},
-    severity_meaning, AddNote, ApproveIncidentNotice, AssignRole, ChecklistItem, DeclareIncident,
-    Delta, DraftNotice, Entry, IncidentNotice, IncidentView, PublishNotice, SetSeverity, SetStatus,
-    Status, TickStep,
+    severity_meaning, AddIncidentNote, ApproveIncidentNotice, AssignRole, ChecklistItem,
+    DeclareIncident, Delta, DraftNotice, Entry, IncidentNotice, IncidentView, PublishNotice,
+    SetSeverity, SetStatus, Status, TickStep,
 };
 use crate::{
     auth::{caller_may, current_caller, Role},
     clock::{duration_text, elapsed},
     error::AppError,
     fields::{id_param, query},
+    plans::Kind,
     runbooks::{Phase, Severity},
     ui::{returned_error, when, DataTable, ErrorNotice},
-    versions::Kind,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -36,7 +36,7 @@ pub fn IncidentsPage() -> impl IntoView {
             {move || {
                 let (status, severity, runbook) = (status.clone(), severity.clone(), runbook.clone());
                 Suspend::new(async move {
-                    let runbooks = crate::versions::api::list_plans(Kind::Runbook, String::new(), String::new()).await.unwrap_or_default();
+                    let runbooks = crate::plans::api::list_plans(Kind::Runbook, String::new(), String::new()).await.unwrap_or_default();
                     let runbooks: Vec<(i64, String)> = runbooks.into_iter().map(|p| (p.id, p.title)).collect();
                     let listed = list_incidents(status.clone(), severity.clone(), runbook.clone()).await;
                     view! {
@@ -136,7 +136,7 @@ pub fn IncidentPage() -> impl IntoView {
     };
     // Errors of plain form posts come back in the address; show them.
     let errors = (
-        returned_error(ServerAction::<AddNote>::new()),
+        returned_error(ServerAction::<AddIncidentNote>::new()),
         returned_error(ServerAction::<SetStatus>::new()),
         returned_error(ServerAction::<SetSeverity>::new()),
         returned_error(ServerAction::<AssignRole>::new()),
@@ -229,8 +229,8 @@ pub fn LiveIncident(
     #[cfg(not(feature = "hydrate"))]
     let _ = (paged, refresh);
 
-    let note = ServerAction::<AddNote>::new();
-    let correct = ServerAction::<AddNote>::new();
+    let note = ServerAction::<AddIncidentNote>::new();
+    let correct = ServerAction::<AddIncidentNote>::new();
     let note_form = NodeRef::<leptos::html::Form>::new();
     let actions = Actions {
         status: ServerAction::new(),
@@ -271,13 +271,13 @@ pub fn LiveIncident(
                 <section aria-labelledby="timeline-title" class="timeline">
                     <h2 id="timeline-title">"Timeline"</h2>
                     {can_act.then(|| view! {
-                        <ActionForm action=note node_ref=note_form attr:class="stack note-form" attr:id="note-form">
+                        <ActionForm action=note node_ref=note_form attr:class="stack note-form" attr:id="incident-note-form">
                             <input type="hidden" name="id" value=id/>
                             <input type="hidden" name="corrects" value=""/>
-                            <label for="note-text">"Add to the timeline"</label>
-                            <textarea id="note-text" name="text" rows="2" required></textarea>
-                            <label for="note-at">"This happened at (UTC, optional, e.g. 03:15)"</label>
-                            <input id="note-at" name="happened_at" placeholder="now"/>
+                            <label for="incident-note-text">"Add to the timeline"</label>
+                            <textarea id="incident-note-text" name="text" rows="2" required></textarea>
+                            <label for="incident-note-at">"This happened at (UTC, optional, e.g. 03:15)"</label>
+                            <input id="incident-note-at" name="happened_at" placeholder="now"/>
                             <div><button type="submit">"Add note"</button></div>
                         </ActionForm>
                     })}
@@ -692,7 +692,7 @@ fn entry_line(e: &Entry) -> impl IntoView {
 fn CorrectForm(
     id: i64,
     correcting: RwSignal<Option<i64>>,
-    action: ServerAction<AddNote>,
+    action: ServerAction<AddIncidentNote>,
 ) -> impl IntoView {
     view! {
         <ActionForm action attr:class="stack correct-form" attr:id="correct-form">

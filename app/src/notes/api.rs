@@ -10,9 +10,9 @@ pub async fn list_notes() -> Result<Vec<Note>, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "notes/add")]
-pub async fn add_note(body: String) -> Result<Note, AppError> {
+pub async fn add_team_note(body: String) -> Result<Note, AppError> {
     use crate::audit::{self, NewEntry, Outcome};
-    let (state, caller) = crate::auth::guard::require::<AddNote>().await?;
+    let (state, caller) = crate::auth::guard::require::<AddTeamNote>().await?;
     let body = super::NoteBody::parse(&body)?;
     let mut tx = state.db.write.begin().await?;
     let note = super::db::insert(&mut *tx, &body, chrono::Utc::now()).await?;

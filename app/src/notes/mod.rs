@@ -5,7 +5,7 @@ mod api;
 pub mod db;
 mod view;
 
-pub use api::{AddNote, ListNotes};
+pub use api::{AddTeamNote, ListNotes};
 pub use view::NotesPage;
 
 use crate::error::AppError;

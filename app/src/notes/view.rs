@@ -1,6 +1,6 @@
 //! The notes page (rendered on the server) and the board island that
 //! hydrates to add notes without a reload.
-use super::{api::list_notes, AddNote, Note, NoteBody};
+use super::{api::list_notes, AddTeamNote, Note, NoteBody};
 use crate::{error::AppError, ui::ErrorNotice};
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
@@ -14,7 +14,7 @@ pub fn NotesPage() -> impl IntoView {
     let initial_error = query.with_untracked(|q| {
         let path = q.get_str("__path")?;
         let err = q.get_str("__err")?;
-        (path == AddNote::PATH)
+        (path == AddTeamNote::PATH)
             .then(|| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(err))
     });
     view! {
@@ -39,7 +39,7 @@ pub fn NotesPage() -> impl IntoView {
 
 #[island]
 fn NoteBoard(notes: Vec<Note>, initial_error: Option<AppError>) -> impl IntoView {
-    let add = ServerAction::<AddNote>::new();
+    let add = ServerAction::<AddTeamNote>::new();
     let rows = RwSignal::new(notes);
     let hydrated = crate::ui::hydrated_marker();
     let form = NodeRef::<leptos::html::Form>::new();
@@ -58,17 +58,17 @@ fn NoteBoard(notes: Vec<Note>, initial_error: Option<AppError>) -> impl IntoView
     };
     view! {
         <section class="notes" data-hydrated=hydrated>
-            <ActionForm action=add node_ref=form attr:class="stack" attr:id="note-form">
-                <label for="note-body">{NoteBody::FIELD}</label>
+            <ActionForm action=add node_ref=form attr:class="stack" attr:id="team-note-form">
+                <label for="team-note-body">{NoteBody::FIELD}</label>
                 <textarea
-                    id="note-body"
+                    id="team-note-body"
                     name="body"
                     rows="3"
                     maxlength=NoteBody::MAX_CHARS
                     required
-                    aria-describedby="note-help"
+                    aria-describedby="team-note-help"
                 ></textarea>
-                <p id="note-help" class="help">
+                <p id="team-note-help" class="help">
                     {format!("Up to {} characters.", NoteBody::MAX_CHARS)}
                 </p>
                 <div>

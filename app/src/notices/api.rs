@@ -1,7 +1,7 @@
 //! Thin server functions for notice templates: everyone reads; editors
 //! write and preview; a second person approves. Every change is audited.
 use super::{NoticeTemplate, Preview};
-use crate::{error::AppError, versions::VersionInfo};
+use crate::{error::AppError, plans::VersionInfo};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,7 @@ pub struct NoticeData {
 
 #[server(prefix = "/api", endpoint = "notices/get")]
 pub async fn get_notice(id: i64, version: Option<i64>) -> Result<NoticeData, AppError> {
-    use crate::versions::{db, Kind};
+    use crate::plans::{db, Kind};
     let (state, caller) = crate::auth::guard::require::<GetNotice>().await?;
     let mut conn = state.db.read.acquire().await?;
     let stored = db::get::<NoticeTemplate>(&mut conn, Kind::Template, id, version)
@@ -57,7 +57,7 @@ pub struct NoticeInput {
 #[server(prefix = "/api", endpoint = "notices/save")]
 pub async fn save_notice(input: NoticeInput) -> Result<(), AppError> {
     use super::{Channel, Stage};
-    use crate::versions::{change_note, db, parse_tags, Kind};
+    use crate::plans::{change_note, db, parse_tags, Kind};
     let NoticeInput {
         id,
         title,
@@ -147,7 +147,7 @@ pub async fn save_notice(input: NoticeInput) -> Result<(), AppError> {
 /// did not write it, and only when its variables are all known.
 #[server(prefix = "/api", endpoint = "notices/approve")]
 pub async fn approve_notice(id: i64, version: i64) -> Result<(), AppError> {
-    use crate::versions::{db, Kind};
+    use crate::plans::{db, Kind};
     let (state, caller) = crate::auth::guard::require::<ApproveNotice>().await?;
     let mut tx = state.db.write.begin().await?;
     let stored = db::get::<NoticeTemplate>(&mut tx, Kind::Template, id, Some(version))

@@ -9,7 +9,7 @@ mod view;
 pub use api::{ApproveNotice, GetNotice, NoticeData, NoticeInput, PreviewNotice, SaveNotice};
 pub use view::{NoticeForm, NoticePage, NoticesPage, PreviewBox};
 
-use crate::{error::AppError, fields::text_field, versions::Indexed};
+use crate::{error::AppError, fields::text_field, plans::Indexed};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

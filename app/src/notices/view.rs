@@ -8,8 +8,8 @@ use super::{
 use crate::{
     auth::{caller_may, Role},
     fields::id_param,
+    plans::{Kind, PlanList},
     ui::{returned_error, when, ErrorNotice},
-    versions::{Kind, PlanList},
 };
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;

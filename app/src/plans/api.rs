@@ -1,30 +1,86 @@
-//! Import of a plans file by an editor (the export is a download route).
+//! Server functions shared by runbooks and templates: lists with search,
+//! version history and comparison. Everyone signed in may read them.
+use super::{DiffLine, Kind, PlanSummary, VersionInfo};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// Checks the whole file and stores it only if nothing is wrong; every
-/// problem comes back at once, one per line.
-#[server(prefix = "/api", endpoint = "plans/import")]
-pub async fn import_plans(document: String) -> Result<(), AppError> {
-    use crate::versions::db::Author;
-    let (state, caller) = crate::auth::guard::require::<ImportPlans>().await?;
-    if document.len() > 5 * 1024 * 1024 {
-        return Err(AppError::invalid("Plans file", "is larger than 5 MB"));
+#[server(prefix = "/api", endpoint = "plans/list")]
+pub async fn list_plans(
+    kind: Kind,
+    query: String,
+    tag: String,
+) -> Result<Vec<PlanSummary>, AppError> {
+    let (state, _) = crate::auth::guard::require::<ListPlans>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    Ok(super::db::list(&mut conn, kind, query.trim(), tag.trim()).await?)
+}
+
+#[server(prefix = "/api", endpoint = "plans/history")]
+pub async fn version_history(kind: Kind, id: i64) -> Result<(String, Vec<VersionInfo>), AppError> {
+    let (state, _) = crate::auth::guard::require::<VersionHistory>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    let versions = super::db::history(&mut conn, kind, id).await?;
+    let title = super::db::title(&mut conn, kind, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("That {}", kind.as_str())))?;
+    Ok((title, versions))
+}
+
+#[server(prefix = "/api", endpoint = "plans/compare")]
+pub async fn compare_versions(
+    kind: Kind,
+    id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<DiffLine>, AppError> {
+    let (state, _) = crate::auth::guard::require::<CompareVersions>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    let [old, new] = server::as_text(&mut conn, kind, id, [from, to]).await?;
+    Ok(super::diff(&old, &new))
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use crate::{
+        error::AppError,
+        notices::NoticeTemplate,
+        plans::{db, Kind},
+        runbooks::Runbook,
+    };
+
+    /// Versions as the text that comparisons are made of.
+    pub async fn as_text<const N: usize>(
+        conn: &mut sqlx::SqliteConnection,
+        kind: Kind,
+        id: i64,
+        versions: [i64; N],
+    ) -> Result<[String; N], AppError> {
+        // The names a runbook's ids stand for, read once for all versions.
+        let names = match kind {
+            Kind::Runbook => Some((
+                crate::roster::db::role_names(&mut *conn).await?,
+                db::titles(&mut *conn, Kind::Template).await?,
+            )),
+            Kind::Template => None,
+        };
+        let mut texts = Vec::with_capacity(N);
+        for version in versions {
+            let missing = || AppError::NotFound(format!("Version {version}"));
+            texts.push(match &names {
+                Some((roles, templates)) => db::get::<Runbook>(conn, kind, id, Some(version))
+                    .await?
+                    .ok_or_else(missing)?
+                    .content
+                    .as_text(roles, templates),
+                None => db::get::<NoticeTemplate>(conn, kind, id, Some(version))
+                    .await?
+                    .ok_or_else(missing)?
+                    .content
+                    .as_text(),
+            });
+        }
+        texts
+            .try_into()
+            .map_err(|_| AppError::internal("one text per version"))
     }
-    let mut tx = state.db.write.begin().await?;
-    let checked = super::transfer::check(&mut tx, &document)
-        .await
-        .map_err(|problems| AppError::invalid("Plans file", problems.join("\n")))?;
-    let report =
-        super::transfer::store(&mut tx, checked, &Author::of(&caller), &mut |_, _, _| {}).await?;
-    crate::audit::record_change(&mut tx, &caller, "plans.import", "plans", report.summary())
-        .await?;
-    tx.commit().await?;
-    leptos_axum::redirect(&format!(
-        "/plans?created={}&updated={}&unchanged={}",
-        report.created.len(),
-        report.updated.len(),
-        report.unchanged.len()
-    ));
-    Ok(())
 }

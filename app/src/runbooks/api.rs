@@ -1,7 +1,7 @@
 //! Thin server functions for runbooks: everyone reads; editors change the
 //! shared draft and save it as a new version. Every change is audited.
 use super::Runbook;
-use crate::{error::AppError, versions::VersionInfo};
+use crate::{error::AppError, plans::VersionInfo};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +52,7 @@ pub async fn get_draft(id: i64) -> Result<RunbookData, AppError> {
 
 #[server(prefix = "/api", endpoint = "runbooks/create")]
 pub async fn create_runbook(title: String) -> Result<(), AppError> {
-    use crate::versions::{db, Kind};
+    use crate::plans::{db, Kind};
     let (state, caller) = crate::auth::guard::require::<CreateRunbook>().await?;
     let runbook = Runbook::new(super::check_title(&title)?);
     let mut tx = state.db.write.begin().await?;
@@ -94,7 +94,7 @@ pub async fn save_draft_header(
 ) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<SaveDraftHeader>().await?;
     let title = super::check_title(&title)?;
-    let tags = crate::versions::parse_tags("Tags", &tags)?;
+    let tags = crate::plans::parse_tags("Tags", &tags)?;
     let severity = super::Severity::parse("Severity", &severity)?;
     let summary = super::check_summary(&summary)?;
     server::edit_draft(
@@ -160,7 +160,7 @@ pub async fn change_step(id: i64, step: u32, change: String) -> Result<(), AppEr
 
 #[server(prefix = "/api", endpoint = "runbooks/draft/template")]
 pub async fn link_template(id: i64, template: i64, change: String) -> Result<(), AppError> {
-    use crate::versions::{db, Kind};
+    use crate::plans::{db, Kind};
     let (state, caller) = crate::auth::guard::require::<LinkTemplate>().await?;
     let link = match change.as_str() {
         "link" => true,
@@ -194,7 +194,7 @@ pub async fn link_template(id: i64, template: i64, change: String) -> Result<(),
 /// Saves the draft as the next version, with a change note.
 #[server(prefix = "/api", endpoint = "runbooks/save")]
 pub async fn save_runbook(id: i64, note: String) -> Result<(), AppError> {
-    use crate::versions::{change_note, db, Kind};
+    use crate::plans::{change_note, db, Kind};
     let (state, caller) = crate::auth::guard::require::<SaveRunbook>().await?;
     let note = change_note(&note)?;
     let mut tx = state.db.write.begin().await?;
@@ -251,7 +251,7 @@ pub async fn save_runbook(id: i64, note: String) -> Result<(), AppError> {
 pub async fn discard_draft(id: i64) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<DiscardDraft>().await?;
     let mut tx = state.db.write.begin().await?;
-    if crate::versions::db::drop_draft(&mut tx, id).await? {
+    if crate::plans::db::drop_draft(&mut tx, id).await? {
         crate::audit::record_change(
             &mut tx,
             &caller,
@@ -272,8 +272,8 @@ mod server {
     use crate::{
         auth::Caller,
         error::AppError,
+        plans::{db, Kind},
         state::AppState,
-        versions::{db, Kind},
     };
 
     pub async fn data(

@@ -12,7 +12,7 @@ pub use api::{
 pub use edit::RunbookEditPage;
 pub use view::{RunbookPage, RunbooksPage};
 
-use crate::{error::AppError, fields::text_field, versions::Indexed};
+use crate::{error::AppError, fields::text_field, plans::Indexed};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

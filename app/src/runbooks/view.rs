@@ -4,8 +4,8 @@ use super::{api::get_runbook, api::RunbookData, CreateRunbook, Phase};
 use crate::{
     auth::{caller_may, Role},
     fields::id_param,
+    plans::{Kind, PlanList},
     ui::{returned_error, when, ErrorNotice, Markdown},
-    versions::{Kind, PlanList},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,7 +1,4 @@
-use crate::{
-    auth::{Caller, Role, UserMenu},
-    environment::Environment,
-};
+use crate::environment::Environment;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -16,40 +13,26 @@ pub fn EnvironmentBanner(environment: Environment) -> impl IntoView {
     })
 }
 
-/// One entry per area of the product, added as each area comes to exist,
-/// with the least role that may open it.
-const NAV: &[(&str, &str, Role)] = &[
-    ("/", "Overview", Role::Viewer),
-    ("/notes", "Team notes", Role::Viewer),
-    ("/incidents", "Incidents", Role::Viewer),
-    ("/runbooks", "Runbooks", Role::Viewer),
-    ("/notices", "Notices", Role::Viewer),
-    ("/roster", "Roster", Role::Viewer),
-    ("/roster/roles", "Incident roles", Role::Viewer),
-    ("/admin/users", "Accounts", Role::Admin),
-    ("/admin/tokens", "API tokens", Role::Admin),
-    ("/admin/audit", "Audit log", Role::Admin),
-];
-
+/// The site header: the skip link, the brand, the given navigation links
+/// (`href`, label) and, at the end, `children` (the signed-in person's
+/// menu). What to link is the shell's to say; the header only draws it.
 #[component]
-pub fn Header(caller: Caller) -> impl IntoView {
-    let role = caller.role();
+pub fn Header(links: Vec<(&'static str, &'static str)>, children: Children) -> impl IntoView {
     view! {
         <header class="site-header">
             <a class="skip-link" href="#main">"Skip to content"</a>
             <a class="brand" href="/">"Muster"</a>
-            {role.map(|role| view! {
+            {(!links.is_empty()).then(|| view! {
                 <nav aria-label="Main">
                     <ul>
-                        {NAV
-                            .iter()
-                            .filter(|(_, _, least)| role >= *least)
-                            .map(|(href, label, _)| view! { <li><A href=*href>{*label}</A></li> })
+                        {links
+                            .into_iter()
+                            .map(|(href, label)| view! { <li><A href=href>{label}</A></li> })
                             .collect_view()}
                     </ul>
                 </nav>
             })}
-            <UserMenu caller/>
+            {children()}
         </header>
     }
 }

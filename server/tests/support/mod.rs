@@ -1,7 +1,7 @@
 //! One real SQLite file per test, and the real router driven in-process.
 #![allow(dead_code)]
 use app::{
-    auth::{sessions, users, Email, Role},
+    auth::{sessions, users, AuthState, Email, Role},
     environment::Environment,
     state::AppState,
 };
@@ -18,6 +18,8 @@ pub const ORIGIN: &str = "http://127.0.0.1:3000";
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    /// The access domain's part of the state.
+    pub auth: AuthState,
     pub db_path: PathBuf,
     /// Sent with every request when set: who the test is signed in as.
     pub cookie: Option<String>,
@@ -55,15 +57,12 @@ pub async fn spawn_app(environment: Environment) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("muster.db");
     let opened = server::db::open(&db_path).await.expect("open database");
-    let state = AppState::new(
-        opened.db,
-        environment,
-        ORIGIN.into(),
-        app::auth::mfa::crypto::SecretKey::generate(),
-    );
+    let state = AppState::new(opened.db, environment, ORIGIN.into());
+    let auth = AuthState::new(app::auth::mfa::crypto::SecretKey::generate());
     TestApp {
-        router: server::startup::router(state.clone()),
+        router: server::startup::router(state.clone(), auth.clone()),
         state,
+        auth,
         db_path,
         cookie: None,
         _dir: dir,
@@ -96,12 +95,12 @@ impl TestApp {
             sessions::create(&self.state.db.write, user.id, "test", "127.0.0.1", false)
                 .await
                 .expect("session");
-        format!("{}={token}", self.state.sessions.cookie_name())
+        format!("{}={token}", self.auth.sessions.cookie_name())
     }
 
     /// Creates an account that signs in with this password.
     pub async fn account(&self, email: &str, password: &str, role: Role) {
-        let hash = self.state.hasher.hash(password.into()).await.expect("hash");
+        let hash = self.auth.hasher.hash(password.into()).await.expect("hash");
         users::create(
             &self.state.db.write,
             &Email::parse(email).expect("email"),

@@ -25,13 +25,14 @@ pub async fn create_account(
 ) -> Result<(), AppError> {
     use super::{check_new_password, parse_display_name, users, Email, Role};
     let (state, caller) = super::guard::require::<CreateAccount>().await?;
+    let auth = crate::auth::AuthState::current()?;
     let email = Email::parse(&email)?;
     let name = parse_display_name(&display_name)?;
     let role: Role = role
         .parse()
         .map_err(|e: String| AppError::invalid("Role", e))?;
     check_new_password(&password, &password_repeat)?;
-    let hash = state.hasher.hash(password).await?;
+    let hash = auth.hasher.hash(password).await?;
     let mut tx = state.db.write.begin().await?;
     let user = users::create(&mut *tx, &email, &name, &hash, role)
         .await?
@@ -123,8 +124,9 @@ pub async fn reset_password(
 ) -> Result<(), AppError> {
     use super::{check_new_password, sessions, users};
     let (state, caller) = super::guard::require::<ResetPassword>().await?;
+    let auth = crate::auth::AuthState::current()?;
     check_new_password(&password, &password_repeat)?;
-    let hash = state.hasher.hash(password).await?;
+    let hash = auth.hasher.hash(password).await?;
     let mut tx = state.db.write.begin().await?;
     let (user, _) = users::find(&mut *tx, user_id)
         .await?

@@ -43,10 +43,11 @@ mod support {
 pub async fn my_mfa() -> Result<MfaStatus, AppError> {
     use support::*;
     let (state, caller) = guard::require::<MyMfa>().await?;
+    let auth = crate::auth::AuthState::current()?;
     let (user, _) = signed_in_user(&caller)?;
     Ok(MfaStatus {
         enabled: db::is_enabled(&state.db.read, user.id).await?,
-        required: state.require_mfa.load(std::sync::atomic::Ordering::Relaxed),
+        required: auth.require_mfa.load(std::sync::atomic::Ordering::Relaxed),
     })
 }
 
@@ -56,20 +57,20 @@ pub async fn my_mfa() -> Result<MfaStatus, AppError> {
 pub fn take_revealed() -> (Option<super::MfaSetup>, Option<Vec<String>>) {
     #[cfg(feature = "ssr")]
     {
-        let (Some(state), super::super::Caller::User { user, session_id }) = (
-            use_context::<crate::state::AppState>(),
+        let (Some(auth), super::super::Caller::User { user, session_id }) = (
+            use_context::<crate::auth::AuthState>(),
             super::super::current_caller(),
         ) else {
             return (None, None);
         };
-        let setup = state
+        let setup = auth
             .reveals
             .take(session_id, "totp")
             .map(|secret_base32| super::MfaSetup {
                 qr_svg: super::totp::qr_svg(&super::totp::otpauth_url(&secret_base32, &user.email)),
                 secret_base32,
             });
-        let codes = state
+        let codes = auth
             .reveals
             .take(session_id, "recovery")
             .map(|codes| codes.split(' ').map(str::to_owned).collect::<Vec<_>>());
@@ -94,6 +95,7 @@ pub fn take_revealed() -> (Option<super::MfaSetup>, Option<Vec<String>>) {
 pub async fn start_mfa() -> Result<(), AppError> {
     use support::*;
     let (state, caller) = guard::require::<StartMfa>().await?;
+    let auth = crate::auth::AuthState::current()?;
     let (user, session_id) = signed_in_user(&caller)?;
     if db::is_enabled(&state.db.read, user.id).await? {
         return Err(AppError::Conflict(
@@ -101,13 +103,12 @@ pub async fn start_mfa() -> Result<(), AppError> {
         ));
     }
     let secret = super::totp::new_secret();
-    let sealed = state
+    let sealed = auth
         .secret_key
         .seal(&secret)
         .ok_or_else(|| AppError::internal("sealing a TOTP secret failed"))?;
     db::set_pending(&state.db.write, user.id, &sealed).await?;
-    state
-        .reveals
+    auth.reveals
         .put(session_id, "totp", super::totp::base32(&secret));
     record(
         &state,
@@ -125,6 +126,7 @@ pub async fn confirm_mfa(code: String) -> Result<(), AppError> {
     use super::recovery;
     use support::*;
     let (state, caller) = guard::require::<ConfirmMfa>().await?;
+    let auth = crate::auth::AuthState::current()?;
     let (user, session_id) = signed_in_user(&caller)?;
     let (sealed, enabled, _) = db::secret(&state.db.read, user.id)
         .await?
@@ -132,7 +134,7 @@ pub async fn confirm_mfa(code: String) -> Result<(), AppError> {
     if enabled {
         return Err(AppError::Conflict("Two-step sign-in is already on.".into()));
     }
-    let secret = state
+    let secret = auth
         .secret_key
         .open(&sealed)
         .ok_or_else(|| AppError::internal("a TOTP secret did not open with the key"))?;
@@ -159,7 +161,7 @@ pub async fn confirm_mfa(code: String) -> Result<(), AppError> {
     )
     .await?;
     tx.commit().await?;
-    state.reveals.put(session_id, "recovery", codes.join(" "));
+    auth.reveals.put(session_id, "recovery", codes.join(" "));
     Ok(())
 }
 
@@ -168,8 +170,9 @@ pub async fn disable_mfa(password: String) -> Result<(), AppError> {
     use crate::auth::{users, Email, Role};
     use support::*;
     let (state, caller) = guard::require::<DisableMfa>().await?;
+    let auth = crate::auth::AuthState::current()?;
     let (user, _) = signed_in_user(&caller)?;
-    if state.require_mfa.load(std::sync::atomic::Ordering::Relaxed) && user.role >= Role::Editor {
+    if auth.require_mfa.load(std::sync::atomic::Ordering::Relaxed) && user.role >= Role::Editor {
         return Err(AppError::Conflict(
             "Your role must use two-step sign-in; it cannot be turned off.".into(),
         ));
@@ -178,7 +181,7 @@ pub async fn disable_mfa(password: String) -> Result<(), AppError> {
     let stored = users::credentials(&state.db.read, &email)
         .await?
         .map(|c| c.password_hash);
-    if !state.hasher.verify(password, stored).await? {
+    if !auth.hasher.verify(password, stored).await? {
         record(
             &state,
             caller.audit_name(),
@@ -212,6 +215,7 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<(), AppErr
     use super::{recovery, PendingMfa};
     use support::*;
     let (state, _) = guard::require::<VerifyMfa>().await?;
+    let auth = crate::auth::AuthState::current()?;
     let pending = use_context::<http::request::Parts>()
         .and_then(|p| p.extensions.get::<PendingMfa>().cloned())
         .ok_or(AppError::SignInRequired)?;
@@ -219,7 +223,7 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<(), AppErr
     let (_, address) = crate::auth::request_meta();
     let throttle_key = format!("mfa:{}", user.email);
     let now = std::time::Instant::now();
-    if let Err(wait) = state.throttle.check(&address, &throttle_key, now) {
+    if let Err(wait) = auth.throttle.check(&address, &throttle_key, now) {
         record(
             &state,
             "anonymous".into(),
@@ -236,7 +240,7 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<(), AppErr
     let (sealed, _, _) = db::secret(&state.db.read, user.id)
         .await?
         .ok_or(AppError::SignInRequired)?;
-    let secret = state
+    let secret = auth
         .secret_key
         .open(&sealed)
         .ok_or_else(|| AppError::internal("a TOTP secret did not open with the key"))?;
@@ -251,7 +255,7 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<(), AppErr
     };
     let Some(how) = how else {
         drop(tx);
-        state.throttle.failed(&address, &throttle_key, now);
+        auth.throttle.failed(&address, &throttle_key, now);
         record(
             &state,
             "anonymous".into(),
@@ -266,9 +270,9 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<(), AppErr
             "is not right, or was already used",
         ));
     };
-    state.throttle.succeeded(&throttle_key);
+    auth.throttle.succeeded(&throttle_key);
     crate::auth::sessions::delete(&mut *tx, pending.session_id).await?;
-    crate::auth::start_session(&state, &mut tx, &user, false, how).await?;
+    crate::auth::start_session(&auth, &mut tx, &user, false, how).await?;
     tx.commit().await?;
     leptos_axum::redirect(&crate::auth::safe_next(next.as_deref()));
     Ok(())
@@ -278,6 +282,7 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<(), AppErr
 pub async fn set_require_mfa(required: bool) -> Result<(), AppError> {
     use support::*;
     let (state, caller) = guard::require::<SetRequireMfa>().await?;
+    let auth = crate::auth::AuthState::current()?;
     let mut tx = state.db.write.begin().await?;
     db::set_required(&mut *tx, required).await?;
     let entry = NewEntry::new(
@@ -289,8 +294,7 @@ pub async fn set_require_mfa(required: bool) -> Result<(), AppError> {
     .because(if required { "required" } else { "optional" });
     audit::record_in(&mut tx, entry).await?;
     tx.commit().await?;
-    state
-        .require_mfa
+    auth.require_mfa
         .store(required, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }

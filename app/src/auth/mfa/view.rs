@@ -132,7 +132,7 @@ pub fn RequireMfaForm() -> impl IntoView {
 fn required_now() -> bool {
     #[cfg(feature = "ssr")]
     {
-        use_context::<crate::state::AppState>()
+        use_context::<crate::auth::AuthState>()
             .is_some_and(|s| s.require_mfa.load(std::sync::atomic::Ordering::Relaxed))
     }
     #[cfg(not(feature = "ssr"))]

@@ -7,8 +7,8 @@ use super::{
 };
 use crate::{
     notices::{Channel, NoticeTemplate, Stage},
+    plans::{check_tag, db, db::Author, Kind},
     runbooks::{check_summary, check_title, parse_step, Runbook, Severity},
-    versions::{check_tag, db, db::Author, Kind},
 };
 use serde_json::Value;
 use sqlx::SqliteConnection;
