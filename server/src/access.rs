@@ -109,12 +109,7 @@ async fn token_caller(state: &ServerState, bearer: &str) -> Caller {
                     tracing::warn!(error = %err, "could not record a token's use");
                 }
             }
-            Caller::Token {
-                id: found.id,
-                name: found.name,
-                role: found.role,
-                owner: found.owner,
-            }
+            found.into_caller()
         }
         Ok(None) => Caller::Anonymous,
         Err(err) => {

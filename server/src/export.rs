@@ -2,13 +2,14 @@
 //! any other route (admins only for the audit log).
 use crate::state::ServerState;
 use app::audit::{db, AuditFilter};
-use app::timeline::{self, Entry, Subject};
+use app::timeline::{self, Subject};
 use axum::{
     body::Body,
     extract::{Path, Query, State},
     http::header,
     response::{IntoResponse, Response},
 };
+use futures_util::future::BoxFuture;
 use futures_util::{stream, StreamExt};
 
 const BATCH: i64 = 500;
@@ -128,15 +129,18 @@ fn download(content_type: &'static str, name: String, body: Body) -> Response {
         .into_response()
 }
 
-/// The whole timeline in batches, each made into text by `write`, so a
+/// One batch of an export: the text of up to `EXPORT_BATCH` entries after
+/// entry `after` (the first batch when `after` is 0), and the last id it
+/// holds; `None` when no entries are left.
+type Batch = for<'c> fn(
+    &'c mut sqlx::SqliteConnection,
+    Subject,
+    i64,
+) -> BoxFuture<'c, Result<Option<(String, i64)>, sqlx::Error>>;
+
+/// `head`, the whole timeline in batches made by `batch`, then `tail`: a
 /// long timeline is streamed and never held whole.
-fn streamed(
-    state: &ServerState,
-    id: i64,
-    head: String,
-    write: fn(&[Entry], bool) -> String,
-    tail: &'static str,
-) -> Body {
+fn streamed(state: &ServerState, id: i64, head: String, batch: Batch, tail: &'static str) -> Body {
     let read = state.app.db.read.clone();
     let subject = Subject::Incident(id);
     let batches = stream::try_unfold(Some(0_i64), move |after| {
@@ -146,11 +150,9 @@ fn streamed(
                 return Ok::<_, sqlx::Error>(None);
             };
             let mut conn = read.acquire().await?;
-            let entries = timeline::db::after(&mut conn, subject, after, EXPORT_BATCH).await?;
-            let next = (entries.len() as i64 == EXPORT_BATCH)
-                .then(|| entries.last().map(|e| e.id))
-                .flatten();
-            Ok(Some((write(&entries, after == 0), next)))
+            Ok(batch(&mut conn, subject, after)
+                .await?
+                .map(|(text, last)| (text, Some(last))))
         }
     });
     let head = stream::once(async move { Ok(head) });
@@ -192,29 +194,23 @@ pub async fn timeline_json(State(state): State<ServerState>, Path(id): Path<i64>
         Err(r) => return r,
     };
     let head = app::incidents::export::json_head(&view);
-    let read = state.app.db.read.clone();
-    let subject = Subject::Incident(id);
-    let batches = stream::try_unfold(Some(0_i64), move |after| {
-        let read = read.clone();
-        async move {
-            let Some(after) = after else {
-                return Ok::<_, sqlx::Error>(None);
-            };
-            let mut conn = read.acquire().await?;
-            let batch = timeline::db::json_after(&mut conn, subject, after, EXPORT_BATCH).await?;
+    fn batch(
+        conn: &mut sqlx::SqliteConnection,
+        subject: Subject,
+        after: i64,
+    ) -> BoxFuture<'_, Result<Option<(String, i64)>, sqlx::Error>> {
+        Box::pin(async move {
+            let batch = timeline::db::json_after(conn, subject, after, EXPORT_BATCH).await?;
             Ok(batch.map(|(last, json)| {
                 let text = if after == 0 { json } else { format!(",{json}") };
-                (text, Some(last))
+                (text, last)
             }))
-        }
-    });
-    let body = stream::once(async move { Ok(head) })
-        .chain(batches)
-        .chain(stream::once(async { Ok("]}".to_owned()) }));
+        })
+    }
     download(
         "application/json",
         format!("incident-{id}-timeline.json"),
-        Body::from_stream(body),
+        streamed(&state, id, head, batch, "]}"),
     )
 }
 
@@ -223,12 +219,24 @@ pub async fn timeline_csv(State(state): State<ServerState>, Path(id): Path<i64>)
     if let Err(r) = incident(&state, id).await {
         return r;
     }
-    fn rows(entries: &[Entry], first: bool) -> String {
-        timeline::export::csv(entries, first).unwrap_or_default()
+    fn batch(
+        conn: &mut sqlx::SqliteConnection,
+        subject: Subject,
+        after: i64,
+    ) -> BoxFuture<'_, Result<Option<(String, i64)>, sqlx::Error>> {
+        Box::pin(async move {
+            let entries = timeline::db::after(conn, subject, after, EXPORT_BATCH).await?;
+            let Some(last) = entries.last().map(|e| e.id) else {
+                return Ok(None);
+            };
+            let rows = timeline::export::csv(&entries, after == 0)
+                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            Ok(Some((rows, last)))
+        })
     }
     download(
         "text/csv; charset=utf-8",
         format!("incident-{id}-timeline.csv"),
-        streamed(&state, id, String::new(), rows, ""),
+        streamed(&state, id, String::new(), batch, ""),
     )
 }

@@ -168,12 +168,7 @@ async fn may_still_read(state: &ServerState, credentials: &Credentials, path: &s
             }
         },
         Credentials::Token(token) => match tokens_db::find(db, token).await {
-            Ok(Some(found)) => Caller::Token {
-                id: found.id,
-                name: found.name,
-                role: found.role,
-                owner: found.owner,
-            },
+            Ok(Some(found)) => found.into_caller(),
             Ok(None) => Caller::Anonymous,
             Err(err) => {
                 tracing::warn!(error = %err, "could not recheck a live stream's token");

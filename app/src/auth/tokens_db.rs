@@ -49,6 +49,18 @@ pub struct Found {
     pub last_used: Option<DateTime<Utc>>,
 }
 
+impl Found {
+    /// The caller this token makes of a request.
+    pub fn into_caller(self) -> super::Caller {
+        super::Caller::Token {
+            id: self.id,
+            name: self.name,
+            role: self.role,
+            owner: self.owner,
+        }
+    }
+}
+
 pub async fn find<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     token: &str,
