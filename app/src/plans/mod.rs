@@ -13,27 +13,59 @@ use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// What kind of plan a stored document is.
+/// What kind of plan a stored document is. What differs between kinds is
+/// in the table [`KINDS`], not spread over matches: a new versioned kind
+/// (drill scenarios next) is a variant and a row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Kind {
     Runbook,
     Template,
 }
 
+/// One row of the table of kinds.
+#[derive(Debug)]
+pub struct KindInfo {
+    pub kind: Kind,
+    /// Its name in storage.
+    pub name: &'static str,
+    /// Where its pages live.
+    pub base_path: &'static str,
+    /// The columns of its list.
+    pub list_headers: &'static [&'static str],
+    /// Whether a version must be approved by a second person before use.
+    pub needs_approval: bool,
+}
+
+pub const KINDS: [KindInfo; 2] = [
+    KindInfo {
+        kind: Kind::Runbook,
+        name: "runbook",
+        base_path: "/runbooks",
+        list_headers: &["Title", "Tags", "Severity", "Version", "Last change"],
+        needs_approval: false,
+    },
+    KindInfo {
+        kind: Kind::Template,
+        name: "template",
+        base_path: "/notices",
+        list_headers: &["Title", "Tags", "Stage", "Version", "Last change"],
+        needs_approval: true,
+    },
+];
+
 impl Kind {
+    pub fn info(self) -> &'static KindInfo {
+        // Every kind has its row (a test checks), so the fallback is never taken.
+        KINDS.iter().find(|k| k.kind == self).unwrap_or(&KINDS[0])
+    }
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Runbook => "runbook",
-            Self::Template => "template",
-        }
+        self.info().name
     }
 
     /// Where its pages live.
     pub fn base_path(self) -> &'static str {
-        match self {
-            Self::Runbook => "/runbooks",
-            Self::Template => "/notices",
-        }
+        self.info().base_path
     }
 }
 
@@ -187,5 +219,18 @@ mod tests {
         );
         let err = parse_tags("Tags", "ok, bad/tag").unwrap_err().to_string();
         assert!(err.starts_with("Tags: 'bad/tag' is not a tag"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_one_row_in_the_table_of_kinds() {
+        for kind in [Kind::Runbook, Kind::Template] {
+            assert_eq!(kind.info().kind, kind);
+            assert_eq!(KINDS.iter().filter(|k| k.kind == kind).count(), 1);
+        }
     }
 }

@@ -42,19 +42,17 @@ fn PlanTable(kind: Kind, plans: Vec<PlanSummary>) -> impl IntoView {
     if plans.is_empty() {
         return view! { <p class="empty">"Nothing matches."</p> }.into_any();
     }
-    let headers: &'static [&'static str] = match kind {
-        Kind::Runbook => &["Title", "Tags", "Severity", "Version", "Last change"],
-        Kind::Template => &["Title", "Tags", "Stage", "Version", "Last change"],
-    };
+    let headers = kind.info().list_headers;
+    let needs_approval = kind.info().needs_approval;
     view! {
         <DataTable id="plans" headers>
             {plans.into_iter().map(|p| {
                 let href = format!("{}/{}", kind.base_path(), p.id);
-                let version = match (kind, p.approved) {
-                    (Kind::Template, Some(a)) if a == p.latest => format!("v{} (approved)", p.latest),
-                    (Kind::Template, Some(a)) => format!("v{} (v{a} approved)", p.latest),
-                    (Kind::Template, None) => format!("v{} (not approved)", p.latest),
-                    (Kind::Runbook, _) => format!("v{}", p.latest),
+                let version = match (needs_approval, p.approved) {
+                    (true, Some(a)) if a == p.latest => format!("v{} (approved)", p.latest),
+                    (true, Some(a)) => format!("v{} (v{a} approved)", p.latest),
+                    (true, None) => format!("v{} (not approved)", p.latest),
+                    (false, _) => format!("v{}", p.latest),
                 };
                 let title = p.title.clone();
                 view! {
