@@ -76,32 +76,6 @@ pub fn duration_text(seconds: i64) -> String {
     elapsed(start, start + Duration::seconds(seconds))
 }
 
-/// "03:15": hours and minutes (UTC). Written by hand rather than with
-/// chrono's format strings, whose parser would otherwise be shipped to
-/// every browser.
-pub fn hh_mm(t: DateTime<Utc>) -> String {
-    use chrono::Timelike;
-    format!("{:02}:{:02}", t.hour(), t.minute())
-}
-
-/// "03:15:09".
-pub fn hh_mm_ss(t: DateTime<Utc>) -> String {
-    use chrono::Timelike;
-    format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
-}
-
-/// "2026-11-26 03:15 UTC": a moment as every page shows it.
-pub fn when(t: DateTime<Utc>) -> String {
-    use chrono::Datelike;
-    format!(
-        "{}-{:02}-{:02} {} UTC",
-        t.year(),
-        t.month(),
-        t.day(),
-        hh_mm(t)
-    )
-}
-
 /// When something with a target of `minutes` after `start` is due.
 pub fn due_at(start: DateTime<Utc>, minutes: Option<u32>) -> Option<DateTime<Utc>> {
     minutes.map(|m| start + Duration::minutes(i64::from(m)))
@@ -225,15 +199,6 @@ mod tests {
         assert_eq!(elapsed(t(0), t(60 * 26)), "1d 2h");
         assert_eq!(elapsed(t(10), t(0)), "0s", "never negative");
         assert_eq!(duration_text(40 * 60), "40m 00s");
-    }
-
-    #[test]
-    fn times_read_the_same_as_chrono_would_write_them() {
-        let at = t(75) + Duration::seconds(9);
-        assert_eq!(hh_mm(at), at.format("%H:%M").to_string());
-        assert_eq!(hh_mm_ss(at), at.format("%H:%M:%S").to_string());
-        assert_eq!(when(at), at.format("%Y-%m-%d %H:%M UTC").to_string());
-        assert_eq!(when(at), "2026-11-26 04:15 UTC");
     }
 
     #[test]

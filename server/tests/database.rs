@@ -158,3 +158,72 @@ async fn an_empty_file_is_treated_as_a_new_database() {
     let opened = db::open(&path).await.expect("open");
     assert!(opened.created);
 }
+
+/// A database written before the spine's migration: its timeline entries
+/// get typed data from their words, and what an API token wrote gets the
+/// token's creator as its author, so the creator cannot approve it.
+#[tokio::test]
+async fn upgrading_gives_old_entries_typed_data_and_token_work_its_author() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("old.db");
+    let mut conn = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .connect()
+        .await
+        .expect("file");
+    let before_spine = sqlx::migrate::Migrator {
+        migrations: std::borrow::Cow::Owned(
+            db::MIGRATOR
+                .iter()
+                .filter(|m| m.version < 20261128000008)
+                .cloned()
+                .collect(),
+        ),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    before_spine.run(&mut conn).await.expect("older schema");
+    sqlx::raw_sql(&format!(
+        "PRAGMA application_id = {APPLICATION_ID};
+         INSERT INTO users (id, email, display_name, password_hash, role, created_at)
+           VALUES (1, 'ada@example.com', 'Ada', 'x', 'admin', '2026-11-01T00:00:00Z');
+         INSERT INTO api_tokens (name, token_hash, role, created_by, created_at)
+           VALUES ('ci', x'00', 'editor', 'user:ada@example.com', '2026-11-01T00:00:00Z');
+         INSERT INTO plans (id, kind, title, tags, label, search, latest, updated_at, updated_by)
+           VALUES (1, 'template', 'T', '[]', 'investigating', 't', 1, '2026-11-01T00:00:00Z', 'token:ci');
+         INSERT INTO plan_versions (plan_id, version, author, created_at, note, content)
+           VALUES (1, 1, 'token:ci', '2026-11-01T00:00:00Z', 'first', '{{}}');
+         INSERT INTO incidents (id, title, severity, declared_at, declared_by)
+           VALUES (1, 'Old', 'sev2', '2026-11-01T00:00:00Z', 'Ada');
+         INSERT INTO timeline (incident_id, at, author, kind, text) VALUES
+           (1, '2026-11-01T00:01:00Z', 'Ada', 'role_assigned', 'Incident Commander: handed off from Ada to Sam Ortiz'),
+           (1, '2026-11-01T00:02:00Z', 'Ada', 'status_change', 'Investigating → Identified');"
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("old rows");
+    conn.close().await.expect("close");
+
+    let opened = db::open(&path).await.expect("upgrade");
+    let data: Vec<(String,)> = sqlx::query_as("SELECT data FROM timeline ORDER BY id")
+        .fetch_all(&opened.db.read)
+        .await
+        .expect("entries");
+    assert_eq!(
+        data[0].0,
+        r#"{"type":"role","role":"Incident Commander","from":"Ada","to":"Sam Ortiz"}"#
+    );
+    assert_eq!(
+        data[1].0,
+        r#"{"type":"status","from":"investigating","to":"identified"}"#
+    );
+    let (author,): (Option<i64>,) = sqlx::query_as("SELECT author_id FROM plan_versions")
+        .fetch_one(&opened.db.read)
+        .await
+        .expect("version");
+    assert_eq!(author, Some(1), "the token's creator wrote it");
+    let changed = sqlx::query("UPDATE timeline SET text = 'rewritten'")
+        .execute(&opened.db.write)
+        .await;
+    assert!(changed.is_err(), "the timeline is append-only again");
+}

@@ -81,6 +81,27 @@ async fn only_a_hash_of_a_token_is_stored() {
 }
 
 #[tokio::test]
+async fn a_token_stops_working_when_the_account_that_created_it_is_disabled() {
+    let admin = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Admin)
+        .await;
+    let token = create(&admin, "nightly-export", "viewer").await;
+    assert_eq!(
+        call(&admin, &token, "/api/notes/list", "").await.status,
+        200
+    );
+    admin
+        .behind_the_back("UPDATE users SET disabled_at = '2026-11-28T00:00:00Z'")
+        .await;
+    assert_eq!(
+        call(&admin, &token, "/api/notes/list", "").await.status,
+        401,
+        "a token acts as its creator, who may no longer act"
+    );
+}
+
+#[tokio::test]
 async fn a_revoked_token_no_longer_works() {
     let admin = spawn_app(Environment::Production)
         .await

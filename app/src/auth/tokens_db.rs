@@ -70,7 +70,11 @@ pub async fn find<'e>(
     }
     type Row = (i64, String, String, Option<i64>, Option<DateTime<Utc>>);
     let row: Option<Row> = sqlx::query_as(
-        "SELECT id, name, role, created_by_id, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+        // A token acts as the person who created it: when that account is
+        // disabled, its tokens stop working too.
+        "SELECT t.id, t.name, t.role, t.created_by_id, t.last_used_at FROM api_tokens t \
+         LEFT JOIN users u ON u.id = t.created_by_id \
+         WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
     )
     .bind(token_hash(token))
     .fetch_optional(db)

@@ -39,7 +39,7 @@ pub async fn list_incidents(
     };
     let runbook = crate::fields::optional_id("Runbook", &runbook)?;
     let mut conn = state.db.read.acquire().await?;
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     Ok(super::db::list(&mut conn, status, severity, runbook, 200)
         .await?
         .into_iter()
@@ -61,7 +61,8 @@ pub async fn list_incidents(
 
 #[server(prefix = "/api", endpoint = "incidents/get")]
 pub async fn get_incident(id: i64) -> Result<IncidentView, AppError> {
-    get_incident_page(id, None).await
+    let (state, _) = crate::auth::guard::require::<GetIncident>().await?;
+    load_page(&state, id, None).await
 }
 
 /// The incident with the page of its timeline written before entry
@@ -69,6 +70,15 @@ pub async fn get_incident(id: i64) -> Result<IncidentView, AppError> {
 #[server(prefix = "/api", endpoint = "incidents/page")]
 pub async fn get_incident_page(id: i64, before: Option<i64>) -> Result<IncidentView, AppError> {
     let (state, _) = crate::auth::guard::require::<GetIncidentPage>().await?;
+    load_page(&state, id, before).await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_page(
+    state: &crate::state::AppState,
+    id: i64,
+    before: Option<i64>,
+) -> Result<IncidentView, AppError> {
     let mut conn = state.db.read.acquire().await?;
     super::db::load(&mut conn, id, state.clock.now(), before)
         .await?
@@ -110,7 +120,7 @@ pub async fn declare_incident(
             impact: &impact,
             runbook: pinned.as_ref().map(|p| (p.id, p.info.version, &p.content)),
             author: &author,
-            at: chrono::Utc::now(),
+            at: state.clock.now(),
         },
     )
     .await?;
@@ -138,7 +148,7 @@ pub async fn add_incident_note(
     use super::EntryKind;
     let (state, caller) = crate::auth::guard::require::<AddIncidentNote>().await?;
     let text = crate::fields::text_field("Note", &text, true, 4000)?;
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     let corrects = crate::fields::optional_id("Correction", &corrects)?;
     super::act::act(&state, &caller, id, "incident.note", move |tx, author| {
         Box::pin(async move {
@@ -169,10 +179,11 @@ pub async fn add_incident_note(
 #[server(prefix = "/api", endpoint = "incidents/status")]
 pub async fn set_status(id: i64, status: String) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<SetStatus>().await?;
+    let now = state.clock.now();
     let status = Status::parse("Status", &status)?;
     super::act::act(&state, &caller, id, "incident.status", move |tx, author| {
         Box::pin(async move {
-            super::db::set_status(tx, id, status, &author, chrono::Utc::now())
+            super::db::set_status(tx, id, status, &author, now)
                 .await?
                 .ok_or_else(|| AppError::NotFound("That incident".into()))?;
             Ok((status.as_str().to_owned(), Part::Header))
@@ -184,6 +195,7 @@ pub async fn set_status(id: i64, status: String) -> Result<Delta, AppError> {
 #[server(prefix = "/api", endpoint = "incidents/severity")]
 pub async fn set_severity(id: i64, severity: String) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<SetSeverity>().await?;
+    let now = state.clock.now();
     let severity = Severity::parse("Severity", &severity)?;
     super::act::act(
         &state,
@@ -192,7 +204,7 @@ pub async fn set_severity(id: i64, severity: String) -> Result<Delta, AppError> 
         "incident.severity",
         move |tx, author| {
             Box::pin(async move {
-                if !super::db::set_severity(tx, id, severity, &author, chrono::Utc::now()).await? {
+                if !super::db::set_severity(tx, id, severity, &author, now).await? {
                     return Err(AppError::NotFound("That incident".into()));
                 }
                 Ok((severity.as_str().to_owned(), Part::Header))
@@ -207,6 +219,7 @@ pub async fn set_severity(id: i64, severity: String) -> Result<Delta, AppError> 
 #[server(prefix = "/api", endpoint = "incidents/role")]
 pub async fn assign_role(id: i64, role_id: i64, person_id: String) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<AssignRole>().await?;
+    let now = state.clock.now();
     let person_id = crate::fields::optional_id("Person", &person_id)?;
     super::act::act(&state, &caller, id, "incident.role", move |tx, author| {
         Box::pin(async move {
@@ -219,8 +232,7 @@ pub async fn assign_role(id: i64, role_id: i64, person_id: String) -> Result<Del
                         .ok_or_else(|| AppError::invalid("Person", "is not in the roster"))?,
                 )),
             };
-            if !super::db::assign_role(tx, id, role_id, person, &author, chrono::Utc::now()).await?
-            {
+            if !super::db::assign_role(tx, id, role_id, person, &author, now).await? {
                 return Err(AppError::NotFound("That incident role".into()));
             }
             Ok((format!("role {role_id}"), Part::Role(role_id)))
@@ -232,9 +244,10 @@ pub async fn assign_role(id: i64, role_id: i64, person_id: String) -> Result<Del
 #[server(prefix = "/api", endpoint = "incidents/step")]
 pub async fn tick_step(id: i64, step: u32, done: bool) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<TickStep>().await?;
+    let now = state.clock.now();
     super::act::act(&state, &caller, id, "incident.step", move |tx, author| {
         Box::pin(async move {
-            super::db::tick(tx, id, step, done, &author, chrono::Utc::now())
+            super::db::tick(tx, id, step, done, &author, now)
                 .await?
                 .ok_or_else(|| AppError::NotFound("That step".into()))?;
             let reason = format!("step {step}: {}", if done { "done" } else { "undone" });
@@ -260,7 +273,7 @@ pub async fn draft_notice(
         plans::{db as store, Kind},
     };
     let (state, caller) = crate::auth::guard::require::<DraftNotice>().await?;
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     let next_update_at = match next_update_minutes.trim() {
         "" => None,
         m => Some(
@@ -357,6 +370,7 @@ pub async fn draft_notice(
 #[server(prefix = "/api", endpoint = "incidents/notice/approve")]
 pub async fn approve_incident_notice(id: i64, notice: i64) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<ApproveIncidentNotice>().await?;
+    let now = state.clock.now();
     let approver = caller.approver();
     super::act::act(
         &state,
@@ -375,7 +389,7 @@ pub async fn approve_incident_notice(id: i64, notice: i64) -> Result<Delta, AppE
                     approver,
                     crate::approval::Approving::Notice,
                 )?;
-                if !super::db::approve_notice(tx, id, notice, &author, chrono::Utc::now()).await? {
+                if !super::db::approve_notice(tx, id, notice, &author, now).await? {
                     return Err(AppError::Conflict(
                         "That notice is already approved.".into(),
                     ));
@@ -392,6 +406,7 @@ pub async fn approve_incident_notice(id: i64, notice: i64) -> Result<Delta, AppE
 #[server(prefix = "/api", endpoint = "incidents/notice/publish")]
 pub async fn publish_notice(id: i64, notice: i64) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<PublishNotice>().await?;
+    let now = state.clock.now();
     super::act::act(
         &state,
         &caller,
@@ -399,7 +414,7 @@ pub async fn publish_notice(id: i64, notice: i64) -> Result<Delta, AppError> {
         "incident.notice.publish",
         move |tx, author| {
             Box::pin(async move {
-                if !super::db::publish_notice(tx, id, notice, &author, chrono::Utc::now()).await? {
+                if !super::db::publish_notice(tx, id, notice, &author, now).await? {
                     return Err(AppError::Conflict(
                         "Only an approved notice that is not yet published can be published."
                             .into(),

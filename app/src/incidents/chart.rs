@@ -69,7 +69,7 @@ pub fn marks(v: &IncidentView) -> Vec<Mark> {
                 x: x(e.when(), start, end),
                 label: format!(
                     "{} {}: {first_line}",
-                    crate::clock::hh_mm(e.when()),
+                    crate::ui::hh_mm(e.when()),
                     e.kind.label()
                 ),
             })
@@ -115,8 +115,8 @@ pub fn TimelineChart(incident: IncidentView) -> impl IntoView {
     let marks = marks(&incident);
     let summary = format!(
         "Timeline from {} to {}: {} status periods, {} steps done, {} notices published.",
-        crate::clock::hh_mm(start),
-        crate::clock::hh_mm(end),
+        crate::ui::hh_mm(start),
+        crate::ui::hh_mm(end),
         bands.len(),
         marks.iter().filter(|m| m.lane == 0).count(),
         marks.iter().filter(|m| m.lane == 1).count()
@@ -146,8 +146,8 @@ pub fn TimelineChart(incident: IncidentView) -> impl IntoView {
                         <title>{m.label}</title>
                     </circle>
                 }).collect_view()}
-                <text x=n(LEFT) y="146" class="axis-label">{crate::clock::hh_mm(start)}</text>
-                <text x=n(LEFT + WIDTH) y="146" text-anchor="end" class="axis-label">{format!("{} UTC", crate::clock::hh_mm(end))}</text>
+                <text x=n(LEFT) y="146" class="axis-label">{crate::ui::hh_mm(start)}</text>
+                <text x=n(LEFT + WIDTH) y="146" text-anchor="end" class="axis-label">{format!("{} UTC", crate::ui::hh_mm(end))}</text>
             </svg>
             <figcaption class="visually-hidden">{summary}</figcaption>
         </figure>

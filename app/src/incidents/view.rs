@@ -4,7 +4,7 @@
 //! Its weight does not grow with the history: one page of the timeline,
 //! one correction form.
 use super::{
-    api::{get_incident, get_incident_page, list_incidents},
+    api::{get_incident_page, list_incidents},
     severity_meaning, AddIncidentNote, ApproveIncidentNotice, AssignRole, ChecklistItem,
     DeclareIncident, Delta, DraftNotice, Entry, IncidentNotice, IncidentView, PublishNotice,
     SetSeverity, SetStatus, Status, TickStep,
@@ -162,7 +162,7 @@ pub fn IncidentPage() -> impl IntoView {
                             });
                             let picture = view! { <super::chart::TimelineChart incident=incident.clone()/> };
                             view! {
-                                <LiveIncident incident can_act=responder me publish_note correcting paged=before.is_some()/>
+                                <LiveIncident incident can_act=responder me publish_note correcting before/>
                                 <section class="draft-notice-section" aria-label="Draft a customer notice">{draft}</section>
                                 <section aria-labelledby="picture-title" class="timeline-picture">
                                     <h2 id="picture-title">"The incident as a picture"</h2>
@@ -191,8 +191,10 @@ pub fn LiveIncident(
     publish_note: String,
     /// The entry the correction form starts with (`?correct=ID`).
     correcting: Option<i64>,
-    /// An older page of the timeline: it does not follow the live stream.
-    paged: bool,
+    /// The page of the timeline shown (`?before=ENTRY`); `None` for the
+    /// newest, which follows the live stream. An older page keeps its
+    /// entries and takes only the rest of each change.
+    before: Option<i64>,
 ) -> impl IntoView {
     let id = incident.incident.id;
     let declared = incident.incident.declared_at;
@@ -203,7 +205,7 @@ pub fn LiveIncident(
     let hydrated = crate::ui::hydrated_marker();
     let refresh = move || {
         leptos::task::spawn_local(async move {
-            if let Ok(fresh) = get_incident(id).await {
+            if let Ok(fresh) = get_incident_page(id, before).await {
                 // Fetches can finish out of order: never go back in time.
                 state.update(|shown| {
                     if fresh.incident.revision >= shown.incident.revision {
@@ -213,7 +215,11 @@ pub fn LiveIncident(
             }
         });
     };
-    let apply = move |delta: Delta| {
+    let apply = move |mut delta: Delta| {
+        if before.is_some() {
+            // New entries belong to the newest page, not this older one.
+            delta.entries.clear();
+        }
         let applied = state.try_update(|v| v.apply(delta));
         if applied == Some(super::Applied::Gap) {
             refresh();
@@ -222,12 +228,12 @@ pub fn LiveIncident(
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         crate::clock::tick(now, crate::clock::browser_ms);
-        if !paged {
+        if before.is_none() {
             live::follow(id, state, apply, refresh);
         }
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = (paged, refresh);
+    let _ = refresh;
 
     let note = ServerAction::<AddIncidentNote>::new();
     let correct = ServerAction::<AddIncidentNote>::new();
@@ -281,7 +287,7 @@ pub fn LiveIncident(
                             <div><button type="submit">"Add note"</button></div>
                         </ActionForm>
                     })}
-                    {move || state.with(|v| timeline(v, can_act, correcting))}
+                    {move || state.with(|v| timeline(v, before, can_act, correcting))}
                     {can_act.then(|| view! { <CorrectForm id correcting action=correct/> })}
                 </section>
                 <section aria-labelledby="checklist-title" class="checklist">
@@ -499,7 +505,7 @@ fn checklist_item(
     let done = item.done_at.is_some();
     let due = item
         .due_at(declared)
-        .map(|d| format!(" · due {}", crate::clock::hh_mm(d)));
+        .map(|d| format!(" · due {}", crate::ui::hh_mm(d)));
     view! {
         <li class=move || if overdue_class() { "step overdue" } else if done { "step done" } else { "step" } data-step=item.step_id>
             <p class="step-meta">
@@ -626,7 +632,14 @@ fn DraftForm(
 
 /// The page of the timeline, newest first, each entry with the corrections
 /// of it; then the way to earlier entries.
-fn timeline(v: &IncidentView, can_act: bool, correcting: RwSignal<Option<i64>>) -> AnyView {
+fn timeline(
+    v: &IncidentView,
+    before: Option<i64>,
+    can_act: bool,
+    correcting: RwSignal<Option<i64>>,
+) -> AnyView {
+    // The page shown stays in the address when correcting without JavaScript.
+    let page = before.map(|b| format!("before={b}&")).unwrap_or_default();
     let id = v.incident.id;
     let mut grouped = v.grouped_timeline();
     grouped.reverse();
@@ -643,7 +656,7 @@ fn timeline(v: &IncidentView, can_act: bool, correcting: RwSignal<Option<i64>>) 
                             </ul>
                         })}
                         {can_act.then(|| view! {
-                            <a class="correct-link" href=format!("?correct={entry_id}#correct-form")
+                            <a class="correct-link" href=format!("?{page}correct={entry_id}#correct-form")
                                 on:click=move |ev| { ev.prevent_default(); correcting.set(Some(entry_id)); focus_correction(); }>
                                 "Correct"
                             </a>
@@ -672,10 +685,10 @@ fn focus_correction() {
 fn entry_line(e: &Entry) -> impl IntoView {
     let written = e
         .happened_at
-        .map(|_| format!(" (written {})", crate::clock::hh_mm(e.at)));
+        .map(|_| format!(" (written {})", crate::ui::hh_mm(e.at)));
     view! {
         <p class="entry-head">
-            <time datetime=e.when().to_rfc3339() class:caught-up=e.happened_at.is_some()>{crate::clock::hh_mm_ss(e.when())}</time>
+            <time datetime=e.when().to_rfc3339() class:caught-up=e.happened_at.is_some()>{crate::ui::hh_mm_ss(e.when())}</time>
             {written}
             " "<span class="kind">{e.kind.label()}</span>
             " "<span class="author">{e.author.clone()}</span>

@@ -95,7 +95,7 @@ fn NoteList(rows: RwSignal<Vec<Note>>) -> impl IntoView {
                     <li class="note" data-note-id=note.id>
                         <p class="note-body">{note.body}</p>
                         <time datetime=note.created_at.to_rfc3339()>
-                            {crate::clock::when(note.created_at)}
+                            {crate::ui::when(note.created_at)}
                         </time>
                     </li>
                 </For>

@@ -21,5 +21,47 @@ pub fn hydrated_marker() -> impl Fn() -> String + Copy + Send + Sync + 'static {
     move || hydrated.get().to_string()
 }
 
-/// A moment as every page shows it.
-pub use crate::clock::when;
+/// "03:15": hours and minutes (UTC). Written by hand rather than with
+/// chrono's format strings, whose parser would otherwise be shipped to
+/// every browser.
+pub fn hh_mm(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike;
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// "03:15:09".
+pub fn hh_mm_ss(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike;
+    format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+}
+
+/// "2026-11-26 03:15 UTC": a moment as every page shows it.
+pub fn when(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    format!(
+        "{}-{:02}-{:02} {} UTC",
+        t.year(),
+        t.month(),
+        t.day(),
+        hh_mm(t)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Duration, Utc};
+
+    fn t(minutes: i64) -> DateTime<Utc> {
+        "2026-11-26T03:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::minutes(minutes)
+    }
+
+    #[test]
+    fn times_read_the_same_as_chrono_would_write_them() {
+        let at = t(75) + Duration::seconds(9);
+        assert_eq!(hh_mm(at), at.format("%H:%M").to_string());
+        assert_eq!(hh_mm_ss(at), at.format("%H:%M:%S").to_string());
+        assert_eq!(when(at), at.format("%Y-%m-%d %H:%M UTC").to_string());
+        assert_eq!(when(at), "2026-11-26 04:15 UTC");
+    }
+}
