@@ -30,12 +30,7 @@ pub async fn resolve_caller(
     next: Next,
 ) -> Response {
     let policy = state.auth.sessions;
-    let token = req
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|h| sessions::token_from_cookie_header(h, policy.cookie_name()));
+    let token = session_token(&req, policy.cookie_name());
     let mut caller = Caller::Anonymous;
     if let Some(bearer) = bearer_token(&req) {
         // A token speaks for itself: no cookie is consulted beside it.
@@ -89,6 +84,15 @@ pub async fn resolve_caller(
     }
     req.extensions_mut().insert(caller);
     next.run(req).await
+}
+
+/// The session token in the request's cookies, if there is one.
+pub fn session_token(req: &Request, cookie_name: &str) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| sessions::token_from_cookie_header(h, cookie_name))
 }
 
 /// The token in an `Authorization: Bearer` header, if there is one.

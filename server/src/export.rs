@@ -216,8 +216,18 @@ pub async fn timeline_json(State(state): State<ServerState>, Path(id): Path<i64>
 
 /// The whole timeline as CSV, streamed.
 pub async fn timeline_csv(State(state): State<ServerState>, Path(id): Path<i64>) -> Response {
-    if let Err(r) = incident(&state, id).await {
-        return r;
+    // Only the entries are written: ask whether the incident exists, not for its page.
+    let exists = async {
+        let mut conn = state.app.db.read.acquire().await?;
+        timeline::db::revision(&mut conn, Subject::Incident(id)).await
+    }
+    .await;
+    match exists {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return (axum::http::StatusCode::NOT_FOUND, "No such incident.").into_response()
+        }
+        Err(e) => return internal(e),
     }
     fn batch(
         conn: &mut sqlx::SqliteConnection,

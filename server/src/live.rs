@@ -126,12 +126,7 @@ fn credentials(state: &ServerState, req: &Request) -> Option<Credentials> {
     if let Some(bearer) = crate::access::bearer_token(req) {
         return Some(Credentials::Token(bearer));
     }
-    req.headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|h| sessions::token_from_cookie_header(h, state.auth.sessions.cookie_name()))
-        .map(Credentials::Session)
+    crate::access::session_token(req, state.auth.sessions.cookie_name()).map(Credentials::Session)
 }
 
 async fn revision(state: &ServerState, topic: Subject) -> Option<i64> {

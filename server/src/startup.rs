@@ -30,25 +30,19 @@ pub fn router(app_state: AppState, auth: AuthState) -> Router {
 /// Every path pattern the router serves, as the access table writes them:
 /// Leptos pages and our own routes.
 pub fn served_patterns() -> Vec<String> {
-    let mut all: Vec<String> = generate_route_list(App)
-        .iter()
-        .map(|r| crate::routes::table_syntax(r.path()))
-        .chain(
-            crate::routes::all()
-                .iter()
-                .map(|(p, _)| crate::routes::table_syntax(p)),
-        )
-        .collect();
+    let (_, served) = patterns(&generate_route_list(App), &crate::routes::all());
+    let mut all: Vec<String> = served.into_iter().collect();
     all.sort();
-    all.dedup();
     all
 }
 
-/// The router with these routes beside the pages. Tests add one the access
-/// table does not name to show it is refused.
-pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::routes::Route>) -> Router {
-    let routes = generate_route_list(App);
-    let pages: HashSet<String> = routes
+/// The page patterns, and every pattern served (pages and `own` routes),
+/// as the access table writes them.
+fn patterns(
+    pages: &[leptos_axum::AxumRouteListing],
+    own: &[crate::routes::Route],
+) -> (HashSet<String>, HashSet<String>) {
+    let pages: HashSet<String> = pages
         .iter()
         .map(|r| crate::routes::table_syntax(r.path()))
         .collect();
@@ -57,6 +51,14 @@ pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::routes:
         .cloned()
         .chain(own.iter().map(|(p, _)| crate::routes::table_syntax(p)))
         .collect();
+    (pages, served)
+}
+
+/// The router with these routes beside the pages. Tests add one the access
+/// table does not name to show it is refused.
+pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::routes::Route>) -> Router {
+    let routes = generate_route_list(App);
+    let (pages, served) = patterns(&routes, &own);
     let state = ServerState {
         app: app_state,
         auth,

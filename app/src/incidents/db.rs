@@ -1,6 +1,6 @@
 //! Incidents in SQLite. Every change writes its timeline entry and bumps
 //! the incident's revision in the same transaction as the change itself.
-use super::{ChecklistItem, Entry, EntryKind, Incident, IncidentView, RoleHolder, Status};
+use super::{ChecklistItem, EntryKind, Incident, IncidentView, RoleHolder, Status};
 use crate::runbooks::{Phase, Runbook, Severity};
 use crate::timeline::{self, Data, NewEntry, Subject};
 use chrono::{DateTime, Utc};
@@ -166,15 +166,6 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Incident
     .fetch_optional(&mut *conn)
     .await?;
     row.map(incident).transpose()
-}
-
-/// Only the revision: what the live stream compares.
-pub async fn revision(conn: &mut SqliteConnection, id: i64) -> Result<Option<i64>, sqlx::Error> {
-    timeline::db::revision(conn, Subject::Incident(id)).await
-}
-
-pub async fn timeline(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Entry>, sqlx::Error> {
-    timeline::db::all(conn, Subject::Incident(id)).await
 }
 
 type ItemRow = (

@@ -196,16 +196,6 @@ pub async fn last_id(conn: &mut SqliteConnection, subject: Subject) -> Result<i6
     Ok(id)
 }
 
-/// How many entries the subject has.
-pub async fn count(conn: &mut SqliteConnection, subject: Subject) -> Result<i64, sqlx::Error> {
-    let (_, column) = subject.tables();
-    let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM timeline WHERE {column} = ?"))
-        .bind(subject.id())
-        .fetch_one(conn)
-        .await?;
-    Ok(n)
-}
-
 /// A correction must name an entry of the same timeline.
 pub async fn check_corrects(
     conn: &mut SqliteConnection,
