@@ -10,6 +10,7 @@ pub mod health;
 pub mod keys;
 pub mod live;
 pub mod logging;
+pub mod page_cache;
 pub mod routes;
 pub mod security;
 pub mod serve;

@@ -65,6 +65,7 @@ pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::routes:
         leptos: leptos_options(),
         pages: Arc::new(pages),
         served: Arc::new(served),
+        page_cache: Default::default(),
     };
     let context = provide_request_context(state.app.clone(), state.auth.clone());
     let options = state.leptos.clone();
@@ -92,7 +93,8 @@ pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::routes:
                 .layer(from_fn_with_state(state.clone(), security::headers))
                 .layer(from_fn_with_state(state.clone(), security::same_origin))
                 .layer(from_fn_with_state(state.clone(), access::resolve_caller))
-                .layer(from_fn_with_state(state, access::gate)),
+                .layer(from_fn_with_state(state.clone(), access::gate))
+                .layer(from_fn_with_state(state, crate::page_cache::incident_pages)),
         )
 }
 

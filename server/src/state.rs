@@ -17,6 +17,8 @@ pub struct ServerState {
     pub pages: Arc<HashSet<String>>,
     /// Every path pattern the router serves: the pages and our own routes.
     pub served: Arc<HashSet<String>>,
+    /// Incident pages rendered a moment ago.
+    pub page_cache: crate::page_cache::PageCache,
 }
 
 impl ServerState {

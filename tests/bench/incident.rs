@@ -19,7 +19,13 @@ use std::time::{Duration, Instant};
 
 const NOTES: usize = 10_000;
 const READERS: usize = 50;
-const REQUESTS: usize = 1_000;
+/// Enough requests that a load lasts a few seconds, so the page's copies
+/// expire and are made again several times within it.
+const REQUESTS: usize = 20_000;
+/// Pages rendered anew cost more: fewer of them say as much.
+const FRESH_REQUESTS: usize = 1_000;
+/// While readers load the page, a responder adds a note this often.
+const NOTE_EVERY: Duration = Duration::from_millis(250);
 
 #[tokio::main]
 async fn main() {
@@ -124,13 +130,17 @@ async fn seed(muster: &Muster, cookie: &str) -> i64 {
 }
 
 struct Load {
+    requests: usize,
     size: usize,
     per_second: f64,
     p50: Duration,
     p99: Duration,
 }
 
-async fn load(url: String, headers: Vec<(String, String)>) -> Load {
+/// `REQUESTS` (or `FRESH_REQUESTS`) GETs from `READERS` readers at once. With `fresh`, each asks
+/// for an address of its own (`?fresh=N`), so no copy can serve it.
+async fn load(url: String, headers: Vec<(String, String)>, fresh: bool) -> Load {
+    let requests = if fresh { FRESH_REQUESTS } else { REQUESTS };
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let get = |client: Client<_, Full<Bytes>>, url: String, headers: Vec<(String, String)>| async move {
         let mut req = hyper::Request::get(url);
@@ -154,8 +164,13 @@ async fn load(url: String, headers: Vec<(String, String)>) -> Load {
         let (client, url, headers) = (client.clone(), url.clone(), headers.clone());
         tasks.push(tokio::spawn(async move {
             let mut times = Vec::new();
-            for _ in (worker..REQUESTS).step_by(READERS) {
-                times.push(get(client.clone(), url.clone(), headers.clone()).await.0);
+            for n in (worker..requests).step_by(READERS) {
+                let url = if fresh {
+                    format!("{url}?fresh={n}")
+                } else {
+                    url.clone()
+                };
+                times.push(get(client.clone(), url, headers.clone()).await.0);
             }
             times
         }));
@@ -168,6 +183,7 @@ async fn load(url: String, headers: Vec<(String, String)>) -> Load {
     times.sort();
     let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
     Load {
+        requests,
         size,
         per_second: times.len() as f64 / elapsed.as_secs_f64(),
         p50: at(0.5),
@@ -176,9 +192,49 @@ async fn load(url: String, headers: Vec<(String, String)>) -> Load {
 }
 
 async fn page_under_load(muster: &Muster, cookie: &str, id: i64) {
+    // The incident goes on while people read it: every note is a new
+    // revision, so the page is rendered anew after each.
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let writer = {
+        let (url, cookie) = (muster.url("/api/incidents/note"), cookie.to_owned());
+        let origin = muster.url.trim_end_matches('/').to_owned();
+        tokio::spawn(async move {
+            let mut notes = 0;
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => return notes,
+                    _ = tokio::time::sleep(NOTE_EVERY) => {}
+                }
+                let headers = [
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("accept", "application/json"),
+                    ("origin", origin.as_str()),
+                    ("cookie", cookie.as_str()),
+                ];
+                let form = format!("id={id}&text=Still+failing+{notes}&happened_at=&corrects=");
+                let res = http_request("POST", &url, &headers, &form).await;
+                assert_eq!(res.status, 200, "note: {}", res.body);
+                notes += 1;
+            }
+        })
+    };
     let page = load(
         muster.url(&format!("/incidents/{id}")),
         vec![("cookie".into(), cookie.into())],
+        false,
+    )
+    .await;
+    let _ = stop.send(());
+    let notes = writer.await.expect("writer");
+    println!(
+        "page: {notes} notes added while it was read, one every {} ms",
+        NOTE_EVERY.as_millis()
+    );
+    // Every request rendered anew: what a page costs when no copy serves it.
+    let rendered = load(
+        muster.url(&format!("/incidents/{id}")),
+        vec![("cookie".into(), cookie.into())],
+        true,
     )
     .await;
     // The same server's static file nearest the page's size: the WebAssembly,
@@ -186,21 +242,32 @@ async fn page_under_load(muster: &Muster, cookie: &str, id: i64) {
     let asset = load(
         muster.url("/pkg/muster.wasm"),
         vec![("accept-encoding".into(), "br".into())],
+        false,
     )
     .await;
-    for (what, l) in [("page", &page), ("static asset", &asset)] {
+    for (what, l) in [
+        ("page", &page),
+        ("page rendered anew", &rendered),
+        ("static asset", &asset),
+    ] {
         println!(
-            "{what}: {} bytes, {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms ({READERS} readers, {REQUESTS} requests)",
+            "{what}: {} bytes, {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms ({READERS} readers, {} requests)",
             l.size,
             l.per_second,
             l.p50.as_secs_f64() * 1e3,
-            l.p99.as_secs_f64() * 1e3
+            l.p99.as_secs_f64() * 1e3,
+            l.requests
         );
     }
     println!(
         "page/static: {:.2} of the requests/s, {:.2} of the size (targets: at least 0.30; page p99 under 25 ms; page under 300 KB)",
         page.per_second / asset.per_second,
         page.size as f64 / asset.size as f64
+    );
+    println!(
+        "page rendered anew/static: {:.2} of the requests/s (each render costs about {:.1} ms of the server's two cores)",
+        rendered.per_second / asset.per_second,
+        2e3 / rendered.per_second
     );
 }
 

@@ -1,0 +1,143 @@
+//! Incident pages served from the moment-long cache, through the real
+//! router on a real SQLite file, on a clock the test moves: a copy is
+//! served only to the same session and role, only until the incident
+//! changes or the copy is a second old, and always under a nonce of its own.
+mod support;
+
+use app::{auth::Role, clock::ManualTime, environment::Environment};
+use chrono::{TimeZone, Utc};
+use server::page_cache::FRESH_FOR;
+use std::sync::Arc;
+use support::{form, spawn_app, Answer, TestApp};
+
+async fn app_on_a_manual_clock() -> (TestApp, Arc<ManualTime>) {
+    let mut app = spawn_app(Environment::Production).await;
+    let clock = Arc::new(ManualTime::at(
+        Utc.with_ymd_and_hms(2026, 11, 28, 3, 0, 0)
+            .single()
+            .expect("a time"),
+    ));
+    app.state.clock = clock.clone();
+    app.router = server::startup::router(app.state.clone(), app.auth.clone());
+    (app.signed_in_as(Role::Responder).await, clock)
+}
+
+fn nonce(res: &Answer) -> String {
+    let policy = res.headers["content-security-policy"]
+        .to_str()
+        .expect("text");
+    let start = policy.find("'nonce-").expect("a nonce") + 7;
+    policy[start..]
+        .split('\'')
+        .next()
+        .expect("closed")
+        .to_owned()
+}
+
+async fn page(app: &TestApp, cookie: &str) -> Answer {
+    let res = app.get_as(cookie, "/incidents/1").await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    res
+}
+
+#[tokio::test]
+async fn a_copy_is_served_only_while_the_incident_and_the_caller_are_the_same() {
+    let (app, clock) = app_on_a_manual_clock().await;
+    let responder = app.cookie.clone().expect("signed in");
+    (app.post_form(
+        "/api/incidents/declare",
+        &form(&[
+            ("title", "Checkout down"),
+            ("severity", "sev1"),
+            ("impact", ""),
+            ("runbook", ""),
+        ]),
+    )
+    .await)
+        .ok();
+    let first = page(&app, &responder).await;
+    assert!(first.body.contains("Checkout down"));
+    assert!(
+        first.body.contains("incident-note-form"),
+        "a responder may write"
+    );
+
+    // A change the revision does not cover (made behind Muster's back):
+    // the copy is served until it is a second old.
+    app.behind_the_back("UPDATE incidents SET title = 'Renamed' WHERE id = 1")
+        .await;
+    let copy = page(&app, &responder).await;
+    assert!(copy.body.contains("Checkout down"), "served from the cache");
+    assert_ne!(
+        nonce(&first),
+        nonce(&copy),
+        "every response has its own nonce"
+    );
+    assert!(copy.body.contains(&format!("nonce=\"{}\"", nonce(&copy))));
+    assert!(!copy.body.contains(&nonce(&first)));
+    clock.advance(FRESH_FOR);
+    assert!(page(&app, &responder).await.body.contains("Renamed"));
+
+    // A change through Muster makes a new revision: the next load shows it.
+    (app.post_form(
+        "/api/incidents/note",
+        &form(&[
+            ("id", "1"),
+            ("text", "Rolled back the deploy"),
+            ("happened_at", ""),
+            ("corrects", ""),
+        ]),
+    )
+    .await)
+        .ok();
+    assert!(page(&app, &responder)
+        .await
+        .body
+        .contains("Rolled back the deploy"));
+
+    // Another person, with another role, never gets the responder's copy.
+    let viewer = app.session_for(Role::Viewer).await;
+    let seen = page(&app, &viewer).await;
+    assert!(seen.body.contains("Rolled back the deploy"));
+    assert!(
+        !seen.body.contains("incident-note-form"),
+        "a viewer may not write"
+    );
+
+    // Nor does the responder once their role is lowered.
+    app.behind_the_back("UPDATE users SET role = 'viewer' WHERE role = 'responder'")
+        .await;
+    assert!(!page(&app, &responder)
+        .await
+        .body
+        .contains("incident-note-form"));
+}
+
+#[tokio::test]
+async fn other_addresses_are_never_served_from_it() {
+    let (app, _clock) = app_on_a_manual_clock().await;
+    let responder = app.cookie.clone().expect("signed in");
+    (app.post_form(
+        "/api/incidents/declare",
+        &form(&[
+            ("title", "Checkout down"),
+            ("severity", "sev1"),
+            ("impact", ""),
+            ("runbook", ""),
+        ]),
+    )
+    .await)
+        .ok();
+    let list = app.get_as(&responder, "/incidents").await;
+    assert!(list.body.contains("Checkout down"));
+    app.behind_the_back("UPDATE incidents SET title = 'Renamed' WHERE id = 1")
+        .await;
+    assert!(app
+        .get_as(&responder, "/incidents")
+        .await
+        .body
+        .contains("Renamed"));
+    // Nor is a page kept for someone who is not signed in.
+    let anonymous = app.get_as("", "/incidents/1").await;
+    assert_ne!(anonymous.status, 200);
+}
