@@ -384,3 +384,35 @@ async fn an_account_under_attack_makes_each_attempt_wait_longer() {
             .expect("audit");
     assert_eq!(denied, 1);
 }
+
+/// After the password, only a plain path on this site is followed: every
+/// hostile `next` (as a browser would send it in the form) goes home, and
+/// none of them can break the response.
+#[tokio::test]
+async fn after_sign_in_a_hostile_next_goes_to_the_home_page() {
+    let app = spawn_app(Environment::Production).await;
+    app.account("ops@example.com", "the right passphrase", Role::Editor)
+        .await;
+    let hostile = [
+        "%2F%09%2Fevil.example",
+        "/%09/evil.example",
+        "%2F%2Fevil.example",
+        "%2F%5Cevil.example",
+        "%2Fnotes%0D%0ASet-Cookie%3A+x%3D1",
+        "%2Fnotes%0A",
+        "%2Fnotes%00",
+        "https%3A%2F%2Fevil.example",
+        "%2F%E2%80%A8evil",
+        "%2F+evil",
+    ];
+    for next in hostile {
+        let res = app
+            .post_form(
+                "/api/auth/sign-in",
+                &format!("email=ops%40example.com&password=the+right+passphrase&next={next}"),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{next}: {}", res.body);
+        assert_eq!(res.headers["location"], "/", "{next}");
+    }
+}

@@ -672,3 +672,38 @@ async fn changes_started_before_a_newer_version_cannot_undo_it() {
         page.body
     );
 }
+
+/// The template that multiplies a string: refused on save and on import
+/// with its line, and a preview of it is an error, never a huge string.
+#[tokio::test]
+async fn a_template_outside_the_language_is_refused_with_its_line() {
+    let app = editor().await;
+    let cookie = app.cookie.clone().expect("signed in");
+    let growing = "Hello\n{% set a = \"x\" * 100000 %}{% set b = a ~ a ~ a ~ a %}{{ b }}";
+    let res = save_notice(&app, &cookie, "", growing, "first").await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.body.contains("Body, line 2"), "{}", res.body);
+    assert!(res.body.contains("templates know only"), "{}", res.body);
+    assert_eq!(count(&app, "SELECT count(*) FROM plan_versions").await, 0);
+
+    let file = include_str!("../src/demo_plans.json").replacen(
+        "{{ customer_name }}",
+        "{{ customer_name }}\\n{{ \\\"x\\\" * 100000 }}",
+        1,
+    );
+    let res = import(&app, &file).await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.body.contains("line 2"), "{}", res.body);
+    assert_eq!(count(&app, "SELECT count(*) FROM plan_versions").await, 0);
+
+    let res = (app
+        .post_form(
+            "/api/notices/preview",
+            &form(&[("subject", "S"), ("body", growing)]),
+        )
+        .await)
+        .ok();
+    let preview: app::notices::Preview = serde_json::from_str(&res.body).expect("preview");
+    assert!(preview.error.is_some_and(|e| e.starts_with("Body, line 2")));
+    assert!(preview.body.is_empty());
+}

@@ -110,10 +110,7 @@ pub async fn sign_in(
     tx.commit().await?;
     let next = safe_next(next.as_deref());
     if second_step {
-        leptos_axum::redirect(&format!(
-            "/sign-in/mfa?next={}",
-            next.replace('%', "%25").replace('&', "%26")
-        ));
+        leptos_axum::redirect(&format!("/sign-in/mfa?next={}", query_value(&next)));
     } else {
         leptos_axum::redirect(&next);
     }
@@ -147,13 +144,70 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Where to go after signing in: only a path on this site, never elsewhere.
+/// Where to go after signing in: only a plain path on this site. Anything a
+/// browser could read as another site (`//host`, `/\\host`, a tab or newline
+/// that browsers drop, the same written with `%`), any other control,
+/// space or non-ASCII character, and anything over 2,000 bytes falls back
+/// to the home page: the result is always a valid `Location` header.
 #[cfg(any(feature = "ssr", test))]
 pub(crate) fn safe_next(next: Option<&str>) -> String {
+    // As written: visible ASCII only. Decoded: still no control
+    // character or backslash, nor `//` at the start (a space or a letter
+    // beyond ASCII is fine there, as in `?q=card%20payments`).
+    fn local(path: &[u8], allowed: impl Fn(u8) -> bool) -> bool {
+        path.first() == Some(&b'/')
+            && path.get(1) != Some(&b'/')
+            && path.iter().all(|b| *b != b'\\' && allowed(*b))
+    }
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p)
+            if p.len() <= 2000
+                && local(p.as_bytes(), |b| b.is_ascii_graphic())
+                && local(&percent_decoded(p), |b| b >= 0x20 && b != 0x7f) =>
+        {
+            p.to_owned()
+        }
         _ => "/".to_owned(),
     }
+}
+
+/// The bytes `%XX` stands for, once; other bytes as they are.
+#[cfg(any(feature = "ssr", test))]
+fn percent_decoded(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = (bytes[i] == b'%')
+            .then(|| Some(hex(*bytes.get(i + 1)?)? * 16 + hex(*bytes.get(i + 2)?)?))
+            .flatten();
+        match pair {
+            Some(byte) => {
+                out.push(byte as u8);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A value for a query string: everything but unreserved characters
+/// written as `%XX`.
+#[cfg(feature = "ssr")]
+pub(crate) fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Starts a session and hands its cookie to the browser. A `pending`
@@ -223,11 +277,75 @@ mod tests {
     use super::safe_next;
 
     #[test]
-    fn after_sign_in_only_local_paths_are_followed() {
-        assert_eq!(safe_next(Some("/notes")), "/notes");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+    fn after_sign_in_only_plain_local_paths_are_followed() {
+        for kept in [
+            "/notes",
+            "/incidents/3?before=200",
+            "/runbooks/1#step-2",
+            "/a%20b",
+        ] {
+            assert_eq!(safe_next(Some(kept)), kept);
+        }
+        let refused = [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "/%5cevil.example",
+            "/notes\r\nSet-Cookie: x=1",
+            "/notes%0d%0aSet-Cookie:%20x=1",
+            "/notes%0A",
+            "/ notes",
+            "/notes\u{7f}",
+            "/caf\u{e9}",
+            "/\u{2028}",
+            "notes",
+            "",
+        ];
+        for next in refused {
+            assert_eq!(safe_next(Some(next)), "/", "{next:?}");
+        }
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(2000)))), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn any_bytes_give_a_valid_location() {
+        // Random text, including every control character and broken escapes.
+        let mut seed = 7u64;
+        for _ in 0..20_000 {
+            let len = (seed % 24) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let pick = (seed >> 33) as u32;
+                    match pick % 6 {
+                        0 => '/',
+                        1 => '%',
+                        2 => '\\',
+                        3 => char::from_u32(pick % 0x80).unwrap_or('x'),
+                        4 => "0123456789abcdefABCDEF"
+                            .chars()
+                            .nth((pick % 22) as usize)
+                            .unwrap_or('0'),
+                        _ => char::from_u32(pick % 0x3000).unwrap_or('x'),
+                    }
+                })
+                .collect();
+            let next = safe_next(Some(&text));
+            assert!(
+                http::HeaderValue::from_str(&next).is_ok(),
+                "{text:?} gave {next:?}"
+            );
+            assert!(
+                next.starts_with('/') && !next.starts_with("//"),
+                "{text:?} gave {next:?}"
+            );
+        }
     }
 }

@@ -164,17 +164,23 @@ impl NoticeTemplate {
         )
     }
 
-    /// Checks the fields a person typed; the template text itself is
-    /// checked by the engine.
+    /// Checks the fields a person typed, and that subject and body are in
+    /// the template language (on the server, where the engine is).
     pub fn checked(self) -> Result<Self, AppError> {
         let subject = text_field("Subject", &self.subject, true, 200)?;
         if subject.contains('\n') {
             return Err(AppError::invalid("Subject", "must be one line"));
         }
+        let body = text_field("Body", &self.body, true, 8000)?;
+        #[cfg(feature = "ssr")]
+        {
+            engine::check("Subject", &subject)?;
+            engine::check("Body", &body)?;
+        }
         Ok(Self {
             title: text_field("Title", &self.title, true, 120)?,
             subject,
-            body: text_field("Body", &self.body, true, 8000)?,
+            body,
             ..self
         })
     }
