@@ -34,6 +34,9 @@ pub enum AppError {
     /// The request itself was malformed (bad arguments, unknown endpoint).
     #[error("The request could not be understood: {0}")]
     BadRequest(String),
+    /// The request body is over the address's limit (named, e.g. "1 MB").
+    #[error("The request is larger than {limit}, the most Muster accepts here.")]
+    TooLarge { limit: String },
     /// The browser could not reach Muster or read its answer.
     #[error("Muster could not be reached. Check the connection and try again.")]
     Unreachable,
@@ -78,6 +81,7 @@ impl AppError {
             Self::Conflict(_) => 409,
             Self::TooManyAttempts { .. } => 429,
             Self::BadRequest(_) => 400,
+            Self::TooLarge { .. } => 413,
             Self::Internal { .. } | Self::Unreachable => 500,
         }
     }

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod export;
 pub mod health;
 pub mod keys;
+pub mod limits;
 pub mod live;
 pub mod logging;
 pub mod page_cache;

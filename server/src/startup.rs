@@ -78,6 +78,8 @@ pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::routes:
         .leptos_routes_with_context(&state, routes, context, move || shell(options.clone()))
         .fallback(fallback)
         .with_state(state.clone())
+        // Our own layer bounds every body, per address (see `limits`).
+        .layer(axum::extract::DefaultBodyLimit::disable())
         // Outermost first: give the request an id (or keep the caller's if
         // it is a plain token), open the span that carries it, and echo it.
         .layer(
@@ -91,6 +93,7 @@ pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::routes:
                 )
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(from_fn_with_state(state.clone(), security::headers))
+                .layer(axum::middleware::from_fn(crate::limits::bounded_bodies))
                 .layer(from_fn_with_state(state.clone(), security::same_origin))
                 .layer(from_fn_with_state(state.clone(), access::resolve_caller))
                 .layer(from_fn_with_state(state.clone(), access::gate))

@@ -267,3 +267,73 @@ async fn a_page_whose_data_fails_to_load_shows_the_reference_of_its_request() {
         "the page around it still renders"
     );
 }
+
+/// Every address has a body limit (1 MB; the plans import 16 MB, so its
+/// own 5 MB file limit is the one a person meets): past it the answer is
+/// 413 with a message naming the limit, whether the body declares its
+/// length or comes in chunks, and nothing is stored.
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_with_413_and_says_the_limit() {
+    use axum::{body::Body, http::Request};
+    use server::limits::BODY_LIMIT;
+    let app = spawn_app(Environment::Production)
+        .await
+        .signed_in_as(Role::Editor)
+        .await;
+    let post = |path: &str, body: Body| {
+        Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .header("origin", support::ORIGIN)
+            .body(body)
+            .expect("request")
+    };
+    let big = format!("body={}", "a".repeat(BODY_LIMIT));
+    let res = app
+        .send(post("/api/notes/add", Body::from(big.clone())))
+        .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", res.body);
+    let err: app::error::AppError = serde_json::from_str(&res.body).expect("json error");
+    assert_eq!(
+        err.to_string(),
+        "The request is larger than 1 MB, the most Muster accepts here."
+    );
+
+    // The same body in chunks, with no length declared.
+    let chunks = big
+        .into_bytes()
+        .chunks(64 * 1024)
+        .map(|c| Ok::<_, std::io::Error>(axum::body::Bytes::copy_from_slice(c)))
+        .collect::<Vec<_>>();
+    let res = app
+        .send(post(
+            "/api/notes/add",
+            Body::from_stream(futures_util::stream::iter(chunks)),
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", res.body);
+
+    // Under the limit, in chunks too, the function's own checks answer.
+    let chunks = vec![Ok::<_, std::io::Error>(axum::body::Bytes::from(format!(
+        "body={}",
+        "a".repeat(BODY_LIMIT / 2)
+    )))];
+    let res = app
+        .send(post(
+            "/api/notes/add",
+            Body::from_stream(futures_util::stream::iter(chunks)),
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM notes")
+        .fetch_one(&app.state.db.read)
+        .await
+        .expect("count");
+    assert_eq!(count, 0);
+
+    // A plans file over its own 5 MB limit meets that limit, not the body's.
+    let file = format!("document={}", "a".repeat(6 << 20));
+    let res = app.send(post("/api/plans/import", Body::from(file))).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.body.contains("is larger than 5 MB"), "{}", res.body);
+}
