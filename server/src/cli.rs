@@ -84,9 +84,15 @@ pub enum UserCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Walk the hash chain and name the first entry that does not match.
+    /// Walk the hash chain and name the first entry that does not match;
+    /// print the newest entry as an anchor (ID:HASH) to keep elsewhere.
     Verify {
         #[command(flatten)]
         database: DatabaseArg,
+        /// An anchor printed before: fail if that entry is gone or changed
+        /// (so removing the newest entries, or rebuilding the whole chain,
+        /// is found too).
+        #[arg(long, value_name = "ID:HASH")]
+        expect: Option<String>,
     },
 }

@@ -58,13 +58,13 @@ pub async fn user_add(arg: DatabaseArg, new: NewUser) -> Result<String, Failure>
     ))
 }
 
-pub async fn audit_verify(arg: DatabaseArg) -> Result<String, Failure> {
+pub async fn audit_verify(arg: DatabaseArg, expect: Option<String>) -> Result<String, Failure> {
+    let expect = expect.as_deref().map(parse_anchor).transpose()?;
     let path = database(arg)?;
     let mut conn = db::open_read_only(&path).await?;
     let result = audit::db::verify(&mut conn).await?;
-    match result.first_bad {
-        None => Ok(format!("Audit log intact: {} entries, every hash matches.", result.entries)),
-        Some((id, why)) => Err(Failure(
+    if let Some((id, why)) = result.first_bad {
+        return Err(Failure(
             format!(
                 "Audit log broken at entry {id}: {}.",
                 match why {
@@ -73,8 +73,54 @@ pub async fn audit_verify(arg: DatabaseArg) -> Result<String, Failure> {
                 }
             ),
             1,
-        )),
+        ));
     }
+    if let Some((id, hash)) = &expect {
+        match audit::db::hash_of(&mut conn, *id).await? {
+            None => {
+                return Err(Failure(
+                    format!("Audit log does not reach the anchor: entry {id} is gone (newer entries were removed)."),
+                    1,
+                ))
+            }
+            Some(stored) if &stored != hash => {
+                return Err(Failure(
+                    format!("Audit log does not match the anchor: entry {id} has another hash (the log was changed and its chain rebuilt)."),
+                    1,
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    let anchor = match result.anchor {
+        Some((id, hash)) => format!("\nAnchor: {id}:{hash}"),
+        None => String::new(),
+    };
+    let held = match expect {
+        Some((id, _)) => format!(" Entry {id} matches the anchor."),
+        None => String::new(),
+    };
+    Ok(format!(
+        "Audit log intact: {} entries, every hash matches.{held}{anchor}",
+        result.entries
+    ))
+}
+
+/// `ID:HASH`, as `muster audit verify` prints it.
+fn parse_anchor(text: &str) -> Result<(i64, String), Failure> {
+    let bad = || {
+        Failure(
+            format!("--expect: '{text}' is not an anchor; write it as ID:HASH, as `muster audit verify` prints it (a number, a colon and 64 hex digits)"),
+            2,
+        )
+    };
+    let (id, hash) = text.trim().split_once(':').ok_or_else(bad)?;
+    let id: i64 = id.parse().ok().filter(|id| *id > 0).ok_or_else(bad)?;
+    let hash = hash.to_ascii_lowercase();
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    Ok((id, hash))
 }
 
 /// Writes the plans file to `out`, or returns it for standard output.

@@ -71,8 +71,8 @@ fn main() -> ExitCode {
             )
             .await
         })),
-        Command::Audit(AuditCommand::Verify { database }) => {
-            finish(runtime.block_on(commands::audit_verify(database)))
+        Command::Audit(AuditCommand::Verify { database, expect }) => {
+            finish(runtime.block_on(commands::audit_verify(database, expect)))
         }
         Command::Plans(PlansCommand::Export { database, out }) => {
             finish(runtime.block_on(commands::plans_export(database, out)))

@@ -229,9 +229,92 @@ fn an_admin_is_created_on_the_command_line_and_recorded() {
         .output()
         .expect("verify");
     assert!(verify.status.success());
+    let said = String::from_utf8_lossy(&verify.stdout);
+    let mut lines = said.lines();
     assert_eq!(
-        String::from_utf8_lossy(&verify.stdout).trim(),
-        "Audit log intact: 1 entries, every hash matches."
+        lines.next(),
+        Some("Audit log intact: 1 entries, every hash matches.")
+    );
+    assert!(
+        lines.next().is_some_and(|l| l.starts_with("Anchor: 1:")),
+        "{said}"
+    );
+}
+
+/// The newest end of the chain: an anchor kept apart finds newest entries
+/// removed (which leaves the rest of the chain whole) and a rebuilt chain.
+#[tokio::test]
+async fn audit_verify_prints_an_anchor_and_holds_the_log_to_one() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("m.db");
+    let muster_at = Muster::start(MusterOptions {
+        database: Some(path.clone()),
+        ..Default::default()
+    });
+    for role in ["viewer", "editor", "responder"] {
+        muster_at.add_user(role);
+    }
+    muster_at.stop();
+    let db = format!("--database={}", path.display());
+    let verify = |expect: Option<&str>| {
+        let mut command = muster();
+        command.args(["audit", "verify", &db]);
+        if let Some(anchor) = expect {
+            command.args(["--expect", anchor]);
+        }
+        let out = command.output().expect("verify");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        )
+    };
+    let (code, said, _) = verify(None);
+    assert_eq!(code, Some(0));
+    let anchor = said
+        .lines()
+        .find_map(|l| l.strip_prefix("Anchor: "))
+        .expect("an anchor")
+        .to_owned();
+    let (id, hash) = anchor.split_once(':').expect("ID:HASH");
+    assert_eq!(hash.len(), 64);
+    let (code, said, _) = verify(Some(&anchor));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains(&format!("Entry {id} matches the anchor.")),
+        "{said}"
+    );
+
+    let (code, _, error) = verify(Some(&format!("{id}:{}", "0".repeat(64))));
+    assert_eq!(code, Some(1));
+    assert!(error.contains("has another hash"), "{error}");
+    let (code, _, error) = verify(Some("seven:abc"));
+    assert_eq!(code, Some(2));
+    assert!(error.contains("write it as ID:HASH"), "{error}");
+
+    // Remove the newest entry past the trigger: the chain that is left is
+    // whole, so only the anchor can tell.
+    {
+        use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection};
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&path)
+            .connect()
+            .await
+            .expect("db");
+        for sql in [
+            "DROP TRIGGER audit_log_no_delete",
+            "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)",
+        ] {
+            sqlx::query(sql).execute(&mut conn).await.expect("tamper");
+        }
+        conn.close().await.expect("close");
+    }
+    assert_eq!(verify(None).0, Some(0), "the rest of the chain holds");
+    let (code, _, error) = verify(Some(&anchor));
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        error,
+        format!("muster: Audit log does not reach the anchor: entry {id} is gone (newer entries were removed).")
     );
 }
 

@@ -112,6 +112,9 @@ pub async fn list<'e>(
 pub struct Verified {
     pub entries: u64,
     pub first_bad: Option<(i64, chain::Break)>,
+    /// The newest entry's id and hash, when the whole chain holds: the
+    /// anchor to keep apart from the database.
+    pub anchor: Option<(i64, String)>,
 }
 
 /// Walks the whole log in order, one row at a time.
@@ -127,6 +130,7 @@ pub async fn verify(conn: &mut SqliteConnection) -> Result<Verified, sqlx::Error
             return Ok(Verified {
                 entries,
                 first_bad: Some((e.id, why)),
+                anchor: None,
             });
         }
         prev = Some(e);
@@ -134,7 +138,17 @@ pub async fn verify(conn: &mut SqliteConnection) -> Result<Verified, sqlx::Error
     Ok(Verified {
         entries,
         first_bad: None,
+        anchor: prev.map(|e| (e.id, e.hash)),
     })
+}
+
+/// The stored hash of one entry, if it is there.
+pub async fn hash_of(conn: &mut SqliteConnection, id: i64) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT hash FROM audit_log WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(h,)| h))
 }
 
 /// Oldest first, entries after `after_id`: for walking the whole log in
