@@ -215,7 +215,13 @@ async fn gate_server_fn(state: &ServerState, path: &str, req: Request, next: Nex
             Refusal::Forbidden => "role does not allow it",
         },
     );
-    if let Err(err) = record_refusal(state, entry, &request_id).await {
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let (db, refusals, now) = (&state.app.db, &state.auth.refusals, state.app.clock.now());
+    if let Err(err) = audit::record_refusal(db, refusals, &client, entry, now, &request_id).await {
         tracing::error!(error = %err, "could not record a refusal in the audit log");
     }
     let plain_form = req
@@ -230,16 +236,6 @@ async fn gate_server_fn(state: &ServerState, path: &str, req: Request, next: Nex
     };
     let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::FORBIDDEN);
     (status, axum::Json(error)).into_response()
-}
-
-async fn record_refusal(
-    state: &ServerState,
-    entry: NewEntry,
-    request_id: &str,
-) -> Result<(), sqlx::Error> {
-    let mut tx = state.app.db.write.begin().await?;
-    audit::db::record(&mut tx, entry, request_id).await?;
-    tx.commit().await
 }
 
 /// What someone who must set up two-step sign-in may still reach.

@@ -76,6 +76,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     print_welcome(&public_url, &settings, has_accounts, &demo_file);
     tracing::info!(address = %local, environment = %settings.environment, "listening");
     let live = state.live.clone();
+    tokio::spawn(sum_up_refusals(state.clone(), auth.refusals.clone()));
     let app =
         startup::router(state, auth).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
@@ -89,6 +90,19 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Writes the counts of refusals whose window has passed, so a flood that
+/// stopped is still summed up in the audit log.
+async fn sum_up_refusals(state: AppState, refusals: app::audit::refusals::Refusals) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
+    loop {
+        every.tick().await;
+        let now = state.clock.now();
+        if let Err(err) = app::audit::record_due_refusals(&state.db, &refusals, now).await {
+            tracing::warn!(error = %err, "could not write the counts of refusals");
+        }
+    }
 }
 
 /// What the person who started Muster reads first. Tests wait for the

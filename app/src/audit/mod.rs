@@ -5,6 +5,8 @@ mod api;
 pub mod chain;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod refusals;
 mod view;
 
 pub use api::{AuditFilter, ListAudit};
@@ -13,7 +15,7 @@ pub use view::AuditPage;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Allowed,
@@ -114,6 +116,47 @@ mod record {
         Ok(())
     }
 
+    /// Records a refusal or failure through the counter (`refusals`): it
+    /// is written only when it is the first of its kind from this client
+    /// this window; summaries of windows that have passed go with it.
+    pub async fn record_refusal(
+        db: &Db,
+        refusals: &super::refusals::Refusals,
+        client: &str,
+        entry: NewEntry,
+        now: chrono::DateTime<chrono::Utc>,
+        request_id: &str,
+    ) -> Result<(), sqlx::Error> {
+        let first = refusals.note(client, entry, now);
+        let due = refusals.due(now);
+        if first.is_none() && due.is_empty() {
+            return Ok(());
+        }
+        let mut tx = db.write.begin().await?;
+        for entry in due.into_iter().chain(first) {
+            db::record(&mut tx, entry, request_id).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Writes the summaries of windows that have passed (run now and then,
+    /// so a flood that stopped is still summed up).
+    pub async fn record_due_refusals(
+        db: &Db,
+        refusals: &super::refusals::Refusals,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), sqlx::Error> {
+        let due = refusals.due(now);
+        if due.is_empty() {
+            return Ok(());
+        }
+        let mut tx = db.write.begin().await?;
+        for entry in due {
+            db::record(&mut tx, entry, "").await?;
+        }
+        tx.commit().await
+    }
+
     /// Records a change a caller made, inside the transaction that made it.
     pub async fn record_change(
         conn: &mut sqlx::SqliteConnection,
@@ -130,4 +173,4 @@ mod record {
 }
 
 #[cfg(feature = "ssr")]
-pub use record::{record_alone, record_change, record_in};
+pub use record::{record_alone, record_change, record_due_refusals, record_in, record_refusal};

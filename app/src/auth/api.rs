@@ -28,7 +28,7 @@ pub async fn setup_first_admin(
             Outcome::Denied,
         )
         .because("an account already exists");
-        audit::record_alone(&state.db, entry).await?;
+        record_refused(&state, entry).await?;
         return Err(AppError::Conflict(
             "Muster is already set up: sign in instead.".into(),
         ));
@@ -55,7 +55,7 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use super::{users, Caller, Email};
-    use crate::audit::{self, NewEntry, Outcome};
+    use crate::audit::{NewEntry, Outcome};
     let (state, caller) = super::guard::require::<SignIn>().await?;
     let auth = crate::auth::AuthState::current()?;
     let email = Email::parse(&email)?;
@@ -69,7 +69,7 @@ pub async fn sign_in(
             Outcome::Denied,
         )
         .because("too many attempts");
-        audit::record_alone(&state.db, entry).await?;
+        record_refused(&state, entry).await?;
         return Err(AppError::TooManyAttempts {
             retry_after_secs: wait.as_secs_f64().ceil() as u64,
         });
@@ -93,7 +93,7 @@ pub async fn sign_in(
             )
             .because(why);
             auth.throttle.failed(&address, email.as_str(), now);
-            audit::record_alone(&state.db, entry).await?;
+            record_refused(&state, entry).await?;
             tracing::warn!(reason = why, "sign-in failed");
             return Err(AppError::SignInFailed);
         }
@@ -249,6 +249,27 @@ fn set_cookie(value: &str) {
     ) {
         res.append_header(http::header::SET_COOKIE, value);
     }
+}
+
+/// Records a refusal or failure of this request through the counter, so a
+/// flood of the same one from one client writes a bounded number of entries.
+#[cfg(feature = "ssr")]
+pub(crate) async fn record_refused(
+    state: &crate::state::AppState,
+    entry: crate::audit::NewEntry,
+) -> Result<(), AppError> {
+    let auth = super::AuthState::current()?;
+    let (_, client) = request_meta();
+    crate::audit::record_refusal(
+        &state.db,
+        &auth.refusals,
+        &client,
+        entry,
+        state.clock.now(),
+        &crate::error::current_request_id(),
+    )
+    .await?;
+    Ok(())
 }
 
 /// The browser and address a session was started from, shown on the

@@ -167,7 +167,7 @@ pub use server::{current_caller, page_refused, require};
 mod server {
     use super::*;
     use crate::{
-        audit::{self, NewEntry, Outcome},
+        audit::{NewEntry, Outcome},
         error::AppError,
         state::AppState,
     };
@@ -203,7 +203,7 @@ mod server {
                     Refusal::SignInRequired => "not signed in",
                     Refusal::Forbidden => "role does not allow it",
                 });
-                audit::record_alone(&state.db, entry).await?;
+                crate::auth::record_refused(&state, entry).await?;
                 Err(match refusal {
                     Refusal::SignInRequired => AppError::SignInRequired,
                     Refusal::Forbidden => AppError::Forbidden,

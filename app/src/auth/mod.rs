@@ -27,7 +27,7 @@ pub use admin::{CreateAccount, ListAccounts, ResetPassword, SetDisabled, SetRole
 #[cfg(any(feature = "ssr", test))]
 pub(crate) use api::safe_next;
 #[cfg(feature = "ssr")]
-pub(crate) use api::{request_meta, start_session};
+pub(crate) use api::{record_refused, request_meta, start_session};
 pub use api::{SetupFirstAdmin, SignIn, SignOut};
 #[cfg(feature = "ssr")]
 pub use state::AuthState;

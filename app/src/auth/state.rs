@@ -21,6 +21,9 @@ pub struct AuthState {
     /// Whether editors and admins must use two-step sign-in (mirrors the
     /// stored setting so no request has to read it).
     pub require_mfa: Arc<AtomicBool>,
+    /// Refusals and failed sign-ins, counted so a flood writes a bounded
+    /// number of audit entries.
+    pub refusals: crate::audit::refusals::Refusals,
 }
 
 impl AuthState {
@@ -34,6 +37,7 @@ impl AuthState {
             reveals: Reveals::default(),
             secret_key,
             require_mfa: Default::default(),
+            refusals: Default::default(),
         }
     }
 

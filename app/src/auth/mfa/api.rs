@@ -27,11 +27,12 @@ mod support {
         outcome: Outcome,
         reason: &str,
     ) -> Result<(), AppError> {
-        audit::record_alone(
-            &state.db,
-            NewEntry::new(actor, action, format!("user:{}", user.email), outcome).because(reason),
-        )
-        .await
+        let entry =
+            NewEntry::new(actor, action, format!("user:{}", user.email), outcome).because(reason);
+        match outcome {
+            Outcome::Allowed => audit::record_alone(&state.db, entry).await,
+            _ => crate::auth::record_refused(state, entry).await,
+        }
     }
 
     pub fn unix_now() -> u64 {
