@@ -46,7 +46,12 @@ impl FromStr for Environment {
         Self::ALL
             .into_iter()
             .find(|e| e.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("'{s}' is not one of production, staging, sandbox"))
+            .ok_or_else(|| {
+                format!(
+                    "'{}' is not one of production, staging, sandbox",
+                    crate::fields::shown(s)
+                )
+            })
     }
 }
 

@@ -75,3 +75,131 @@ mod tests {
         );
     }
 }
+
+/// A value someone gave, as an error quotes it back: at most 60
+/// characters, with control characters escaped, so an error about a huge
+/// or strange value stays short and readable.
+pub fn shown(raw: &str) -> String {
+    let mut out: String = raw
+        .chars()
+        .take(60)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if raw.chars().nth(60).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod shown_tests {
+    #[test]
+    fn values_are_quoted_short_and_plain() {
+        assert_eq!(super::shown("12h"), "12h");
+        assert_eq!(super::shown("a\nb\u{0}"), "a\\nb\\u{0}");
+        assert_eq!(super::shown(&"é".repeat(100)).chars().count(), 61);
+    }
+}
+
+/// Strange text for tests that feed every parser what a person, a broken
+/// script or an attacker might send: empty, huge, control characters,
+/// multi-byte and right-to-left letters, huge and negative numbers, broken
+/// escapes. The same seed gives the same texts, so a failure repeats.
+#[cfg(feature = "ssr")]
+pub fn strange_texts(seed: u64, count: usize) -> Vec<String> {
+    const PIECES: &[&str] = &[
+        "",
+        " ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\0",
+        "\u{7f}",
+        "é",
+        "日本",
+        "\u{202e}",
+        "\u{fe0f}",
+        "🦀",
+        "%",
+        "%0a",
+        "%zz",
+        "\\",
+        "/",
+        "//",
+        ":",
+        ",",
+        ";",
+        "=",
+        "&",
+        "'",
+        "\"",
+        "<script>",
+        "{{",
+        "}}",
+        "{%",
+        "-",
+        "+",
+        ".",
+        "0",
+        "1",
+        "12",
+        "30m",
+        "12h",
+        "7d",
+        "s",
+        "m",
+        "h",
+        "d",
+        "true",
+        "no",
+        "-1",
+        "99999999999999999999",
+        "1e400",
+        "NaN",
+        "127.0.0.1",
+        "::1",
+        "10.0.0.0/8",
+        "/33",
+        "http://",
+        "https://x",
+        "a@b.c",
+        "@",
+        "production",
+        "json",
+        "sev1",
+    ];
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..count)
+        .map(|n| {
+            if n % 97 == 96 {
+                // Now and then, one very long value.
+                return "9".repeat(10_000 + (next() % 100_000) as usize);
+            }
+            let pieces = (next() % 8) as usize;
+            (0..pieces)
+                .map(|_| {
+                    let r = next();
+                    if r % 5 == 0 {
+                        char::from_u32((r >> 8) as u32 % 0x11_0000)
+                            .map(String::from)
+                            .unwrap_or_default()
+                    } else {
+                        PIECES[(r >> 8) as usize % PIECES.len()].to_owned()
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}

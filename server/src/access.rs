@@ -5,6 +5,7 @@ use crate::state::ServerState;
 use app::{
     audit::{self, NewEntry, Outcome},
     auth::{
+        client::{self, ClientAddr},
         guard::{self, PageRefused, Refusal},
         mfa::{MfaSetupRequired, PendingMfa},
         sessions, tokens_db, users, Caller, Role,
@@ -29,6 +30,9 @@ pub async fn resolve_caller(
     mut req: Request,
     next: Next,
 ) -> Response {
+    if let Some(client) = client_addr(&state, &req) {
+        req.extensions_mut().insert(client);
+    }
     let policy = state.auth.sessions;
     let token = session_token(&req, policy.cookie_name());
     let mut caller = Caller::Anonymous;
@@ -84,6 +88,27 @@ pub async fn resolve_caller(
     }
     req.extensions_mut().insert(caller);
     next.run(req).await
+}
+
+/// The client's address: the connection's peer, or, when that is a trusted
+/// proxy, the address it names in `X-Forwarded-For`.
+fn client_addr(state: &ServerState, req: &Request) -> Option<ClientAddr> {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+        .0
+        .ip();
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    Some(ClientAddr(client::client_address(
+        peer,
+        &forwarded,
+        &state.auth.trusted_proxies,
+    )))
 }
 
 /// The session token in the request's cookies, if there is one.
@@ -217,8 +242,8 @@ async fn gate_server_fn(state: &ServerState, path: &str, req: Request, next: Nex
     );
     let client = req
         .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .get::<ClientAddr>()
+        .map(|c| c.0.to_string())
         .unwrap_or_default();
     let (db, refusals, now) = (&state.app.db, &state.auth.refusals, state.app.clock.now());
     if let Err(err) = audit::record_refusal(db, refusals, &client, entry, now, &request_id).await {

@@ -69,6 +69,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
             secure: public_url.starts_with("https://"),
         },
         hasher,
+        trusted_proxies: std::sync::Arc::new(settings.trusted_proxies.clone()),
         require_mfa: std::sync::Arc::new(app::auth::mfa::db::required(&db.read).await?.into()),
         ..AuthState::new(secret_key)
     };

@@ -1,6 +1,6 @@
 //! Typed settings, loaded once at start. Each flag has an environment
 //! variable; a bad value stops start-up with a message naming the setting.
-use app::environment::Environment;
+use app::{environment::Environment, fields::shown};
 use clap::Args;
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -37,6 +37,11 @@ pub struct RawSettings {
         hide_env_values = true
     )]
     pub secret_key: Option<String>,
+    /// Reverse proxies allowed to name the client in X-Forwarded-For:
+    /// addresses or blocks, comma-separated, e.g. 127.0.0.1,10.0.0.0/8
+    /// [default: none, so the header is ignored].
+    #[arg(long, env = "MUSTER_TRUSTED_PROXY", value_name = "CIDR,...")]
+    pub trusted_proxy: Option<String>,
     /// Load demo data when the database is new (true or false).
     #[arg(long, env = "MUSTER_DEMO", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub demo: Option<String>,
@@ -61,6 +66,7 @@ pub struct Settings {
     pub session_max: chrono::Duration,
     /// Checked when the server starts (it may name a key file).
     pub secret_key: Option<String>,
+    pub trusted_proxies: Vec<app::auth::client::Cidr>,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -101,7 +107,7 @@ impl Settings {
                     return Err(bad(
                         "MUSTER_LOG_FORMAT",
                         "log-format",
-                        format!("is wrong: '{other}' is not one of text, json"),
+                        format!("is wrong: '{}' is not one of text, json", shown(other)),
                     ))
                 }
             },
@@ -119,6 +125,16 @@ impl Settings {
                 "session-max",
             )?,
             secret_key: raw.secret_key,
+            trusted_proxies: app::auth::client::Cidr::parse_list(
+                raw.trusted_proxy.as_deref().unwrap_or_default(),
+            )
+            .map_err(|e| {
+                bad(
+                    "MUSTER_TRUSTED_PROXY",
+                    "trusted-proxy",
+                    format!("is wrong: {e}"),
+                )
+            })?,
         })
     }
 }
@@ -155,7 +171,10 @@ fn parse_bind(raw: Option<String>) -> Result<SocketAddr, SettingError> {
         bad(
             "MUSTER_BIND",
             "bind",
-            format!("is wrong: '{raw}' is not an address:port such as 127.0.0.1:3000"),
+            format!(
+                "is wrong: '{}' is not an address:port such as 127.0.0.1:3000",
+                shown(&raw)
+            ),
         )
     })
 }
@@ -170,7 +189,10 @@ fn parse_public_url(raw: String) -> Result<String, SettingError> {
         _ => Err(bad(
             "MUSTER_PUBLIC_URL",
             "public-url",
-            format!("is wrong: '{raw}' is not an http:// or https:// address"),
+            format!(
+                "is wrong: '{}' is not an http:// or https:// address",
+                shown(&raw)
+            ),
         )),
     }
 }
@@ -184,7 +206,8 @@ fn parse_duration(
 ) -> Result<chrono::Duration, SettingError> {
     let raw = raw.unwrap_or_else(|| default.to_owned());
     let text = raw.trim();
-    let split = text.len().saturating_sub(1);
+    // The unit is the last character, whatever its width in bytes.
+    let split = text.char_indices().last().map_or(0, |(at, _)| at);
     let (number, unit) = text.split_at(split);
     let seconds = match unit {
         "s" => 1,
@@ -200,7 +223,10 @@ fn parse_duration(
         _ => Err(bad(
             variable,
             flag,
-            format!("is wrong: '{raw}' is not a duration such as 30m, 12h or 7d"),
+            format!(
+                "is wrong: '{}' is not a duration such as 30m, 12h or 7d",
+                shown(&raw)
+            ),
         )),
     }
 }
@@ -212,7 +238,7 @@ fn parse_bool(raw: String) -> Result<bool, SettingError> {
         _ => Err(bad(
             "MUSTER_DEMO",
             "demo",
-            format!("is wrong: '{raw}' is not true or false"),
+            format!("is wrong: '{}' is not true or false", shown(&raw)),
         )),
     }
 }
@@ -322,5 +348,52 @@ mod tests {
             parse_bool("maybe".into()).unwrap_err().variable,
             "MUSTER_DEMO"
         );
+    }
+
+    /// Every setting, given strange values: a message that names the
+    /// setting, short enough to read, and never a panic.
+    #[test]
+    fn any_value_of_any_setting_gives_a_message_never_a_panic() {
+        type Set = fn(&mut RawSettings, String);
+        let fields: [(&str, Set); 9] = [
+            ("MUSTER_DATABASE", |r, v| r.database = Some(v)),
+            ("MUSTER_BIND", |r, v| r.bind = Some(v)),
+            ("MUSTER_PUBLIC_URL", |r, v| r.public_url = Some(v)),
+            ("MUSTER_ENV", |r, v| r.environment = Some(v)),
+            ("MUSTER_LOG_FORMAT", |r, v| r.log_format = Some(v)),
+            ("MUSTER_SESSION_IDLE", |r, v| r.session_idle = Some(v)),
+            ("MUSTER_SESSION_MAX", |r, v| r.session_max = Some(v)),
+            ("MUSTER_TRUSTED_PROXY", |r, v| r.trusted_proxy = Some(v)),
+            ("MUSTER_DEMO", |r, v| r.demo = Some(v)),
+        ];
+        let mut texts = app::fields::strange_texts(10, 3_000);
+        texts.extend(
+            [
+                "5é",
+                "é",
+                "12日",
+                "99999999999999999999d",
+                "-5m",
+                "0s",
+                "",
+                "   ",
+            ]
+            .map(String::from),
+        );
+        for value in texts {
+            for (variable, set) in fields {
+                let mut raw = RawSettings::default();
+                set(&mut raw, value.clone());
+                if let Err(err) = Settings::from_raw(raw) {
+                    let text = err.to_string();
+                    assert_eq!(err.variable, variable, "{text}");
+                    assert!(
+                        text.chars().count() < 300,
+                        "{variable}: a short message, got {} characters",
+                        text.len()
+                    );
+                }
+            }
+        }
     }
 }

@@ -5,20 +5,15 @@
 mod support;
 
 use app::{auth::Role, clock::ManualTime, environment::Environment};
-use chrono::{TimeZone, Utc};
 use server::page_cache::FRESH_FOR;
 use std::sync::Arc;
-use support::{form, spawn_app, Answer, TestApp};
+use support::{form, manual_clock, spawn_app, Answer, TestApp};
 
 async fn app_on_a_manual_clock() -> (TestApp, Arc<ManualTime>) {
-    let mut app = spawn_app(Environment::Production).await;
-    let clock = Arc::new(ManualTime::at(
-        Utc.with_ymd_and_hms(2026, 11, 28, 3, 0, 0)
-            .single()
-            .expect("a time"),
-    ));
-    app.state.clock = clock.clone();
-    app.router = server::startup::router(app.state.clone(), app.auth.clone());
+    let clock = manual_clock();
+    let app = spawn_app(Environment::Production)
+        .await
+        .on_clock(clock.clone());
     (app.signed_in_as(Role::Responder).await, clock)
 }
 

@@ -3,14 +3,9 @@
 //! clock the test moves.
 mod support;
 
-use app::{
-    auth::Role,
-    clock::{ManualTime, TimeSource},
-    environment::Environment,
-};
-use chrono::{TimeZone, Utc};
+use app::{auth::Role, clock::TimeSource, environment::Environment};
 use std::{sync::Arc, time::Instant};
-use support::{form, spawn_app, TestApp};
+use support::{form, manual_clock, spawn_app, TestApp};
 
 const FLOOD: usize = 10_000;
 
@@ -24,14 +19,10 @@ async fn audit_rows(app: &TestApp) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_refusals_write_a_bounded_number_of_entries_while_notes_still_save() {
-    let mut app = spawn_app(Environment::Production).await;
-    let clock = Arc::new(ManualTime::at(
-        Utc.with_ymd_and_hms(2026, 11, 28, 3, 0, 0)
-            .single()
-            .expect("a time"),
-    ));
-    app.state.clock = clock.clone();
-    app.router = server::startup::router(app.state.clone(), app.auth.clone());
+    let clock = manual_clock();
+    let app = spawn_app(Environment::Production)
+        .await
+        .on_clock(clock.clone());
     let app = Arc::new(app.signed_in_as(Role::Responder).await);
     let responder = app.cookie.clone().expect("signed in");
     let before = audit_rows(&app).await;

@@ -60,7 +60,7 @@ pub async fn sign_in(
     let auth = crate::auth::AuthState::current()?;
     let email = Email::parse(&email)?;
     let (_, address) = request_meta();
-    let now = std::time::Instant::now();
+    let now = state.clock.now();
     if let Err(wait) = auth.throttle.check(&address, email.as_str(), now) {
         let entry = NewEntry::new(
             "anonymous",
@@ -71,7 +71,7 @@ pub async fn sign_in(
         .because("too many attempts");
         record_refused(&state, entry).await?;
         return Err(AppError::TooManyAttempts {
-            retry_after_secs: wait.as_secs_f64().ceil() as u64,
+            retry_after_secs: super::throttle::seconds(wait),
         });
     }
     let credentials = users::credentials(&state.db.read, &email).await?;
@@ -92,13 +92,20 @@ pub async fn sign_in(
                 Outcome::Failed,
             )
             .because(why);
-            auth.throttle.failed(&address, email.as_str(), now);
+            let over = auth.throttle.failed(&address, email.as_str(), now);
             record_refused(&state, entry).await?;
             tracing::warn!(reason = why, "sign-in failed");
-            return Err(AppError::SignInFailed);
+            // Past the address's limit a wrong password is told to wait; a
+            // right one is never refused by that limit.
+            return Err(match over {
+                Some(wait) => AppError::TooManyAttempts {
+                    retry_after_secs: super::throttle::seconds(wait),
+                },
+                None => AppError::SignInFailed,
+            });
         }
     };
-    auth.throttle.succeeded(email.as_str());
+    auth.throttle.succeeded(&address, email.as_str());
     let mut tx = state.db.write.begin().await?;
     // A fresh session on every sign-in: a token planted before cannot ride along.
     if let Caller::User { session_id, .. } = caller {
@@ -287,8 +294,8 @@ pub(crate) fn request_meta() -> (String, String) {
         .to_owned();
     let addr = parts
         .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .get::<super::client::ClientAddr>()
+        .map(|c| c.0.to_string())
         .unwrap_or_default();
     (agent, addr)
 }

@@ -3,6 +3,8 @@
 mod account;
 mod admin;
 mod api;
+#[cfg(feature = "ssr")]
+pub mod client;
 pub mod guard;
 pub mod mfa;
 #[cfg(feature = "ssr")]

@@ -24,6 +24,8 @@ pub struct AuthState {
     /// Refusals and failed sign-ins, counted so a flood writes a bounded
     /// number of audit entries.
     pub refusals: crate::audit::refusals::Refusals,
+    /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: Arc<Vec<super::client::Cidr>>,
 }
 
 impl AuthState {
@@ -38,6 +40,7 @@ impl AuthState {
             secret_key,
             require_mfa: Default::default(),
             refusals: Default::default(),
+            trusted_proxies: Default::default(),
         }
     }
 

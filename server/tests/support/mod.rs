@@ -69,7 +69,30 @@ pub async fn spawn_app(environment: Environment) -> TestApp {
     }
 }
 
+/// A clock that moves only when a test moves it, at 03:00 on a November night.
+pub fn manual_clock() -> std::sync::Arc<app::clock::ManualTime> {
+    use chrono::TimeZone;
+    std::sync::Arc::new(app::clock::ManualTime::at(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 28, 3, 0, 0)
+            .single()
+            .expect("a time"),
+    ))
+}
+
 impl TestApp {
+    /// The same app reading its time from `clock`.
+    pub fn on_clock(mut self, clock: std::sync::Arc<app::clock::ManualTime>) -> Self {
+        self.state.clock = clock;
+        self.rebuilt()
+    }
+
+    /// The router built again from the (changed) state.
+    pub fn rebuilt(mut self) -> Self {
+        self.router = server::startup::router(self.state.clone(), self.auth.clone());
+        self
+    }
+
     /// Creates an account with this role (no password: tests that sign in
     /// with a password make their own) and signs the test in as it.
     pub async fn signed_in_as(mut self, role: Role) -> Self {

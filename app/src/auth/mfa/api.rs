@@ -35,8 +35,9 @@ mod support {
         }
     }
 
-    pub fn unix_now() -> u64 {
-        u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0)
+    /// Now, by the state's clock, in seconds since 1970 (as TOTP counts).
+    pub fn unix_now(state: &AppState) -> u64 {
+        u64::try_from(state.clock.now().timestamp()).unwrap_or(0)
     }
 }
 
@@ -139,7 +140,7 @@ pub async fn confirm_mfa(code: String) -> Result<(), AppError> {
         .secret_key
         .open(&sealed)
         .ok_or_else(|| AppError::internal("a TOTP secret did not open with the key"))?;
-    let step = super::totp::matching_step(&secret, &code, unix_now()).ok_or_else(|| {
+    let step = super::totp::matching_step(&secret, &code, unix_now(&state)).ok_or_else(|| {
         AppError::invalid(
             "Code",
             "does not match; check that your device's clock is right and try the next code",
@@ -223,7 +224,7 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<(), AppErr
     let user = pending.user;
     let (_, address) = crate::auth::request_meta();
     let throttle_key = format!("mfa:{}", user.email);
-    let now = std::time::Instant::now();
+    let now = state.clock.now();
     if let Err(wait) = auth.throttle.check(&address, &throttle_key, now) {
         record(
             &state,
@@ -235,24 +236,34 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<(), AppErr
         )
         .await?;
         return Err(AppError::TooManyAttempts {
-            retry_after_secs: wait.as_secs_f64().ceil() as u64,
+            retry_after_secs: crate::auth::throttle::seconds(wait),
         });
     }
-    let (sealed, _, _) = db::secret(&state.db.read, user.id)
-        .await?
-        .ok_or(AppError::SignInRequired)?;
-    let secret = auth
-        .secret_key
-        .open(&sealed)
-        .ok_or_else(|| AppError::internal("a TOTP secret did not open with the key"))?;
     let mut tx = state.db.write.begin().await?;
-    let how = match super::totp::matching_step(&secret, &code, unix_now()) {
-        Some(step) if db::use_step(&mut *tx, user.id, step).await? => Some("authenticator code"),
-        Some(_) => None,
-        None if db::use_recovery_code(&mut *tx, user.id, &recovery::hash(&code)).await? => {
-            Some("recovery code")
+    // A recovery code is checked against its hash alone: it works even when
+    // the key that seals the authenticator's secret is lost or changed.
+    let how = if super::totp::looks_like_app_code(&code) {
+        let (sealed, _, _) = db::secret(&mut *tx, user.id)
+            .await?
+            .ok_or(AppError::SignInRequired)?;
+        let Some(secret) = auth.secret_key.open(&sealed) else {
+            tracing::error!("a TOTP secret did not open with this server's key");
+            return Err(AppError::invalid(
+                "Code",
+                "cannot be checked: this server's key does not open your authenticator's secret. \
+                 Use a recovery code, or ask an admin to reset your two-step sign-in",
+            ));
+        };
+        match super::totp::matching_step(&secret, &code, unix_now(&state)) {
+            Some(step) if db::use_step(&mut *tx, user.id, step).await? => {
+                Some("authenticator code")
+            }
+            _ => None,
         }
-        None => None,
+    } else if db::use_recovery_code(&mut *tx, user.id, &recovery::hash(&code)).await? {
+        Some("recovery code")
+    } else {
+        None
     };
     let Some(how) = how else {
         drop(tx);
@@ -271,7 +282,7 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<(), AppErr
             "is not right, or was already used",
         ));
     };
-    auth.throttle.succeeded(&throttle_key);
+    auth.throttle.succeeded(&address, &throttle_key);
     crate::auth::sessions::delete(&mut *tx, pending.session_id).await?;
     crate::auth::start_session(&auth, &mut tx, &user, false, how).await?;
     tx.commit().await?;

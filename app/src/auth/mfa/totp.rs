@@ -23,13 +23,20 @@ pub fn code_at(secret: &[u8], unix_time: u64) -> Option<String> {
     totp(secret, DIGITS).map(|t| t.generate(unix_time))
 }
 
+/// Whether `code` is written as an authenticator app's code (six digits,
+/// spaces allowed), not as a recovery code.
+pub fn looks_like_app_code(code: &str) -> bool {
+    let code = code.trim().replace(' ', "");
+    code.len() == DIGITS && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The time step whose code equals `code` (checking one step before and
 /// after now), compared in constant time.
 pub fn matching_step(secret: &[u8], code: &str, unix_time: u64) -> Option<u64> {
-    let code = code.trim().replace(' ', "");
-    if code.len() != DIGITS || !code.bytes().all(|b| b.is_ascii_digit()) {
+    if !looks_like_app_code(code) {
         return None;
     }
+    let code = code.trim().replace(' ', "");
     let t = totp(secret, DIGITS)?;
     let now = unix_time / STEP;
     [now.saturating_sub(1), now, now + 1]
