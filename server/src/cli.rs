@@ -27,6 +27,19 @@ pub enum Command {
     /// Export or import runbooks and notice templates (a plans file).
     #[command(subcommand)]
     Plans(PlansCommand),
+    /// Manage the key that seals two-step sign-in secrets.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Seal every secret under a new key in the key file, in one
+    /// transaction; the old key file is kept until the new one is checked.
+    Rotate {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -79,6 +92,14 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Turn off a person's two-step sign-in (for a lost phone, or a lost
+    /// key file): they sign in with their password and can set it up again.
+    ResetMfa {
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[arg(long)]
+        email: String,
     },
 }
 

@@ -123,6 +123,69 @@ fn parse_anchor(text: &str) -> Result<(i64, String), Failure> {
     Ok((id, hash))
 }
 
+/// Clears a person's two-step sign-in (secret, recovery codes) and ends
+/// their sessions, recorded as done by `cli`.
+pub async fn user_reset_mfa(arg: DatabaseArg, email: String) -> Result<String, Failure> {
+    let path = database(arg)?;
+    let email = Email::parse(&email).map_err(|e| Failure(e.to_string(), 2))?;
+    let opened = db::open(&path).await?;
+    let mut tx = opened.db.write.begin().await?;
+    let Some(found) = users::credentials(&mut *tx, &email).await? else {
+        return Err(Failure(format!("{} has no account", email.as_str()), 1));
+    };
+    let user = found.user;
+    let had = app::auth::mfa::db::is_enabled(&mut *tx, user.id).await?;
+    app::auth::mfa::db::disable(&mut tx, user.id).await?;
+    app::auth::sessions::delete_for_user(&mut *tx, user.id, None).await?;
+    let entry = NewEntry::new(
+        "cli",
+        "mfa.reset",
+        format!("user:{}", user.email),
+        Outcome::Allowed,
+    )
+    .because(if had {
+        "muster user reset-mfa"
+    } else {
+        "muster user reset-mfa (it was not on)"
+    });
+    audit::db::record(&mut tx, entry, "").await?;
+    tx.commit().await?;
+    opened.db.close().await;
+    Ok(if had {
+        format!(
+            "Two-step sign-in is off for {}; their sessions are ended. They sign in with their password and can set it up again.",
+            user.email
+        )
+    } else {
+        format!(
+            "{} had no two-step sign-in; their sessions are ended.",
+            user.email
+        )
+    })
+}
+
+/// Re-seals every sealed secret under a new key (see `keys::rotate`),
+/// recorded as done by `cli`.
+pub async fn keys_rotate(arg: DatabaseArg) -> Result<String, Failure> {
+    let path = database(arg)?;
+    if std::env::var_os("MUSTER_SECRET_KEY").is_some() {
+        return Err(Failure(
+            "the key comes from MUSTER_SECRET_KEY, not a key file: Muster cannot replace it. Unset it to use the key file, or keep the configured key".into(),
+            2,
+        ));
+    }
+    let opened = db::open(&path).await?;
+    let rotated = crate::keys::rotate(&opened.db, &path)
+        .await
+        .map_err(|e| Failure(e, 1))?;
+    opened.db.close().await;
+    Ok(format!(
+        "Sealed {} secret(s) under a new key in {}; the old key is gone.",
+        rotated,
+        crate::keys::key_file(&path).display()
+    ))
+}
+
 /// Writes the plans file to `out`, or returns it for standard output.
 pub async fn plans_export(arg: DatabaseArg, out: Option<PathBuf>) -> Result<String, Failure> {
     let path = database(arg)?;

@@ -39,6 +39,108 @@ pub fn load(configured: Option<&str>, database: &Path) -> Result<SecretKey, Stri
     }
 }
 
+/// A sibling of the key file (`muster.db.key.new`, `.old`).
+fn beside(key: &Path, suffix: &str) -> PathBuf {
+    let mut name = key.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Seals every TOTP secret under a new key: the new key is written beside
+/// the old (`.key.new`); in one transaction each secret is opened with the
+/// old key, sealed with the new, and read back and opened again before
+/// anything is committed; then the old key file becomes `.key.old`, the new
+/// one takes its place and is read back from disk and checked against a
+/// stored secret; only then is `.key.old` removed. A secret the old key
+/// cannot open stops it all, with nothing changed. Returns how many
+/// secrets were sealed anew.
+pub async fn rotate(db: &app::state::Db, database: &Path) -> Result<usize, String> {
+    let path = key_file(database);
+    let shown = path.display().to_string();
+    let old = match std::fs::read_to_string(&path) {
+        Ok(text) => decode(&text, &shown)?,
+        Err(e) => return Err(format!("cannot read the key file {shown}: {e}")),
+    };
+    let new = SecretKey::generate();
+    let fresh = beside(&path, ".new");
+    let kept = beside(&path, ".old");
+    // A .new left by a rotation that stopped half-way is replaced.
+    let _ = std::fs::remove_file(&fresh);
+    write_private(&fresh, &STANDARD.encode(new.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", fresh.display()))?;
+    let undo = |why: String| {
+        let _ = std::fs::remove_file(&fresh);
+        why
+    };
+    let sealed = reseal(db, &old, &new).await.map_err(undo)?;
+    std::fs::rename(&path, &kept).map_err(|e| format!("cannot move {shown} aside: {e}"))?;
+    std::fs::rename(&fresh, &path).map_err(|e| {
+        format!(
+            "cannot put the new key in place ({e}); the old key is in {}",
+            kept.display()
+        )
+    })?;
+    let on_disk = load(None, database)?;
+    let check = app::auth::mfa::db::any_secret(&db.read)
+        .await
+        .map_err(|e| e.to_string())?;
+    if check.is_some_and(|s| on_disk.open(&s).is_none()) {
+        return Err(format!(
+            "the new key file does not open the secrets; the old key is kept in {}",
+            kept.display()
+        ));
+    }
+    std::fs::remove_file(&kept).map_err(|e| format!("cannot remove {}: {e}", kept.display()))?;
+    Ok(sealed)
+}
+
+async fn reseal(db: &app::state::Db, old: &SecretKey, new: &SecretKey) -> Result<usize, String> {
+    use app::auth::mfa::db::{sealed_secrets, set_sealed_secret};
+    let fail = |e: sqlx::Error| format!("the database: {e}");
+    let mut tx = db.write.begin().await.map_err(fail)?;
+    let secrets = sealed_secrets(&mut tx).await.map_err(fail)?;
+    for (user_id, sealed) in &secrets {
+        let plain = old.open(sealed).ok_or_else(|| {
+            format!(
+                "the key file does not open the secret of account {user_id}; nothing was changed"
+            )
+        })?;
+        let again = new
+            .seal(&plain)
+            .ok_or("sealing failed; nothing was changed")?;
+        set_sealed_secret(&mut tx, *user_id, &again)
+            .await
+            .map_err(fail)?;
+    }
+    // Read back inside the transaction: every secret opens with the new key
+    // to what the old one held.
+    for ((user_id, before), (_, after)) in secrets
+        .iter()
+        .zip(sealed_secrets(&mut tx).await.map_err(fail)?)
+    {
+        if new.open(&after) != old.open(before) {
+            return Err(format!(
+                "the secret of account {user_id} did not read back; nothing was changed"
+            ));
+        }
+    }
+    let entry = app::audit::NewEntry::new(
+        "cli",
+        "keys.rotate",
+        "key file",
+        app::audit::Outcome::Allowed,
+    )
+    .because(format!(
+        "{} secret(s) sealed under a new key",
+        secrets.len()
+    ));
+    app::audit::db::record(&mut tx, entry, "")
+        .await
+        .map_err(fail)?;
+    tx.commit().await.map_err(fail)?;
+    Ok(secrets.len())
+}
+
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();

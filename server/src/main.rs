@@ -1,6 +1,6 @@
 use clap::Parser;
 use server::{
-    cli::{AuditCommand, Cli, Command, PlansCommand, UserCommand},
+    cli::{AuditCommand, Cli, Command, KeysCommand, PlansCommand, UserCommand},
     commands::{self, Failure, NewUser},
     serve,
     settings::Settings,
@@ -73,6 +73,12 @@ fn main() -> ExitCode {
         })),
         Command::Audit(AuditCommand::Verify { database, expect }) => {
             finish(runtime.block_on(commands::audit_verify(database, expect)))
+        }
+        Command::User(UserCommand::ResetMfa { database, email }) => {
+            finish(runtime.block_on(commands::user_reset_mfa(database, email)))
+        }
+        Command::Keys(KeysCommand::Rotate { database }) => {
+            finish(runtime.block_on(commands::keys_rotate(database)))
         }
         Command::Plans(PlansCommand::Export { database, out }) => {
             finish(runtime.block_on(commands::plans_export(database, out)))

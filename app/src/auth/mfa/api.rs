@@ -180,10 +180,23 @@ pub async fn disable_mfa(password: String) -> Result<(), AppError> {
         ));
     }
     let email = Email::parse(&user.email)?;
+    // Throttled as signing in is: a stolen session must not get unlimited
+    // guesses at the password that would take the second step away.
+    let (_, address) = crate::auth::request_meta();
+    let throttle_key = format!("mfa-off:{}", user.email);
+    let now = state.clock.now();
+    if let Err(wait) = auth.throttle.check(&address, &throttle_key, now) {
+        let (actor, reason) = (caller.audit_name(), "too many attempts");
+        record(&state, actor, "mfa.disable", &user, Outcome::Denied, reason).await?;
+        return Err(AppError::TooManyAttempts {
+            retry_after_secs: crate::auth::throttle::seconds(wait),
+        });
+    }
     let stored = users::credentials(&state.db.read, &email)
         .await?
         .map(|c| c.password_hash);
     if !auth.hasher.verify(password, stored).await? {
+        let over = auth.throttle.failed(&address, &throttle_key, now);
         record(
             &state,
             caller.audit_name(),
@@ -193,8 +206,14 @@ pub async fn disable_mfa(password: String) -> Result<(), AppError> {
             "wrong password",
         )
         .await?;
-        return Err(AppError::invalid("Password", "is not right"));
+        return Err(match over {
+            Some(wait) => AppError::TooManyAttempts {
+                retry_after_secs: crate::auth::throttle::seconds(wait),
+            },
+            None => AppError::invalid("Password", "is not right"),
+        });
     }
+    auth.throttle.succeeded(&address, &throttle_key);
     let mut tx = state.db.write.begin().await?;
     db::disable(&mut tx, user.id).await?;
     audit::record_in(

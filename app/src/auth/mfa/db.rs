@@ -140,3 +140,36 @@ pub async fn set_required<'e>(
         .await?;
     Ok(())
 }
+
+/// Every sealed secret, by account, in id order (for re-sealing them).
+pub async fn sealed_secrets(
+    conn: &mut sqlx::SqliteConnection,
+) -> Result<Vec<(i64, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL ORDER BY id")
+        .fetch_all(conn)
+        .await
+}
+
+pub async fn set_sealed_secret(
+    conn: &mut sqlx::SqliteConnection,
+    user_id: i64,
+    sealed: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET totp_secret = ? WHERE id = ?")
+        .bind(sealed)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One sealed secret, if any account has one (to check a key against).
+pub async fn any_secret<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    let row: Option<(Vec<u8>,)> =
+        sqlx::query_as("SELECT totp_secret FROM users WHERE totp_secret IS NOT NULL LIMIT 1")
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(s,)| s))
+}
