@@ -18,7 +18,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use chrono::{Duration, Utc};
+use chrono::Duration;
 
 /// How stale `last_seen_at` may get before a request refreshes it: one
 /// write a minute per session at most, not one per request.
@@ -42,7 +42,7 @@ pub async fn resolve_caller(
     } else if let Some(token) = token {
         match sessions::find(&state.app.db.read, &token).await {
             Ok(Some(found)) => {
-                let now = Utc::now();
+                let now = state.app.clock.now();
                 // A session waiting for its second step lives five minutes.
                 let alive = if found.pending {
                     now - found.created_at < PENDING_FOR
@@ -132,7 +132,7 @@ pub fn bearer_token(req: &Request) -> Option<String> {
 async fn token_caller(state: &ServerState, bearer: &str) -> Caller {
     match tokens_db::find(&state.app.db.read, bearer).await {
         Ok(Some(found)) => {
-            let now = Utc::now();
+            let now = state.app.clock.now();
             if found.last_used.is_none_or(|t| now - t > TOUCH_EVERY) {
                 if let Err(err) = tokens_db::touch(&state.app.db.write, found.id, now).await {
                     tracing::warn!(error = %err, "could not record a token's use");

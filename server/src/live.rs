@@ -147,7 +147,7 @@ async fn may_still_read(state: &ServerState, credentials: &Credentials, path: &s
                     && state.auth.sessions.is_alive(
                         found.created_at,
                         found.last_seen_at,
-                        chrono::Utc::now(),
+                        state.app.clock.now(),
                     ) =>
             {
                 Caller::User {

@@ -147,21 +147,58 @@ async fn signing_in_starts_a_new_session_and_signing_out_ends_it() {
     assert_eq!(after.status, 303, "the old cookie no longer works");
 }
 
+/// Sessions live by the state's clock: used now and then, one lives until
+/// its absolute limit; left unused past the idle limit, it ends and is
+/// removed. The clock is moved by the test, never waited for.
 #[tokio::test]
-async fn an_idle_session_expires() {
+async fn sessions_end_when_idle_or_too_old_by_the_clock() {
+    let clock = manual_clock();
     let app = spawn_app(Environment::Production)
         .await
+        .on_clock(clock.clone())
         .signed_in_as(Role::Viewer)
         .await;
+    let policy = app.auth.sessions;
     assert_eq!(app.get("/notes").await.status, 200);
-    app.behind_the_back("UPDATE sessions SET last_seen_at = '2020-01-01T00:00:00Z'")
-        .await;
-    assert_eq!(app.get("/notes").await.status, 303);
-    let (left,): (i64,) = sqlx::query_as("SELECT count(*) FROM sessions")
-        .fetch_one(&app.state.db.read)
-        .await
-        .expect("count");
-    assert_eq!(left, 0, "the expired session is removed");
+    clock.advance(policy.idle - chrono::Duration::seconds(1));
+    assert_eq!(
+        app.get("/notes").await.status,
+        200,
+        "just inside the idle limit"
+    );
+    clock.advance(policy.idle + chrono::Duration::seconds(1));
+    assert_eq!(
+        app.get("/notes").await.status,
+        303,
+        "unused for longer than the idle limit"
+    );
+    let count = || async {
+        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM sessions")
+            .fetch_one(&app.state.db.read)
+            .await
+            .expect("count");
+        n
+    };
+    assert_eq!(count().await, 0, "the expired session is removed");
+
+    // Used every hour, a session still ends at its absolute limit.
+    let cookie = app.session_for(Role::Viewer).await;
+    let mut used_for = chrono::Duration::zero();
+    while used_for + chrono::Duration::hours(1) < policy.absolute {
+        clock.advance(chrono::Duration::hours(1));
+        used_for += chrono::Duration::hours(1);
+        assert_eq!(
+            app.get_as(&cookie, "/notes").await.status,
+            200,
+            "after {used_for}"
+        );
+    }
+    clock.advance(chrono::Duration::hours(1));
+    assert_eq!(
+        app.get_as(&cookie, "/notes").await.status,
+        303,
+        "past the absolute limit"
+    );
 }
 
 #[tokio::test]

@@ -229,8 +229,11 @@ pub(crate) async fn start_session(
 ) -> Result<(), AppError> {
     use crate::audit::{self, NewEntry, Outcome};
     let (user_agent, client_addr) = request_meta();
+    // Sessions live by the state's clock, as the checks that end them do.
+    let now = crate::state::app_state()?.clock.now();
     let (session_id, token) =
-        super::sessions::create(&mut **tx, user.id, &user_agent, &client_addr, pending).await?;
+        super::sessions::create(&mut **tx, user.id, &user_agent, &client_addr, pending, now)
+            .await?;
     let action = if pending {
         "session.password_ok"
     } else {

@@ -93,9 +93,9 @@ pub async fn create<'e>(
     user_agent: &str,
     client_addr: &str,
     pending: bool,
+    now: DateTime<Utc>,
 ) -> Result<(i64, String), sqlx::Error> {
     let token = new_token();
-    let now = Utc::now();
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, user_agent, client_addr, mfa_pending) \
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",

@@ -114,10 +114,16 @@ impl TestApp {
         .await
         .expect("create")
         .expect("new email");
-        let (_, token) =
-            sessions::create(&self.state.db.write, user.id, "test", "127.0.0.1", false)
-                .await
-                .expect("session");
+        let (_, token) = sessions::create(
+            &self.state.db.write,
+            user.id,
+            "test",
+            "127.0.0.1",
+            false,
+            self.state.clock.now(),
+        )
+        .await
+        .expect("session");
         format!("{}={token}", self.auth.sessions.cookie_name())
     }
 
