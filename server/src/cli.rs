@@ -30,6 +30,15 @@ pub enum Command {
     /// Manage the key that seals two-step sign-in secrets.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Write a consistent copy of the database (safe while Muster runs),
+    /// with the audit log's anchor beside it (FILE.anchor).
+    Backup {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// The copy to write; it must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]

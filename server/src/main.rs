@@ -77,6 +77,9 @@ fn main() -> ExitCode {
         Command::User(UserCommand::ResetMfa { database, email }) => {
             finish(runtime.block_on(commands::user_reset_mfa(database, email)))
         }
+        Command::Backup { database, out } => {
+            finish(runtime.block_on(commands::backup(database, out)))
+        }
         Command::Keys(KeysCommand::Rotate { database }) => {
             finish(runtime.block_on(commands::keys_rotate(database)))
         }

@@ -1,5 +1,7 @@
 //! Opening SQLite files: what is ours is migrated, what is not is refused
 //! and left exactly as it was.
+mod support;
+
 use server::db::{self, OpenError, APPLICATION_ID};
 use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection};
 use std::path::Path;
@@ -226,4 +228,53 @@ async fn upgrading_gives_old_entries_typed_data_and_token_work_its_author() {
         .execute(&opened.db.write)
         .await;
     assert!(changed.is_err(), "the timeline is append-only again");
+}
+
+/// `muster backup`: a consistent copy while the server has the database
+/// open, its audit chain checked in the copy, and the anchor beside it so
+/// the copy can be held to it later.
+#[tokio::test]
+async fn a_backup_is_a_checked_copy_that_carries_its_anchor() {
+    let app = support::spawn_app(app::environment::Environment::Production)
+        .await
+        .signed_in_as(app::auth::Role::Responder)
+        .await;
+    for n in 0..3 {
+        let res = app
+            .post_form("/api/notes/add", &format!("body=note+{n}"))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("copy.db");
+    let database = server::cli::DatabaseArg {
+        database: Some(app.db_path.display().to_string()),
+    };
+    let said = server::commands::backup(database.clone(), out.clone())
+        .await
+        .map_err(|f| f.0)
+        .expect("backed up");
+    let anchor = std::fs::read_to_string(dir.path().join("copy.db.anchor")).expect("anchor file");
+    let anchor = anchor.trim();
+    assert!(said.ends_with(&format!("Anchor: {anchor}")), "{said}");
+    let (entries,): (i64,) = sqlx::query_as("SELECT count(*) FROM audit_log")
+        .fetch_one(&app.state.db.read)
+        .await
+        .expect("count");
+    assert_eq!(anchor.split(':').next(), Some(entries.to_string().as_str()));
+    let copy = server::cli::DatabaseArg {
+        database: Some(out.display().to_string()),
+    };
+    let verified = server::commands::audit_verify(copy, Some(anchor.to_owned()))
+        .await
+        .map_err(|f| f.0)
+        .expect("the copy holds to its anchor");
+    assert!(verified.contains("matches the anchor"), "{verified}");
+    let (notes,): (i64,) = sqlx::query_as("SELECT count(*) FROM notes")
+        .fetch_one(&app.state.db.read)
+        .await
+        .expect("count");
+    assert_eq!(notes, 3);
+    let again = server::commands::backup(database, out).await;
+    assert!(again.is_err_and(|f| f.0.ends_with("already exists; name a new file")));
 }
