@@ -76,6 +76,19 @@ mod tests {
     }
 }
 
+/// A value for a query string: everything but unreserved characters (and
+/// `/`) written as `%XX`.
+pub fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A value someone gave, as an error quotes it back: at most 60
 /// characters, with control characters escaped, so an error about a huge
 /// or strange value stays short and readable.

@@ -198,7 +198,11 @@ pub async fn gate(State(state): State<ServerState>, mut req: Request, next: Next
         Ok(()) => next.run(req).await,
         Err(Refusal::SignInRequired) if is_page && req.method() == Method::GET => {
             if has_accounts(&state).await {
-                Redirect::to(&format!("/sign-in?next={}", encode(&path))).into_response()
+                Redirect::to(&format!(
+                    "/sign-in?next={}",
+                    app::fields::query_value(&path)
+                ))
+                .into_response()
             } else {
                 Redirect::to("/setup").into_response()
             }
@@ -282,16 +286,4 @@ async fn has_accounts(state: &ServerState) -> bool {
             true
         }
     }
-}
-
-/// Percent-encodes a path for a query value.
-fn encode(path: &str) -> String {
-    path.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

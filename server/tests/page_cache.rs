@@ -17,6 +17,20 @@ async fn app_on_a_manual_clock() -> (TestApp, Arc<ManualTime>) {
     (app.signed_in_as(Role::Responder).await, clock)
 }
 
+async fn declare(app: &TestApp) {
+    (app.post_form(
+        "/api/incidents/declare",
+        &form(&[
+            ("title", "Checkout down"),
+            ("severity", "sev1"),
+            ("impact", ""),
+            ("runbook", ""),
+        ]),
+    )
+    .await)
+        .ok();
+}
+
 fn nonce(res: &Answer) -> String {
     let policy = res.headers["content-security-policy"]
         .to_str()
@@ -39,17 +53,7 @@ async fn page(app: &TestApp, cookie: &str) -> Answer {
 async fn a_copy_is_served_only_while_the_incident_and_the_caller_are_the_same() {
     let (app, clock) = app_on_a_manual_clock().await;
     let responder = app.cookie.clone().expect("signed in");
-    (app.post_form(
-        "/api/incidents/declare",
-        &form(&[
-            ("title", "Checkout down"),
-            ("severity", "sev1"),
-            ("impact", ""),
-            ("runbook", ""),
-        ]),
-    )
-    .await)
-        .ok();
+    declare(&app).await;
     let first = page(&app, &responder).await;
     assert!(first.body.contains("Checkout down"));
     assert!(
@@ -112,17 +116,7 @@ async fn a_copy_is_served_only_while_the_incident_and_the_caller_are_the_same() 
 async fn other_addresses_are_never_served_from_it() {
     let (app, _clock) = app_on_a_manual_clock().await;
     let responder = app.cookie.clone().expect("signed in");
-    (app.post_form(
-        "/api/incidents/declare",
-        &form(&[
-            ("title", "Checkout down"),
-            ("severity", "sev1"),
-            ("impact", ""),
-            ("runbook", ""),
-        ]),
-    )
-    .await)
-        .ok();
+    declare(&app).await;
     let list = app.get_as(&responder, "/incidents").await;
     assert!(list.body.contains("Checkout down"));
     app.behind_the_back("UPDATE incidents SET title = 'Renamed' WHERE id = 1")

@@ -241,10 +241,8 @@ fn an_admin_is_created_on_the_command_line_and_recorded() {
     );
 }
 
-/// The newest end of the chain: an anchor kept apart finds newest entries
-/// removed (which leaves the rest of the chain whole) and a rebuilt chain.
-#[tokio::test]
-async fn audit_verify_prints_an_anchor_and_holds_the_log_to_one() {
+/// A database a server made, with three accounts (and their audit entries).
+fn database_with_three_accounts() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("m.db");
     let muster_at = Muster::start(MusterOptions {
@@ -255,6 +253,14 @@ async fn audit_verify_prints_an_anchor_and_holds_the_log_to_one() {
         muster_at.add_user(role);
     }
     muster_at.stop();
+    (dir, path)
+}
+
+/// The newest end of the chain: an anchor kept apart finds newest entries
+/// removed (which leaves the rest of the chain whole) and a rebuilt chain.
+#[tokio::test]
+async fn audit_verify_prints_an_anchor_and_holds_the_log_to_one() {
+    let (_dir, path) = database_with_three_accounts();
     let db = format!("--database={}", path.display());
     let verify = |expect: Option<&str>| {
         let mut command = muster();
@@ -320,16 +326,7 @@ async fn audit_verify_prints_an_anchor_and_holds_the_log_to_one() {
 
 #[tokio::test]
 async fn audit_verify_names_the_first_tampered_entry() {
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("m.db");
-    let muster_at = Muster::start(MusterOptions {
-        database: Some(path.clone()),
-        ..Default::default()
-    });
-    for role in ["viewer", "editor", "responder"] {
-        muster_at.add_user(role);
-    }
-    muster_at.stop();
+    let (_dir, path) = database_with_three_accounts();
     let db = format!("--database={}", path.display());
     let intact = muster()
         .args(["audit", "verify", &db])

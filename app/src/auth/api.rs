@@ -117,7 +117,10 @@ pub async fn sign_in(
     tx.commit().await?;
     let next = safe_next(next.as_deref());
     if second_step {
-        leptos_axum::redirect(&format!("/sign-in/mfa?next={}", query_value(&next)));
+        leptos_axum::redirect(&format!(
+            "/sign-in/mfa?next={}",
+            crate::fields::query_value(&next)
+        ));
     } else {
         leptos_axum::redirect(&next);
     }
@@ -201,20 +204,6 @@ fn percent_decoded(text: &str) -> Vec<u8> {
         }
     }
     out
-}
-
-/// A value for a query string: everything but unreserved characters
-/// written as `%XX`.
-#[cfg(feature = "ssr")]
-pub(crate) fn query_value(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Starts a session and hands its cookie to the browser. A `pending`
