@@ -3,7 +3,9 @@
 //!
 //! Prints figures and ratios against baselines measured in the same run:
 //! - the page's size, and its requests/s and p50/p99 latency at 50
-//!   concurrent readers, against a static asset served by the same server;
+//!   concurrent readers (sharing one session, then each with its own, while
+//!   a note is added every 250 ms; then with every request rendered anew),
+//!   against a static asset served by the same server;
 //! - the timeline JSON export's speed;
 //! - one note's cost with 50 pages open: the bytes the server sends to those
 //!   pages (the live stream, and any fetch a page makes after it), the
@@ -48,7 +50,11 @@ async fn main() {
     let cookie = sign_in(&muster, &email, &password).await;
     let id = seed(&muster, &cookie).await;
 
-    page_under_load(&muster, &cookie, id).await;
+    let mut sessions = Vec::new();
+    for _ in 0..READERS {
+        sessions.push(sign_in(&muster, &email, &password).await);
+    }
+    page_under_load(&muster, &cookie, &sessions, id).await;
     export_speed(&muster, &cookie, id).await;
     one_note_with_pages_open(&muster, &email, &password, id).await;
 }
@@ -139,7 +145,9 @@ struct Load {
 
 /// `REQUESTS` (or `FRESH_REQUESTS`) GETs from `READERS` readers at once. With `fresh`, each asks
 /// for an address of its own (`?fresh=N`), so no copy can serve it.
-async fn load(url: String, headers: Vec<(String, String)>, fresh: bool) -> Load {
+/// Reader `w` sends `headers[w % headers.len()]` (one set for all, or one
+/// each, such as a session of its own).
+async fn load(url: String, headers: Vec<Vec<(String, String)>>, fresh: bool) -> Load {
     let requests = if fresh { FRESH_REQUESTS } else { REQUESTS };
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let get = |client: Client<_, Full<Bytes>>, url: String, headers: Vec<(String, String)>| async move {
@@ -157,11 +165,12 @@ async fn load(url: String, headers: Vec<(String, String)>, fresh: bool) -> Load 
         (started.elapsed(), bytes.len())
     };
     // Warm up, and learn the size.
-    let (_, size) = get(client.clone(), url.clone(), headers.clone()).await;
+    let (_, size) = get(client.clone(), url.clone(), headers[0].clone()).await;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..READERS {
-        let (client, url, headers) = (client.clone(), url.clone(), headers.clone());
+        let headers = headers[worker % headers.len()].clone();
+        let (client, url) = (client.clone(), url.clone());
         tasks.push(tokio::spawn(async move {
             let mut times = Vec::new();
             for n in (worker..requests).step_by(READERS) {
@@ -191,7 +200,7 @@ async fn load(url: String, headers: Vec<(String, String)>, fresh: bool) -> Load 
     }
 }
 
-async fn page_under_load(muster: &Muster, cookie: &str, id: i64) {
+async fn page_under_load(muster: &Muster, cookie: &str, sessions: &[String], id: i64) {
     // The incident goes on while people read it: every note is a new
     // revision, so the page is rendered anew after each.
     let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
@@ -220,7 +229,18 @@ async fn page_under_load(muster: &Muster, cookie: &str, id: i64) {
     };
     let page = load(
         muster.url(&format!("/incidents/{id}")),
-        vec![("cookie".into(), cookie.into())],
+        vec![vec![("cookie".into(), cookie.into())]],
+        false,
+    )
+    .await;
+    // The same, with each reader signed in on its own (as 50 people are):
+    // a copy serves only its own session, so every note costs 50 renders.
+    let people = load(
+        muster.url(&format!("/incidents/{id}")),
+        sessions
+            .iter()
+            .map(|s| vec![("cookie".to_owned(), s.clone())])
+            .collect(),
         false,
     )
     .await;
@@ -233,7 +253,7 @@ async fn page_under_load(muster: &Muster, cookie: &str, id: i64) {
     // Every request rendered anew: what a page costs when no copy serves it.
     let rendered = load(
         muster.url(&format!("/incidents/{id}")),
-        vec![("cookie".into(), cookie.into())],
+        vec![vec![("cookie".into(), cookie.into())]],
         true,
     )
     .await;
@@ -241,12 +261,13 @@ async fn page_under_load(muster: &Muster, cookie: &str, id: i64) {
     // brotli-compressed as a browser asks for it.
     let asset = load(
         muster.url("/pkg/muster.wasm"),
-        vec![("accept-encoding".into(), "br".into())],
+        vec![vec![("accept-encoding".into(), "br".into())]],
         false,
     )
     .await;
     for (what, l) in [
         ("page", &page),
+        ("page, a session per reader", &people),
         ("page rendered anew", &rendered),
         ("static asset", &asset),
     ] {
@@ -263,6 +284,10 @@ async fn page_under_load(muster: &Muster, cookie: &str, id: i64) {
         "page/static: {:.2} of the requests/s, {:.2} of the size (targets: at least 0.30; page p99 under 25 ms; page under 300 KB)",
         page.per_second / asset.per_second,
         page.size as f64 / asset.size as f64
+    );
+    println!(
+        "page, a session per reader/static: {:.2} of the requests/s",
+        people.per_second / asset.per_second
     );
     println!(
         "page rendered anew/static: {:.2} of the requests/s (each render costs about {:.1} ms of the server's two cores)",
