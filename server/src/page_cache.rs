@@ -4,18 +4,21 @@
 //! only while all of these still hold:
 //! - the incident's revision is the same (every change to it makes a new
 //!   one, so a note shows on the very next load);
-//! - the same session, with the same role, asks for the same address;
+//! - a signed-in person with the same role asks for the same address;
 //! - it is younger than [`FRESH_FOR`] by the state's clock, which bounds how
 //!   stale what the revision does not cover can be (people's names, the
 //!   templates offered, the clock's "now").
 //!
-//! Each copy gets a fresh script nonce, so no two responses share one. The
-//! cache holds at most [`MAX_PAGES`] pages and [`MAX_BYTES`] bytes.
+//! A page differs between two people of one role in three places only: the
+//! script nonce, the name in the header's menu, and the viewer's id the
+//! live page is given. A copy is kept with those places cut out and each
+//! response fills them in anew (a fresh nonce every time). While a notice
+//! awaits approval the page also differs in who may approve it, so each
+//! person then gets their own copy; and if the places cannot be found
+//! exactly once each, the copy is kept for that person alone. The cache
+//! holds at most [`MAX_PAGES`] pages and [`MAX_BYTES`] bytes.
 use crate::state::ServerState;
-use app::{
-    auth::{guard::PageRefused, Caller, Role},
-    timeline::{db::revision, Subject},
-};
+use app::auth::{guard::PageRefused, Caller, Role};
 use axum::body::Bytes;
 use axum::{
     body::Body,
@@ -41,60 +44,121 @@ pub const MAX_PAGE: usize = 2 << 20;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
 struct Key {
-    session: i64,
     role: Role,
     address: String,
     revision: i64,
+    /// Set when the copy is for one person only.
+    person: Option<i64>,
+}
+
+/// Who a copy is rendered for or served to: what fills its places.
+#[derive(Clone, Debug)]
+struct Viewer {
+    id: i64,
+    name: String,
+}
+
+/// A place in a kept page that each response fills in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    Nonce,
+    Name,
+    Me,
 }
 
 #[derive(Debug)]
 struct Page {
     made: DateTime<Utc>,
     headers: HeaderMap,
-    /// The body cut where the script nonce it was rendered with stood, so
-    /// each copy puts a new one there.
+    /// The body cut at its places: `body[n]`, then `places[n]`, then
+    /// `body[n + 1]` ...
     body: Vec<Bytes>,
+    places: Vec<Place>,
     size: usize,
-    /// That nonce, to replace in the copy's policy header.
+    /// The nonce it was rendered with, to replace in the policy header.
     nonce: Option<String>,
 }
 
+/// Text as Leptos writes it in an element: `&`, `<` and `>` escaped.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Where `needle` stands in `text`, if it stands there exactly once.
+fn only(text: &str, needle: &str) -> Option<usize> {
+    let mut found = text.match_indices(needle).map(|(at, _)| at);
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
 impl Page {
-    fn new(made: DateTime<Utc>, headers: HeaderMap, body: Bytes) -> Option<Self> {
+    /// Cuts a rendered page at its places. With `shared`, the name and the
+    /// viewer's id must each be found exactly once, as rendered for
+    /// `viewer`; `None` when they are not (or the page is not text).
+    fn new(
+        made: DateTime<Utc>,
+        headers: HeaderMap,
+        body: Bytes,
+        viewer: &Viewer,
+        shared: bool,
+    ) -> Option<Self> {
         let nonce = nonce_of(&headers);
-        let size = body.len();
-        let body = match &nonce {
-            Some(nonce) => {
-                let text = std::str::from_utf8(&body).ok()?;
-                let mut parts = Vec::new();
-                let mut start = 0;
-                for (at, _) in text.match_indices(nonce.as_str()) {
-                    parts.push(body.slice(start..at));
-                    start = at + nonce.len();
-                }
-                parts.push(body.slice(start..));
-                parts
+        let text = std::str::from_utf8(&body).ok()?;
+        let mut cuts: Vec<(usize, usize, Place)> = Vec::new();
+        if let Some(nonce) = &nonce {
+            cuts.extend(
+                text.match_indices(nonce.as_str())
+                    .map(|(at, n)| (at, at + n.len(), Place::Nonce)),
+            );
+        }
+        if shared {
+            let menu = "class=\"who\">";
+            let start = only(text, menu)? + menu.len();
+            let name = escaped(&viewer.name);
+            text[start..]
+                .starts_with(&format!("{name}<"))
+                .then_some(())?;
+            cuts.push((start, start + name.len(), Place::Name));
+            // The live page's props, escaped in their attribute.
+            let me = "&quot;me&quot;:";
+            let start = only(text, me)? + me.len();
+            let id = viewer.id.to_string();
+            text[start..].starts_with(&format!("{id},")).then_some(())?;
+            cuts.push((start, start + id.len(), Place::Me));
+        }
+        cuts.sort_unstable_by_key(|(start, _, _)| *start);
+        let mut parts = Vec::with_capacity(cuts.len() + 1);
+        let mut places = Vec::with_capacity(cuts.len());
+        let mut from = 0;
+        for (start, end, place) in cuts {
+            if start < from {
+                return None;
             }
-            None => vec![body],
-        };
+            parts.push(body.slice(from..start));
+            places.push(place);
+            from = end;
+        }
+        parts.push(body.slice(from..));
         Some(Self {
             made,
             headers,
-            body,
-            size,
+            size: body.len(),
+            body: parts,
+            places,
             nonce,
         })
     }
 
-    /// The headers and body of a copy, under a nonce of its own.
-    fn copy(&self) -> (HeaderMap, Bytes) {
+    /// The headers and body of a copy for `viewer`, under a nonce of its own.
+    fn copy(&self, viewer: &Viewer) -> (HeaderMap, Bytes) {
         let mut headers = self.headers.clone();
         headers.remove(header::CONTENT_LENGTH);
-        let Some(old) = &self.nonce else {
-            return (headers, self.body.concat().into());
-        };
         let new = leptos::nonce::Nonce::new().to_string();
-        if let Some(policy) = headers.get(header::CONTENT_SECURITY_POLICY) {
+        if let (Some(old), Some(policy)) =
+            (&self.nonce, headers.get(header::CONTENT_SECURITY_POLICY))
+        {
             let policy = policy
                 .to_str()
                 .unwrap_or_default()
@@ -103,12 +167,16 @@ impl Page {
                 headers.insert(header::CONTENT_SECURITY_POLICY, value);
             }
         }
-        let mut body = Vec::with_capacity(self.size + self.body.len() * new.len());
+        let (name, id) = (escaped(&viewer.name), viewer.id.to_string());
+        let mut body = Vec::with_capacity(self.size + 64 * self.places.len());
         for (n, part) in self.body.iter().enumerate() {
-            if n > 0 {
-                body.extend_from_slice(new.as_bytes());
-            }
             body.extend_from_slice(part);
+            match self.places.get(n) {
+                Some(Place::Nonce) => body.extend_from_slice(new.as_bytes()),
+                Some(Place::Name) => body.extend_from_slice(name.as_bytes()),
+                Some(Place::Me) => body.extend_from_slice(id.as_bytes()),
+                None => {}
+            }
         }
         (headers, body.into())
     }
@@ -174,6 +242,11 @@ impl PageCache {
         pages.insert(key, Arc::new(page));
     }
 
+    fn has(&self, key: &Key) -> bool {
+        let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        pages.contains_key(key)
+    }
+
     /// How many pages and bytes are kept (for tests and figures).
     pub fn size(&self) -> (usize, usize) {
         let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
@@ -196,20 +269,20 @@ pub async fn incident_pages(
     req: Request,
     next: Next,
 ) -> Response {
-    let Some(unrevised) = unrevised_key(&req) else {
+    let Some((id, viewer, key)) = unrevised_key(&req) else {
         return next.run(req).await;
     };
-    let Some(key) = key_for(&state, unrevised).await else {
+    let Some(key) = key_for(&state, id, &viewer, key).await else {
         return next.run(req).await;
     };
     let cache = &state.page_cache;
     if let Some(page) = cache.get(&key, state.app.clock.now()) {
-        return served(&page);
+        return served(&page, &viewer);
     }
     let _turn = cache.turn(&key).await;
     let now = state.app.clock.now();
     if let Some(page) = cache.get(&key, now) {
-        return served(&page);
+        return served(&page, &viewer);
     }
     let res = next.run(req).await;
     if res.status() != StatusCode::OK {
@@ -218,8 +291,23 @@ pub async fn incident_pages(
     let (parts, body) = res.into_parts();
     match read_up_to(body, MAX_PAGE).await {
         Ok(body) => {
-            if let Some(page) = Page::new(now, parts.headers.clone(), body.clone()) {
-                cache.put(key, page, now);
+            let shared = key.person.is_none();
+            let page = Page::new(now, parts.headers.clone(), body.clone(), &viewer, shared);
+            match page {
+                Some(page) => cache.put(key, page, now),
+                // Not cut as expected: keep it for this person alone.
+                None if shared => {
+                    let alone = Key {
+                        person: Some(viewer.id),
+                        ..key
+                    };
+                    if let Some(page) =
+                        Page::new(now, parts.headers.clone(), body.clone(), &viewer, false)
+                    {
+                        cache.put(alone, page, now);
+                    }
+                }
+                None => {}
             }
             Response::from_parts(parts, Body::from(body))
         }
@@ -228,38 +316,62 @@ pub async fn incident_pages(
     }
 }
 
-fn served(page: &Page) -> Response {
-    let (headers, body) = page.copy();
+fn served(page: &Page, viewer: &Viewer) -> Response {
+    let (headers, body) = page.copy(viewer);
     let mut res = Response::new(Body::from(body));
     *res.headers_mut() = headers;
     res
 }
 
 /// The key of a request that may be served from the cache: a plain GET of
-/// an incident page by a signed-in person whose role allows it.
-async fn key_for(state: &ServerState, (id, key): (i64, Key)) -> Option<Key> {
+/// an incident page by a signed-in person whose role allows it. Shared by
+/// everyone of the role unless a notice awaits approval.
+async fn key_for(state: &ServerState, id: i64, viewer: &Viewer, key: Key) -> Option<Key> {
     let mut conn = state.app.db.read.acquire().await.ok()?;
-    let revision = revision(&mut conn, Subject::Incident(id)).await.ok()??;
-    Some(Key { revision, ..key })
+    let (revision, awaiting) = app::incidents::db::page_key(&mut conn, id).await.ok()??;
+    let person = awaiting.then_some(viewer.id);
+    let shared = Key {
+        revision,
+        person,
+        ..key.clone()
+    };
+    // A page that could not be cut is kept for its person alone.
+    Some(match person {
+        None if state.page_cache.has(&Key {
+            person: Some(viewer.id),
+            ..shared.clone()
+        }) =>
+        {
+            Key {
+                person: Some(viewer.id),
+                ..shared
+            }
+        }
+        _ => shared,
+    })
 }
 
-/// The incident and the key without its revision (read from the request
-/// alone, which cannot be held across an await).
-fn unrevised_key(req: &Request) -> Option<(i64, Key)> {
+/// The incident, the viewer and the key without its revision (read from
+/// the request alone, which cannot be held across an await).
+fn unrevised_key(req: &Request) -> Option<(i64, Viewer, Key)> {
     if req.method() != Method::GET || req.extensions().get::<PageRefused>().is_some() {
         return None;
     }
     let id: i64 = req.uri().path().strip_prefix("/incidents/")?.parse().ok()?;
-    let Some(Caller::User { user, session_id }) = req.extensions().get::<Caller>() else {
+    let Some(Caller::User { user, .. }) = req.extensions().get::<Caller>() else {
         return None;
     };
+    let viewer = Viewer {
+        id: user.id,
+        name: user.display_name.clone(),
+    };
     let key = Key {
-        session: *session_id,
         role: user.role,
         address: req.uri().path_and_query()?.as_str().to_owned(),
         revision: 0,
+        person: None,
     };
-    Some((id, key))
+    Some((id, viewer, key))
 }
 
 /// The nonce named in a page's policy (`'nonce-…'`).
@@ -309,16 +421,30 @@ async fn read_up_to(body: Body, limit: usize) -> Result<Bytes, Unkept> {
 mod tests {
     use super::*;
 
+    fn ada() -> Viewer {
+        Viewer {
+            id: 7,
+            name: "Ada <Admin> & co".into(),
+        }
+    }
+
     fn page(made: DateTime<Utc>, size: usize) -> Page {
-        Page::new(made, HeaderMap::new(), Bytes::from(vec![b'x'; size])).expect("a page")
+        Page::new(
+            made,
+            HeaderMap::new(),
+            Bytes::from(vec![b'x'; size]),
+            &ada(),
+            false,
+        )
+        .expect("a page")
     }
 
     fn key(n: usize) -> Key {
         Key {
-            session: 1,
             role: Role::Viewer,
             address: format!("/incidents/1?before={n}"),
             revision: 1,
+            person: None,
         }
     }
 
@@ -388,8 +514,8 @@ mod tests {
         assert_eq!(nonce_of(&headers).as_deref(), Some(old));
         let body =
             format!("<script nonce=\"{old}\">a</script><p>b</p><script nonce=\"{old}\">c</script>");
-        let kept = Page::new(at(0), headers, Bytes::from(body)).expect("a page");
-        let (a, b) = (kept.copy(), kept.copy());
+        let kept = Page::new(at(0), headers, Bytes::from(body), &ada(), false).expect("a page");
+        let (a, b) = (kept.copy(&ada()), kept.copy(&ada()));
         let nonce =
             |(headers, _): &(HeaderMap, Bytes)| nonce_of(headers).expect("a nonce in the policy");
         let (na, nb) = (nonce(&a), nonce(&b));
@@ -399,6 +525,41 @@ mod tests {
             format!("<script nonce=\"{na}\">a</script><p>b</p><script nonce=\"{na}\">c</script>"),
             "the body names the policy's nonce, everywhere the old one stood"
         );
+    }
+
+    #[test]
+    fn a_shared_copy_names_whoever_it_is_served_to() {
+        let body = "<a href=\"/account\" class=\"who\">Ada &lt;Admin&gt; &amp; co<!> <span>viewer</span></a>\
+            <p>Ada &lt;Admin&gt; &amp; co wrote a note</p>\
+            <leptos-island data-props=\"{&quot;can_act&quot;:false,&quot;me&quot;:7,&quot;x&quot;:70}\">";
+        let kept =
+            Page::new(at(0), HeaderMap::new(), Bytes::from(body), &ada(), true).expect("cut");
+        let bob = Viewer {
+            id: 12,
+            name: "Bob".into(),
+        };
+        let (_, copy) = kept.copy(&bob);
+        let copy = std::str::from_utf8(&copy).expect("text");
+        assert!(
+            copy.starts_with("<a href=\"/account\" class=\"who\">Bob<!>"),
+            "{copy}"
+        );
+        assert!(
+            copy.contains("<p>Ada &lt;Admin&gt; &amp; co wrote a note</p>"),
+            "other places keep the name"
+        );
+        assert!(
+            copy.contains("&quot;me&quot;:12,&quot;x&quot;:70"),
+            "{copy}"
+        );
+        // Not cut when a place is missing, doubled, or not as rendered.
+        for bad in [
+            body.replace("class=\"who\"", "class=\"someone\""),
+            body.replace("&quot;me&quot;:7", "&quot;me&quot;:8"),
+            format!("{body}<p title=\"&quot;me&quot;:7,\">"),
+        ] {
+            assert!(Page::new(at(0), HeaderMap::new(), Bytes::from(bad), &ada(), true).is_none());
+        }
     }
 
     #[tokio::test]

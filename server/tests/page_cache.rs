@@ -130,3 +130,77 @@ async fn other_addresses_are_never_served_from_it() {
     let anonymous = app.get_as("", "/incidents/1").await;
     assert_ne!(anonymous.status, 200);
 }
+
+/// Two people of one role share a copy, each named in it and given their
+/// own id; while a notice awaits approval each gets their own, so its
+/// author is never offered to approve it.
+#[tokio::test]
+async fn people_of_one_role_share_a_copy_that_names_each_of_them() {
+    let (app, _clock) = app_on_a_manual_clock().await;
+    let first = app.cookie.clone().expect("signed in");
+    let second = app.session_for(Role::Responder).await;
+    declare(&app).await;
+    let me = |page: &str| -> String {
+        let at = page.find("&quot;me&quot;:").expect("props") + 15;
+        page[at..].split(',').next().expect("id").to_owned()
+    };
+    let one = page(&app, &first).await.body;
+    app.behind_the_back("UPDATE incidents SET title = 'Renamed' WHERE id = 1")
+        .await;
+    let two = page(&app, &second).await.body;
+    assert!(
+        two.contains("Checkout down"),
+        "the second person is served the copy"
+    );
+    let (first_id, second_id) = (
+        app.user_id("responder0@example.com").await,
+        app.user_id("responder1@example.com").await,
+    );
+    assert_eq!(me(&one), first_id.to_string());
+    assert_eq!(me(&two), second_id.to_string(), "with their own id");
+    assert!(
+        one.contains("class=\"who\">responder 0<"),
+        "named in the menu"
+    );
+    assert!(
+        two.contains("class=\"who\">responder 1<"),
+        "{}",
+        &two[..2000.min(two.len())]
+    );
+
+    // A notice awaiting approval: each person gets a page of their own.
+    let editor = app.session_for(Role::Editor).await;
+    let approver = app.session_for(Role::Editor).await;
+    let template = form(&[
+        ("input[id]", ""),
+        ("input[title]", "Short status"),
+        ("input[tags]", ""),
+        ("input[stage]", "investigating"),
+        ("input[channel]", "in_app"),
+        ("input[subject]", "{{ incident_title }}"),
+        ("input[body]", "We are looking into it."),
+        ("input[note]", ""),
+    ]);
+    (app.post_as(&editor, "/api/notices/save", &template).await).ok();
+    (app.post_as(&approver, "/api/notices/approve", "id=1&version=1")
+        .await)
+        .ok();
+    let draft = "id=1&template=1&next_update_minutes=";
+    (app.post_as(&first, "/api/incidents/notice/draft", draft)
+        .await)
+        .ok();
+    let author = page(&app, &first).await.body;
+    let other = page(&app, &second).await.body;
+    assert!(
+        author.contains("You drafted this notice"),
+        "the author is told"
+    );
+    assert!(
+        !author.contains("approve-notice"),
+        "and not offered to approve"
+    );
+    assert!(
+        other.contains("approve-notice"),
+        "the other person may approve"
+    );
+}

@@ -669,3 +669,21 @@ pub async fn publish_notice(
         .await?;
     Ok(true)
 }
+
+/// What a rendered copy of the incident's page depends on beyond the
+/// viewer's role: its revision, and whether any notice awaits approval
+/// (only then does the page differ by who looks: nobody may approve their
+/// own draft). `None` when there is no such incident.
+pub async fn page_key(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<(i64, bool)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT i.revision, EXISTS (SELECT 1 FROM incident_notices n \
+         WHERE n.incident_id = i.id AND n.approved_at IS NULL) \
+         FROM incidents i WHERE i.id = ?",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
