@@ -8,6 +8,7 @@ pub mod auth;
 pub mod clock;
 pub mod environment;
 pub mod error;
+pub mod events;
 pub mod fields;
 pub mod incidents;
 #[cfg(feature = "ssr")]

@@ -1,0 +1,10 @@
+//! Evidence from other systems' logs (Stripe, Zapier, Pipedream, GitHub,
+//! CloudTrail, generic logs), imported, cleaned of secrets and linked to
+//! incidents. Not to be confused with `audit`, Muster's own log.
+//!
+//! So far: reading times as every source writes them, and the redaction
+//! every event goes through before anything is stored.
+#[cfg(feature = "ssr")]
+pub mod redact;
+#[cfg(feature = "ssr")]
+pub mod time;

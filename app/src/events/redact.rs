@@ -1,0 +1,252 @@
+//! Secrets are taken out of imported events before anything is stored,
+//! indexed or logged. Every rule is listed in [`RULES`] (the events page
+//! shows them) and applied to every field and to the whole payload.
+use regex::{Captures, Regex};
+use serde_json::Value;
+use std::{borrow::Cow, sync::LazyLock};
+
+/// What stands where a secret was.
+pub const REDACTED: &str = "[redacted]";
+
+/// The rules, as people read them.
+pub const RULES: &[&str] = &[
+    "The value of any key or header whose name contains password, passwd, secret, token, api_key, apikey, api-key, authorization, cookie, session, credential or private_key",
+    "Credentials in addresses (https://user:password@host)",
+    "Bearer and Basic authorization values",
+    "Stripe keys (sk_, rk_, whsec_), AWS access key ids (AKIA, ASIA) and secret keys, GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), Slack tokens (xox…), JSON web tokens",
+    "Card numbers (13 to 19 digits, with or without spaces or dashes, that pass the Luhn check): all but the last four digits",
+    "Email addresses: the part before @ (the domain is kept)",
+];
+
+const SECRET_KEY_PARTS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "api-key",
+    "authorization",
+    "cookie",
+    "session",
+    "credential",
+    "private_key",
+];
+
+/// Whether a key or header with this name holds a secret.
+pub fn is_secret_key(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_KEY_PARTS.iter().any(|part| name.contains(part))
+}
+
+fn rule(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| panic!("redaction rule {pattern}: {e}"))
+}
+
+static URL_CREDENTIALS: LazyLock<Regex> =
+    LazyLock::new(|| rule(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#@:]+:[^\s/?#@]+@"));
+static AUTH_VALUE: LazyLock<Regex> =
+    LazyLock::new(|| rule(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]+=*"));
+static KEY_SHAPES: LazyLock<Regex> = LazyLock::new(|| {
+    rule(concat!(
+        r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,}",
+        r"|\bwhsec_[A-Za-z0-9+/=]{8,}",
+        r"|\b(?:AKIA|ASIA)[A-Z0-9]{16}\b",
+        r"|\bgh[pousr]_[A-Za-z0-9]{20,}",
+        r"|\bgithub_pat_[A-Za-z0-9_]{20,}",
+        r"|\bxox[abposr]-[A-Za-z0-9-]{8,}",
+        r"|\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}",
+    ))
+});
+/// Runs that could be an AWS secret key (40 characters of base64).
+static LONG_RUNS: LazyLock<Regex> = LazyLock::new(|| rule(r"[A-Za-z0-9/+=]{40,}"));
+static CARDS: LazyLock<Regex> = LazyLock::new(|| rule(r"\b\d(?:[ -]?\d){12,18}\b"));
+static EMAILS: LazyLock<Regex> = LazyLock::new(|| {
+    rule(r"\b[A-Za-z0-9._%+\-]+@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})\b")
+});
+
+/// Text with every secret shape replaced.
+pub fn text(input: &str) -> Cow<'_, str> {
+    let mut out = Cow::Borrowed(input);
+    let mut apply = |re: &Regex, with: &dyn Fn(&Captures) -> String| {
+        if re.is_match(&out) {
+            out = Cow::Owned(re.replace_all(&out, |c: &Captures| with(c)).into_owned());
+        }
+    };
+    apply(&URL_CREDENTIALS, &|c| format!("{}{REDACTED}@", &c[1]));
+    apply(&AUTH_VALUE, &|c| format!("{} {REDACTED}", &c[1]));
+    apply(&KEY_SHAPES, &|_| REDACTED.to_owned());
+    apply(&LONG_RUNS, &|c| {
+        let run = &c[0];
+        let mixed = run.len() == 40
+            && run.bytes().any(|b| b.is_ascii_uppercase())
+            && run.bytes().any(|b| b.is_ascii_lowercase())
+            && run.bytes().any(|b| b.is_ascii_digit());
+        if mixed {
+            REDACTED.to_owned()
+        } else {
+            run.to_owned()
+        }
+    });
+    apply(&CARDS, &|c| {
+        let digits: Vec<u32> = c[0].chars().filter_map(|ch| ch.to_digit(10)).collect();
+        if (13..=19).contains(&digits.len()) && luhn(&digits) {
+            let last: String = digits[digits.len() - 4..]
+                .iter()
+                .map(|d| d.to_string())
+                .collect();
+            format!("[card ending {last}]")
+        } else {
+            c[0].to_owned()
+        }
+    });
+    apply(&EMAILS, &|c| format!("•••@{}", &c[1]));
+    out
+}
+
+fn luhn(digits: &[u32]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 {
+                    d * 2 - 9
+                } else {
+                    d * 2
+                }
+            } else {
+                *d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// A JSON value with secrets taken out: the values of secret-named keys
+/// whole, and every string (and key) by [`text`].
+pub fn json(value: &mut Value) {
+    match value {
+        Value::String(s) => {
+            if let Cow::Owned(clean) = text(s) {
+                *s = clean;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(json),
+        Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut v) in entries {
+                let key = text(&key).into_owned();
+                if is_secret_key(&key) && !v.is_null() {
+                    v = Value::String(REDACTED.into());
+                } else {
+                    json(&mut v);
+                }
+                map.insert(key, v);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json as j;
+
+    #[test]
+    fn every_secret_shape_is_taken_out() {
+        let cases = [
+            (
+                "charge with sk_live_51Hx9aBcDeFgHiJkLmNoP",
+                "charge with [redacted]",
+            ),
+            (
+                "rk_test_abcdefgh1234 and whsec_AbC123dEf456",
+                "[redacted] and [redacted]",
+            ),
+            ("key AKIAIOSFODNN7EXAMPLE used", "key [redacted] used"),
+            (
+                "secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY end",
+                "secret [redacted] end",
+            ),
+            (
+                "token ghp_1234567890abcdefghijABCDEFGHIJ12 ok",
+                "token [redacted] ok",
+            ),
+            ("gho_abcdefghijklmnopqrstuv", "[redacted]"),
+            ("slack xoxb-1234-5678-abcdefgh", "slack [redacted]"),
+            (
+                "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+                "jwt [redacted]",
+            ),
+            (
+                "Authorization: Bearer abc.def-ghi_123",
+                "Authorization: Bearer [redacted]",
+            ),
+            ("Basic dXNlcjpwYXNz", "Basic [redacted]"),
+            (
+                "postgres://admin:hunter2@db.internal:5432/app",
+                "postgres://[redacted]@db.internal:5432/app",
+            ),
+            (
+                "card 4242 4242 4242 4242 declined",
+                "card [card ending 4242] declined",
+            ),
+            ("card 4000-0566-5566-5556", "card [card ending 5556]"),
+            (
+                "mail ops.lead+pager@example.co.uk now",
+                "mail •••@example.co.uk now",
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(text(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn ordinary_text_is_left_as_it_is() {
+        for keep in [
+            "order 1234567890123 shipped", // 13 digits, not Luhn-valid
+            "commit 9fceb02d0ae598e95dc970b74767f19372d61af8", // a git SHA, hex only
+            "request req_8f2kL0aZ, evt_1Nq2 payment_intent.payment_failed",
+            "مرحبا 👋🏽 e\u{301} \u{200f}",
+            "at 2026-11-18T14:20:00Z",
+        ] {
+            assert_eq!(text(keep), keep);
+        }
+    }
+
+    #[test]
+    fn secret_named_keys_lose_their_values_anywhere_in_a_payload() {
+        let mut v = j!({
+            "headers": {"Authorization": "Token abc", "X-API-Key": "k-123", "Accept": "json"},
+            "body": {"password": "hunter2", "nested": [{"client_secret": "pi_1_secret_x"}, {"card": "4242424242424242"}]},
+            "session_id": 42,
+            "note": null,
+            "contact": "ada@example.com"
+        });
+        json(&mut v);
+        assert_eq!(v["headers"]["Authorization"], REDACTED);
+        assert_eq!(v["headers"]["X-API-Key"], REDACTED);
+        assert_eq!(v["headers"]["Accept"], "json");
+        assert_eq!(v["body"]["password"], REDACTED);
+        assert_eq!(v["body"]["nested"][0]["client_secret"], REDACTED);
+        assert_eq!(v["body"]["nested"][1]["card"], "[card ending 4242]");
+        assert_eq!(v["session_id"], REDACTED, "numbers too");
+        assert_eq!(v["note"], j!(null), "an empty value stays empty");
+        assert_eq!(v["contact"], "•••@example.com");
+        let all = v.to_string();
+        for secret in [
+            "hunter2",
+            "abc",
+            "k-123",
+            "pi_1_secret_x",
+            "4242424242424242",
+            "ada@",
+        ] {
+            assert!(!all.contains(secret), "{secret} in {all}");
+        }
+    }
+}
