@@ -2,9 +2,14 @@
 //! CloudTrail, generic logs), imported, cleaned of secrets and linked to
 //! incidents. Not to be confused with `audit`, Muster's own log.
 //!
-//! So far: reading times as every source writes them, and the redaction
-//! every event goes through before anything is stored.
+//! So far: the normalised record with its keyed fingerprint and dedupe
+//! key, reading times as every source writes them, and the redaction every
+//! event goes through before anything is stored.
+#[cfg(feature = "ssr")]
+pub mod record;
 #[cfg(feature = "ssr")]
 pub mod redact;
+#[cfg(feature = "ssr")]
+pub mod stripe;
 #[cfg(feature = "ssr")]
 pub mod time;

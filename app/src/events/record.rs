@@ -1,0 +1,260 @@
+//! One normalised event, whatever its source: when, who, what, to what,
+//! how it ended, and the payload with its secrets taken out, bounded in
+//! size, and fingerprinted so a copy of the original can later be proven
+//! to match without Muster keeping it.
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+
+/// The most of a redacted payload kept, in bytes; past it the stored text
+/// is cut and marked.
+pub const MAX_PAYLOAD: usize = 64 * 1024;
+/// The most of any one text field kept, in characters.
+pub const MAX_FIELD: usize = 500;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    Stripe,
+    Zapier,
+    Pipedream,
+    Github,
+    Cloudtrail,
+    Generic,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stripe => "stripe",
+            Self::Zapier => "zapier",
+            Self::Pipedream => "pipedream",
+            Self::Github => "github",
+            Self::Cloudtrail => "cloudtrail",
+            Self::Generic => "generic",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+    Unknown,
+}
+
+/// An event as a parser reads it, before redaction: every text field and
+/// the payload still hold what the source wrote.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parsed {
+    pub source: Source,
+    /// The vendor's id; `None` for sources that have none (dedupe then
+    /// uses a hash of the record).
+    pub source_id: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: Outcome,
+    pub request_id: Option<String>,
+    pub environment: Option<String>,
+    pub summary: String,
+    pub payload: Value,
+}
+
+/// An event ready to store: nothing in it holds a secret.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    pub source: Source,
+    /// The vendor's id, or `hash:` and the record's hash.
+    pub dedupe_key: String,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: Outcome,
+    pub request_id: Option<String>,
+    pub environment: Option<String>,
+    pub summary: String,
+    /// The redacted payload as JSON text, at most [`MAX_PAYLOAD`] bytes.
+    pub payload: String,
+    pub truncated: bool,
+    /// HMAC-SHA256, under the instance's key, of the original payload in
+    /// canonical form (hex).
+    pub fingerprint: String,
+}
+
+/// JSON with every object's keys in order and no spaces: the same record
+/// gives the same text however its keys were ordered.
+pub fn canonical(value: &Value) -> String {
+    fn write(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (n, key) in keys.into_iter().enumerate() {
+                    if n > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(key.clone()).to_string());
+                    out.push(':');
+                    write(&map[key], out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (n, item) in items.iter().enumerate() {
+                    if n > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(value, &mut out);
+    out
+}
+
+/// The keyed fingerprint of a payload (hex of HMAC-SHA256 over its
+/// canonical form).
+pub fn fingerprint(key: &[u8], payload: &Value) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| {
+        // HMAC takes keys of any length; this cannot happen.
+        <Hmac<Sha256> as Mac>::new_from_slice(&[0]).expect("a key")
+    });
+    mac.update(canonical(payload).as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+/// The dedupe hash of a record without a vendor id (its canonical form).
+pub fn record_hash(payload: &Value) -> String {
+    use sha2::Digest;
+    hex(&Sha256::digest(canonical(payload).as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// At most `max` characters.
+fn bounded(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
+impl Parsed {
+    /// Redacts every field and the payload, bounds them, and fingerprints
+    /// the original under `key`.
+    pub fn into_event(self, key: &[u8]) -> NewEvent {
+        use super::redact::text;
+        let fingerprint = fingerprint(key, &self.payload);
+        let dedupe_key = match &self.source_id {
+            Some(id) => id.clone(),
+            None => format!("hash:{}", record_hash(&self.payload)),
+        };
+        let mut payload = self.payload;
+        super::redact::json(&mut payload);
+        let mut payload = payload.to_string();
+        let truncated = payload.len() > MAX_PAYLOAD;
+        if truncated {
+            let mut cut = MAX_PAYLOAD;
+            while !payload.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            payload.truncate(cut);
+        }
+        let field = |s: &str| bounded(&text(s), MAX_FIELD);
+        NewEvent {
+            source: self.source,
+            dedupe_key: field(&dedupe_key),
+            occurred_at: self.occurred_at,
+            actor: field(&self.actor),
+            action: field(&self.action),
+            target: field(&self.target),
+            outcome: self.outcome,
+            request_id: self.request_id.as_deref().map(field),
+            environment: self.environment.as_deref().map(field),
+            summary: field(&self.summary),
+            payload,
+            truncated,
+            fingerprint,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parsed(payload: Value) -> Parsed {
+        Parsed {
+            source: Source::Generic,
+            source_id: None,
+            occurred_at: DateTime::from_timestamp(1_795_011_600, 0).expect("a time"),
+            actor: "ops@example.com".into(),
+            action: "key.rotate".into(),
+            target: "orders-api".into(),
+            outcome: Outcome::Success,
+            request_id: Some("req_1".into()),
+            environment: None,
+            summary: "rotated with sk_live_51Hx9aBcDeFgHiJkLmNoP".into(),
+            payload,
+        }
+    }
+
+    #[test]
+    fn key_order_does_not_change_the_canonical_form_hash_or_fingerprint() {
+        let a = json!({"b": 1, "a": {"y": [1, "x"], "x": null}});
+        let b = json!({"a": {"x": null, "y": [1, "x"]}, "b": 1});
+        assert_eq!(canonical(&a), r#"{"a":{"x":null,"y":[1,"x"]},"b":1}"#);
+        assert_eq!(canonical(&a), canonical(&b));
+        assert_eq!(record_hash(&a), record_hash(&b));
+        assert_eq!(fingerprint(b"key", &a), fingerprint(b"key", &b));
+        assert_ne!(
+            fingerprint(b"key", &a),
+            fingerprint(b"other key", &a),
+            "keyed"
+        );
+        assert_ne!(record_hash(&a), record_hash(&json!({"b": 2})));
+    }
+
+    #[test]
+    fn an_event_keeps_no_secret_and_its_fingerprint_proves_the_original() {
+        let original = json!({"password": "hunter2", "note": "card 4242 4242 4242 4242"});
+        let event = parsed(original.clone()).into_event(b"instance key");
+        let stored = format!("{event:?}");
+        for secret in [
+            "hunter2",
+            "4242 4242 4242 4242",
+            "sk_live_51Hx9aBcDeFgHiJkLmNoP",
+            "ops@",
+        ] {
+            assert!(!stored.contains(secret), "{secret} in {stored}");
+        }
+        assert_eq!(event.fingerprint, fingerprint(b"instance key", &original));
+        assert!(event.dedupe_key.starts_with("hash:"));
+        assert!(!event.truncated);
+    }
+
+    #[test]
+    fn a_huge_payload_is_kept_cut_and_marked() {
+        let event = parsed(json!({"text": "é".repeat(100 * 1024)})).into_event(b"k");
+        assert!(event.truncated);
+        assert!(event.payload.len() <= MAX_PAYLOAD);
+        let long = Parsed {
+            actor: "a".repeat(10_000),
+            ..parsed(json!({}))
+        }
+        .into_event(b"k");
+        assert_eq!(long.actor.chars().count(), MAX_FIELD + 1);
+    }
+}
