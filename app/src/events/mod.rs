@@ -6,6 +6,8 @@
 //! key, reading times as every source writes them, and the redaction every
 //! event goes through before anything is stored.
 #[cfg(feature = "ssr")]
+pub mod document;
+#[cfg(feature = "ssr")]
 pub mod record;
 #[cfg(feature = "ssr")]
 pub mod redact;
