@@ -6,6 +6,8 @@
 //! key, reading times as every source writes them, and the redaction every
 //! event goes through before anything is stored.
 #[cfg(feature = "ssr")]
+pub mod cloudtrail;
+#[cfg(feature = "ssr")]
 pub mod document;
 #[cfg(feature = "ssr")]
 pub mod record;
@@ -15,3 +17,13 @@ pub mod redact;
 pub mod stripe;
 #[cfg(feature = "ssr")]
 pub mod time;
+
+/// A sample file of `tests/fixtures/events`, for the parsers' tests.
+#[cfg(test)]
+pub(crate) fn fixture(path: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../tests/fixtures/events/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}

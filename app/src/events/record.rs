@@ -138,6 +138,14 @@ pub fn record_hash(payload: &Value) -> String {
     hex(&Sha256::digest(canonical(payload).as_bytes()))
 }
 
+/// The non-empty text at a JSON pointer (`/request/id`), if there is one.
+pub fn text_at<'a>(record: &'a Value, pointer: &str) -> Option<&'a str> {
+    record
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

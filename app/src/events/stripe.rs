@@ -4,7 +4,7 @@
 //! `data.object`; v2 thin events (`object` = `v2.core.event`) need `id`,
 //! `type` and `created` (ISO-8601). The dedupe key is the event's `id`;
 //! `request.id` only correlates events.
-use super::record::{Outcome, Parsed, Source};
+use super::record::{text_at as text, Outcome, Parsed, Source};
 use serde_json::Value;
 
 /// The records of a whole JSON document, or why it is not a Stripe file.
@@ -24,23 +24,14 @@ pub fn records(document: Value) -> Result<Vec<Value>, String> {
     }
 }
 
-fn text<'a>(record: &'a Value, path: &[&str]) -> Option<&'a str> {
-    path.iter()
-        .try_fold(record, |v, key| v.get(key))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-}
-
 /// One event, or the reason it is refused.
 pub fn event(record: Value) -> Result<Parsed, String> {
     let Value::Object(_) = &record else {
         return Err("is not an object".into());
     };
-    let id = text(&record, &["id"]).ok_or("has no \"id\"")?.to_owned();
-    let kind = text(&record, &["type"])
-        .ok_or("has no \"type\"")?
-        .to_owned();
-    let thin = text(&record, &["object"]) == Some("v2.core.event");
+    let id = text(&record, "/id").ok_or("has no \"id\"")?.to_owned();
+    let kind = text(&record, "/type").ok_or("has no \"type\"")?.to_owned();
+    let thin = text(&record, "/object") == Some("v2.core.event");
     let created = record.get("created").ok_or("has no \"created\"")?;
     let occurred_at = if thin {
         let Value::String(t) = created else {
@@ -59,13 +50,13 @@ pub fn event(record: Value) -> Result<Parsed, String> {
         return Err("has no \"data.object\"".into());
     }
     let target = object
-        .and_then(|o| text(o, &["id"]))
-        .or_else(|| text(&record, &["related_object", "id"]))
+        .and_then(|o| text(o, "/id"))
+        .or_else(|| text(&record, "/related_object/id"))
         .unwrap_or_default()
         .to_owned();
     // `request` is `{id, idempotency_key}` (older versions: the id alone).
-    let request_id = text(&record, &["request", "id"])
-        .or_else(|| text(&record, &["request"]))
+    let request_id = text(&record, "/request/id")
+        .or_else(|| text(&record, "/request"))
         .map(str::to_owned);
     let actor = if request_id.is_some() {
         "api request"
@@ -135,11 +126,7 @@ mod tests {
     use serde_json::json;
 
     fn fixture(name: &str) -> String {
-        let path = format!(
-            "{}/../tests/fixtures/events/stripe/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        String::from_utf8(super::super::fixture(&format!("stripe/{name}"))).expect("UTF-8")
     }
 
     #[test]
