@@ -10,6 +10,10 @@ pub mod cloudtrail;
 #[cfg(feature = "ssr")]
 pub mod document;
 #[cfg(feature = "ssr")]
+pub mod github;
+#[cfg(feature = "ssr")]
+pub mod pipedream;
+#[cfg(feature = "ssr")]
 pub mod record;
 #[cfg(feature = "ssr")]
 pub mod redact;
@@ -17,6 +21,8 @@ pub mod redact;
 pub mod stripe;
 #[cfg(feature = "ssr")]
 pub mod time;
+#[cfg(feature = "ssr")]
+pub mod zapier;
 
 /// A sample file of `tests/fixtures/events`, for the parsers' tests.
 #[cfg(test)]

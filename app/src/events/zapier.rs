@@ -1,0 +1,110 @@
+//! Zapier zap runs (the Partner API's `GET /v2/zap-runs` page, or an array
+//! of runs). Each needs `id`, `zap_id` and `status`; `id` is the dedupe
+//! key. A run without a start time is timed by the import.
+use super::record::{text_at as text, Outcome, Parsed, Source};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+/// The runs of a whole document, or why it is not a page of zap runs.
+pub fn records(document: Value) -> Result<Vec<Value>, String> {
+    match document {
+        Value::Array(items) => Ok(items),
+        Value::Object(mut map) => match map.remove("data") {
+            Some(Value::Array(items)) => Ok(items),
+            _ => Err("not Zapier zap runs: expected {\"data\": [...]}".into()),
+        },
+        _ => Err("not Zapier zap runs: expected {\"data\": [...]}".into()),
+    }
+}
+
+/// One run, or the reason it is refused; `received_at` times a run that
+/// does not say when it started.
+pub fn event(record: Value, received_at: DateTime<Utc>) -> Result<Parsed, String> {
+    if !record.is_object() {
+        return Err("is not an object".into());
+    }
+    let id = text(&record, "/id").ok_or("has no \"id\"")?.to_owned();
+    let zap = match record.get("zap_id") {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => return Err("has no \"zap_id\"".into()),
+    };
+    let status = text(&record, "/status")
+        .ok_or("has no \"status\"")?
+        .to_owned();
+    let occurred_at = match record.get("start_time").filter(|v| !v.is_null()) {
+        Some(t) => super::time::from_json(t).map_err(|e| format!("\"start_time\" {e}"))?,
+        None => received_at,
+    };
+    let title = text(&record, "/zap_title")
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("zap {zap}"));
+    let outcome = match status.as_str() {
+        "success" => Outcome::Success,
+        "error" | "halted" | "throttled" => Outcome::Failure,
+        _ => Outcome::Unknown,
+    };
+    Ok(Parsed {
+        source: Source::Zapier,
+        source_id: Some(id),
+        occurred_at,
+        actor: "zapier".into(),
+        action: format!("zap_run.{status}"),
+        summary: format!("{title}: {status}"),
+        target: title,
+        outcome,
+        request_id: None,
+        environment: None,
+        payload: record,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_795_100_000, 0).expect("a time")
+    }
+
+    #[test]
+    fn the_fixture_reads_as_runs() {
+        let text = String::from_utf8(super::super::fixture("zapier/zap-runs.json")).expect("UTF-8");
+        let all: Vec<Parsed> = records(serde_json::from_str(&text).expect("json"))
+            .expect("records")
+            .into_iter()
+            .map(|r| event(r, now()).expect("a run"))
+            .collect();
+        assert_eq!(all.len(), 12);
+        assert_eq!(
+            all[0].source_id.as_deref(),
+            Some("a25fca8c-e73c-4dd0-9f28-3b6f80cff049")
+        );
+        assert_eq!(all[0].occurred_at.timestamp_subsec_millis(), 501);
+        assert!(all.iter().any(|r| r.outcome == Outcome::Failure));
+    }
+
+    #[test]
+    fn a_run_needs_its_ids_and_status() {
+        let good =
+            json!({"id": "r1", "zap_id": 7, "status": "error", "data_in": null, "data_out": ""});
+        let run = event(good.clone(), now()).expect("a run");
+        assert_eq!(
+            (run.occurred_at, run.outcome),
+            (now(), Outcome::Failure),
+            "timed by the import"
+        );
+        for field in ["id", "zap_id", "status"] {
+            let mut bad = good.clone();
+            bad.as_object_mut().expect("object").remove(field);
+            assert_eq!(
+                event(bad, now()).unwrap_err(),
+                format!("has no \"{field}\"")
+            );
+        }
+        let mut wrong = good;
+        wrong["zap_id"] = json!(true);
+        assert!(event(wrong, now()).is_err(), "a wrong type");
+    }
+}
