@@ -30,6 +30,18 @@ pub enum Command {
     /// Manage the key that seals two-step sign-in secrets.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Import audit events from a file (Stripe, Zapier, Pipedream, GitHub,
+    /// CloudTrail; JSON, NDJSON or gzip), taking secrets out first.
+    Import {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// The file to import.
+        file: std::path::PathBuf,
+        /// stripe, zapier, pipedream, github or cloudtrail [default: told
+        /// from the file].
+        #[arg(long)]
+        format: Option<String>,
+    },
     /// Write a consistent copy of the database (safe while Muster runs),
     /// with the audit log's anchor beside it (FILE.anchor).
     Backup {

@@ -77,6 +77,11 @@ fn main() -> ExitCode {
         Command::User(UserCommand::ResetMfa { database, email }) => {
             finish(runtime.block_on(commands::user_reset_mfa(database, email)))
         }
+        Command::Import {
+            database,
+            file,
+            format,
+        } => finish(runtime.block_on(commands::import_events(database, file, format))),
         Command::Backup { database, out } => {
             finish(runtime.block_on(commands::backup(database, out)))
         }

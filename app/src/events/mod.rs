@@ -8,9 +8,13 @@
 #[cfg(feature = "ssr")]
 pub mod cloudtrail;
 #[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
 pub mod document;
 #[cfg(feature = "ssr")]
 pub mod github;
+#[cfg(feature = "ssr")]
+pub mod import;
 #[cfg(feature = "ssr")]
 pub mod pipedream;
 #[cfg(feature = "ssr")]

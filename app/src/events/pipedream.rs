@@ -2,7 +2,7 @@
 //! are required. They carry no id (deduped by a hash of the whole event)
 //! and no time: a time inside a forwarded body (a Stripe `created`) is
 //! used, else the import's. The REST listing's items (`id`,
-//! `indexed_at_ms`, the event under `e`) are read too.
+//! `indexed_at_ms`, the event under `event`) are read too.
 use super::record::{text_at as text, Outcome, Parsed, Source};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -12,8 +12,8 @@ pub fn event(record: Value, received_at: DateTime<Utc>) -> Result<Parsed, String
     if !record.is_object() {
         return Err("is not an object".into());
     }
-    // A listing item wraps the event under `e`.
-    let (inner, id, indexed) = match record.get("e") {
+    // A listing item wraps the event under `event` (or `e`).
+    let (inner, id, indexed) = match record.get("event").or_else(|| record.get("e")) {
         Some(e) if e.is_object() => (
             e,
             text(&record, "/id").map(str::to_owned),

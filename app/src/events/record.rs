@@ -132,6 +132,14 @@ pub fn fingerprint(key: &[u8], payload: &Value) -> String {
     hex(&mac.finalize().into_bytes())
 }
 
+/// The key fingerprints are made with, derived from the instance's
+/// sealing key (so it never sits in the database).
+pub fn instance_key(secret: &[u8; 32]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("any key length");
+    mac.update(b"muster events fingerprint v1");
+    mac.finalize().into_bytes().into()
+}
+
 /// The dedupe hash of a record without a vendor id (its canonical form).
 pub fn record_hash(payload: &Value) -> String {
     use sha2::Digest;
