@@ -21,14 +21,6 @@ async fn import(app: &TestApp, file: &Path, format: Option<&str>) -> Result<Stri
         .map_err(|f| f.0)
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sql)
-        .fetch_one(&app.state.db.read)
-        .await
-        .expect("count");
-    n
-}
-
 #[tokio::test]
 async fn every_sample_file_imports_once_and_again_adds_nothing() {
     let app = spawn_app(Environment::Production).await;
@@ -57,7 +49,7 @@ async fn every_sample_file_imports_once_and_again_adds_nothing() {
         );
     }
     let total: i64 = files.iter().map(|(_, n)| n).sum();
-    assert_eq!(count(&app, "SELECT count(*) FROM events").await, total);
+    assert_eq!(app.count("SELECT count(*) FROM events").await, total);
     for (file, expected) in files {
         let said = import(&app, &fixtures().join(file), None)
             .await
@@ -70,7 +62,7 @@ async fn every_sample_file_imports_once_and_again_adds_nothing() {
         );
     }
     assert_eq!(
-        count(&app, "SELECT count(*) FROM events").await,
+        app.count("SELECT count(*) FROM events").await,
         total,
         "re-import adds nothing"
     );
@@ -178,7 +170,7 @@ async fn a_bad_file_is_refused_whole_and_bad_records_with_where() {
         assert!(err.contains(why), "{name}: {err}");
     }
     assert_eq!(
-        count(&app, "SELECT count(*) FROM event_imports").await,
+        app.count("SELECT count(*) FROM event_imports").await,
         0,
         "nothing stored"
     );

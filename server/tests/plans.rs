@@ -111,14 +111,6 @@ async fn audited(app: &TestApp, action: &str) -> i64 {
     n
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sql)
-        .fetch_one(&app.state.db.read)
-        .await
-        .expect("count");
-    n
-}
-
 #[tokio::test]
 async fn every_save_of_a_runbook_is_a_numbered_version_that_stays_readable() {
     let app = editor().await;
@@ -555,10 +547,7 @@ async fn export_then_import_gives_back_the_same_plans() {
         "{:?}",
         res.headers
     );
-    assert_eq!(
-        count(&second, "SELECT count(*) FROM plan_versions").await,
-        8
-    );
+    assert_eq!(second.count("SELECT count(*) FROM plan_versions").await, 8);
 }
 
 #[tokio::test]
@@ -567,7 +556,7 @@ async fn a_bad_import_reports_every_problem_and_changes_nothing() {
     import(&app, include_str!("../src/demo_plans.json"))
         .await
         .ok();
-    let before = count(&app, "SELECT count(*) FROM plan_versions").await;
+    let before = app.count("SELECT count(*) FROM plan_versions").await;
     let bad = include_str!("../src/demo_plans.json")
         .replacen("\"role\": \"Scribe\"", "\"role\": \"Scrib\"", 1)
         .replacen("\"severity\": \"sev1\"", "\"severity\": \"urgent\"", 1)
@@ -587,16 +576,13 @@ async fn a_bad_import_reports_every_problem_and_changes_nothing() {
         );
     }
     assert_eq!(
-        count(&app, "SELECT count(*) FROM plan_versions").await,
+        app.count("SELECT count(*) FROM plan_versions").await,
         before,
         "nothing stored"
     );
     assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM plans WHERE title LIKE '%edited%'"
-        )
-        .await,
+        app.count("SELECT count(*) FROM plans WHERE title LIKE '%edited%'")
+            .await,
         0
     );
 
@@ -684,7 +670,7 @@ async fn a_template_outside_the_language_is_refused_with_its_line() {
     assert_eq!(res.status, 422, "{}", res.body);
     assert!(res.body.contains("Body, line 2"), "{}", res.body);
     assert!(res.body.contains("templates know only"), "{}", res.body);
-    assert_eq!(count(&app, "SELECT count(*) FROM plan_versions").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM plan_versions").await, 0);
 
     let file = include_str!("../src/demo_plans.json").replacen(
         "{{ customer_name }}",
@@ -694,7 +680,7 @@ async fn a_template_outside_the_language_is_refused_with_its_line() {
     let res = import(&app, &file).await;
     assert_eq!(res.status, 422, "{}", res.body);
     assert!(res.body.contains("line 2"), "{}", res.body);
-    assert_eq!(count(&app, "SELECT count(*) FROM plan_versions").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM plan_versions").await, 0);
 
     let res = (app
         .post_form(

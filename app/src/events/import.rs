@@ -4,7 +4,7 @@
 //! or record number and the rest are kept.
 use super::{
     document,
-    record::{NewEvent, Parsed},
+    record::{NewEvent, Parsed, Source},
 };
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -31,14 +31,19 @@ impl Format {
         Self::Cloudtrail,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    /// The source whose files this format reads.
+    pub fn source(self) -> Source {
         match self {
-            Self::Stripe => "stripe",
-            Self::Zapier => "zapier",
-            Self::Pipedream => "pipedream",
-            Self::Github => "github",
-            Self::Cloudtrail => "cloudtrail",
+            Self::Stripe => Source::Stripe,
+            Self::Zapier => Source::Zapier,
+            Self::Pipedream => Source::Pipedream,
+            Self::Github => Source::Github,
+            Self::Cloudtrail => Source::Cloudtrail,
         }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.source().as_str()
     }
 
     pub fn parse(name: &str) -> Result<Self, String> {

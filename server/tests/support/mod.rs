@@ -81,6 +81,15 @@ pub fn manual_clock() -> std::sync::Arc<app::clock::ManualTime> {
 }
 
 impl TestApp {
+    /// The one number a query answers (a count).
+    pub async fn count(&self, sql: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sql)
+            .fetch_one(&self.state.db.read)
+            .await
+            .expect("count");
+        n
+    }
+
     /// The same app reading its time from `clock`.
     pub fn on_clock(mut self, clock: std::sync::Arc<app::clock::ManualTime>) -> Self {
         self.state.clock = clock;
