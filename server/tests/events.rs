@@ -29,6 +29,8 @@ async fn every_sample_file_imports_once_and_again_adds_nothing() {
         ("stripe/events-list.json", 6),
         ("stripe/events.ndjson", 5),
         ("zapier/zap-runs.json", 12),
+        ("zapier/task-history.csv", 14),
+        ("github/audit-log.csv", 14),
         ("pipedream/http-events.ndjson", 10),
         ("github/audit-log.json", 14),
         ("cloudtrail/cloudtrail.json", 14),
@@ -93,13 +95,13 @@ async fn secrets_in_the_sample_files_never_reach_the_database() {
     ] {
         for entry in std::fs::read_dir(fixtures().join(dir)).expect("dir") {
             let path = entry.expect("entry").path();
-            // CSV and generic logs come with their readers, later.
+            // Generic logs come with their reader, later.
             let name = path
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default()
                 .to_owned();
-            if name.ends_with(".gz") || name.ends_with(".csv") || name.starts_with("app-events") {
+            if name.ends_with(".gz") || name.starts_with("app-events") {
                 continue;
             }
             let text = std::fs::read_to_string(&path).expect("text");
@@ -196,6 +198,35 @@ async fn a_bad_file_is_refused_whole_and_bad_records_with_where() {
     assert!(said.contains("line 2: is not JSON"), "{said}");
     assert!(
         said.contains("line 4: \"created\" must be Unix seconds"),
+        "{said}"
+    );
+
+    // CSV: a header alone is an empty import; a row with the wrong number
+    // of cells is refused by its row, the others kept.
+    let header = "Task ID,Zap ID,Zap Name,Status,Date\r\n";
+    let said = import(&app, &write("empty.csv", header), Some("zapier-tasks"))
+        .await
+        .expect("empty");
+    assert!(
+        said.contains("0 accepted, 0 already there, 0 refused."),
+        "{said}"
+    );
+    let rows = format!(
+        "{header}1,2,\"Orders, hourly\",success,2026-11-18T08:00:09Z\r\n3,4\r\n5,6,x,error,2026-11-18T08:00:10\r\n"
+    );
+    let said = import(&app, &write("tasks.csv", &rows), None)
+        .await
+        .expect("imported");
+    assert!(
+        said.contains("1 accepted, 0 already there, 2 refused."),
+        "{said}"
+    );
+    assert!(
+        said.contains("row 3: has 2 cells; the header has 5"),
+        "{said}"
+    );
+    assert!(
+        said.contains("row 4: \"Date\" '2026-11-18T08:00:10' has no offset"),
         "{said}"
     );
 }

@@ -81,7 +81,7 @@ pub fn json(text: &str) -> Result<Value, String> {
 
 /// NDJSON: each non-blank line (LF or CRLF) as its line number and either
 /// its value or why it is refused.
-pub fn lines(text: &str) -> impl Iterator<Item = (usize, Result<Value, String>)> + '_ {
+pub fn lines(text: &str) -> impl Iterator<Item = Numbered> + '_ {
     text.split('\n')
         .enumerate()
         .map(|(n, line)| (n + 1, line.strip_suffix('\r').unwrap_or(line)))
@@ -92,6 +92,50 @@ pub fn lines(text: &str) -> impl Iterator<Item = (usize, Result<Value, String>)>
                 serde_json::from_str(line).map_err(|e| format!("is not JSON: {e}")),
             )
         })
+}
+
+/// A record with its line or row number, or why it is refused.
+pub type Numbered = (usize, Result<Value, String>);
+
+/// CSV (RFC 4180: quoted commas and newlines, CRLF) as one JSON object
+/// per row, keyed by the header's names (so columns are found by name,
+/// in any order). Each row comes with its number (the header is row 1)
+/// and either its object or why it is refused. A header alone is no rows.
+pub fn csv_rows(text: &str) -> Result<Vec<Numbered>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("the CSV header cannot be read: {e}"))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    if header.iter().all(String::is_empty) {
+        return Err("the CSV file has no header".into());
+    }
+    let mut rows = Vec::new();
+    for (n, row) in reader.records().enumerate() {
+        let number = n + 2;
+        let row = match row {
+            Ok(row) if row.len() == header.len() => Ok(Value::Object(
+                header
+                    .iter()
+                    .zip(row.iter())
+                    .filter(|(_, cell)| !cell.is_empty())
+                    .map(|(h, cell)| (h.clone(), Value::String(cell.replace("\r\n", "\n"))))
+                    .collect(),
+            )),
+            Ok(row) => Err(format!(
+                "has {} cells; the header has {}",
+                row.len(),
+                header.len()
+            )),
+            Err(e) => Err(format!("cannot be read: {e}")),
+        };
+        rows.push((number, row));
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -135,6 +179,38 @@ mod tests {
             let err = json(doc).unwrap_err();
             assert!(err.contains(expected), "{doc}: {err}");
         }
+    }
+
+    #[test]
+    fn csv_rows_are_found_by_name_and_bad_rows_refused_with_their_number() {
+        let csv = "b,a\r\n2,\"x, \"\"quoted\"\"\r\nsecond line\"\r\n1\r\n3,4,5\r\n,\r\n";
+        let rows = csv_rows(csv).expect("rows");
+        assert_eq!(rows.len(), 4);
+        assert_eq!(
+            rows[0],
+            (
+                2,
+                Ok(serde_json::json!({"b": "2", "a": "x, \"quoted\"\nsecond line"}))
+            )
+        );
+        assert_eq!(
+            rows[1],
+            (3, Err("has 1 cells; the header has 2".into())),
+            "rows are numbered as a spreadsheet shows them: the header is 1, a quoted newline stays in its row"
+        );
+        assert_eq!(rows[2].1, Err("has 3 cells; the header has 2".into()));
+        assert_eq!(
+            rows[3].1,
+            Ok(serde_json::json!({})),
+            "empty cells are absent"
+        );
+        assert!(csv_rows("a,b\r\n").expect("header only").is_empty());
+        let bom = super::text(b"\xef\xbb\xbfa,b\n1,2\n").expect("text");
+        assert_eq!(
+            csv_rows(&bom).expect("rows")[0].1,
+            Ok(serde_json::json!({"a": "1", "b": "2"})),
+            "the BOM is not in the first name"
+        );
     }
 
     #[test]

@@ -17,15 +17,18 @@ pub const MAX_LISTED: usize = 100;
 pub enum Format {
     Stripe,
     Zapier,
+    /// Zapier's task-history CSV export.
+    ZapierTasks,
     Pipedream,
     Github,
     Cloudtrail,
 }
 
 impl Format {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Stripe,
         Self::Zapier,
+        Self::ZapierTasks,
         Self::Pipedream,
         Self::Github,
         Self::Cloudtrail,
@@ -35,7 +38,7 @@ impl Format {
     pub fn source(self) -> Source {
         match self {
             Self::Stripe => Source::Stripe,
-            Self::Zapier => Source::Zapier,
+            Self::Zapier | Self::ZapierTasks => Source::Zapier,
             Self::Pipedream => Source::Pipedream,
             Self::Github => Source::Github,
             Self::Cloudtrail => Source::Cloudtrail,
@@ -43,7 +46,10 @@ impl Format {
     }
 
     pub fn as_str(self) -> &'static str {
-        self.source().as_str()
+        match self {
+            Self::ZapierTasks => "zapier-tasks",
+            other => other.source().as_str(),
+        }
     }
 
     pub fn parse(name: &str) -> Result<Self, String> {
@@ -63,7 +69,9 @@ impl Format {
     /// The format a record looks like.
     fn of(record: &Value) -> Option<Self> {
         let has = |k: &str| record.get(k).is_some();
-        if has("Records") || has("eventID") || has("digestStartTime") {
+        if has("Task ID") {
+            Some(Self::ZapierTasks)
+        } else if has("Records") || has("eventID") || has("digestStartTime") {
             Some(Self::Cloudtrail)
         } else if record
             .get("object")
@@ -87,6 +95,7 @@ impl Format {
         match self {
             Self::Stripe => super::stripe::records(document),
             Self::Zapier => super::zapier::records(document),
+            Self::ZapierTasks => Err("Zapier task history is a CSV file".into()),
             Self::Github => super::github::records(document),
             Self::Cloudtrail => super::cloudtrail::records(document),
             Self::Pipedream => match document {
@@ -100,6 +109,7 @@ impl Format {
         match self {
             Self::Stripe => super::stripe::event(record),
             Self::Zapier => super::zapier::event(record, now),
+            Self::ZapierTasks => super::zapier::task(record),
             Self::Pipedream => super::pipedream::event(record, now),
             Self::Github => super::github::event(record),
             Self::Cloudtrail => super::cloudtrail::event(record),
@@ -122,6 +132,22 @@ type Placed = (String, Result<Value, String>);
 
 /// The records of a file, or why the file is refused whole.
 fn read(text: &str, format: Option<Format>) -> Result<(Format, Vec<Placed>), String> {
+    let start = text.trim_start();
+    if !start.starts_with('{') && !start.starts_with('[') {
+        // Not JSON: CSV, columns found by name.
+        let rows: Vec<Placed> = document::csv_rows(text)?
+            .into_iter()
+            .map(|(n, r)| (format!("row {n}"), r))
+            .collect();
+        let format = match format {
+            Some(f) => f,
+            None => rows
+                .iter()
+                .find_map(|(_, r)| r.as_ref().ok().and_then(Format::of))
+                .ok_or("the format could not be told from the file: name it")?,
+        };
+        return Ok((format, rows));
+    }
     let whole = document::json(text);
     let ndjson =
         text.trim_start().starts_with('{') && text.trim().lines().count() > 1 && whole.is_err();

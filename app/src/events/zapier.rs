@@ -59,6 +59,52 @@ pub fn event(record: Value, received_at: DateTime<Utc>) -> Result<Parsed, String
     })
 }
 
+/// One row of the task-history CSV (columns found by name): `Task ID`,
+/// `Zap ID`, `Status` and `Date` are required; `Task ID` is the dedupe key.
+pub fn task(row: Value) -> Result<Parsed, String> {
+    let need = |name: &str| {
+        text(&row, &format!("/{name}"))
+            .map(str::to_owned)
+            .ok_or_else(|| format!("has no \"{name}\""))
+    };
+    let id = need("Task ID")?;
+    let zap = need("Zap ID")?;
+    let status = need("Status")?.to_lowercase();
+    let occurred_at =
+        super::time::from_text(&need("Date")?).map_err(|e| format!("\"Date\" {e}"))?;
+    let title = text(&row, "/Zap Name")
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("zap {zap}"));
+    let step = [text(&row, "/App"), text(&row, "/Action")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let error = text(&row, "/Error Message").map(str::to_owned);
+    let outcome = match status.as_str() {
+        "success" => Outcome::Success,
+        "error" | "halted" => Outcome::Failure,
+        _ => Outcome::Unknown,
+    };
+    let mut summary = format!("{title}: {step} {status}").replace("  ", " ");
+    if let Some(error) = &error {
+        summary.push_str(&format!(": {error}"));
+    }
+    Ok(Parsed {
+        source: Source::Zapier,
+        source_id: Some(id),
+        occurred_at,
+        actor: "zapier".into(),
+        action: format!("zap_task.{status}"),
+        target: title,
+        outcome,
+        request_id: text(&row, "/Zap Run ID").map(str::to_owned),
+        environment: None,
+        summary,
+        payload: row,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +129,26 @@ mod tests {
         );
         assert_eq!(all[0].occurred_at.timestamp_subsec_millis(), 501);
         assert!(all.iter().any(|r| r.outcome == Outcome::Failure));
+    }
+
+    #[test]
+    fn the_task_history_reads_by_column_name() {
+        let text =
+            String::from_utf8(super::super::fixture("zapier/task-history.csv")).expect("UTF-8");
+        let rows = super::super::document::csv_rows(&text).expect("rows");
+        let tasks: Vec<Parsed> = rows
+            .into_iter()
+            .map(|(n, r)| task(r.expect("a row")).unwrap_or_else(|e| panic!("row {n}: {e}")))
+            .collect();
+        assert_eq!(tasks.len(), 14);
+        assert_eq!(tasks[0].source_id.as_deref(), Some("49217734939"));
+        assert!(tasks
+            .iter()
+            .any(|t| t.outcome == Outcome::Failure && t.summary.contains(": ")));
+        assert_eq!(
+            task(json!({"Task ID": "1", "Zap ID": "2", "Status": "success"})).unwrap_err(),
+            "has no \"Date\""
+        );
     }
 
     #[test]
