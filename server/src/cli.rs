@@ -31,16 +31,23 @@ pub enum Command {
     #[command(subcommand)]
     Keys(KeysCommand),
     /// Import audit events from a file (Stripe, Zapier, Pipedream, GitHub,
-    /// CloudTrail; JSON, NDJSON or gzip), taking secrets out first.
+    /// CloudTrail, generic logs; JSON, NDJSON, CSV or gzip), taking
+    /// secrets out first.
     Import {
         #[command(flatten)]
         database: DatabaseArg,
         /// The file to import.
         file: std::path::PathBuf,
-        /// stripe, zapier, pipedream, github or cloudtrail [default: told
-        /// from the file].
+        /// stripe, zapier, zapier-tasks, pipedream, github, cloudtrail or
+        /// generic [default: told from the file].
         #[arg(long)]
         format: Option<String>,
+        /// For generic logs, where each field is:
+        /// timestamp=COLUMN,actor=COLUMN,action=COLUMN (also target,
+        /// outcome, request_id, environment, summary) [default: the
+        /// fields' own names].
+        #[arg(long, value_name = "FIELD=COLUMN,...")]
+        map: Option<String>,
     },
     /// Write a consistent copy of the database (safe while Muster runs),
     /// with the audit log's anchor beside it (FILE.anchor).

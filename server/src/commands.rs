@@ -15,7 +15,7 @@ impl<E: std::fmt::Display> From<E> for Failure {
     }
 }
 
-fn database(arg: DatabaseArg) -> Result<std::path::PathBuf, Failure> {
+pub(crate) fn database(arg: DatabaseArg) -> Result<std::path::PathBuf, Failure> {
     settings::parse_database(arg.database).map_err(|e| Failure(e.to_string(), 2))
 }
 
@@ -184,79 +184,6 @@ pub async fn keys_rotate(arg: DatabaseArg) -> Result<String, Failure> {
         rotated,
         crate::keys::key_file(&path).display()
     ))
-}
-
-/// Imports audit events from a file in one transaction and reports what
-/// was accepted, already there and refused; a file refused whole stores
-/// nothing and exits 1.
-pub async fn import_events(
-    arg: DatabaseArg,
-    file: PathBuf,
-    format: Option<String>,
-) -> Result<String, Failure> {
-    use app::events::import::{self, Format, ImportError};
-    let path = database(arg)?;
-    let format = format
-        .as_deref()
-        .map(Format::parse)
-        .transpose()
-        .map_err(|e| Failure(format!("--format: {e}"), 2))?;
-    let bytes = std::fs::read(&file)
-        .map_err(|e| Failure(format!("cannot read {}: {e}", file.display()), 2))?;
-    let configured = std::env::var("MUSTER_SECRET_KEY").ok();
-    let key = crate::keys::load(configured.as_deref(), &path).map_err(|e| Failure(e, 2))?;
-    let key = app::events::record::instance_key(key.as_bytes());
-    let opened = db::open(&path).await?;
-    let mut tx = opened.db.write.begin().await?;
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let report = match import::run(
-        &mut tx,
-        &bytes,
-        &name,
-        format,
-        &key,
-        "cli",
-        chrono::Utc::now(),
-    )
-    .await
-    {
-        Ok(report) => report,
-        Err(ImportError::Refused(why)) => {
-            return Err(Failure(
-                format!("{} was not imported: {why}", file.display()),
-                1,
-            ))
-        }
-        Err(ImportError::Database(e)) => return Err(e.into()),
-    };
-    let entry = NewEntry::new(
-        "cli",
-        "events.import",
-        format!("file:{name}"),
-        Outcome::Allowed,
-    )
-    .because(format!(
-        "{}: {} accepted, {} duplicates, {} refused",
-        report.format, report.accepted, report.duplicates, report.rejected
-    ));
-    audit::db::record(&mut tx, entry, "").await?;
-    tx.commit().await?;
-    opened.db.close().await;
-    let mut out = format!(
-        "Imported {} ({}): {} accepted, {} already there, {} refused.",
-        file.display(),
-        report.format,
-        report.accepted,
-        report.duplicates,
-        report.rejected
-    );
-    for (place, why) in &report.refusals {
-        out.push_str(&format!("\n  {place}: {why}"));
-    }
-    Ok(out)
 }
 
 /// A consistent copy of the database (SQLite's `VACUUM INTO`, safe while

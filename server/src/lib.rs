@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod db;
 pub mod demo;
+pub mod event_import;
 pub mod export;
 pub mod health;
 pub mod keys;

@@ -81,7 +81,11 @@ fn main() -> ExitCode {
             database,
             file,
             format,
-        } => finish(runtime.block_on(commands::import_events(database, file, format))),
+            map,
+        } => finish(runtime.block_on(server::event_import::import_events(
+            database,
+            server::event_import::EventImport { file, format, map },
+        ))),
         Command::Backup { database, out } => {
             finish(runtime.block_on(commands::backup(database, out)))
         }

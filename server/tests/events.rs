@@ -4,7 +4,10 @@
 mod support;
 
 use app::environment::Environment;
-use server::{cli::DatabaseArg, commands::import_events};
+use server::{
+    cli::DatabaseArg,
+    event_import::{import_events, EventImport},
+};
 use std::path::{Path, PathBuf};
 use support::{spawn_app, TestApp};
 
@@ -16,9 +19,12 @@ async fn import(app: &TestApp, file: &Path, format: Option<&str>) -> Result<Stri
     let database = DatabaseArg {
         database: Some(app.db_path.display().to_string()),
     };
-    import_events(database, file.to_owned(), format.map(str::to_owned))
-        .await
-        .map_err(|f| f.0)
+    let what = EventImport {
+        file: file.to_owned(),
+        format: format.map(str::to_owned),
+        map: None,
+    };
+    import_events(database, what).await.map_err(|f| f.0)
 }
 
 #[tokio::test]
@@ -70,8 +76,7 @@ async fn every_sample_file_imports_once_and_again_adds_nothing() {
     );
 
     // Search finds the failed renewal by its decline code.
-    let mut conn = app.state.db.read.acquire().await.expect("conn");
-    let found = app::events::db::search(&mut conn, "card_declined", 10)
+    let found = app::events::db::search(&app.state.db.read, "card_declined", 10)
         .await
         .expect("search");
     assert!(
@@ -172,9 +177,15 @@ async fn a_bad_file_is_refused_whole_and_bad_records_with_where() {
         assert!(err.contains(why), "{name}: {err}");
     }
     assert_eq!(
-        app.count("SELECT count(*) FROM event_imports").await,
+        app.count("SELECT count(*) FROM events").await,
         0,
         "nothing stored"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM event_imports WHERE state = 'refused' AND failure <> ''")
+            .await,
+        4,
+        "each refusal is on record with its reason"
     );
 
     let lines = [
@@ -228,5 +239,188 @@ async fn a_bad_file_is_refused_whole_and_bad_records_with_where() {
     assert!(
         said.contains("row 4: \"Date\" '2026-11-18T08:00:10' has no offset"),
         "{said}"
+    );
+}
+
+async fn import_mapped(app: &TestApp, file: &Path, map: &str) -> Result<String, String> {
+    let database = DatabaseArg {
+        database: Some(app.db_path.display().to_string()),
+    };
+    let what = EventImport {
+        file: file.to_owned(),
+        format: Some("generic".into()),
+        map: Some(map.into()),
+    };
+    import_events(database, what).await.map_err(|f| f.0)
+}
+
+#[tokio::test]
+async fn generic_logs_are_read_through_a_column_mapping_and_deduped_by_their_values() {
+    let app = spawn_app(Environment::Production).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let ndjson = dir.path().join("app.ndjson");
+    std::fs::write(
+        &ndjson,
+        concat!(
+            "{\"ts\":\"2026-11-18T14:20:00+01:00\",\"user\":{\"email\":\"ops@example.com\"},\"event\":\"key.rotated\",\"result\":\"ok\"}\n",
+            "{\"ts\":1795011600123,\"user\":{\"email\":\"ci@example.com\"},\"event\":\"deploy\",\"result\":\"failed\"}\n",
+            "{\"ts\":\"\",\"user\":{\"email\":\"x@example.com\"},\"event\":\"deploy\"}\n",
+        ),
+    )
+    .expect("write");
+    let map = "timestamp=ts,actor=user.email,action=event,outcome=result";
+    let said = import_mapped(&app, &ndjson, map).await.expect("imported");
+    assert!(
+        said.contains("(generic): 2 accepted, 0 already there, 1 refused."),
+        "{said}"
+    );
+    assert!(
+        said.contains("line 3: has no \"ts\" (its timestamp)"),
+        "{said}"
+    );
+    let (when, actor): (String, String) =
+        sqlx::query_as("SELECT occurred_at, actor FROM events WHERE action = 'key.rotated'")
+            .fetch_one(&app.state.db.read)
+            .await
+            .expect("stored");
+    assert!(
+        when.starts_with("2026-11-18T13:20:00"),
+        "stored as UTC: {when}"
+    );
+    assert_eq!(actor, "•••@example.com", "email local parts are masked");
+
+    // The same records with keys in another order and CRLF endings are
+    // the same records.
+    let again = dir.path().join("again.ndjson");
+    std::fs::write(
+        &again,
+        concat!(
+            "{\"result\":\"ok\",\"event\":\"key.rotated\",\"user\":{\"email\":\"ops@example.com\"},\"ts\":\"2026-11-18T14:20:00+01:00\"}\r\n",
+            "{\"user\":{\"email\":\"ci@example.com\"},\"ts\":1795011600123,\"result\":\"failed\",\"event\":\"deploy\"}\r\n",
+        ),
+    )
+    .expect("write");
+    let said = import_mapped(&app, &again, map).await.expect("imported");
+    assert!(
+        said.contains("0 accepted, 2 already there, 0 refused."),
+        "{said}"
+    );
+
+    // CSV: columns by name, in any order; a header holding dots is a name.
+    let csv = dir.path().join("app.csv");
+    std::fs::write(
+        &csv,
+        "\u{feff}When,Who,What,user.id\r\n2026-11-18T14:21:00Z,dana,\"login, failed\",7\r\n2026-11-18T14:22:00Z,dana,logout\r\n",
+    )
+    .expect("write");
+    let said = import_mapped(
+        &app,
+        &csv,
+        "timestamp=When,actor=Who,action=What,target=user.id",
+    )
+    .await
+    .expect("imported");
+    assert!(
+        said.contains("1 accepted, 0 already there, 1 refused."),
+        "{said}"
+    );
+    assert!(
+        said.contains("row 3: has 3 cells; the header has 4"),
+        "{said}"
+    );
+    let target: (String,) =
+        sqlx::query_as("SELECT target FROM events WHERE action = 'login, failed'")
+            .fetch_one(&app.state.db.read)
+            .await
+            .expect("stored");
+    assert_eq!(target.0, "7");
+    let err = import_mapped(&app, &csv, "when=When").await.unwrap_err();
+    assert!(
+        err.starts_with("--map: 'when' is not one of timestamp"),
+        "{err}"
+    );
+}
+
+/// A generic NDJSON log of `n` events (~300 bytes each).
+fn big_log(path: &Path, n: usize) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    for i in 0..n {
+        writeln!(
+            out,
+            "{{\"timestamp\":{},\"actor\":\"svc-{}\",\"action\":\"payment.retry\",\"target\":\"inv_{i:08}\",\"outcome\":\"failed\",\"request_id\":\"req_{i:012}\",\"detail\":\"card declined at the issuer; will try again in an hour (attempt {})\"}}",
+            1_795_011_600 + i as i64,
+            i % 17,
+            i % 5
+        )
+        .expect("write");
+    }
+    out.flush().expect("flush");
+}
+
+#[tokio::test]
+async fn an_import_killed_midway_leaves_nothing_seen_and_the_next_run_imports_cleanly() {
+    let app = spawn_app(Environment::Production).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("big.ndjson");
+    big_log(&log, 120_000);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_muster"))
+        .args(["import", "--database"])
+        .arg(&app.db_path)
+        .arg(&log)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start muster import");
+    // Wait until it has stored some batches, then kill it outright.
+    let mut stored = 0;
+    for _ in 0..6000 {
+        stored = app
+            .count("SELECT coalesce(sum(accepted), 0) FROM event_imports WHERE state = 'running'")
+            .await;
+        if stored > 0 || child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    assert!(
+        stored > 0 && stored < 120_000,
+        "killed midway: {stored} stored"
+    );
+    assert!(
+        app.count("SELECT count(*) FROM events").await > 0,
+        "rows were written"
+    );
+    let seen = format!(
+        "SELECT count(*) FROM events e WHERE {}",
+        app::events::db::VISIBLE
+    );
+    assert_eq!(app.count(&seen).await, 0, "none of them is seen");
+    assert!(
+        app::events::db::search(&app.state.db.read, "payment.retry", 5)
+            .await
+            .expect("search")
+            .is_empty()
+    );
+
+    let said = import(&app, &log, None).await.expect("the next run");
+    assert!(
+        said.contains("(generic): 120000 accepted, 0 already there, 0 refused."),
+        "{said}"
+    );
+    assert_eq!(app.count(&seen).await, 120_000);
+    assert_eq!(app.count("SELECT count(*) FROM events").await, 120_000);
+    assert_eq!(
+        app.count("SELECT count(*) FROM event_imports WHERE state = 'abandoned'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'events.import.cleared' AND reason LIKE '% events of an import stopped midway%'")
+            .await,
+        1,
+        "the clearing is on record"
     );
 }

@@ -6,20 +6,6 @@
 use super::record::{text_at as text, Outcome, Parsed, Source};
 use serde_json::Value;
 
-/// The records of a whole document, or why it is not a CloudTrail log.
-pub fn records(document: Value) -> Result<Vec<Value>, String> {
-    let Value::Object(mut map) = document else {
-        return Err("not a CloudTrail log file: expected {\"Records\": [...]}".into());
-    };
-    if map.contains_key("digestStartTime") || map.contains_key("logFiles") {
-        return Err("this is a CloudTrail digest file, not a log file".into());
-    }
-    match map.remove("Records") {
-        Some(Value::Array(items)) => Ok(items),
-        _ => Err("not a CloudTrail log file: expected {\"Records\": [...]}".into()),
-    }
-}
-
 /// One record, or the reason it is refused.
 pub fn event(record: Value) -> Result<Parsed, String> {
     if !record.is_object() {
@@ -90,14 +76,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn fixture(name: &str) -> Vec<u8> {
-        super::super::fixture(&format!("cloudtrail/{name}"))
-    }
-
-    fn read(bytes: &[u8]) -> Vec<Parsed> {
-        let text = super::super::document::text(bytes).expect("text");
-        records(super::super::document::json(&text).expect("json"))
-            .expect("records")
+    fn read(name: &str) -> Vec<Parsed> {
+        super::super::fixture_records(&format!("cloudtrail/{name}"))
             .into_iter()
             .map(|r| event(r).expect("an event"))
             .collect()
@@ -105,7 +85,7 @@ mod tests {
 
     #[test]
     fn plain_and_gzip_log_files_read_as_events() {
-        let plain = read(&fixture("cloudtrail.json"));
+        let plain = read("cloudtrail.json");
         assert_eq!(plain.len(), 14);
         let login = &plain[0];
         assert_eq!(
@@ -130,21 +110,12 @@ mod tests {
         assert!(plain
             .iter()
             .any(|e| e.action == "StopLogging" && e.outcome == Outcome::Success));
-        let gz = read(&fixture(
-            "482913570246_CloudTrail_us-east-1_20261118T1420Z_P3kq9LmWx2ZtR7vA.json.gz",
-        ));
+        let gz = read("482913570246_CloudTrail_us-east-1_20261118T1420Z_P3kq9LmWx2ZtR7vA.json.gz");
         assert_eq!(gz.len(), 10);
     }
 
     #[test]
-    fn digests_and_records_without_what_they_need_are_refused() {
-        let digest =
-            json!({"awsAccountId": "1", "digestStartTime": "2026-11-18T14:00:00Z", "logFiles": []});
-        assert_eq!(
-            records(digest).unwrap_err(),
-            "this is a CloudTrail digest file, not a log file"
-        );
-        assert!(records(json!([{"eventID": "x"}])).is_err());
+    fn records_without_what_they_need_are_refused() {
         let good = json!({"eventID": "e1", "eventTime": "2026-11-18T14:20:00Z", "eventName": "GetSecretValue", "eventSource": "secretsmanager.amazonaws.com", "userIdentity": null});
         assert_eq!(
             event(good.clone()).map(|e| e.actor),

@@ -1,10 +1,25 @@
 //! The events tables: one row per (source, dedupe key), kept in the
-//! search index by the schema's triggers.
-use super::record::{NewEvent, Outcome};
+//! search index by the schema's triggers. Events of an import still
+//! running are stored but never shown ([`VISIBLE`]).
+use super::{
+    import::Progress,
+    record::{NewEvent, Outcome},
+};
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
-fn outcome(o: Outcome) -> &'static str {
+/// The condition every read of `events e` carries: nothing of an import
+/// still running (or killed midway and not yet cleared) is shown.
+pub const VISIBLE: &str =
+    "e.import_id NOT IN (SELECT id FROM event_imports WHERE state = 'running')";
+
+/// Rows per INSERT statement (15 values each, well under SQLite's limit
+/// on bound values).
+const ROWS_PER_INSERT: usize = 256;
+/// Rows deleted per transaction when an import is cleared away.
+const DELETE_BATCH: i64 = 10_000;
+
+pub fn outcome(o: Outcome) -> &'static str {
     match o {
         Outcome::Success => "success",
         Outcome::Failure => "failure",
@@ -12,95 +27,175 @@ fn outcome(o: Outcome) -> &'static str {
     }
 }
 
-/// Starts an import's record; its counts are set when it ends.
+/// Records an import as running; its format and counts are set as it goes.
 pub async fn begin_import(
-    conn: &mut SqliteConnection,
+    write: &SqlitePool,
     file_name: &str,
-    format: &str,
     by: &str,
     at: DateTime<Utc>,
+    bytes_total: Option<u64>,
 ) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO event_imports (file_name, format, imported_by, imported_at, accepted, duplicates, rejected) \
-         VALUES (?, ?, ?, ?, 0, 0, 0) RETURNING id",
+        "INSERT INTO event_imports (file_name, format, imported_by, imported_at, accepted, duplicates, rejected, state, bytes_total) \
+         VALUES (?, '', ?, ?, 0, 0, 0, 'running', ?) RETURNING id",
     )
     .bind(file_name)
-    .bind(format)
     .bind(by)
     .bind(at)
-    .fetch_one(conn)
+    .bind(bytes_total.map(|b| b as i64))
+    .fetch_one(write)
     .await?;
     Ok(id)
 }
 
-pub async fn end_import(
-    conn: &mut SqliteConnection,
-    id: i64,
-    (accepted, duplicates, rejected): (u64, u64, u64),
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE event_imports SET accepted = ?, duplicates = ?, rejected = ? WHERE id = ?")
-        .bind(accepted as i64)
-        .bind(duplicates as i64)
-        .bind(rejected as i64)
-        .bind(id)
-        .execute(conn)
+/// Imports still marked running. Called with the import lease held, each
+/// is one that was killed midway.
+pub async fn running_imports(write: &SqlitePool) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM event_imports WHERE state = 'running' ORDER BY id")
+            .fetch_all(write)
+            .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Stores one batch with the import's progress, in one short transaction.
+/// How many events were new (the rest were stored already).
+pub async fn store_batch(
+    write: &SqlitePool,
+    import: i64,
+    events: &[NewEvent],
+    received_at: DateTime<Utc>,
+    refusals: &[(String, String)],
+    progress: Progress,
+) -> Result<u64, sqlx::Error> {
+    let mut tx = write.begin().await?;
+    let mut accepted = 0;
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO events (source, dedupe_key, occurred_at, received_at, actor, action, target, outcome, \
+             request_id, environment, summary, payload, truncated, fingerprint, import_id) ",
+        );
+        insert.push_values(chunk, |mut row, e| {
+            row.push_bind(e.source.as_str())
+                .push_bind(&e.dedupe_key)
+                .push_bind(e.occurred_at)
+                .push_bind(received_at)
+                .push_bind(&e.actor)
+                .push_bind(&e.action)
+                .push_bind(&e.target)
+                .push_bind(outcome(e.outcome))
+                .push_bind(&e.request_id)
+                .push_bind(&e.environment)
+                .push_bind(&e.summary)
+                .push_bind(&e.payload)
+                .push_bind(e.truncated)
+                .push_bind(&e.fingerprint)
+                .push_bind(import);
+        });
+        // The first copy is kept, whether stored before or earlier in this batch.
+        insert.push(" ON CONFLICT (source, dedupe_key) DO NOTHING");
+        accepted += insert.build().execute(&mut *tx).await?.rows_affected();
+    }
+    for (place, reason) in refusals {
+        sqlx::query(
+            "INSERT INTO event_import_refusals (import_id, place, reason) VALUES (?, ?, ?)",
+        )
+        .bind(import)
+        .bind(place)
+        .bind(reason)
+        .execute(&mut *tx)
         .await?;
+    }
+    sqlx::query(
+        "UPDATE event_imports SET accepted = accepted + ?, duplicates = duplicates + ?, rejected = ?, bytes_read = ? \
+         WHERE id = ?",
+    )
+    .bind(accepted as i64)
+    .bind((events.len() as u64 - accepted) as i64)
+    .bind(progress.rejected as i64)
+    .bind(progress.bytes_read as i64)
+    .bind(import)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(accepted)
+}
+
+/// Marks an import done (from now on its events are seen) or, with a
+/// reason, refused or abandoned, inside the caller's transaction.
+pub async fn conclude_import(
+    conn: &mut SqliteConnection,
+    import: i64,
+    format: &str,
+    end: Progress,
+    failed: Option<(&str, &str)>,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let (state, failure) = failed.unzip();
+    sqlx::query(
+        "UPDATE event_imports SET state = ?, failure = ?, format = ?, accepted = ?, duplicates = ?, rejected = ?, \
+         bytes_read = ?, finished_at = ? WHERE id = ?",
+    )
+    .bind(state.unwrap_or("done"))
+    .bind(failure)
+    .bind(format)
+    .bind(end.accepted as i64)
+    .bind(end.duplicates as i64)
+    .bind(end.rejected as i64)
+    .bind(end.bytes_read as i64)
+    .bind(at)
+    .bind(import)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// Stores an event unless one with its source and dedupe key is stored
-/// already (the first copy is kept). Whether it was new.
-pub async fn insert(
-    conn: &mut SqliteConnection,
-    e: &NewEvent,
-    received_at: DateTime<Utc>,
-    import_id: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "INSERT INTO events (source, dedupe_key, occurred_at, received_at, actor, action, target, outcome, \
-         request_id, environment, summary, payload, truncated, fingerprint, import_id) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedupe_key) DO NOTHING",
-    )
-    .bind(e.source.as_str())
-    .bind(&e.dedupe_key)
-    .bind(e.occurred_at)
-    .bind(received_at)
-    .bind(&e.actor)
-    .bind(&e.action)
-    .bind(&e.target)
-    .bind(outcome(e.outcome))
-    .bind(&e.request_id)
-    .bind(&e.environment)
-    .bind(&e.summary)
-    .bind(&e.payload)
-    .bind(e.truncated)
-    .bind(&e.fingerprint)
-    .bind(import_id)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+/// Deletes what an import stored, in short transactions. How many events
+/// there were.
+pub async fn discard(write: &SqlitePool, import: i64) -> Result<u64, sqlx::Error> {
+    let mut gone = 0;
+    loop {
+        let deleted = sqlx::query(
+            "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE import_id = ? LIMIT ?)",
+        )
+        .bind(import)
+        .bind(DELETE_BATCH)
+        .execute(write)
+        .await?
+        .rows_affected();
+        gone += deleted;
+        if deleted == 0 {
+            return Ok(gone);
+        }
+    }
 }
 
 /// The ids of events whose text matches a search (FTS5 query syntax is
 /// not exposed: the words are matched as given, all of them).
 pub async fn search(
-    conn: &mut SqliteConnection,
+    read: &SqlitePool,
     words: &str,
     limit: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let Some(query) = match_query(words) else {
+        return Ok(Vec::new());
+    };
+    sqlx::query_as(&format!(
+        "SELECT e.id, e.summary FROM events_search s JOIN events e ON e.id = s.rowid \
+         WHERE events_search MATCH ? AND {VISIBLE} ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?"
+    ))
+    .bind(query)
+    .bind(limit)
+    .fetch_all(read)
+    .await
+}
+
+/// Words as an FTS5 query that matches each as a phrase (so no word is
+/// read as an operator), or `None` for no words.
+pub fn match_query(words: &str) -> Option<String> {
     let query: Vec<String> = words
         .split_whitespace()
         .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
         .collect();
-    if query.is_empty() {
-        return Ok(Vec::new());
-    }
-    sqlx::query_as(
-        "SELECT e.id, e.summary FROM events_search s JOIN events e ON e.id = s.rowid \
-         WHERE events_search MATCH ? ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?",
-    )
-    .bind(query.join(" "))
-    .bind(limit)
-    .fetch_all(conn)
-    .await
+    (!query.is_empty()).then(|| query.join(" "))
 }

@@ -5,14 +5,6 @@
 use super::record::{text_at as text, Outcome, Parsed, Source};
 use serde_json::Value;
 
-/// The entries of a whole document, or why it is not a GitHub audit log.
-pub fn records(document: Value) -> Result<Vec<Value>, String> {
-    match document {
-        Value::Array(items) => Ok(items),
-        _ => Err("not a GitHub audit log: expected an array of entries".into()),
-    }
-}
-
 /// One entry, or the reason it is refused.
 pub fn event(record: Value) -> Result<Parsed, String> {
     if !record.is_object() {
@@ -64,10 +56,7 @@ mod tests {
 
     #[test]
     fn the_fixture_reads_as_events() {
-        let text =
-            String::from_utf8(super::super::fixture("github/audit-log.json")).expect("UTF-8");
-        let all: Vec<Parsed> = records(serde_json::from_str(&text).expect("json"))
-            .expect("records")
+        let all: Vec<Parsed> = super::super::fixture_records("github/audit-log.json")
             .into_iter()
             .map(|r| event(r).expect("an event"))
             .collect();

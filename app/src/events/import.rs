@@ -1,17 +1,37 @@
-//! An import of one file, in one transaction: the file is read whole or
-//! refused whole; each record is parsed, stripped of secrets, fingerprinted
-//! and stored unless stored already; a bad record is refused with its line
-//! or record number and the rest are kept.
+//! An import of one file, read as a stream: one thread reads, parses,
+//! redacts and fingerprints records while this task stores them in short
+//! batches through the single writer, so other writes (an incident's
+//! notes) wait at most one batch, never the whole file.
+//!
+//! Nothing of an import is seen until it ends well: its events are hidden
+//! while its row says `running`. If the file is refused at the end (junk
+//! after the JSON, a truncated gzip) or the process is killed midway, the
+//! stored rows are deleted (at once, or by the next import, which finds
+//! the dead one's row still `running` and its lock released).
 use super::{
-    document,
+    db,
+    document::{self, Place, Top},
+    generic::Mapping,
     record::{NewEvent, Parsed, Source},
 };
+use crate::audit;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::SqliteConnection;
+use sqlx::SqlitePool;
+use std::{
+    io::Read,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+};
 
 /// How many refusals a report lists (all are counted).
 pub const MAX_LISTED: usize = 100;
+/// Records stored per transaction.
+const BATCH: usize = 1024;
+/// How many records may be read before the format must be known.
+const DETECT_WITHIN: usize = 100;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -22,16 +42,19 @@ pub enum Format {
     Pipedream,
     Github,
     Cloudtrail,
+    /// Any NDJSON or CSV log, read through a column mapping.
+    Generic,
 }
 
 impl Format {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Stripe,
         Self::Zapier,
         Self::ZapierTasks,
         Self::Pipedream,
         Self::Github,
         Self::Cloudtrail,
+        Self::Generic,
     ];
 
     /// The source whose files this format reads.
@@ -42,6 +65,7 @@ impl Format {
             Self::Pipedream => Source::Pipedream,
             Self::Github => Source::Github,
             Self::Cloudtrail => Source::Cloudtrail,
+            Self::Generic => Source::Generic,
         }
     }
 
@@ -71,41 +95,68 @@ impl Format {
         let has = |k: &str| record.get(k).is_some();
         if has("Task ID") {
             Some(Self::ZapierTasks)
-        } else if has("Records") || has("eventID") || has("digestStartTime") {
+        } else if has("eventID") || has("digestStartTime") {
             Some(Self::Cloudtrail)
         } else if record
             .get("object")
             .and_then(Value::as_str)
-            .is_some_and(|o| o == "event" || o == "list" || o == "v2.core.event")
+            .is_some_and(|o| o == "event" || o == "v2.core.event")
         {
             Some(Self::Stripe)
-        } else if has("zap_id") || (has("data") && has("meta")) {
+        } else if has("zap_id") {
             Some(Self::Zapier)
         } else if has("_document_id") || (has("action") && (has("created_at") || has("@timestamp")))
         {
             Some(Self::Github)
         } else if (has("method") && has("path")) || has("indexed_at_ms") {
             Some(Self::Pipedream)
+        } else if has("timestamp") && has("actor") && has("action") {
+            Some(Self::Generic)
         } else {
             None
         }
     }
 
-    fn records(self, document: Value) -> Result<Vec<Value>, String> {
-        match self {
-            Self::Stripe => super::stripe::records(document),
-            Self::Zapier => super::zapier::records(document),
-            Self::ZapierTasks => Err("Zapier task history is a CSV file".into()),
-            Self::Github => super::github::records(document),
-            Self::Cloudtrail => super::cloudtrail::records(document),
-            Self::Pipedream => match document {
-                Value::Array(items) => Ok(items),
-                other => Ok(vec![other]),
-            },
+    /// Whether records held this way are this format's files.
+    fn holds(self, top: &Top) -> Result<(), String> {
+        let name = self.as_str();
+        let wrapped = |key: &str| matches!(top, Top::Object { records: Some(k), .. } if *k == key);
+        let single = matches!(top, Top::Object { records: None, .. });
+        let fits = match self {
+            Self::Stripe => {
+                matches!(top, Top::Array | Top::Lines)
+                    || single
+                    || matches!(top, Top::Object { records: Some("data"), rest }
+                        if rest.get("object").and_then(Value::as_str) == Some("list"))
+            }
+            Self::Zapier => matches!(top, Top::Array | Top::Lines) || wrapped("data"),
+            Self::ZapierTasks => matches!(top, Top::Csv(_)),
+            Self::Pipedream => matches!(top, Top::Array | Top::Lines) || single || wrapped("data"),
+            Self::Github | Self::Generic => matches!(top, Top::Array | Top::Lines | Top::Csv(_)),
+            Self::Cloudtrail => {
+                if let Top::Object { rest, .. } = top {
+                    if rest.contains_key("digestStartTime") || rest.contains_key("logFiles") {
+                        return Err("this is a CloudTrail digest file, not a log file".into());
+                    }
+                }
+                wrapped("Records")
+            }
+        };
+        if fits {
+            return Ok(());
         }
+        Err(match self {
+            Self::Cloudtrail => "not a CloudTrail log file: expected {\"Records\": [...]}".into(),
+            Self::ZapierTasks => "Zapier task history is a CSV file".into(),
+            _ if matches!(top, Top::Csv(_)) => format!("{name} files are JSON, not CSV"),
+            _ => format!(
+                "not {name} events: the file does not hold its records the way {name} writes them"
+            ),
+        })
     }
 
-    fn event(self, record: Value, now: DateTime<Utc>) -> Result<Parsed, String> {
+    fn event(self, record: Value, options: &Options) -> Result<Parsed, String> {
+        let now = options.now;
         match self {
             Self::Stripe => super::stripe::event(record),
             Self::Zapier => super::zapier::event(record, now),
@@ -113,8 +164,22 @@ impl Format {
             Self::Pipedream => super::pipedream::event(record, now),
             Self::Github => super::github::event(record),
             Self::Cloudtrail => super::cloudtrail::event(record),
+            Self::Generic => super::generic::event(record, &options.mapping),
         }
     }
+}
+
+/// How an import reads its file.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The format, or `None` to tell it from the records.
+    pub format: Option<Format>,
+    /// Where generic logs keep each field.
+    pub mapping: Mapping,
+    /// The instance's fingerprint key.
+    pub key: [u8; 32],
+    /// When the import runs: the received-at time of its events.
+    pub now: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -127,119 +192,358 @@ pub struct Report {
     pub refusals: Vec<(String, String)>,
 }
 
-/// A record with where it stands ("line 4", "record 2"), or why it is refused.
-type Placed = (String, Result<Value, String>);
-
-/// The records of a file, or why the file is refused whole.
-fn read(text: &str, format: Option<Format>) -> Result<(Format, Vec<Placed>), String> {
-    let start = text.trim_start();
-    if !start.starts_with('{') && !start.starts_with('[') {
-        // Not JSON: CSV, columns found by name.
-        let rows: Vec<Placed> = document::csv_rows(text)?
-            .into_iter()
-            .map(|(n, r)| (format!("row {n}"), r))
-            .collect();
-        let format = match format {
-            Some(f) => f,
-            None => rows
-                .iter()
-                .find_map(|(_, r)| r.as_ref().ok().and_then(Format::of))
-                .ok_or("the format could not be told from the file: name it")?,
-        };
-        return Ok((format, rows));
-    }
-    let whole = document::json(text);
-    let ndjson =
-        text.trim_start().starts_with('{') && text.trim().lines().count() > 1 && whole.is_err();
-    if ndjson {
-        let lines: Vec<Placed> = document::lines(text)
-            .map(|(n, r)| (format!("line {n}"), r))
-            .collect();
-        let format = match format {
-            Some(f) => f,
-            None => lines
-                .iter()
-                .find_map(|(_, r)| r.as_ref().ok().and_then(Format::of))
-                .ok_or("the format could not be told from the file: name it")?,
-        };
-        return Ok((format, lines));
-    }
-    let document = whole?;
-    let format = match format {
-        Some(f) => f,
-        None => {
-            let sample = match &document {
-                Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
-                other => other.clone(),
-            };
-            Format::of(&sample).ok_or("the format could not be told from the file: name it")?
-        }
-    };
-    let records = format.records(document)?;
-    Ok((
-        format,
-        records
-            .into_iter()
-            .enumerate()
-            .map(|(n, r)| (format!("record {}", n + 1), Ok(r)))
-            .collect(),
-    ))
-}
-
-/// Imports a file inside the caller's transaction. `Err` when the file is
-/// refused whole (nothing of it is stored).
-pub async fn run(
-    tx: &mut SqliteConnection,
-    bytes: &[u8],
-    file_name: &str,
-    format: Option<Format>,
-    key: &[u8],
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<Report, ImportError> {
-    let text = document::text(bytes).map_err(ImportError::Refused)?;
-    let (format, records) = read(&text, format).map_err(ImportError::Refused)?;
-    let import = super::db::begin_import(tx, file_name, format.as_str(), by, now).await?;
-    let mut report = Report {
-        format: format.as_str().to_owned(),
-        ..Report::default()
-    };
-    for (place, record) in records {
-        let event: Result<NewEvent, String> = record
-            .and_then(|r| format.event(r, now))
-            .map(|p| p.into_event(key));
-        match event {
-            Ok(event) => {
-                if super::db::insert(tx, &event, now, import).await? {
-                    report.accepted += 1;
-                } else {
-                    report.duplicates += 1;
-                }
-            }
-            Err(why) => {
-                report.rejected += 1;
-                if report.refusals.len() < MAX_LISTED {
-                    // A reason may quote the record: it goes through redaction too.
-                    report
-                        .refusals
-                        .push((place, super::redact::text(&why).into_owned()));
-                }
-            }
-        }
-    }
-    super::db::end_import(
-        tx,
-        import,
-        (report.accepted, report.duplicates, report.rejected),
-    )
-    .await?;
-    Ok(report)
+/// How far an import has gone, after each batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes of the file (as stored, so compressed for gzip) read so far.
+    pub bytes_read: u64,
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("{0}")]
     Refused(String),
+    #[error("another import is running; try again when it ends")]
+    Busy,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+/// The right to import into one database, held for an import's whole run
+/// (an exclusive lock on a file beside the database). The system releases
+/// it when a process dies, which is how a later import knows that an
+/// import still marked running was killed.
+#[derive(Debug)]
+pub struct Lease(#[allow(dead_code)] std::fs::File);
+
+impl Lease {
+    pub fn take(write: &SqlitePool) -> Result<Self, ImportError> {
+        let database = write.connect_options().get_filename().to_owned();
+        let mut path = database.into_os_string();
+        path.push(".import-lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| ImportError::Refused(format!("the import lock cannot be opened: {e}")))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(ImportError::Busy),
+            Err(std::fs::TryLockError::Error(e)) => Err(ImportError::Refused(format!(
+                "the import lock cannot be taken: {e}"
+            ))),
+        }
+    }
+}
+
+/// An import that has begun: its lease held, its row marked running.
+#[derive(Debug)]
+pub struct Started {
+    _lease: Lease,
+    pub id: i64,
+    file_name: String,
+    by: String,
+}
+
+/// Starts an import for `by` (who is recorded in the audit log): takes
+/// the lease, deletes what imports killed midway left (recording that),
+/// and marks this one running.
+pub async fn start(
+    write: &SqlitePool,
+    file_name: &str,
+    by: &str,
+    at: DateTime<Utc>,
+    bytes_total: Option<u64>,
+) -> Result<Started, ImportError> {
+    let lease = Lease::take(write)?;
+    for dead in db::running_imports(write).await? {
+        let gone = db::discard(write, dead).await?;
+        let why = "stopped midway; what it had stored was deleted";
+        let entry = audit::NewEntry::new(
+            by,
+            "events.import.cleared",
+            format!("import:{dead}"),
+            audit::Outcome::Allowed,
+        )
+        .because(format!("{gone} events of an import {why}"));
+        let mut tx = write.begin().await?;
+        db::conclude_import(
+            &mut tx,
+            dead,
+            "",
+            Progress::default(),
+            Some(("abandoned", why)),
+            at,
+        )
+        .await?;
+        audit::db::record(&mut tx, entry, "").await?;
+        tx.commit().await?;
+    }
+    let id = db::begin_import(write, file_name, by, at, bytes_total).await?;
+    Ok(Started {
+        _lease: lease,
+        id,
+        file_name: file_name.to_owned(),
+        by: by.to_owned(),
+    })
+}
+
+/// A record read, and either the event to store or why it is refused.
+type Read1 = (Place, Result<NewEvent, String>);
+
+enum Message {
+    Batch(Vec<Read1>),
+    /// The file ended well (its format, if any record told it) or was
+    /// refused whole.
+    End(Result<Option<Format>, String>),
+}
+
+impl Started {
+    /// Runs the import to its end; `progress` hears after each batch. The
+    /// end, good or bad, is recorded in the audit log with the counts.
+    pub async fn run(
+        self,
+        write: &SqlitePool,
+        input: impl Read + Send + 'static,
+        options: Options,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<Report, ImportError> {
+        let now = options.now;
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let counted = Counted {
+            inner: input,
+            read: bytes_read.clone(),
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        let reader = tokio::task::spawn_blocking(move || produce(counted, options, &tx));
+        let mut report = Report::default();
+        let mut refusals = Vec::new();
+        let counts = |report: &Report| Progress {
+            bytes_read: bytes_read.load(Ordering::Relaxed),
+            accepted: report.accepted,
+            duplicates: report.duplicates,
+            rejected: report.rejected,
+        };
+        let ended: Result<Option<Format>, ImportError> = loop {
+            let Some(message) = rx.recv().await else {
+                break Err(ImportError::Refused(
+                    "the import stopped unexpectedly".into(),
+                ));
+            };
+            let batch = match message {
+                Message::Batch(batch) => batch,
+                Message::End(end) => break end.map_err(ImportError::Refused),
+            };
+            let mut events = Vec::with_capacity(batch.len());
+            for (place, read) in batch {
+                match read {
+                    Ok(event) => events.push(event),
+                    Err(why) => {
+                        report.rejected += 1;
+                        if report.refusals.len() < MAX_LISTED {
+                            // A reason may quote the record: it is redacted too.
+                            let listed =
+                                (place.to_string(), super::redact::text(&why).into_owned());
+                            report.refusals.push(listed.clone());
+                            refusals.push(listed);
+                        }
+                    }
+                }
+            }
+            let stored =
+                db::store_batch(write, self.id, &events, now, &refusals, counts(&report)).await;
+            match stored {
+                Ok(accepted) => {
+                    report.accepted += accepted;
+                    report.duplicates += events.len() as u64 - accepted;
+                    refusals.clear();
+                    progress(counts(&report));
+                }
+                Err(e) => break Err(e.into()),
+            }
+        };
+        drop(rx);
+        let _ = reader.await;
+        let end = counts(&report);
+        let target = format!("import:{}", self.id);
+        match ended {
+            Ok(format) => {
+                report.format = format.map(Format::as_str).unwrap_or("none").to_owned();
+                let entry = audit::NewEntry::new(
+                    &self.by,
+                    "events.import",
+                    target,
+                    audit::Outcome::Allowed,
+                )
+                .because(format!(
+                    "{} ({}): {} accepted, {} duplicates, {} refused",
+                    crate::fields::shown(&self.file_name),
+                    report.format,
+                    report.accepted,
+                    report.duplicates,
+                    report.rejected
+                ));
+                let mut tx = write.begin().await?;
+                db::conclude_import(&mut tx, self.id, &report.format, end, None, now).await?;
+                audit::db::record(&mut tx, entry, "").await?;
+                tx.commit().await?;
+                Ok(report)
+            }
+            Err(error) => {
+                let why = match &error {
+                    ImportError::Refused(why) => super::redact::text(why).into_owned(),
+                    _ => "the database refused a write".to_owned(),
+                };
+                db::discard(write, self.id).await?;
+                let entry =
+                    audit::NewEntry::new(&self.by, "events.import", target, audit::Outcome::Failed)
+                        .because(format!(
+                            "{}: refused whole: {why}",
+                            crate::fields::shown(&self.file_name)
+                        ));
+                let mut tx = write.begin().await?;
+                db::conclude_import(&mut tx, self.id, "", end, Some(("refused", &why)), now)
+                    .await?;
+                audit::db::record(&mut tx, entry, "").await?;
+                tx.commit().await?;
+                Err(match error {
+                    ImportError::Refused(_) => ImportError::Refused(why),
+                    other => other,
+                })
+            }
+        }
+    }
+}
+
+/// Counts the bytes read, for progress.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Reads the file on a blocking thread, sending batches of parsed,
+/// redacted events; ends with the file's verdict.
+fn produce(input: impl Read, options: Options, tx: &tokio::sync::mpsc::Sender<Message>) {
+    let mut reading = Reading {
+        format: options.format,
+        options: &options,
+        waiting: Vec::new(),
+        batch: Vec::with_capacity(BATCH),
+        tx,
+    };
+    let end = document::read(input, &mut |place, record| reading.take(place, record))
+        .and_then(|top| reading.end(&top));
+    let _ = tx.blocking_send(Message::End(end));
+}
+
+struct Reading<'a> {
+    format: Option<Format>,
+    options: &'a Options,
+    /// Records read before the format was known.
+    waiting: Vec<document::Placed>,
+    batch: Vec<Read1>,
+    tx: &'a tokio::sync::mpsc::Sender<Message>,
+}
+
+impl Reading<'_> {
+    fn take(&mut self, place: Place, record: Result<Value, String>) -> Result<(), String> {
+        let Some(format) = self.format else {
+            self.format = record.as_ref().ok().and_then(Format::of);
+            self.waiting.push((place, record));
+            if self.format.is_some() {
+                for (place, record) in std::mem::take(&mut self.waiting) {
+                    self.take(place, record)?;
+                }
+            } else if self.waiting.len() >= DETECT_WITHIN {
+                return Err(undetected());
+            }
+            return Ok(());
+        };
+        let event = record
+            .and_then(|r| format.event(r, self.options))
+            .map(|p| p.into_event(&self.options.key));
+        self.batch.push((place, event));
+        if self.batch.len() >= BATCH {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self) -> Result<(), String> {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        self.tx
+            .blocking_send(Message::Batch(batch))
+            .map_err(|_| "the import was stopped".to_owned())
+    }
+
+    fn end(&mut self, top: &Top) -> Result<Option<Format>, String> {
+        if self.format.is_none() {
+            // A header alone still names its columns.
+            if let Top::Csv(header) = top {
+                let names: serde_json::Map<String, Value> =
+                    header.iter().map(|h| (h.clone(), Value::Null)).collect();
+                self.format = Format::of(&Value::Object(names));
+            }
+            if let Top::Object { rest, .. } = top {
+                self.format = self.format.or(Format::of(&Value::Object(rest.clone())));
+            }
+        }
+        match self.format {
+            Some(format) => {
+                format.holds(top)?;
+                for (place, record) in std::mem::take(&mut self.waiting) {
+                    self.take(place, record)?;
+                }
+            }
+            None if self.waiting.is_empty() => {}
+            None => return Err(undetected()),
+        }
+        if !self.batch.is_empty() {
+            self.send()?;
+        }
+        Ok(self.format)
+    }
+}
+
+fn undetected() -> String {
+    "the format could not be told from the file: name it".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_from_their_records_and_judged_by_their_shape() {
+        let (top, read) =
+            document::all(&super::super::fixture("stripe/events-list.json")).expect("a list");
+        let first = read[0].1.as_ref().expect("a record");
+        assert_eq!(Format::of(first), Some(Format::Stripe));
+        assert!(Format::Stripe.holds(&top).is_ok());
+        assert!(Format::Cloudtrail.holds(&top).is_err());
+        let (top, _) =
+            document::all(b"{\"digestStartTime\": \"x\", \"logFiles\": []}").expect("a digest");
+        assert_eq!(
+            Format::Cloudtrail.holds(&top).unwrap_err(),
+            "this is a CloudTrail digest file, not a log file"
+        );
+        assert_eq!(
+            Format::Stripe.holds(&Top::Csv(vec![])).unwrap_err(),
+            "stripe files are JSON, not CSV"
+        );
+        assert_eq!(Format::parse(" Zapier-Tasks "), Ok(Format::ZapierTasks));
+        assert!(Format::parse("excel").unwrap_err().contains("generic"));
+    }
 }

@@ -12,6 +12,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod document;
 #[cfg(feature = "ssr")]
+pub mod generic;
+#[cfg(feature = "ssr")]
 pub mod github;
 #[cfg(feature = "ssr")]
 pub mod import;
@@ -36,4 +38,13 @@ pub(crate) fn fixture(path: &str) -> Vec<u8> {
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The records of a sample file, read as an import reads them.
+#[cfg(test)]
+pub(crate) fn fixture_records(path: &str) -> Vec<serde_json::Value> {
+    let (_, read) = document::all(&fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    read.into_iter()
+        .map(|(place, r)| r.unwrap_or_else(|e| panic!("{path} {place}: {e}")))
+        .collect()
 }

@@ -67,12 +67,9 @@ mod tests {
 
     #[test]
     fn the_fixture_reads_as_requests() {
-        let text = String::from_utf8(super::super::fixture("pipedream/http-events.ndjson"))
-            .expect("UTF-8");
-        let all: Vec<Parsed> = super::super::document::lines(&text)
-            .map(|(n, r)| {
-                event(r.expect("json"), now()).unwrap_or_else(|e| panic!("line {n}: {e}"))
-            })
+        let all: Vec<Parsed> = super::super::fixture_records("pipedream/http-events.ndjson")
+            .into_iter()
+            .map(|r| event(r, now()).expect("an event"))
             .collect();
         assert_eq!(all.len(), 10);
         let stripe = &all[0];

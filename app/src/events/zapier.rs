@@ -5,18 +5,6 @@ use super::record::{text_at as text, Outcome, Parsed, Source};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-/// The runs of a whole document, or why it is not a page of zap runs.
-pub fn records(document: Value) -> Result<Vec<Value>, String> {
-    match document {
-        Value::Array(items) => Ok(items),
-        Value::Object(mut map) => match map.remove("data") {
-            Some(Value::Array(items)) => Ok(items),
-            _ => Err("not Zapier zap runs: expected {\"data\": [...]}".into()),
-        },
-        _ => Err("not Zapier zap runs: expected {\"data\": [...]}".into()),
-    }
-}
-
 /// One run, or the reason it is refused; `received_at` times a run that
 /// does not say when it started.
 pub fn event(record: Value, received_at: DateTime<Utc>) -> Result<Parsed, String> {
@@ -116,9 +104,7 @@ mod tests {
 
     #[test]
     fn the_fixture_reads_as_runs() {
-        let text = String::from_utf8(super::super::fixture("zapier/zap-runs.json")).expect("UTF-8");
-        let all: Vec<Parsed> = records(serde_json::from_str(&text).expect("json"))
-            .expect("records")
+        let all: Vec<Parsed> = super::super::fixture_records("zapier/zap-runs.json")
             .into_iter()
             .map(|r| event(r, now()).expect("a run"))
             .collect();
@@ -133,12 +119,9 @@ mod tests {
 
     #[test]
     fn the_task_history_reads_by_column_name() {
-        let text =
-            String::from_utf8(super::super::fixture("zapier/task-history.csv")).expect("UTF-8");
-        let rows = super::super::document::csv_rows(&text).expect("rows");
-        let tasks: Vec<Parsed> = rows
+        let tasks: Vec<Parsed> = super::super::fixture_records("zapier/task-history.csv")
             .into_iter()
-            .map(|(n, r)| task(r.expect("a row")).unwrap_or_else(|e| panic!("row {n}: {e}")))
+            .map(|r| task(r).expect("a task"))
             .collect();
         assert_eq!(tasks.len(), 14);
         assert_eq!(tasks[0].source_id.as_deref(), Some("49217734939"));

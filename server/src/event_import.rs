@@ -1,0 +1,148 @@
+//! `muster import FILE`: audit events from a file, read as a stream (so a
+//! file of any size fits in little memory), with a progress bar on a
+//! terminal and a line every tenth of the file otherwise.
+use crate::{
+    cli::DatabaseArg,
+    commands::{database, Failure},
+    db,
+};
+use app::events::{
+    generic::Mapping,
+    import::{self, Format, ImportError, Options, Progress},
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::{io::IsTerminal, path::PathBuf};
+
+/// What to import and how to read it.
+pub struct EventImport {
+    pub file: PathBuf,
+    /// The format's name; told from the file when absent.
+    pub format: Option<String>,
+    /// For generic logs: `timestamp=ts,actor=user,...`.
+    pub map: Option<String>,
+}
+
+/// Imports a file and reports what was accepted, already there and
+/// refused; a file refused whole stores nothing and exits 1.
+pub async fn import_events(arg: DatabaseArg, what: EventImport) -> Result<String, Failure> {
+    let usage = |e: String| Failure(e, 2);
+    let path = database(arg)?;
+    let format = what
+        .format
+        .as_deref()
+        .map(Format::parse)
+        .transpose()
+        .map_err(|e| usage(format!("--format: {e}")))?;
+    let mapping = what
+        .map
+        .as_deref()
+        .map(Mapping::parse)
+        .transpose()
+        .map_err(|e| usage(format!("--map: {e}")))?
+        .unwrap_or_default();
+    let file = std::fs::File::open(&what.file)
+        .map_err(|e| usage(format!("cannot read {}: {e}", what.file.display())))?;
+    let size = file.metadata().map(|m| m.len()).ok();
+    let configured = std::env::var("MUSTER_SECRET_KEY").ok();
+    let key = crate::keys::load(configured.as_deref(), &path).map_err(usage)?;
+    let opened = db::open(&path).await?;
+    let name = what
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let now = chrono::Utc::now();
+    let write = &opened.db.write;
+    let started = import::start(write, &name, "cli", now, size).await;
+    let options = Options {
+        format,
+        mapping,
+        key: app::events::record::instance_key(key.as_bytes()),
+        now,
+    };
+    let mut bar = Bar::new(size.unwrap_or(0));
+    let report = match started {
+        Ok(started) => started.run(write, file, options, |p| bar.show(p)).await,
+        Err(e) => Err(e),
+    };
+    bar.end();
+    opened.db.close().await;
+    let shown = what.file.display();
+    let report = match report {
+        Ok(report) => report,
+        Err(ImportError::Refused(why)) => {
+            return Err(Failure(format!("{shown} was not imported: {why}"), 1))
+        }
+        Err(e @ ImportError::Busy) => return Err(Failure(format!("{shown}: {e}"), 1)),
+        Err(ImportError::Database(e)) => return Err(e.into()),
+    };
+    let mut out = format!(
+        "Imported {shown} ({}): {} accepted, {} already there, {} refused.",
+        report.format, report.accepted, report.duplicates, report.rejected
+    );
+    for (place, why) in &report.refusals {
+        out.push_str(&format!("\n  {place}: {why}"));
+    }
+    if report.rejected as usize > report.refusals.len() {
+        out.push_str(&format!(
+            "\n  ... and {} more.",
+            report.rejected as usize - report.refusals.len()
+        ));
+    }
+    Ok(out)
+}
+
+/// Progress on standard error: a bar on a terminal, else a line at each
+/// tenth of the file.
+struct Bar {
+    bar: Option<ProgressBar>,
+    total: u64,
+    tenths_shown: u64,
+}
+
+impl Bar {
+    fn new(total: u64) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {percent:>3}% {bytes}/{total_bytes} {msg} ({eta} left)",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Self {
+            bar,
+            total,
+            tenths_shown: 0,
+        }
+    }
+
+    fn show(&mut self, p: Progress) {
+        let events = format!(
+            "{} accepted, {} already there, {} refused",
+            p.accepted, p.duplicates, p.rejected
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(p.bytes_read);
+                bar.set_message(events);
+            }
+            None if self.total > 0 => {
+                let tenths = (p.bytes_read * 10 / self.total).min(10);
+                if tenths > self.tenths_shown {
+                    self.tenths_shown = tenths;
+                    eprintln!("import: {}% read; {events}", tenths * 10);
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn end(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
