@@ -43,6 +43,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/", "Overview", Role::Viewer),
     ("/notes", "Team notes", Role::Viewer),
     ("/incidents", "Incidents", Role::Viewer),
+    ("/events", "Audit events", Role::Viewer),
     ("/runbooks", "Runbooks", Role::Viewer),
     ("/notices", "Notices", Role::Viewer),
     ("/roster", "Roster", Role::Viewer),
@@ -98,6 +99,11 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/plans") view=crate::plan_file::PlansPage ssr=SsrMode::Async/>
                             <Route path=path!("/incidents") view=crate::incidents::IncidentsPage ssr=SsrMode::Async/>
                             <Route path=path!("/incidents/:id") view=crate::incidents::IncidentPage ssr=SsrMode::Async/>
+                            <Route path=path!("/incidents/:id/evidence") view=crate::events::EvidencePage ssr=SsrMode::Async/>
+                            <Route path=path!("/events") view=crate::events::EventsPage ssr=SsrMode::Async/>
+                            <Route path=path!("/events/:id") view=crate::events::EventPage ssr=SsrMode::Async/>
+                            <Route path=path!("/imports") view=crate::events::ImportPage ssr=SsrMode::Async/>
+                            <Route path=path!("/imports/:id") view=crate::events::ImportReportPage ssr=SsrMode::Async/>
                             <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                             <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                             <Route path=path!("/sign-in/mfa") view=crate::auth::mfa::MfaSignInPage ssr=SsrMode::Async/>

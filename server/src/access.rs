@@ -210,7 +210,9 @@ pub async fn gate(State(state): State<ServerState>, mut req: Request, next: Next
         Err(Refusal::SignInRequired) => {
             (StatusCode::UNAUTHORIZED, "Sign in to continue.").into_response()
         }
-        Err(Refusal::Forbidden) if is_page => {
+        // A page shows "Not allowed"; anything else (a POST to a route whose
+        // path a page pattern also matches) is refused before it runs.
+        Err(Refusal::Forbidden) if is_page && req.method() == Method::GET => {
             req.extensions_mut().insert(PageRefused);
             next.run(req).await
         }

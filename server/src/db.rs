@@ -68,7 +68,10 @@ pub async fn open(path: &Path) -> Result<Opened, OpenError> {
             base.clone()
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal),
+                .synchronous(SqliteSynchronous::Normal)
+                // Imports write many rows into several indexes and the
+                // search index: 64 MB of cache keeps their pages in memory.
+                .pragma("cache_size", "-65536"),
         )
         .await
         .map_err(sqlite)?;

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod db;
 pub mod demo;
 pub mod event_import;
+pub mod event_upload;
 pub mod export;
 pub mod health;
 pub mod keys;

@@ -1,5 +1,5 @@
-//! How large a request body may be: 1 MB everywhere except the plans
-//! import, whose own 5 MB limit on the file (sent form-encoded, so up to
+//! How large a request body may be: 1 MB everywhere except the events
+//! upload (100 MB, streamed to disk) and the plans import, whose own 5 MB limit on the file (sent form-encoded, so up to
 //! three times larger on the wire) must be the one a person meets. Past the
 //! limit the answer is 413 with a message saying what the limit is, before
 //! anything reads the body.
@@ -18,10 +18,11 @@ pub const IMPORT_BODY_LIMIT: usize = 16 << 20;
 
 /// The limit for a path.
 pub fn body_limit(path: &str) -> usize {
-    if path == "/api/plans/import" {
-        IMPORT_BODY_LIMIT
-    } else {
-        BODY_LIMIT
+    match path {
+        "/api/plans/import" => IMPORT_BODY_LIMIT,
+        // The events file, and room for the form around it.
+        "/event-files" => crate::event_upload::MAX_UPLOAD as usize + (1 << 20),
+        _ => BODY_LIMIT,
     }
 }
 

@@ -12,6 +12,7 @@ pub fn all() -> Vec<Route> {
         crate::health::routes(),
         crate::export::routes(),
         crate::live::routes(),
+        crate::event_upload::routes(),
     ]
     .into_iter()
     .flatten()

@@ -78,6 +78,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     tracing::info!(address = %local, environment = %settings.environment, "listening");
     let live = state.live.clone();
     tokio::spawn(sum_up_refusals(state.clone(), auth.refusals.clone()));
+    tokio::spawn(keep_events(state.clone()));
     let app =
         startup::router(state, auth).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
@@ -102,6 +103,30 @@ async fn sum_up_refusals(state: AppState, refusals: app::audit::refusals::Refusa
         let now = state.clock.now();
         if let Err(err) = app::audit::record_due_refusals(&state.db, &refusals, now).await {
             tracing::warn!(error = %err, "could not write the counts of refusals");
+        }
+    }
+}
+
+/// Once a day (the first a minute after start): clears what an import
+/// killed midway left, and deletes unlinked events past their source's
+/// retention, recording both in the audit log.
+async fn keep_events(state: AppState) {
+    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+    loop {
+        every.tick().await;
+        let now = state.clock.now();
+        if let Err(err) = app::events::import::clear_abandoned(&state.db.write, "muster", now).await
+        {
+            tracing::warn!(error = %err, "could not clear a stopped import");
+        }
+        match app::events::retention::run(&state.db.write, now).await {
+            Ok(deleted) => {
+                for (source, n) in deleted {
+                    tracing::info!(source, deleted = n, "events past their retention deleted");
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "the events retention job failed"),
         }
     }
 }

@@ -85,7 +85,10 @@ const EVERY_FIELD: &str = "id=1&version=1&kind=Runbook&query=&tag=&from=1&to=1\
 &note=A+note&subject=Hello&document=%7B%7D\
 &filter[actor]=&filter[action]=&filter[since]=&filter[until]=\
 &input[id]=&input[title]=Hello&input[tags]=&input[stage]=investigating\
-&input[channel]=email&input[subject]=Hello&input[body]=Hello&input[note]=first";
+&input[channel]=email&input[subject]=Hello&input[body]=Hello&input[note]=first\
+&incident=1&event=1&events[]=1&source=stripe&days=90\
+&list[q]=charge&list[source]=&list[outcome]=&list[environment]=&list[from]=&list[to]=\
+&list[import]=&list[after]=";
 
 #[tokio::test]
 async fn every_server_function_answers_every_role_as_the_table_says() {
@@ -205,6 +208,11 @@ async fn every_route_answers_every_role_as_the_table_says() {
         "/plans",
         "/incidents",
         "/incidents/1",
+        "/incidents/1/evidence",
+        "/events",
+        "/events/1",
+        "/imports",
+        "/imports/1",
         "/setup",
         "/sign-in",
         "/sign-in/mfa",

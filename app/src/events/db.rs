@@ -190,12 +190,21 @@ pub async fn search(
     .await
 }
 
-/// Words as an FTS5 query that matches each as a phrase (so no word is
-/// read as an operator), or `None` for no words.
+/// The words of a search as the index cuts them (runs of letters and
+/// digits), each quoted so none is read as an operator, all required; or
+/// `None` for no words. The index keeps no positions, so `payment.failed`
+/// finds events holding both words, in any place.
 pub fn match_query(words: &str) -> Option<String> {
-    let query: Vec<String> = words
-        .split_whitespace()
-        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-        .collect();
+    let query: Vec<String> = tokens(words).map(|t| format!("\"{t}\"")).collect();
     (!query.is_empty()).then(|| query.join(" "))
+}
+
+/// Runs of letters and digits, lowercased, at most 16 (a search is a few
+/// words; past that it only costs).
+pub fn tokens(words: &str) -> impl Iterator<Item = String> + '_ {
+    words
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+        .take(16)
 }

@@ -30,23 +30,14 @@ impl Default for Mapping {
             outcome: "outcome".into(),
             request_id: "request_id".into(),
             environment: "environment".into(),
-            summary: "summary".into(),
+            summary: "message".into(),
         }
     }
 }
 
 impl Mapping {
     /// The field names a mapping sets, in the order the page shows them.
-    pub const FIELDS: [&'static str; 8] = [
-        "timestamp",
-        "actor",
-        "action",
-        "target",
-        "outcome",
-        "request_id",
-        "environment",
-        "summary",
-    ];
+    pub const FIELDS: [&'static str; 8] = super::MAPPED_FIELDS;
 
     fn slot(&mut self, field: &str) -> Option<&mut String> {
         Some(match field {

@@ -29,7 +29,7 @@ use std::{
 /// How many refusals a report lists (all are counted).
 pub const MAX_LISTED: usize = 100;
 /// Records stored per transaction.
-const BATCH: usize = 1024;
+const BATCH: usize = 4096;
 /// How many records may be read before the format must be known.
 const DETECT_WITHIN: usize = 100;
 
@@ -260,6 +260,37 @@ pub async fn start(
     bytes_total: Option<u64>,
 ) -> Result<Started, ImportError> {
     let lease = Lease::take(write)?;
+    clear_with(write, &lease, by, at).await?;
+    let id = db::begin_import(write, file_name, by, at, bytes_total).await?;
+    Ok(Started {
+        _lease: lease,
+        id,
+        file_name: file_name.to_owned(),
+        by: by.to_owned(),
+    })
+}
+
+/// Clears what imports killed midway left, if no import is running now
+/// (otherwise that import clears them when it starts, or they are its own).
+pub async fn clear_abandoned(
+    write: &SqlitePool,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), ImportError> {
+    match Lease::take(write) {
+        Ok(lease) => clear_with(write, &lease, by, at).await,
+        Err(ImportError::Busy) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// With the lease held, every import still marked running was killed.
+async fn clear_with(
+    write: &SqlitePool,
+    _lease: &Lease,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), ImportError> {
     for dead in db::running_imports(write).await? {
         let gone = db::discard(write, dead).await?;
         let why = "stopped midway; what it had stored was deleted";
@@ -283,13 +314,7 @@ pub async fn start(
         audit::db::record(&mut tx, entry, "").await?;
         tx.commit().await?;
     }
-    let id = db::begin_import(write, file_name, by, at, bytes_total).await?;
-    Ok(Started {
-        _lease: lease,
-        id,
-        file_name: file_name.to_owned(),
-        by: by.to_owned(),
-    })
+    Ok(())
 }
 
 /// A record read, and either the event to store or why it is refused.
@@ -544,6 +569,8 @@ mod tests {
             "stripe files are JSON, not CSV"
         );
         assert_eq!(Format::parse(" Zapier-Tasks "), Ok(Format::ZapierTasks));
+        let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+        assert_eq!(names, super::super::FORMATS, "the page offers every format");
         assert!(Format::parse("excel").unwrap_err().contains("generic"));
     }
 }

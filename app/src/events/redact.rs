@@ -65,18 +65,36 @@ static EMAILS: LazyLock<Regex> = LazyLock::new(|| {
     rule(r"\b[A-Za-z0-9._%+\-]+@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})\b")
 });
 
-/// Text with every secret shape replaced.
+/// Text with every secret shape replaced. Each rule first asks a cheap
+/// question of the bytes (is there an `@`, 13 digits, a `://`?): most
+/// text holds no secret, and an import runs this on every string.
 pub fn text(input: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(input);
-    let mut apply = |re: &Regex, with: &dyn Fn(&Captures) -> String| {
-        if re.is_match(&out) {
+    let mut apply = |may: bool, re: &Regex, with: &dyn Fn(&Captures) -> String| {
+        if may && re.is_match(&out) {
             out = Cow::Owned(re.replace_all(&out, |c: &Captures| with(c)).into_owned());
         }
     };
-    apply(&URL_CREDENTIALS, &|c| format!("{}{REDACTED}@", &c[1]));
-    apply(&AUTH_VALUE, &|c| format!("{} {REDACTED}", &c[1]));
-    apply(&KEY_SHAPES, &|_| REDACTED.to_owned());
-    apply(&LONG_RUNS, &|c| {
+    let bytes = input.as_bytes();
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    let has_folded = |needle: &[u8]| {
+        bytes
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    let at = bytes.contains(&b'@');
+    apply(at && has(b"://"), &URL_CREDENTIALS, &|c| {
+        format!("{}{REDACTED}@", &c[1])
+    });
+    apply(
+        has_folded(b"bearer") || has_folded(b"basic"),
+        &AUTH_VALUE,
+        &|c| format!("{} {REDACTED}", &c[1]),
+    );
+    let key_mark =
+        bytes.contains(&b'_') || has(b"AKIA") || has(b"ASIA") || has(b"eyJ") || has(b"xox");
+    apply(key_mark, &KEY_SHAPES, &|_| REDACTED.to_owned());
+    apply(bytes.len() >= 40, &LONG_RUNS, &|c| {
         let run = &c[0];
         let mixed = run.len() == 40
             && run.bytes().any(|b| b.is_ascii_uppercase())
@@ -88,7 +106,8 @@ pub fn text(input: &str) -> Cow<'_, str> {
             run.to_owned()
         }
     });
-    apply(&CARDS, &|c| {
+    let digits = bytes.iter().filter(|b| b.is_ascii_digit()).count();
+    apply(digits >= 13, &CARDS, &|c| {
         let digits: Vec<u32> = c[0].chars().filter_map(|ch| ch.to_digit(10)).collect();
         if (13..=19).contains(&digits.len()) && luhn(&digits) {
             let last: String = digits[digits.len() - 4..]
@@ -100,7 +119,7 @@ pub fn text(input: &str) -> Cow<'_, str> {
             c[0].to_owned()
         }
     });
-    apply(&EMAILS, &|c| format!("•••@{}", &c[1]));
+    apply(at, &EMAILS, &|c| format!("•••@{}", &c[1]));
     out
 }
 

@@ -2,7 +2,7 @@
 //! had), with a checklist, incident roles, customer notices and the
 //! timeline that records everything that happened, append-only.
 #[cfg(feature = "ssr")]
-mod act;
+pub(crate) mod act;
 mod api;
 pub mod chart;
 #[cfg(feature = "ssr")]

@@ -378,7 +378,7 @@ fn head(v: &IncidentView, can_act: bool, a: Actions) -> AnyView {
         {(!i.impact.is_empty()).then(|| view! { <p class="impact"><strong>"Impact: "</strong>{i.impact.clone()}</p> })}
         <p class="meta">{format!("Declared {} by {}", when(i.declared_at), i.declared_by)}</p>
         {runbook}
-        <p class="meta"><a href=format!("/incidents/{id}/timeline.md")>"Timeline as Markdown"</a>" · "<a href=format!("/incidents/{id}/timeline.json")>"JSON"</a>" · "<a href=format!("/incidents/{id}/timeline.csv")>"CSV"</a></p>
+        <p class="meta"><a href=format!("/incidents/{id}/timeline.md")>"Timeline as Markdown"</a>" · "<a href=format!("/incidents/{id}/timeline.json")>"JSON"</a>" · "<a href=format!("/incidents/{id}/timeline.csv")>"CSV"</a>" · "<a href=format!("/incidents/{id}/evidence") id="suggest-evidence">"Suggest evidence"</a></p>
         {can_act.then(|| view! {
             <div class="incident-controls">
                 <ActionForm action=a.status attr:class="inline status-form">

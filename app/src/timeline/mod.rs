@@ -59,10 +59,11 @@ pub enum Kind {
     NoticeApproved,
     NoticePublished,
     EventLinked,
+    EventUnlinked,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Self::Declared,
         Self::Note,
         Self::Correction,
@@ -75,6 +76,7 @@ impl Kind {
         Self::NoticeApproved,
         Self::NoticePublished,
         Self::EventLinked,
+        Self::EventUnlinked,
     ];
 
     /// Its name in storage and exports, and a label for people.
@@ -92,6 +94,7 @@ impl Kind {
             Self::NoticeApproved => ("notice_approved", "Notice approved"),
             Self::NoticePublished => ("notice_published", "Notice published"),
             Self::EventLinked => ("event_linked", "Event"),
+            Self::EventUnlinked => ("event_unlinked", "Event unlinked"),
         }
     }
 
@@ -130,6 +133,9 @@ pub enum Data {
     },
     /// A status changed, by the statuses' stored names.
     Status { from: String, to: String },
+    /// An imported event linked as evidence (or unlinked), by its id in
+    /// Muster.
+    Evidence { event: i64 },
 }
 
 /// One line of the record. Never changed: a correction is a new entry

@@ -1,0 +1,317 @@
+//! Thin server functions for events: everyone reads, responders link and
+//! unlink (in the incident's own change, so every open page sees it),
+//! editors see imports, admins set how long events are kept.
+use super::{EventDetail, EventRow, EventsList, ImportView, ImportsOverview};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The events list's query as the page's address holds it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListQuery {
+    pub q: String,
+    pub source: String,
+    pub outcome: String,
+    pub environment: String,
+    /// `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM` (UTC) or RFC 3339.
+    pub from: String,
+    pub to: String,
+    pub import: String,
+    pub after: String,
+}
+
+/// Rows per page of the events list.
+pub const PAGE: i64 = 50;
+
+#[server(prefix = "/api", endpoint = "events/list")]
+pub async fn list_events(list: ListQuery) -> Result<EventsList, AppError> {
+    let (state, _) = crate::auth::guard::require::<ListEvents>().await?;
+    let filter = server::filter(&list)?;
+    let (rows, next) = super::query::list(&state.db.read, &filter, PAGE).await?;
+    let incidents = server::open_incidents(&state).await?;
+    Ok(EventsList {
+        rows,
+        next,
+        incidents,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "events/get")]
+pub async fn get_event(id: i64) -> Result<(EventDetail, Vec<(i64, String)>), AppError> {
+    let (state, _) = crate::auth::guard::require::<GetEvent>().await?;
+    let detail = super::query::detail(&state.db.read, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That event".into()))?;
+    Ok((detail, server::open_incidents(&state).await?))
+}
+
+/// Links the chosen events to an incident, then shows the incident.
+#[server(prefix = "/api", endpoint = "events/link")]
+pub async fn link_events(incident: String, events: Option<Vec<String>>) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<LinkEvents>().await?;
+    let incident = crate::fields::optional_id("Incident", &incident)?
+        .ok_or_else(|| AppError::invalid("Incident", "choose the incident to link to"))?;
+    let events = events.unwrap_or_default();
+    if events.is_empty() {
+        return Err(AppError::invalid("Events", "choose at least one event"));
+    }
+    if events.len() > super::link::MAX_LINKED {
+        return Err(AppError::invalid(
+            "Events",
+            format!("at most {} at a time", super::link::MAX_LINKED),
+        ));
+    }
+    let ids = events
+        .iter()
+        .map(|e| {
+            crate::fields::optional_id("Events", e)?
+                .ok_or_else(|| AppError::invalid("Events", "an empty event number"))
+        })
+        .collect::<Result<Vec<i64>, _>>()?;
+    let now = state.clock.now();
+    crate::incidents::act::act(
+        &state,
+        &caller,
+        incident,
+        "incident.evidence.link",
+        move |tx, author| {
+            Box::pin(async move {
+                let why = super::link::link(tx, incident, &ids, &author, now).await?;
+                Ok((why, crate::incidents::act::Part::Header))
+            })
+        },
+    )
+    .await?;
+    leptos_axum::redirect(&format!("/incidents/{incident}#timeline"));
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "events/unlink")]
+pub async fn unlink_event(incident: i64, event: i64) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<UnlinkEvent>().await?;
+    let now = state.clock.now();
+    crate::incidents::act::act(
+        &state,
+        &caller,
+        incident,
+        "incident.evidence.unlink",
+        move |tx, author| {
+            Box::pin(async move {
+                let why = super::link::unlink(tx, incident, event, &author, now).await?;
+                Ok((why, crate::incidents::act::Part::Header))
+            })
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Events that may be evidence for an incident (its title comes along).
+#[server(prefix = "/api", endpoint = "events/suggest")]
+pub async fn suggest_evidence(incident: i64) -> Result<(String, Vec<EventRow>), AppError> {
+    let (state, _) = crate::auth::guard::require::<SuggestEvidence>().await?;
+    server::suggest(&state, incident).await
+}
+
+#[server(prefix = "/api", endpoint = "events/imports")]
+pub async fn list_imports() -> Result<ImportsOverview, AppError> {
+    let (state, _) = crate::auth::guard::require::<ListImports>().await?;
+    server::overview(&state).await
+}
+
+#[server(prefix = "/api", endpoint = "events/import")]
+pub async fn get_import(id: i64) -> Result<ImportView, AppError> {
+    let (state, _) = crate::auth::guard::require::<GetImport>().await?;
+    server::import(&state, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That import".into()))
+}
+
+#[server(prefix = "/api", endpoint = "events/retention")]
+pub async fn set_retention(source: String, days: String) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<SetRetention>().await?;
+    if !super::SOURCES.contains(&source.as_str()) {
+        return Err(AppError::invalid(
+            "Source",
+            format!("'{}' is not a source", crate::fields::shown(&source)),
+        ));
+    }
+    let days: i64 = days
+        .trim()
+        .parse()
+        .ok()
+        .filter(|d| (1..=3650).contains(d))
+        .ok_or_else(|| AppError::invalid("Days", "a whole number from 1 to 3650"))?;
+    let mut tx = state.db.write.begin().await?;
+    super::retention::set(&mut tx, &source, days).await?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "events.retention",
+        format!("source:{source}"),
+        format!("unlinked events kept {days} days"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::super::{EventRow, Filter, ImportView, ImportsOverview};
+    use super::ListQuery;
+    use crate::{error::AppError, state::AppState};
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+    /// A time as the filter form sends it: a date, a date and time (both
+    /// UTC, as the form says), or RFC 3339 with its offset.
+    fn time(field: &str, raw: &str) -> Result<Option<DateTime<Utc>>, AppError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        if let Ok(t) = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M") {
+            return Ok(Some(t.and_utc()));
+        }
+        if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            return Ok(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()));
+        }
+        super::super::time::from_text(raw)
+            .map(Some)
+            .map_err(|e| AppError::invalid(field, format!("'{}' {e}", crate::fields::shown(raw))))
+    }
+
+    fn one_of(field: &str, raw: &str, allowed: &[&str]) -> Result<String, AppError> {
+        let raw = raw.trim();
+        if raw.is_empty() || allowed.contains(&raw) {
+            Ok(raw.to_owned())
+        } else {
+            Err(AppError::invalid(
+                field,
+                format!(
+                    "'{}' is not one of {}",
+                    crate::fields::shown(raw),
+                    allowed.join(", ")
+                ),
+            ))
+        }
+    }
+
+    pub fn filter(q: &ListQuery) -> Result<Filter, AppError> {
+        use crate::fields::{optional_id, text_field};
+        Ok(Filter {
+            words: text_field("Search", &q.q, false, 200)?,
+            source: one_of("Source", &q.source, &super::super::SOURCES)?,
+            outcome: one_of("Outcome", &q.outcome, &super::super::OUTCOMES)?,
+            environment: text_field("Environment", &q.environment, false, 40)?,
+            from: time("From", &q.from)?,
+            to: time("To", &q.to)?,
+            import: optional_id("Import", &q.import)?,
+            after: optional_id("After", &q.after)?,
+        })
+    }
+
+    /// Incidents not resolved, newest first: where events may be linked.
+    pub async fn open_incidents(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
+        Ok(sqlx::query_as(
+            "SELECT id, title FROM incidents WHERE status <> 'resolved' ORDER BY declared_at DESC LIMIT 50",
+        )
+        .fetch_all(&state.db.read)
+        .await?)
+    }
+
+    pub async fn suggest(
+        state: &AppState,
+        incident: i64,
+    ) -> Result<(String, Vec<EventRow>), AppError> {
+        let mut conn = state.db.read.acquire().await?;
+        /// Title, declared, resolved, the runbook's tags.
+        type Window = (String, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>);
+        let row: Option<Window> = sqlx::query_as(
+            "SELECT i.title, i.declared_at, i.resolved_at, p.tags FROM incidents i \
+             LEFT JOIN plans p ON p.id = i.runbook_id WHERE i.id = ?",
+        )
+        .bind(incident)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let (title, declared, resolved, tags) =
+            row.ok_or_else(|| AppError::NotFound("That incident".into()))?;
+        let tags: Vec<String> = tags
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let ids = super::super::link::request_ids(&mut conn, incident).await?;
+        let window = (
+            declared - chrono::Duration::hours(1),
+            resolved.unwrap_or_else(|| state.clock.now()),
+        );
+        let rows = super::super::query::suggest(&state.db.read, window, &ids, &tags, incident, 200)
+            .await?;
+        Ok((title, rows))
+    }
+
+    const IMPORT_COLUMNS: &str =
+        "id, file_name, format, imported_by, imported_at, state, bytes_read, \
+         bytes_total, accepted, duplicates, rejected, failure";
+
+    fn import_view(row: sqlx::sqlite::SqliteRow) -> Result<ImportView, sqlx::Error> {
+        use sqlx::Row;
+        Ok(ImportView {
+            id: row.try_get("id")?,
+            file_name: row.try_get("file_name")?,
+            format: row.try_get("format")?,
+            imported_by: row.try_get("imported_by")?,
+            imported_at: row.try_get("imported_at")?,
+            state: row.try_get("state")?,
+            bytes_read: row.try_get("bytes_read")?,
+            bytes_total: row.try_get("bytes_total")?,
+            accepted: row.try_get("accepted")?,
+            duplicates: row.try_get("duplicates")?,
+            rejected: row.try_get("rejected")?,
+            failure: row.try_get("failure")?,
+            refusals: Vec::new(),
+        })
+    }
+
+    pub async fn import(state: &AppState, id: i64) -> Result<Option<ImportView>, AppError> {
+        let row = sqlx::query(&format!(
+            "SELECT {IMPORT_COLUMNS} FROM event_imports WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&state.db.read)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut view = import_view(row)?;
+        view.refusals = sqlx::query_as(
+            "SELECT place, reason FROM event_import_refusals WHERE import_id = ? ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&state.db.read)
+        .await?;
+        Ok(Some(view))
+    }
+
+    pub async fn overview(state: &AppState) -> Result<ImportsOverview, AppError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {IMPORT_COLUMNS} FROM event_imports ORDER BY id DESC LIMIT 20"
+        ))
+        .fetch_all(&state.db.read)
+        .await?;
+        let imports = rows
+            .into_iter()
+            .map(import_view)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut conn = state.db.read.acquire().await?;
+        Ok(ImportsOverview {
+            imports,
+            retention: super::super::retention::periods(&mut conn).await?,
+            rules: super::super::redact::RULES
+                .iter()
+                .map(|r| (*r).to_owned())
+                .collect(),
+        })
+    }
+}

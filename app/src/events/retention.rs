@@ -1,0 +1,92 @@
+//! How long imported events are kept: per source, a number of days
+//! (90 unless set). The daily job deletes older events that no incident
+//! links, in short batches, and records what it deleted in the audit log.
+use super::{db::VISIBLE, DEFAULT_RETENTION_DAYS, SOURCES};
+use crate::audit;
+use chrono::{DateTime, Utc};
+use sqlx::{SqliteConnection, SqlitePool};
+
+const DELETE_BATCH: i64 = 5_000;
+
+/// Each source with the days its unlinked events are kept.
+pub async fn periods(conn: &mut SqliteConnection) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let set: Vec<(String, i64)> = sqlx::query_as("SELECT source, days FROM event_retention")
+        .fetch_all(conn)
+        .await?;
+    Ok(SOURCES
+        .iter()
+        .map(|s| {
+            let days = set
+                .iter()
+                .find(|(source, _)| source == s)
+                .map_or(DEFAULT_RETENTION_DAYS, |(_, d)| *d);
+            ((*s).to_owned(), days)
+        })
+        .collect())
+}
+
+pub async fn set(conn: &mut SqliteConnection, source: &str, days: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO event_retention (source, days) VALUES (?, ?) \
+         ON CONFLICT (source) DO UPDATE SET days = excluded.days",
+    )
+    .bind(source)
+    .bind(days)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes each source's unlinked events older than its period, and
+/// records the counts (one audit entry, when anything was deleted). The
+/// counts by source.
+pub async fn run(
+    write: &SqlitePool,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, u64)>, sqlx::Error> {
+    let mut conn = write.acquire().await?;
+    let periods = periods(&mut conn).await?;
+    drop(conn);
+    let mut deleted = Vec::new();
+    for (source, days) in periods {
+        let before = now - chrono::Duration::days(days);
+        let mut gone = 0;
+        loop {
+            let n = sqlx::query(&format!(
+                "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.source = ? \
+                 AND e.occurred_at < ? AND {VISIBLE} \
+                 AND NOT EXISTS (SELECT 1 FROM event_links l WHERE l.event_id = e.id) LIMIT ?)"
+            ))
+            .bind(&source)
+            .bind(before)
+            .bind(DELETE_BATCH)
+            .execute(write)
+            .await?
+            .rows_affected();
+            gone += n;
+            if n == 0 {
+                break;
+            }
+        }
+        if gone > 0 {
+            deleted.push((source, gone));
+        }
+    }
+    if !deleted.is_empty() {
+        let counts: Vec<String> = deleted.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+        let entry = audit::NewEntry::new(
+            "muster",
+            "events.retention.run",
+            "events",
+            audit::Outcome::Allowed,
+        )
+        .because(format!(
+            "deleted unlinked events past their retention ({})",
+            counts.join(", ")
+        ));
+        let mut tx = write.begin().await?;
+        audit::db::record(&mut tx, entry, "").await?;
+        tx.commit().await?;
+    }
+    Ok(deleted)
+}

@@ -1,0 +1,192 @@
+//! The import page's upload: the file is streamed to disk beside the
+//! database (never held in memory), the import starts, and the person is
+//! sent to its report, which shows its progress while it runs in the
+//! background. Refusals before it starts go back to the import page.
+use crate::state::ServerState;
+use app::{
+    auth::Caller,
+    events::{
+        generic::Mapping,
+        import::{self, Format, ImportError, Options},
+    },
+};
+use axum::{
+    extract::{Multipart, Request, State},
+    response::{IntoResponse, Redirect, Response},
+};
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncWriteExt;
+
+/// The largest file the page takes (larger ones: `muster import`).
+pub const MAX_UPLOAD: u64 = 100 << 20;
+
+pub fn routes() -> Vec<crate::routes::Route> {
+    vec![("/event-files", axum::routing::post(upload))]
+}
+
+/// Back to the import page, saying what was wrong.
+fn refused(why: &str) -> Response {
+    Redirect::to(&format!("/imports?error={}", app::fields::query_value(why))).into_response()
+}
+
+/// What the form sent besides the file.
+#[derive(Default)]
+struct Form {
+    format: Option<Format>,
+    mapping: Mapping,
+    file_name: String,
+    saved: Option<(PathBuf, u64)>,
+}
+
+/// Removes the saved upload when dropped, whatever happens.
+struct Saved(PathBuf);
+
+impl Drop for Saved {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+async fn read_form(mut multipart: Multipart, dir: &Path) -> Result<Form, String> {
+    let mut form = Form::default();
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| format!("The upload could not be read: {e}"))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            form.file_name = field
+                .file_name()
+                .map(app::fields::shown)
+                .unwrap_or_else(|| "upload".into());
+            let path = dir.join(format!(".muster-upload-{}", uuid::Uuid::new_v4()));
+            let mut out = tokio::fs::File::create(&path)
+                .await
+                .map_err(|e| format!("The upload could not be saved: {e}"))?;
+            let guard = Saved(path.clone());
+            let mut size = 0_u64;
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|e| format!("The upload could not be read: {e}"))?
+            {
+                size += chunk.len() as u64;
+                if size > MAX_UPLOAD {
+                    return Err(format!(
+                        "The file is larger than {} MB; import it with 'muster import FILE' instead.",
+                        MAX_UPLOAD >> 20
+                    ));
+                }
+                out.write_all(&chunk)
+                    .await
+                    .map_err(|e| format!("The upload could not be saved: {e}"))?;
+            }
+            out.flush()
+                .await
+                .map_err(|e| format!("The upload could not be saved: {e}"))?;
+            std::mem::forget(guard);
+            form.saved = Some((path, size));
+            continue;
+        }
+        let value = field
+            .text()
+            .await
+            .map_err(|e| format!("The form could not be read: {e}"))?;
+        if value.len() > 1000 {
+            return Err(format!(
+                "{}: at most 1000 characters",
+                app::fields::shown(&name)
+            ));
+        }
+        if name == "format" && !value.trim().is_empty() {
+            form.format = Some(Format::parse(&value).map_err(|e| format!("Format: {e}"))?);
+        } else if let Some(part) = name.strip_prefix("map_") {
+            if !value.trim().is_empty() {
+                form.mapping
+                    .set(part, &value)
+                    .map_err(|e| format!("Columns: {e}"))?;
+            }
+        }
+    }
+    Ok(form)
+}
+
+pub async fn upload(State(state): State<ServerState>, req: Request) -> Response {
+    let caller = req
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or_default();
+    // The gate refused others already; this route checks again itself.
+    let access = app::auth::guard::access_for_route("/event-files");
+    if app::auth::guard::decide(access, &caller).is_err() {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "Your role does not allow this.",
+        )
+            .into_response();
+    }
+    let multipart =
+        match <Multipart as axum::extract::FromRequest<_>>::from_request(req, &state).await {
+            Ok(m) => m,
+            Err(e) => return refused(&format!("The upload could not be read: {}", e.body_text())),
+        };
+    let write = state.app.db.write.clone();
+    let dir = write
+        .connect_options()
+        .get_filename()
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_default();
+    let form = match read_form(multipart, &dir).await {
+        Ok(form) => form,
+        Err(why) => return refused(&why),
+    };
+    let Some((path, size)) = form.saved else {
+        return refused("Choose a file to import.");
+    };
+    let saved = Saved(path.clone());
+    let now = state.app.clock.now();
+    let started = match import::start(
+        &write,
+        &form.file_name,
+        &caller.audit_name(),
+        now,
+        Some(size),
+    )
+    .await
+    {
+        Ok(started) => started,
+        Err(ImportError::Database(e)) => {
+            tracing::error!(error = %e, "an import could not start");
+            return refused("The import could not start; nothing was changed.");
+        }
+        Err(e) => return refused(&e.to_string()),
+    };
+    let id = started.id;
+    let file = match std::fs::File::open(&path) {
+        Ok(file) => file,
+        Err(e) => return refused(&format!("The upload could not be read back: {e}")),
+    };
+    let options = Options {
+        format: form.format,
+        mapping: form.mapping,
+        key: app::events::record::instance_key(state.auth.secret_key.as_bytes()),
+        now,
+    };
+    tokio::spawn(async move {
+        let _saved = saved;
+        match started.run(&write, file, options, |_| {}).await {
+            Ok(report) => tracing::info!(
+                import = id,
+                accepted = report.accepted,
+                duplicates = report.duplicates,
+                rejected = report.rejected,
+                "import done"
+            ),
+            Err(e) => tracing::warn!(import = id, error = %e, "import refused"),
+        }
+    });
+    Redirect::to(&format!("/imports/{id}")).into_response()
+}
