@@ -86,7 +86,15 @@ async fn every_sample_file_imports_once_and_again_adds_nothing() {
 }
 
 #[tokio::test]
-async fn secrets_in_the_sample_files_never_reach_the_database() {
+async fn secrets_in_the_sample_files_never_reach_the_database_the_logs_or_a_page() {
+    // Every log line of the test, down to each SQL statement, kept to search.
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(logs.clone())
+        .with_ansi(false)
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
     let app = spawn_app(Environment::Production).await;
     let mut seeded: Vec<String> = Vec::new();
     let shape = regex_lite_akia();
@@ -96,40 +104,154 @@ async fn secrets_in_the_sample_files_never_reach_the_database() {
         "pipedream",
         "github",
         "cloudtrail",
+        "generic",
         "story-payment-outage",
     ] {
         for entry in std::fs::read_dir(fixtures().join(dir)).expect("dir") {
             let path = entry.expect("entry").path();
-            // Generic logs come with their reader, later.
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_owned();
-            if name.ends_with(".gz") || name.starts_with("app-events") {
-                continue;
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                seeded.extend(shape(&text));
+                seeded.extend(emails(&text));
+                seeded.extend(stripe_keys(&text));
+                seeded.extend(secret_values(&text));
             }
-            let text = std::fs::read_to_string(&path).expect("text");
-            seeded.extend(shape(&text));
-            seeded.extend(emails(&text));
             import(&app, &path, None)
                 .await
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }
     }
+    seeded.sort();
+    seeded.dedup();
     assert!(
         seeded.len() > 10,
         "the samples hold secrets to look for: {seeded:?}"
     );
+
+    // Every page that shows events: the lists, each event, the imports.
+    let viewer = app.session_for(app::auth::Role::Admin).await;
+    let mut pages = vec![app.get_as(&viewer, "/imports").await.ok().body];
+    let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM events ORDER BY id")
+        .fetch_all(&app.state.db.read)
+        .await
+        .expect("ids");
+    for (id,) in &ids {
+        pages.push(
+            app.get_as(&viewer, &format!("/events/{id}"))
+                .await
+                .ok()
+                .body,
+        );
+    }
+    let imports: Vec<(i64,)> = sqlx::query_as("SELECT id FROM event_imports")
+        .fetch_all(&app.state.db.read)
+        .await
+        .expect("imports");
+    for (id,) in imports {
+        pages.push(
+            app.get_as(&viewer, &format!("/imports/{id}"))
+                .await
+                .ok()
+                .body,
+        );
+    }
+    for source in app::events::SOURCES {
+        pages.push(
+            app.get_as(&viewer, &format!("/events?source={source}"))
+                .await
+                .ok()
+                .body,
+        );
+    }
+    assert!(
+        pages.iter().any(|p| p.contains("[redacted]")),
+        "pages show where secrets were"
+    );
+
     app.state.db.close().await;
     let mut stored = std::fs::read(&app.db_path).expect("db");
     stored.extend(std::fs::read(format!("{}-wal", app.db_path.display())).unwrap_or_default());
-    for secret in seeded {
-        assert!(
-            !stored.windows(secret.len()).any(|w| w == secret.as_bytes()),
-            "{secret} is in the database"
-        );
+    let logged = logs.0.lock().expect("logs").clone();
+    assert!(logged.len() > 1000, "the logs were captured");
+    for secret in &seeded {
+        let found = |haystack: &[u8]| {
+            haystack
+                .windows(secret.len())
+                .any(|w| w == secret.as_bytes())
+        };
+        assert!(!found(&stored), "{secret} is in the database");
+        assert!(!found(&logged), "{secret} is in the logs");
+        for page in &pages {
+            assert!(!found(page.as_bytes()), "{secret} is on a page");
+        }
     }
+}
+
+/// Log output kept in memory.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("logs").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// The values of secret-named keys (authorization, signature tokens,
+/// passwords...) anywhere in a JSON or NDJSON text.
+fn secret_values(text: &str) -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    match v {
+                        serde_json::Value::String(s)
+                            if app::events::redact::is_secret_key(k) && s.len() >= 12 =>
+                        {
+                            out.push(s.clone())
+                        }
+                        other => walk(other, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let docs: Vec<serde_json::Value> = match serde_json::from_str(text) {
+        Ok(doc) => vec![doc],
+        Err(_) => text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect(),
+    };
+    docs.iter().for_each(|d| walk(d, &mut out));
+    out
+}
+
+/// Stripe secret and restricted keys and webhook secrets in a text.
+fn stripe_keys(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| {
+            (w.starts_with("sk_live_")
+                || w.starts_with("sk_test_")
+                || w.starts_with("rk_live_")
+                || w.starts_with("whsec_"))
+                && w.len() > 14
+        })
+        .map(str::to_owned)
+        .collect()
 }
 
 /// AWS access key ids in a text.

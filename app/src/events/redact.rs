@@ -10,7 +10,8 @@ pub const REDACTED: &str = "[redacted]";
 
 /// The rules, as people read them.
 pub const RULES: &[&str] = &[
-    "The value of any key or header whose name contains password, passwd, secret, token, api_key, apikey, api-key, authorization, cookie, session, credential or private_key",
+    "The value of any key or header whose name contains password, passwd, secret, token, api_key, apikey, api-key, authorization, cookie, session, credential or private_key (not one that only names or types a secret: secretId, token_type, roleSessionName)",
+    "The same names inside text: form bodies and query strings (token=…), header lines (Authorization: …)",
     "Credentials in addresses (https://user:password@host)",
     "Bearer and Basic authorization values",
     "Stripe keys (sk_, rk_, whsec_), AWS access key ids (AKIA, ASIA) and secret keys, GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), Slack tokens (xox…), JSON web tokens",
@@ -33,10 +34,24 @@ const SECRET_KEY_PARTS: &[&str] = &[
     "private_key",
 ];
 
+/// Names that say what a secret is called, not what it holds (AWS's
+/// `secretId` names a secret; `token_type`, `roleSessionName`): kept,
+/// since which secret was read is the evidence.
+const NAMING_ENDS: &[&str] = &[
+    "name",
+    "arn",
+    "type",
+    "secretid",
+    "secret_id",
+    "_at",
+    "expires",
+];
+
 /// Whether a key or header with this name holds a secret.
 pub fn is_secret_key(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     SECRET_KEY_PARTS.iter().any(|part| name.contains(part))
+        && !NAMING_ENDS.iter().any(|end| name.ends_with(end))
 }
 
 fn rule(pattern: &str) -> Regex {
@@ -45,6 +60,14 @@ fn rule(pattern: &str) -> Regex {
 
 static URL_CREDENTIALS: LazyLock<Regex> =
     LazyLock::new(|| rule(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#@:]+:[^\s/?#@]+@"));
+/// `name=value` and `name: value` where the name is a secret's (a colon
+/// needs a space after it, as in a header line, so ARNs stay whole).
+static NAMED_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    rule(&format!(
+        r#"(?i)([A-Za-z0-9_.\-]*(?:{})[A-Za-z0-9_.\-]*)(=|:[ \t]+)([^&\s"',;]+)"#,
+        SECRET_KEY_PARTS.join("|")
+    ))
+});
 static AUTH_VALUE: LazyLock<Regex> =
     LazyLock::new(|| rule(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]+=*"));
 static KEY_SHAPES: LazyLock<Regex> = LazyLock::new(|| {
@@ -91,6 +114,20 @@ pub fn text(input: &str) -> Cow<'_, str> {
         &AUTH_VALUE,
         &|c| format!("{} {REDACTED}", &c[1]),
     );
+    let named = (bytes.contains(&b'=') || bytes.contains(&b':')) && {
+        let lower = input.to_ascii_lowercase();
+        SECRET_KEY_PARTS.iter().any(|part| lower.contains(part))
+    };
+    apply(named, &NAMED_VALUE, &|c| {
+        let value = &c[3];
+        // A scheme word (Bearer, Basic): its token was taken out above.
+        let scheme = value.eq_ignore_ascii_case("bearer") || value.eq_ignore_ascii_case("basic");
+        if value.starts_with(REDACTED) || scheme {
+            c[0].to_owned()
+        } else {
+            format!("{}{}{REDACTED}", &c[1], &c[2])
+        }
+    });
     let key_mark =
         bytes.contains(&b'_') || has(b"AKIA") || has(b"ASIA") || has(b"eyJ") || has(b"xox");
     apply(key_mark, &KEY_SHAPES, &|_| REDACTED.to_owned());
@@ -178,6 +215,18 @@ mod tests {
     fn every_secret_shape_is_taken_out() {
         let cases = [
             (
+                "token=REDACTEDEXAMPLE&team_id=T0TIDEWTR",
+                "token=[redacted]&team_id=T0TIDEWTR",
+            ),
+            (
+                "/hook?api_key=abc123&x=1 and X-Session-Id: s3cr3t",
+                "/hook?api_key=[redacted]&x=1 and X-Session-Id: [redacted]",
+            ),
+            (
+                "arn:aws:secretsmanager:us-east-1:482913570246:secret:prod/api-key",
+                "arn:aws:secretsmanager:us-east-1:482913570246:secret:prod/api-key",
+            ),
+            (
                 "charge with sk_live_51Hx9aBcDeFgHiJkLmNoP",
                 "charge with [redacted]",
             ),
@@ -239,6 +288,8 @@ mod tests {
 
     #[test]
     fn secret_named_keys_lose_their_values_anywhere_in_a_payload() {
+        assert!(!is_secret_key("secretId") && !is_secret_key("token_type"));
+        assert!(is_secret_key("X-Session-Id") && is_secret_key("client_secret"));
         let mut v = j!({
             "headers": {"Authorization": "Token abc", "X-API-Key": "k-123", "Accept": "json"},
             "body": {"password": "hunter2", "nested": [{"client_secret": "pi_1_secret_x"}, {"card": "4242424242424242"}]},
