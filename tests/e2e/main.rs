@@ -3,6 +3,7 @@
 mod access;
 mod auth;
 mod cli;
+mod events;
 mod incidents;
 mod notes;
 mod plans;
