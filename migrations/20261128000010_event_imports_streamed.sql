@@ -64,3 +64,6 @@ CREATE TABLE event_retention (
     source TEXT PRIMARY KEY,
     days INTEGER NOT NULL CHECK (days BETWEEN 1 AND 3650)
 );
+-- After an import, merging goes on in small steps until two segments are
+-- left at most on any level (searches check each segment).
+INSERT INTO events_search (events_search, rank) VALUES ('usermerge', 2);

@@ -27,9 +27,16 @@ async fn the_payment_outage_story_becomes_evidence_on_the_incident_timeline() {
 
     // The incident first, so the colleague can watch it.
     editor.goto(&muster.url("/incidents")).await;
-    editor.fill("#declare-title-input", "Renewals declined at the card issuer").await;
+    editor
+        .fill(
+            "#declare-title-input",
+            "Renewals declined at the card issuer",
+        )
+        .await;
     editor.submit("#declare-form button[type=submit]").await;
-    editor.wait_for_text("Renewals declined at the card issuer").await;
+    editor
+        .wait_for_text("Renewals declined at the card issuer")
+        .await;
     let incident = editor.eval("return location.pathname").await;
     let incident = incident.as_str().expect("path").to_owned();
     colleague.goto(&muster.url(&incident)).await;
@@ -49,7 +56,10 @@ async fn the_payment_outage_story_becomes_evidence_on_the_incident_timeline() {
             .find(fantoccini::Locator::Css("#import-file"))
             .await
             .expect("file input");
-        input.send_keys(&story(file)).await.expect("choose the file");
+        input
+            .send_keys(&story(file))
+            .await
+            .expect("choose the file");
         editor.submit("#import-form button[type=submit]").await;
         // The report follows the import (refreshing itself) until it ends.
         let state = editor
@@ -57,7 +67,10 @@ async fn the_payment_outage_story_becomes_evidence_on_the_incident_timeline() {
             .await;
         assert_eq!(state, format!("Imported as {format}."), "{file}");
         let accepted = editor.text_of("#import-counts [data-count=accepted]").await;
-        assert!(accepted.parse::<u32>().expect("a count") > 0, "{file}: {accepted}");
+        assert!(
+            accepted.parse::<u32>().expect("a count") > 0,
+            "{file}: {accepted}"
+        );
     }
 
     // Search for the failed charges.
@@ -82,12 +95,16 @@ async fn the_payment_outage_story_becomes_evidence_on_the_incident_timeline() {
     assert_eq!(chosen.len(), 3);
     editor.submit("#link-form button[type=submit]").await;
     let timeline = editor
-        .wait_for_text_in("#timeline", |t| chosen.iter().all(|id| t.contains(id.as_str())))
+        .wait_for_text_in("#timeline", |t| {
+            chosen.iter().all(|id| t.contains(id.as_str()))
+        })
         .await;
     assert!(timeline.contains("via stripe:"), "{timeline}");
     // The colleague's open page shows them without reloading.
     colleague
-        .wait_for_text_in("#timeline", |t| chosen.iter().all(|id| t.contains(id.as_str())))
+        .wait_for_text_in("#timeline", |t| {
+            chosen.iter().all(|id| t.contains(id.as_str()))
+        })
         .await;
 
     editor.finish().await;

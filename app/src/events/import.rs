@@ -416,6 +416,8 @@ impl Started {
                 db::conclude_import(&mut tx, self.id, &report.format, end, None, now).await?;
                 audit::db::record(&mut tx, entry, "").await?;
                 tx.commit().await?;
+                // Seen already; searches get fast again once this is done.
+                db::tidy_search_index(write).await?;
                 Ok(report)
             }
             Err(error) => {
