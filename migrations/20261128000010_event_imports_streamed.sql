@@ -67,3 +67,11 @@ CREATE TABLE event_retention (
 -- After an import, merging goes on in small steps until two segments are
 -- left at most on any level (searches check each segment).
 INSERT INTO events_search (events_search, rank) VALUES ('usermerge', 2);
+
+-- Keys Muster makes for itself, sealed with the instance's key file (which
+-- never sits here): `muster keys rotate` seals them anew, so what they
+-- made (event fingerprints) stays checkable after a rotation.
+CREATE TABLE sealed_keys (
+    name TEXT PRIMARY KEY,
+    sealed BLOB NOT NULL
+);

@@ -53,11 +53,18 @@ pub async fn import_events(arg: DatabaseArg, what: EventImport) -> Result<String
         .unwrap_or_default();
     let now = chrono::Utc::now();
     let write = &opened.db.write;
+    let fingerprints = match app::events::record::fingerprint_key(write, &key).await {
+        Ok(k) => k,
+        Err(why) => {
+            opened.db.close().await;
+            return Err(Failure(why, 1));
+        }
+    };
     let started = import::start(write, &name, "cli", now, size).await;
     let options = Options {
         format,
         mapping,
-        key: app::events::record::instance_key(key.as_bytes()),
+        key: fingerprints,
         now,
     };
     let mut bar = Bar::new(size.unwrap_or(0));

@@ -169,10 +169,17 @@ pub async fn upload(State(state): State<ServerState>, req: Request) -> Response 
         Ok(file) => file,
         Err(e) => return refused(&format!("The upload could not be read back: {e}")),
     };
+    let key = match app::events::record::fingerprint_key(&write, &state.auth.secret_key).await {
+        Ok(key) => key,
+        Err(why) => {
+            tracing::error!(error = %why, "the fingerprint key");
+            return refused("The import could not start: the fingerprint key cannot be opened.");
+        }
+    };
     let options = Options {
         format: form.format,
         mapping: form.mapping,
-        key: app::events::record::instance_key(state.auth.secret_key.as_bytes()),
+        key,
         now,
     };
     tokio::spawn(async move {

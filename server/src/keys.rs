@@ -124,6 +124,7 @@ async fn reseal(db: &app::state::Db, old: &SecretKey, new: &SecretKey) -> Result
             ));
         }
     }
+    let keys = reseal_keys(&mut tx, old, new).await?;
     let entry = app::audit::NewEntry::new(
         "cli",
         "keys.rotate",
@@ -131,14 +132,54 @@ async fn reseal(db: &app::state::Db, old: &SecretKey, new: &SecretKey) -> Result
         app::audit::Outcome::Allowed,
     )
     .because(format!(
-        "{} secret(s) sealed under a new key",
+        "{} secret(s) and {keys} key(s) sealed under a new key",
         secrets.len()
     ));
     app::audit::db::record(&mut tx, entry, "")
         .await
         .map_err(fail)?;
     tx.commit().await.map_err(fail)?;
-    Ok(secrets.len())
+    Ok(secrets.len() + keys)
+}
+
+/// The keys Muster made for itself (the events' fingerprint key), sealed
+/// anew and read back in the caller's transaction. How many.
+async fn reseal_keys(
+    tx: &mut sqlx::SqliteConnection,
+    old: &SecretKey,
+    new: &SecretKey,
+) -> Result<usize, String> {
+    let fail = |e: sqlx::Error| format!("the database: {e}");
+    let keys: Vec<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT name, sealed FROM sealed_keys ORDER BY name")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(fail)?;
+    for (name, sealed) in &keys {
+        let plain = old.open(sealed).ok_or_else(|| {
+            format!("the key file does not open the key {name}; nothing was changed")
+        })?;
+        let again = new
+            .seal(&plain)
+            .ok_or("sealing failed; nothing was changed")?;
+        sqlx::query("UPDATE sealed_keys SET sealed = ? WHERE name = ?")
+            .bind(&again)
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        let (back,): (Vec<u8>,) = sqlx::query_as("SELECT sealed FROM sealed_keys WHERE name = ?")
+            .bind(name)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(fail)?;
+        if new.open(&back).as_deref() != Some(plain.as_slice()) {
+            return Err(format!(
+                "the key {name} did not read back; nothing was changed"
+            ));
+        }
+    }
+    Ok(keys.len())
 }
 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {

@@ -309,6 +309,23 @@ async fn search_filters_and_pages_by_key_and_shows_an_event_in_full() {
         page.contains("\n  &quot;") || page.contains("\n  \""),
         "pretty-printed: {page}"
     );
+    // A copy of the original record proves itself against the stored
+    // fingerprint (and a changed copy does not).
+    let original: Vec<serde_json::Value> = serde_json::from_slice(&stripe).expect("json");
+    let key = app::events::record::fingerprint_key(&app.state.db.write, &app.auth.secret_key)
+        .await
+        .expect("key");
+    let first = &original[0];
+    let (stored,): (String,) =
+        sqlx::query_as("SELECT fingerprint FROM events WHERE dedupe_key = ?")
+            .bind(first["id"].as_str().expect("id"))
+            .fetch_one(&app.state.db.read)
+            .await
+            .expect("stored");
+    assert_eq!(app::events::record::fingerprint(&key, first), stored);
+    let mut changed = first.clone();
+    changed["livemode"] = serde_json::json!(false);
+    assert_ne!(app::events::record::fingerprint(&key, &changed), stored);
     let missing = app.get_as(&viewer, "/events/999999").await.body;
     assert!(
         missing.contains("That event was not found") || missing.contains("not found"),

@@ -390,12 +390,28 @@ async fn rotating_the_key_reseals_every_secret_and_sign_in_goes_on() {
         s
     };
     let before = sealed().await;
+    let fingerprints =
+        app::events::record::fingerprint_key(&app.state.db.write, &app.auth.secret_key)
+            .await
+            .expect("the events' fingerprint key");
 
     let n = server::keys::rotate(&app.state.db, &app.db_path)
         .await
         .expect("rotated");
-    assert_eq!(n, 1);
+    assert_eq!(n, 2, "the secret and the fingerprint key");
     let new_key = server::keys::load(None, &app.db_path).expect("the new key");
+    assert_eq!(
+        app::events::record::fingerprint_key(&app.state.db.write, &new_key).await,
+        Ok(fingerprints),
+        "fingerprints made before the rotation still prove copies after it"
+    );
+    assert!(
+        app::events::record::fingerprint_key(&app.state.db.write, &app.auth.secret_key)
+            .await
+            .unwrap_err()
+            .contains("does not open the fingerprint key"),
+        "the old key file no longer opens it"
+    );
     assert_ne!(new_key.as_bytes(), app.auth.secret_key.as_bytes());
     let after = sealed().await;
     assert_ne!(after, before);

@@ -140,12 +140,53 @@ fn fingerprint_of(key: &[u8], canonical: &str) -> String {
     hex(&mac.finalize().into_bytes())
 }
 
-/// The key fingerprints are made with, derived from the instance's
-/// sealing key (so it never sits in the database).
-pub fn instance_key(secret: &[u8; 32]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("any key length");
-    mac.update(b"muster events fingerprint v1");
-    mac.finalize().into_bytes().into()
+/// The name the fingerprint key is stored under in `sealed_keys`.
+pub const FINGERPRINT_KEY: &str = "events.fingerprint";
+
+/// The key fingerprints are made with: made at random the first time,
+/// stored sealed with the instance's key file, opened with it each time.
+/// A rotation of the key file seals it anew, so fingerprints made before
+/// still prove a copy matches after. `Err` when the key file does not
+/// open it (the wrong key file).
+pub async fn fingerprint_key(
+    write: &sqlx::SqlitePool,
+    sealing: &crate::auth::mfa::crypto::SecretKey,
+) -> Result<[u8; 32], String> {
+    let stored = |write: &sqlx::SqlitePool| {
+        let write = write.clone();
+        async move {
+            sqlx::query_as::<_, (Vec<u8>,)>("SELECT sealed FROM sealed_keys WHERE name = ?")
+                .bind(FINGERPRINT_KEY)
+                .fetch_optional(&write)
+                .await
+        }
+    };
+    let fail = |e: sqlx::Error| format!("the fingerprint key cannot be read: {e}");
+    let sealed = match stored(write).await.map_err(fail)? {
+        Some((sealed,)) => sealed,
+        None => {
+            let fresh = crate::auth::mfa::crypto::SecretKey::generate();
+            let sealed = sealing
+                .seal(fresh.as_bytes())
+                .ok_or("the fingerprint key cannot be sealed")?;
+            // Two first imports at once: the first one stored wins.
+            sqlx::query("INSERT INTO sealed_keys (name, sealed) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
+                .bind(FINGERPRINT_KEY)
+                .bind(&sealed)
+                .execute(write)
+                .await
+                .map_err(fail)?;
+            stored(write)
+                .await
+                .map_err(fail)?
+                .map(|(s,)| s)
+                .unwrap_or(sealed)
+        }
+    };
+    sealing
+        .open(&sealed)
+        .and_then(|key| <[u8; 32]>::try_from(key.as_slice()).ok())
+        .ok_or_else(|| "the key file does not open the fingerprint key (is it the key file this database was used with?)".into())
 }
 
 /// The dedupe hash of a record without a vendor id (its canonical form).
