@@ -204,6 +204,31 @@ async fn the_page_imports_a_file_and_reports_what_it_kept_and_refused() {
         .await;
     assert_eq!(res.status, 413, "{}", res.body);
 
+    // While an import runs, its report shows how far it has read and asks
+    // again every second.
+    let running = app::events::db::begin_import(
+        &app.state.db.write,
+        "big.ndjson",
+        "cli",
+        chrono::Utc::now(),
+        Some(4_000_000),
+    )
+    .await
+    .expect("begin");
+    app.behind_the_back(&format!(
+        "UPDATE event_imports SET bytes_read = 1000000, accepted = 3000 WHERE id = {running}"
+    ))
+    .await;
+    let page = app
+        .get_as(&editor, &format!("/imports/{running}"))
+        .await
+        .ok()
+        .body;
+    assert!(page.contains("http-equiv=\"refresh\""), "{page}");
+    assert!(page.contains("value=\"25\""), "{page}");
+    assert!(page.contains("1.0 MB of 4.0 MB read"), "{page}");
+    assert!(page.contains("data-count=\"accepted\">3000<"), "{page}");
+
     let page = app.get_as(&editor, "/imports").await.ok().body;
     assert!(
         page.contains("id=\"redaction-rules\""),
