@@ -298,6 +298,29 @@ async fn a_bad_file_is_refused_whole_and_bad_records_with_where() {
         let err = import(&app, &write(name, text), None).await.unwrap_err();
         assert!(err.contains(why), "{name}: {err}");
     }
+    // A file that is not what it is said to be.
+    for (file, format, why) in [
+        (
+            "stripe/events.json",
+            "cloudtrail",
+            "not a CloudTrail log file",
+        ),
+        (
+            "zapier/task-history.csv",
+            "stripe",
+            "stripe files are JSON, not CSV",
+        ),
+        (
+            "github/audit-log.json",
+            "zapier-tasks",
+            "Zapier task history is a CSV file",
+        ),
+    ] {
+        let err = import(&app, &fixtures().join(file), Some(format))
+            .await
+            .unwrap_err();
+        assert!(err.contains(why), "{file} as {format}: {err}");
+    }
     assert_eq!(
         app.count("SELECT count(*) FROM events").await,
         0,
@@ -306,7 +329,7 @@ async fn a_bad_file_is_refused_whole_and_bad_records_with_where() {
     assert_eq!(
         app.count("SELECT count(*) FROM event_imports WHERE state = 'refused' AND failure <> ''")
             .await,
-        4,
+        7,
         "each refusal is on record with its reason"
     );
 
