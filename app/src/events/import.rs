@@ -30,6 +30,8 @@ use std::{
 pub const MAX_LISTED: usize = 100;
 /// Records stored per transaction.
 const BATCH: usize = 4096;
+/// How long an import waits for one that is ending to let go of the lease.
+const LEASE_PATIENCE_MS: u64 = 3_000;
 /// How many records may be read before the format must be known.
 const DETECT_WITHIN: usize = 100;
 
@@ -259,7 +261,18 @@ pub async fn start(
     at: DateTime<Utc>,
     bytes_total: Option<u64>,
 ) -> Result<Started, ImportError> {
-    let lease = Lease::take(write)?;
+    // An import that is just ending holds the lease a moment longer: wait
+    // a little before saying another import is running.
+    let mut waited = 0;
+    let lease = loop {
+        match Lease::take(write) {
+            Err(ImportError::Busy) if waited < LEASE_PATIENCE_MS => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                waited += 50;
+            }
+            taken => break taken?,
+        }
+    };
     clear_with(write, &lease, by, at).await?;
     let id = db::begin_import(write, file_name, by, at, bytes_total).await?;
     Ok(Started {
@@ -416,6 +429,8 @@ impl Started {
                 db::conclude_import(&mut tx, self.id, &report.format, end, None, now).await?;
                 audit::db::record(&mut tx, entry, "").await?;
                 tx.commit().await?;
+                // The next import may start while the index is tidied.
+                drop(self._lease);
                 // Seen already; searches get fast again once this is done.
                 db::tidy_search_index(write).await?;
                 Ok(report)
