@@ -31,6 +31,8 @@ pub mod redact;
 #[cfg(feature = "ssr")]
 pub mod retention;
 #[cfg(feature = "ssr")]
+pub mod signature;
+#[cfg(feature = "ssr")]
 pub mod stripe;
 #[cfg(feature = "ssr")]
 pub mod time;
