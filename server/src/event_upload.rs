@@ -35,7 +35,7 @@ struct Form {
     format: Option<Format>,
     mapping: Mapping,
     file_name: String,
-    saved: Option<(PathBuf, u64)>,
+    saved: Option<(Saved, u64)>,
 }
 
 /// Removes the saved upload when dropped, whatever happens.
@@ -85,8 +85,7 @@ async fn read_form(mut multipart: Multipart, dir: &Path) -> Result<Form, String>
             out.flush()
                 .await
                 .map_err(|e| format!("The upload could not be saved: {e}"))?;
-            std::mem::forget(guard);
-            form.saved = Some((path, size));
+            form.saved = Some((guard, size));
             continue;
         }
         let value = field
@@ -143,10 +142,9 @@ pub async fn upload(State(state): State<ServerState>, req: Request) -> Response 
         Ok(form) => form,
         Err(why) => return refused(&why),
     };
-    let Some((path, size)) = form.saved else {
+    let Some((saved, size)) = form.saved else {
         return refused("Choose a file to import.");
     };
-    let saved = Saved(path.clone());
     let now = state.app.clock.now();
     let started = match import::start(
         &write,
@@ -165,7 +163,7 @@ pub async fn upload(State(state): State<ServerState>, req: Request) -> Response 
         Err(e) => return refused(&e.to_string()),
     };
     let id = started.id;
-    let file = match std::fs::File::open(&path) {
+    let file = match std::fs::File::open(&saved.0) {
         Ok(file) => file,
         Err(e) => return refused(&format!("The upload could not be read back: {e}")),
     };

@@ -7,7 +7,7 @@ mod support;
 use app::{auth::Role, environment::Environment};
 use axum::{body::Body, http::Request};
 use std::path::{Path, PathBuf};
-use support::{form, spawn_app, Answer, TestApp, ORIGIN};
+use support::{form, search, spawn_app, Answer, TestApp, ORIGIN};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -623,12 +623,9 @@ async fn retention_deletes_old_unlinked_events_and_keeps_evidence() {
         app.count(&format!("SELECT count(*) FROM audit_log WHERE action = 'events.retention.run' AND reason LIKE '%stripe: {}%'", stripe - 1)).await,
         1
     );
-    let search = app::events::db::search(&app.state.db.read, "charge", 50)
-        .await
-        .expect("search");
+    let found = search(&app, "charge").await.expect("search");
     assert!(
-        search.iter().all(|(id, _)| *id == kept),
-        "the index lost them too: {search:?}"
+        found.iter().all(|(id, _)| *id == kept),
+        "the index lost them too: {found:?}"
     );
-    let _ = clock;
 }

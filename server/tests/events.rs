@@ -9,7 +9,7 @@ use server::{
     event_import::{import_events, EventImport},
 };
 use std::path::{Path, PathBuf};
-use support::{spawn_app, TestApp};
+use support::{search, spawn_app, TestApp};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/events")
@@ -76,9 +76,7 @@ async fn every_sample_file_imports_once_and_again_adds_nothing() {
     );
 
     // Search finds the failed renewal by its decline code.
-    let found = app::events::db::search(&app.state.db.read, "card_declined", 10)
-        .await
-        .expect("search");
+    let found = search(&app, "card_declined").await.expect("search");
     assert!(
         found.iter().any(|(_, s)| s.starts_with("charge.failed")),
         "{found:?}"
@@ -543,12 +541,10 @@ async fn an_import_killed_midway_leaves_nothing_seen_and_the_next_run_imports_cl
         app::events::db::VISIBLE
     );
     assert_eq!(app.count(&seen).await, 0, "none of them is seen");
-    assert!(
-        app::events::db::search(&app.state.db.read, "payment.retry", 5)
-            .await
-            .expect("search")
-            .is_empty()
-    );
+    assert!(search(&app, "payment.retry")
+        .await
+        .expect("search")
+        .is_empty());
 
     let said = import(&app, &log, None).await.expect("the next run");
     assert!(

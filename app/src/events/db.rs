@@ -179,41 +179,33 @@ pub async fn tidy_search_index(write: &SqlitePool) -> Result<u32, sqlx::Error> {
 /// Deletes what an import stored, in short transactions. How many events
 /// there were.
 pub async fn discard(write: &SqlitePool, import: i64) -> Result<u64, sqlx::Error> {
+    delete_in_batches(write, "e.import_id = ?", |q| q.bind(import)).await
+}
+
+type Delete<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Deletes the events `e` matching `condition` (`bind` adds its values),
+/// a bounded batch per statement, so no other write waits long behind
+/// it. How many there were.
+pub async fn delete_in_batches(
+    write: &SqlitePool,
+    condition: &str,
+    bind: impl for<'q> Fn(Delete<'q>) -> Delete<'q>,
+) -> Result<u64, sqlx::Error> {
+    let sql = format!(
+        "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE {condition} LIMIT {DELETE_BATCH})"
+    );
     let mut gone = 0;
     loop {
-        let deleted = sqlx::query(
-            "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE import_id = ? LIMIT ?)",
-        )
-        .bind(import)
-        .bind(DELETE_BATCH)
-        .execute(write)
-        .await?
-        .rows_affected();
+        let deleted = bind(sqlx::query(&sql))
+            .execute(write)
+            .await?
+            .rows_affected();
         gone += deleted;
         if deleted == 0 {
             return Ok(gone);
         }
     }
-}
-
-/// The ids of events whose text matches a search (FTS5 query syntax is
-/// not exposed: the words are matched as given, all of them).
-pub async fn search(
-    read: &SqlitePool,
-    words: &str,
-    limit: i64,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let Some(query) = match_query(words) else {
-        return Ok(Vec::new());
-    };
-    sqlx::query_as(&format!(
-        "SELECT e.id, e.summary FROM events_search s JOIN events e ON e.id = s.rowid \
-         WHERE events_search MATCH ? AND {VISIBLE} ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?"
-    ))
-    .bind(query)
-    .bind(limit)
-    .fetch_all(read)
-    .await
 }
 
 /// The words of a search as the index cuts them (runs of letters and

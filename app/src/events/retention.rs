@@ -6,8 +6,6 @@ use crate::audit;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
-const DELETE_BATCH: i64 = 5_000;
-
 /// Each source with the days its unlinked events are kept.
 pub async fn periods(conn: &mut SqliteConnection) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let set: Vec<(String, i64)> = sqlx::query_as("SELECT source, days FROM event_retention")
@@ -50,24 +48,14 @@ pub async fn run(
     let mut deleted = Vec::new();
     for (source, days) in periods {
         let before = now - chrono::Duration::days(days);
-        let mut gone = 0;
-        loop {
-            let n = sqlx::query(&format!(
-                "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.source = ? \
-                 AND e.occurred_at < ? AND {VISIBLE} \
-                 AND NOT EXISTS (SELECT 1 FROM event_links l WHERE l.event_id = e.id) LIMIT ?)"
-            ))
-            .bind(&source)
-            .bind(before)
-            .bind(DELETE_BATCH)
-            .execute(write)
-            .await?
-            .rows_affected();
-            gone += n;
-            if n == 0 {
-                break;
-            }
-        }
+        let condition = format!(
+            "e.source = ? AND e.occurred_at < ? AND {VISIBLE} \
+             AND NOT EXISTS (SELECT 1 FROM event_links l WHERE l.event_id = e.id)"
+        );
+        let gone = super::db::delete_in_batches(write, &condition, |q| {
+            q.bind(source.clone()).bind(before)
+        })
+        .await?;
         if gone > 0 {
             deleted.push((source, gone));
         }

@@ -319,3 +319,13 @@ impl Answer {
         self
     }
 }
+
+/// The events a search on the events page finds (id, summary), first page.
+pub async fn search(app: &TestApp, words: &str) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let filter = app::events::Filter {
+        words: words.into(),
+        ..Default::default()
+    };
+    let (rows, _) = app::events::query::list(&app.state.db.read, &filter, 50).await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.summary)).collect())
+}
