@@ -628,4 +628,5 @@ async fn retention_deletes_old_unlinked_events_and_keeps_evidence() {
         found.iter().all(|(id, _)| *id == kept),
         "the index lost them too: {found:?}"
     );
+    app.assert_search_index_intact().await;
 }

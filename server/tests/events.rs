@@ -564,4 +564,5 @@ async fn an_import_killed_midway_leaves_nothing_seen_and_the_next_run_imports_cl
         1,
         "the clearing is on record"
     );
+    app.assert_search_index_intact().await;
 }

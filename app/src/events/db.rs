@@ -69,6 +69,10 @@ pub async fn store_batch(
     progress: Progress,
 ) -> Result<u64, sqlx::Error> {
     let mut tx = write.begin().await?;
+    // Rows stored from here on, in this transaction, are this batch's.
+    let (before,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM events")
+        .fetch_one(&mut *tx)
+        .await?;
     let mut accepted = 0;
     for chunk in events.chunks(ROWS_PER_INSERT) {
         let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -96,6 +100,15 @@ pub async fn store_batch(
         insert.push(" ON CONFLICT (source, dedupe_key) DO NOTHING");
         accepted += insert.build().execute(&mut *tx).await?.rows_affected();
     }
+    // One statement indexes the whole batch: far cheaper than a trigger
+    // per row (see the migration that dropped it).
+    sqlx::query(
+        "INSERT INTO events_search (rowid, summary, actor, action, target, payload) \
+         SELECT id, summary, actor, action, target, payload FROM events WHERE id > ?",
+    )
+    .bind(before)
+    .execute(&mut *tx)
+    .await?;
     for (place, reason) in refusals {
         sqlx::query(
             "INSERT INTO event_import_refusals (import_id, place, reason) VALUES (?, ?, ?)",

@@ -90,6 +90,17 @@ impl TestApp {
         n
     }
 
+    /// Panics unless the search index holds exactly the stored events'
+    /// words (FTS5 compares it with the events table).
+    pub async fn assert_search_index_intact(&self) {
+        sqlx::query(
+            "INSERT INTO events_search (events_search, rank) VALUES ('integrity-check', 1)",
+        )
+        .execute(&self.state.db.write)
+        .await
+        .expect("the search index matches the stored events");
+    }
+
     /// The same app reading its time from `clock`.
     pub fn on_clock(mut self, clock: std::sync::Arc<app::clock::ManualTime>) -> Self {
         self.state.clock = clock;
