@@ -10,6 +10,7 @@ pub mod environment;
 pub mod error;
 pub mod events;
 pub mod fields;
+pub mod hooks;
 pub mod incidents;
 #[cfg(feature = "ssr")]
 pub mod live;

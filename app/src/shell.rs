@@ -104,6 +104,8 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/events/:id") view=crate::events::EventPage ssr=SsrMode::Async/>
                             <Route path=path!("/imports") view=crate::events::ImportPage ssr=SsrMode::Async/>
                             <Route path=path!("/imports/:id") view=crate::events::ImportReportPage ssr=SsrMode::Async/>
+                            <Route path=path!("/sources") view=crate::hooks::SourcesPage ssr=SsrMode::Async/>
+                            <Route path=path!("/sources/:name") view=crate::hooks::SourcePage ssr=SsrMode::Async/>
                             <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                             <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                             <Route path=path!("/sign-in/mfa") view=crate::auth::mfa::MfaSignInPage ssr=SsrMode::Async/>

@@ -49,6 +49,9 @@ pub enum Command {
         #[arg(long, value_name = "FIELD=COLUMN,...")]
         map: Option<String>,
     },
+    /// Manage webhook sources (senders that push signed events).
+    #[command(subcommand)]
+    Source(SourceCommand),
     /// Write a consistent copy of the database (safe while Muster runs),
     /// with the audit log's anchor beside it (FILE.anchor).
     Backup {
@@ -57,6 +60,53 @@ pub enum Command {
         /// The copy to write; it must not exist yet.
         #[arg(long, value_name = "FILE")]
         out: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SourceCommand {
+    /// Add a source; its secret is made (or read with --secret-stdin) and
+    /// printed once.
+    Add {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// The last part of its address, /hooks/NAME.
+        name: String,
+        /// stripe, standard-webhooks, github, slack or token.
+        #[arg(long)]
+        scheme: String,
+        /// Read the sender's own secret from the first line of standard
+        /// input (Stripe and Slack make their own).
+        #[arg(long)]
+        secret_stdin: bool,
+        /// A label for its events (live, test).
+        #[arg(long)]
+        environment: Option<String>,
+        /// Client networks allowed to deliver (CIDR, space or comma
+        /// separated) [default: any].
+        #[arg(long)]
+        networks: Option<String>,
+        /// Days its unlinked events are kept [default: 90].
+        #[arg(long)]
+        retention: Option<i64>,
+    },
+    /// List the sources with their delivery counts.
+    List {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Give a source a new secret (printed once); the old one keeps
+    /// verifying for the overlap.
+    Rotate {
+        #[command(flatten)]
+        database: DatabaseArg,
+        name: String,
+        /// Hours the old secret keeps verifying [default: 24; 0 stops it now].
+        #[arg(long)]
+        overlap_hours: Option<i64>,
+        /// Read the new secret from standard input instead of making one.
+        #[arg(long)]
+        secret_stdin: bool,
     },
 }
 

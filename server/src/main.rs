@@ -86,6 +86,7 @@ fn main() -> ExitCode {
             database,
             server::event_import::EventImport { file, format, map },
         ))),
+        Command::Source(command) => finish(runtime.block_on(server::source_cli::run(command))),
         Command::Backup { database, out } => {
             finish(runtime.block_on(commands::backup(database, out)))
         }

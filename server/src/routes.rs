@@ -13,6 +13,7 @@ pub fn all() -> Vec<Route> {
         crate::export::routes(),
         crate::live::routes(),
         crate::event_upload::routes(),
+        crate::hooks::routes(),
     ]
     .into_iter()
     .flatten()

@@ -59,6 +59,7 @@ fn patterns(
 pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::routes::Route>) -> Router {
     let routes = generate_route_list(App);
     let (pages, served) = patterns(&routes, &own);
+    let hooks = app::hooks::ingest::Ingest::start(app_state.db.write.clone());
     let state = ServerState {
         app: app_state,
         auth,
@@ -66,6 +67,7 @@ pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::routes:
         pages: Arc::new(pages),
         served: Arc::new(served),
         page_cache: Default::default(),
+        hooks,
     };
     let context = provide_request_context(state.app.clone(), state.auth.clone());
     let options = state.leptos.clone();

@@ -19,6 +19,8 @@ pub struct ServerState {
     pub served: Arc<HashSet<String>>,
     /// Incident pages rendered a moment ago.
     pub page_cache: crate::page_cache::PageCache,
+    /// The webhook deliveries' writer.
+    pub hooks: app::hooks::ingest::Ingest,
 }
 
 impl ServerState {

@@ -88,7 +88,7 @@ const EVERY_FIELD: &str = "id=1&version=1&kind=Runbook&query=&tag=&from=1&to=1\
 &input[channel]=email&input[subject]=Hello&input[body]=Hello&input[note]=first\
 &incident=1&event=1&events[]=1&source=stripe&days=90\
 &list[q]=charge&list[source]=&list[outcome]=&list[environment]=&list[from]=&list[to]=\
-&list[import]=&list[after]=";
+&list[import]=&list[after]=&scheme=stripe&environment=&networks=&retention=&overlap_hours=";
 
 #[tokio::test]
 async fn every_server_function_answers_every_role_as_the_table_says() {
@@ -213,6 +213,8 @@ async fn every_route_answers_every_role_as_the_table_says() {
         "/events/1",
         "/imports",
         "/imports/1",
+        "/sources",
+        "/sources/1",
         "/setup",
         "/sign-in",
         "/sign-in/mfa",
@@ -329,6 +331,11 @@ async fn a_route_missing_from_the_access_table_is_refused_to_everyone() {
 #[tokio::test]
 async fn strange_values_in_every_form_get_a_clear_answer_never_a_failure() {
     const ROUNDS: usize = 12;
+    // A failure's logged cause is shown with the failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::ERROR)
+        .with_test_writer()
+        .try_init();
     let app = spawn_app(Environment::Production).await;
     let fields: Vec<(String, String)> = serde_urlencoded::from_str(EVERY_FIELD).expect("fields");
     let paths = registered_server_fns();

@@ -9,7 +9,7 @@ use server::{
     event_import::{import_events, EventImport},
 };
 use std::path::{Path, PathBuf};
-use support::{search, spawn_app, TestApp};
+use support::{search, spawn_app, Logs, TestApp};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/events")
@@ -181,27 +181,6 @@ async fn secrets_in_the_sample_files_never_reach_the_database_the_logs_or_a_page
         for page in &pages {
             assert!(!found(page.as_bytes()), "{secret} is on a page");
         }
-    }
-}
-
-/// Log output kept in memory.
-#[derive(Clone, Default)]
-struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("logs").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
     }
 }
 

@@ -26,5 +26,17 @@ const PAGE_LIMIT: i64 = 200;
 #[server(prefix = "/api", endpoint = "audit/list")]
 pub async fn list_audit(filter: AuditFilter) -> Result<Vec<Entry>, AppError> {
     let (state, _) = crate::auth::guard::require::<ListAudit>().await?;
+    // A longer text matches nothing anyway, and SQLite refuses LIKE
+    // patterns past 50,000 bytes.
+    for (field, text) in [
+        ("Actor", &filter.actor),
+        ("Action", &filter.action),
+        ("Since", &filter.since),
+        ("Until", &filter.until),
+    ] {
+        if text.chars().count() > 200 {
+            return Err(AppError::invalid(field, "at most 200 characters"));
+        }
+    }
     Ok(super::db::list(&state.db.read, &filter, PAGE_LIMIT).await?)
 }

@@ -79,6 +79,11 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/admin/tokens", AtLeast(Admin)),
     ("/api/admin/tokens/create", AtLeast(Admin)),
     ("/api/admin/tokens/revoke", AtLeast(Admin)),
+    ("/api/hooks/sources", AtLeast(Editor)),
+    ("/api/hooks/source", AtLeast(Editor)),
+    ("/api/hooks/add", AtLeast(Admin)),
+    ("/api/hooks/rotate", AtLeast(Admin)),
+    ("/api/hooks/settings", AtLeast(Admin)),
 ];
 
 /// Pages and other routes, by path pattern (`:name` matches one segment).
@@ -114,6 +119,10 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/imports", AtLeast(Editor)),
     ("/event-files", AtLeast(Editor)),
     ("/imports/:id", AtLeast(Editor)),
+    ("/sources", AtLeast(Editor)),
+    ("/sources/:name", AtLeast(Editor)),
+    // Senders prove themselves by their signature, checked by the route.
+    ("/hooks/:name", Public),
     ("/account", AtLeast(Viewer)),
     ("/admin/users", AtLeast(Admin)),
     ("/admin/tokens", AtLeast(Admin)),

@@ -296,7 +296,9 @@ mod server {
 
     pub async fn overview(state: &AppState) -> Result<ImportsOverview, AppError> {
         let rows = sqlx::query(&format!(
-            "SELECT {IMPORT_COLUMNS} FROM event_imports ORDER BY id DESC LIMIT 20"
+            // A webhook source's standing import is shown on its own page.
+            "SELECT {IMPORT_COLUMNS} FROM event_imports \
+             WHERE id NOT IN (SELECT import_id FROM hook_sources) ORDER BY id DESC LIMIT 20"
         ))
         .fetch_all(&state.db.read)
         .await?;

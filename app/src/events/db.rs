@@ -58,6 +58,83 @@ pub async fn running_imports(write: &SqlitePool) -> Result<Vec<i64>, sqlx::Error
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// An INSERT of these events (the caller adds what to do on a conflict).
+fn inserting<'a>(
+    events: &'a [NewEvent],
+    received_at: DateTime<Utc>,
+    import: i64,
+) -> QueryBuilder<'a, Sqlite> {
+    let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO events (source, dedupe_key, occurred_at, received_at, actor, action, target, outcome, \
+         request_id, environment, summary, payload, truncated, fingerprint, import_id) ",
+    );
+    insert.push_values(events, |mut row, e| {
+        row.push_bind(e.source.as_str())
+            .push_bind(&e.dedupe_key)
+            .push_bind(e.occurred_at)
+            .push_bind(received_at)
+            .push_bind(&e.actor)
+            .push_bind(&e.action)
+            .push_bind(&e.target)
+            .push_bind(outcome(e.outcome))
+            .push_bind(&e.request_id)
+            .push_bind(&e.environment)
+            .push_bind(&e.summary)
+            .push_bind(&e.payload)
+            .push_bind(e.truncated)
+            .push_bind(&e.fingerprint)
+            .push_bind(import);
+    });
+    insert
+}
+
+/// The newest event's id: rows stored after it, in the same transaction,
+/// are the caller's.
+pub async fn last_event_id(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM events")
+        .fetch_one(conn)
+        .await?;
+    Ok(id)
+}
+
+/// Puts the events stored after `before` in the search index, in one
+/// statement: far cheaper than a trigger per row (see the migration that
+/// dropped it). Every insert into `events` is followed by this, in its
+/// transaction.
+pub async fn index_since(conn: &mut SqliteConnection, before: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO events_search (rowid, summary, actor, action, target, payload) \
+         SELECT id, summary, actor, action, target, payload FROM events WHERE id > ?",
+    )
+    .bind(before)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores one event unless its (source, dedupe key) is stored already:
+/// its new id, or the stored copy's id and `false`.
+pub async fn store_one(
+    conn: &mut SqliteConnection,
+    event: &NewEvent,
+    received_at: DateTime<Utc>,
+    import: i64,
+) -> Result<(i64, bool), sqlx::Error> {
+    let one = std::slice::from_ref(event);
+    let mut insert = inserting(one, received_at, import);
+    insert.push(" ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id");
+    let stored: Option<(i64,)> = insert.build_query_as().fetch_optional(&mut *conn).await?;
+    if let Some((id,)) = stored {
+        return Ok((id, true));
+    }
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM events WHERE source = ? AND dedupe_key = ?")
+        .bind(event.source.as_str())
+        .bind(&event.dedupe_key)
+        .fetch_one(conn)
+        .await?;
+    Ok((id, false))
+}
+
 /// Stores one batch with the import's progress, in one short transaction.
 /// How many events were new (the rest were stored already).
 pub async fn store_batch(
@@ -69,46 +146,15 @@ pub async fn store_batch(
     progress: Progress,
 ) -> Result<u64, sqlx::Error> {
     let mut tx = write.begin().await?;
-    // Rows stored from here on, in this transaction, are this batch's.
-    let (before,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM events")
-        .fetch_one(&mut *tx)
-        .await?;
+    let before = last_event_id(&mut tx).await?;
     let mut accepted = 0;
     for chunk in events.chunks(ROWS_PER_INSERT) {
-        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO events (source, dedupe_key, occurred_at, received_at, actor, action, target, outcome, \
-             request_id, environment, summary, payload, truncated, fingerprint, import_id) ",
-        );
-        insert.push_values(chunk, |mut row, e| {
-            row.push_bind(e.source.as_str())
-                .push_bind(&e.dedupe_key)
-                .push_bind(e.occurred_at)
-                .push_bind(received_at)
-                .push_bind(&e.actor)
-                .push_bind(&e.action)
-                .push_bind(&e.target)
-                .push_bind(outcome(e.outcome))
-                .push_bind(&e.request_id)
-                .push_bind(&e.environment)
-                .push_bind(&e.summary)
-                .push_bind(&e.payload)
-                .push_bind(e.truncated)
-                .push_bind(&e.fingerprint)
-                .push_bind(import);
-        });
+        let mut insert = inserting(chunk, received_at, import);
         // The first copy is kept, whether stored before or earlier in this batch.
         insert.push(" ON CONFLICT (source, dedupe_key) DO NOTHING");
         accepted += insert.build().execute(&mut *tx).await?.rows_affected();
     }
-    // One statement indexes the whole batch: far cheaper than a trigger
-    // per row (see the migration that dropped it).
-    sqlx::query(
-        "INSERT INTO events_search (rowid, summary, actor, action, target, payload) \
-         SELECT id, summary, actor, action, target, payload FROM events WHERE id > ?",
-    )
-    .bind(before)
-    .execute(&mut *tx)
-    .await?;
+    index_since(&mut tx, before).await?;
     for (place, reason) in refusals {
         sqlx::query(
             "INSERT INTO event_import_refusals (import_id, place, reason) VALUES (?, ?, ?)",

@@ -89,7 +89,7 @@ impl Mapping {
 
 /// The value a column or field names: the key itself first (CSV headers
 /// may hold dots), then a dotted path into nested objects.
-fn lookup<'a>(record: &'a Value, name: &str) -> Option<&'a Value> {
+pub(crate) fn lookup<'a>(record: &'a Value, name: &str) -> Option<&'a Value> {
     record.get(name).or_else(|| {
         name.contains('.')
             .then(|| {
@@ -101,7 +101,7 @@ fn lookup<'a>(record: &'a Value, name: &str) -> Option<&'a Value> {
 }
 
 /// Text of a string or number; empty and null are none.
-fn text(record: &Value, name: &str) -> Option<String> {
+pub(crate) fn text(record: &Value, name: &str) -> Option<String> {
     match lookup(record, name)? {
         Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -110,8 +110,18 @@ fn text(record: &Value, name: &str) -> Option<String> {
     }
 }
 
-fn outcome(word: Option<&str>) -> Outcome {
-    match word.map(|w| w.trim().to_ascii_lowercase()).as_deref() {
+/// How a record's outcome word (or HTTP status: 2xx ended well, 4xx and
+/// 5xx did not) reads.
+pub(crate) fn outcome(word: Option<&str>) -> Outcome {
+    let word = word.map(|w| w.trim().to_ascii_lowercase());
+    if let Some(status) = word.as_deref().and_then(|w| w.parse::<u16>().ok()) {
+        return match status {
+            200..=299 => Outcome::Success,
+            400..=599 => Outcome::Failure,
+            _ => Outcome::Unknown,
+        };
+    }
+    match word.as_deref() {
         Some("success" | "succeeded" | "ok" | "true" | "passed" | "completed") => Outcome::Success,
         Some("failure" | "failed" | "error" | "fail" | "false" | "denied" | "errored") => {
             Outcome::Failure

@@ -31,8 +31,6 @@ pub mod redact;
 #[cfg(feature = "ssr")]
 pub mod retention;
 #[cfg(feature = "ssr")]
-pub mod signature;
-#[cfg(feature = "ssr")]
 pub mod stripe;
 #[cfg(feature = "ssr")]
 pub mod time;
@@ -47,13 +45,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The sources, by their stored names, as the filters offer them.
-pub const SOURCES: [&str; 6] = [
+pub const SOURCES: [&str; 8] = [
     "stripe",
     "zapier",
     "pipedream",
     "github",
     "cloudtrail",
     "generic",
+    "slack",
+    "webhook",
 ];
 /// The file formats an import reads, by name (`Format` in `import`).
 pub const FORMATS: [&str; 7] = [

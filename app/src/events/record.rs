@@ -21,6 +21,10 @@ pub enum Source {
     Github,
     Cloudtrail,
     Generic,
+    /// Slack's Events API, through a signed webhook.
+    Slack,
+    /// Any other sender of signed (or token) webhooks.
+    Webhook,
 }
 
 impl Source {
@@ -32,6 +36,8 @@ impl Source {
             Self::Github => "github",
             Self::Cloudtrail => "cloudtrail",
             Self::Generic => "generic",
+            Self::Slack => "slack",
+            Self::Webhook => "webhook",
         }
     }
 }

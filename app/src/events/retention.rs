@@ -44,13 +44,20 @@ pub async fn run(
 ) -> Result<Vec<(String, u64)>, sqlx::Error> {
     let mut conn = write.acquire().await?;
     let periods = periods(&mut conn).await?;
+    // A webhook source keeps its events as long as it says (its events
+    // are left out of their vendor's period).
+    let hooks: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT name, import_id, retention_days FROM hook_sources ORDER BY name")
+            .fetch_all(&mut *conn)
+            .await?;
     drop(conn);
+    let unlinked = "NOT EXISTS (SELECT 1 FROM event_links l WHERE l.event_id = e.id)";
     let mut deleted = Vec::new();
     for (source, days) in periods {
         let before = now - chrono::Duration::days(days);
         let condition = format!(
-            "e.source = ? AND e.occurred_at < ? AND {VISIBLE} \
-             AND NOT EXISTS (SELECT 1 FROM event_links l WHERE l.event_id = e.id)"
+            "e.source = ? AND e.occurred_at < ? AND {VISIBLE} AND {unlinked} \
+             AND e.import_id NOT IN (SELECT import_id FROM hook_sources)"
         );
         let gone = super::db::delete_in_batches(write, &condition, |q| {
             q.bind(source.clone()).bind(before)
@@ -58,6 +65,15 @@ pub async fn run(
         .await?;
         if gone > 0 {
             deleted.push((source, gone));
+        }
+    }
+    for (name, import, days) in hooks {
+        let before = now - chrono::Duration::days(days);
+        let condition = format!("e.import_id = ? AND e.occurred_at < ? AND {unlinked}");
+        let gone = super::db::delete_in_batches(write, &condition, |q| q.bind(import).bind(before))
+            .await?;
+        if gone > 0 {
+            deleted.push((format!("webhook {name}"), gone));
         }
     }
     if !deleted.is_empty() {

@@ -115,7 +115,7 @@ pub fn EventsPage() -> impl IntoView {
         <h1>"Audit events"</h1>
         <p class="lede">
             "Evidence from other systems' logs, with secrets taken out before anything was stored. "
-            {editor.then(|| view! { <a href="/imports">"Import a file"</a> })}
+            {editor.then(|| view! { <a href="/imports">"Import a file"</a> " · " <a href="/sources">"Webhook sources"</a> })}
         </p>
         {link_error}
         <form method="get" action="/events" class="inline-form filters" id="event-filters">

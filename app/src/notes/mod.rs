@@ -38,6 +38,14 @@ impl NoteBody {
                 "write something before adding the note",
             ));
         }
+        // SQLite measures text up to its first NUL: such a note would
+        // neither store nor read back whole.
+        if text.contains('\0') {
+            return Err(AppError::invalid(
+                Self::FIELD,
+                "holds a NUL character, which a note cannot",
+            ));
+        }
         let chars = text.chars().count();
         if chars > Self::MAX_CHARS {
             return Err(AppError::invalid(
@@ -85,5 +93,14 @@ mod tests {
             "Note: is 501 characters long; the limit is 500"
         );
         assert!(NoteBody::parse(&"é".repeat(500)).is_ok());
+    }
+
+    #[test]
+    fn a_note_with_a_nul_is_refused() {
+        let err = NoteBody::parse("\0rolled back").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Note: holds a NUL character, which a note cannot"
+        );
     }
 }

@@ -340,3 +340,76 @@ pub async fn search(app: &TestApp, words: &str) -> Result<Vec<(i64, String)>, sq
     let (rows, _) = app::events::query::list(&app.state.db.read, &filter, 50).await?;
     Ok(rows.into_iter().map(|r| (r.id, r.summary)).collect())
 }
+
+/// Log output kept in memory.
+#[derive(Clone, Default)]
+pub struct Logs(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("logs").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Logs {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("logs")).into_owned()
+    }
+}
+
+/// Makes a webhook source as an admin would; its secret.
+pub async fn hook_source(
+    app: &TestApp,
+    name: &str,
+    scheme: &str,
+    networks: &str,
+    secret: Option<&str>,
+) -> String {
+    let settings = app::hooks::db::Settings::check("", networks, "", true).expect("settings");
+    app::hooks::manage::add(
+        &app.state.db.write,
+        &app.auth.secret_key,
+        name,
+        scheme,
+        &settings,
+        secret.map(str::to_owned),
+        "test",
+        app.state.clock.now(),
+    )
+    .await
+    .expect("a source")
+}
+
+/// Posts a delivery to /hooks/NAME as a sender at `client` would.
+pub async fn deliver(
+    app: &TestApp,
+    name: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+    client: Option<std::net::IpAddr>,
+) -> Answer {
+    let mut req =
+        Request::post(format!("/hooks/{name}")).header(header::CONTENT_TYPE, "application/json");
+    for (n, v) in headers {
+        req = req.header(*n, v);
+    }
+    let mut req = req.body(Body::from(body.to_vec())).expect("request");
+    if let Some(ip) = client {
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+                ip, 40_000,
+            )));
+    }
+    app.send(req).await
+}

@@ -208,13 +208,79 @@ pub fn verify(
                 .any(|s| tag(s.as_bytes()).verify_slice(&presented).is_ok())
             {
                 Ok(Verified {
-                    delivery_id: None,
+                    delivery_id: header(TOKEN_DELIVERY).filter(|d| !d.trim().is_empty()),
                     timestamp: None,
                 })
             } else {
                 Err(Refusal::Wrong)
             }
         }
+    }
+}
+
+/// The header a token sender may name its delivery in (its idempotency key).
+pub const TOKEN_DELIVERY: &str = "X-Muster-Delivery";
+
+/// The headers a sender using `scheme` sends with `body` at `now`, `id`
+/// naming the delivery where the scheme has a place for it: what the
+/// tests, the load measure and a source page's test delivery sign with.
+pub fn sign(
+    scheme: Scheme,
+    secret: &str,
+    body: &[u8],
+    now: i64,
+    id: &str,
+) -> Vec<(&'static str, String)> {
+    let mac = |key: &[u8], signed: &[u8]| {
+        let mut mac = HmacSha256::new_from_slice(key).expect("any key length");
+        mac.update(signed);
+        mac.finalize().into_bytes().to_vec()
+    };
+    let hex = |bytes: Vec<u8>| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let t = now.to_string();
+    match scheme {
+        Scheme::Stripe => {
+            let signed = [t.as_bytes(), b".", body].concat();
+            vec![(
+                "Stripe-Signature",
+                format!("t={t},v1={}", hex(mac(secret.as_bytes(), &signed))),
+            )]
+        }
+        Scheme::StandardWebhooks => {
+            let key = STANDARD
+                .decode(secret.strip_prefix("whsec_").unwrap_or(secret))
+                .unwrap_or_default();
+            let signed = [id.as_bytes(), b".", t.as_bytes(), b".", body].concat();
+            vec![
+                ("webhook-id", id.to_owned()),
+                ("webhook-timestamp", t),
+                (
+                    "webhook-signature",
+                    format!("v1,{}", STANDARD.encode(mac(&key, &signed))),
+                ),
+            ]
+        }
+        Scheme::Github => vec![
+            (
+                "X-Hub-Signature-256",
+                format!("sha256={}", hex(mac(secret.as_bytes(), body))),
+            ),
+            ("X-GitHub-Delivery", id.to_owned()),
+        ],
+        Scheme::Slack => {
+            let signed = [b"v0:", t.as_bytes(), b":", body].concat();
+            vec![
+                (
+                    "X-Slack-Signature",
+                    format!("v0={}", hex(mac(secret.as_bytes(), &signed))),
+                ),
+                ("X-Slack-Request-Timestamp", t),
+            ]
+        }
+        Scheme::Token => vec![
+            ("X-Muster-Token", secret.to_owned()),
+            (TOKEN_DELIVERY, id.to_owned()),
+        ],
     }
 }
 
@@ -270,7 +336,7 @@ mod tests {
     use serde_json::Value;
 
     fn vectors() -> Vec<Value> {
-        let text = super::super::fixture("webhooks.json");
+        let text = crate::events::fixture("webhooks.json");
         let doc: Value = serde_json::from_slice(&text).expect("json");
         doc["vectors"].as_array().expect("vectors").clone()
     }
@@ -386,6 +452,32 @@ mod tests {
         );
         assert_eq!(Refusal::Missing("x").status(), 400);
         assert_eq!(Refusal::Wrong.status(), 401);
+    }
+
+    #[test]
+    fn what_sign_makes_verifies_under_its_secret_only() {
+        let body = br#"{"id":"evt_1","type":"charge.failed"}"#;
+        for scheme in Scheme::ALL {
+            let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+            let headers = sign(scheme, secret, body, 1_800_000_000, "msg_1");
+            let header = |name: &str| {
+                headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+            };
+            let verified = verify(scheme, &[secret], &header, body, 1_800_000_100)
+                .unwrap_or_else(|e| panic!("{scheme:?}: {e}"));
+            if scheme != Scheme::Stripe && scheme != Scheme::Slack {
+                assert_eq!(verified.delivery_id.as_deref(), Some("msg_1"), "{scheme:?}");
+            }
+            let other = "whsec_plJ3nmyCDGBKInavdOK15jsl";
+            assert_eq!(
+                verify(scheme, &[other], &header, body, 1_800_000_100),
+                Err(Refusal::Wrong),
+                "{scheme:?}"
+            );
+        }
     }
 
     #[test]

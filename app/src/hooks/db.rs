@@ -1,0 +1,324 @@
+//! The webhook tables: sources (each with a standing import its events
+//! belong to), and each source's delivery log, kept to its newest lines.
+use super::{
+    networks, signature::Scheme, DeliveryView, SourceView, DELIVERIES_KEPT, DELIVERIES_SHOWN,
+};
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use ipnet::IpNet;
+use sqlx::SqliteConnection;
+
+/// A source as a delivery is checked against it.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub id: i64,
+    pub name: String,
+    pub scheme: Scheme,
+    pub environment: String,
+    pub networks: Vec<IpNet>,
+    pub enabled: bool,
+    pub import_id: i64,
+}
+
+/// What an admin may change of a source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub environment: String,
+    /// Normalised (one space between blocks).
+    pub networks: String,
+    pub retention_days: i64,
+    pub enabled: bool,
+}
+
+impl Settings {
+    /// Checks settings as a form or the command line gives them.
+    pub fn check(
+        environment: &str,
+        networks: &str,
+        retention_days: &str,
+        enabled: bool,
+    ) -> Result<Self, AppError> {
+        let environment = environment.trim();
+        if environment.chars().count() > 40 {
+            return Err(AppError::invalid("Environment", "at most 40 characters"));
+        }
+        let nets = networks::parse(networks).map_err(|e| AppError::invalid("Networks", e))?;
+        let retention_days = match retention_days.trim() {
+            "" => crate::events::DEFAULT_RETENTION_DAYS,
+            days => days
+                .parse()
+                .ok()
+                .filter(|d| (1..=3650).contains(d))
+                .ok_or_else(|| {
+                    AppError::invalid("Retention", "a whole number of days from 1 to 3650")
+                })?,
+        };
+        Ok(Self {
+            environment: environment.to_owned(),
+            networks: networks::normalised(&nets),
+            retention_days,
+            enabled,
+        })
+    }
+}
+
+type SourceRow = (i64, String, String, String, String, bool, i64);
+
+/// The source a delivery names, if there is one.
+pub async fn find(conn: &mut SqliteConnection, name: &str) -> Result<Option<Source>, sqlx::Error> {
+    let row: Option<SourceRow> = sqlx::query_as(
+        "SELECT id, name, scheme, environment, networks, enabled, import_id FROM hook_sources WHERE name = ?",
+    )
+    .bind(name)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.and_then(
+        |(id, name, scheme, environment, nets, enabled, import_id)| {
+            Some(Source {
+                id,
+                name,
+                scheme: Scheme::parse(&scheme)?,
+                environment,
+                // Stored normalised, so this reads back.
+                networks: networks::parse(&nets).unwrap_or_default(),
+                enabled,
+                import_id,
+            })
+        },
+    ))
+}
+
+/// Makes a source, with the standing import its events belong to.
+pub async fn add(
+    tx: &mut SqliteConnection,
+    name: &str,
+    scheme: Scheme,
+    settings: &Settings,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM hook_sources WHERE name = ?")
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::Conflict(format!(
+            "There is a source named {name} already."
+        )));
+    }
+    let (import_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO event_imports (file_name, format, imported_by, imported_at, accepted, duplicates, rejected, state, finished_at) \
+         VALUES (?, ?, ?, ?, 0, 0, 0, 'done', ?) RETURNING id",
+    )
+    .bind(format!("webhook {name}"))
+    .bind(scheme.as_str())
+    .bind(by)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO hook_sources (name, scheme, environment, networks, retention_days, enabled, import_id, created_by, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(name)
+    .bind(scheme.as_str())
+    .bind(&settings.environment)
+    .bind(&settings.networks)
+    .bind(settings.retention_days)
+    .bind(settings.enabled)
+    .bind(import_id)
+    .bind(by)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(id)
+}
+
+pub async fn set(
+    tx: &mut SqliteConnection,
+    id: i64,
+    settings: &Settings,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE hook_sources SET environment = ?, networks = ?, retention_days = ?, enabled = ? WHERE id = ?",
+    )
+    .bind(&settings.environment)
+    .bind(&settings.networks)
+    .bind(settings.retention_days)
+    .bind(settings.enabled)
+    .bind(id)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+type ViewRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    bool,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+);
+
+/// Every source, by name.
+pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<SourceView>, sqlx::Error> {
+    let rows: Vec<ViewRow> = sqlx::query_as(
+        "SELECT id, name, scheme, environment, networks, retention_days, enabled, accepted, duplicates, rejected, \
+         created_by, created_at FROM hook_sources ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut views = Vec::with_capacity(rows.len());
+    for (
+        id,
+        name,
+        scheme,
+        environment,
+        networks,
+        retention_days,
+        enabled,
+        accepted,
+        duplicates,
+        rejected,
+        created_by,
+        created_at,
+    ) in rows
+    {
+        let secrets: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT created_at, retires_at FROM hook_secrets WHERE source_id = ? ORDER BY id DESC",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        views.push(SourceView {
+            name,
+            scheme,
+            environment,
+            networks,
+            retention_days,
+            enabled,
+            accepted,
+            duplicates,
+            rejected,
+            created_by,
+            created_at,
+            secrets,
+        });
+    }
+    Ok(views)
+}
+
+/// A source and its newest deliveries.
+pub async fn detail(
+    conn: &mut SqliteConnection,
+    name: &str,
+) -> Result<Option<(SourceView, Vec<DeliveryView>)>, sqlx::Error> {
+    let Some(source) = find(&mut *conn, name).await? else {
+        return Ok(None);
+    };
+    let view = list(&mut *conn)
+        .await?
+        .into_iter()
+        .find(|v| v.name == source.name);
+    let deliveries: Vec<DeliveryView> = sqlx::query_as(
+        "SELECT received_at, outcome, status, reason, client, delivery_id, fingerprint, event_id \
+         FROM hook_deliveries WHERE source_id = ? ORDER BY id DESC LIMIT ?",
+    )
+    .bind(source.id)
+    .bind(DELIVERIES_SHOWN)
+    .fetch_all(conn)
+    .await?;
+    Ok(view.map(|v| (v, deliveries)))
+}
+
+/// How a delivery ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Accepted,
+    Duplicate,
+    Rejected,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Duplicate => "duplicate",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+/// A line of the delivery log (never a refused delivery's body).
+#[derive(Clone, Debug)]
+pub struct Line {
+    pub source_id: i64,
+    pub received_at: DateTime<Utc>,
+    pub outcome: Outcome,
+    pub status: u16,
+    pub reason: Option<String>,
+    pub client: Option<String>,
+    pub delivery_id: Option<String>,
+    pub fingerprint: Option<String>,
+    pub event_id: Option<i64>,
+}
+
+/// Writes log lines and counts them on their sources, in the caller's
+/// transaction, then trims each source's log to its newest lines.
+pub async fn log(tx: &mut SqliteConnection, lines: &[Line]) -> Result<(), sqlx::Error> {
+    let mut sources: Vec<(i64, [i64; 3])> = Vec::new();
+    for line in lines {
+        sqlx::query(
+            "INSERT INTO hook_deliveries (source_id, received_at, outcome, status, reason, client, delivery_id, fingerprint, event_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(line.source_id)
+        .bind(line.received_at)
+        .bind(line.outcome.as_str())
+        .bind(i64::from(line.status))
+        .bind(&line.reason)
+        .bind(&line.client)
+        .bind(&line.delivery_id)
+        .bind(&line.fingerprint)
+        .bind(line.event_id)
+        .execute(&mut *tx)
+        .await?;
+        let at = match sources.iter().position(|(id, _)| *id == line.source_id) {
+            Some(at) => at,
+            None => {
+                sources.push((line.source_id, [0; 3]));
+                sources.len() - 1
+            }
+        };
+        sources[at].1[line.outcome as usize] += 1;
+    }
+    for (id, [accepted, duplicates, rejected]) in sources {
+        sqlx::query(
+            "UPDATE hook_sources SET accepted = accepted + ?, duplicates = duplicates + ?, rejected = rejected + ? WHERE id = ?",
+        )
+        .bind(accepted)
+        .bind(duplicates)
+        .bind(rejected)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM hook_deliveries WHERE source_id = ? AND id <= \
+             (SELECT id FROM hook_deliveries WHERE source_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+        )
+        .bind(id)
+        .bind(id)
+        .bind(DELIVERIES_KEPT)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
