@@ -104,6 +104,9 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/events/:id") view=crate::events::EventPage ssr=SsrMode::Async/>
                             <Route path=path!("/imports") view=crate::events::ImportPage ssr=SsrMode::Async/>
                             <Route path=path!("/imports/:id") view=crate::events::ImportReportPage ssr=SsrMode::Async/>
+                            <Route path=path!("/alerts") view=crate::alerts::AlertsPage ssr=SsrMode::Async/>
+                            <Route path=path!("/alerts/:id") view=crate::alerts::AlertPage ssr=SsrMode::Async/>
+                            <Route path=path!("/alert-rules") view=crate::alerts::RulesPage ssr=SsrMode::Async/>
                             <Route path=path!("/sources") view=crate::hooks::SourcesPage ssr=SsrMode::Async/>
                             <Route path=path!("/sources/:name") view=crate::hooks::SourcePage ssr=SsrMode::Async/>
                             <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>

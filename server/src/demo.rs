@@ -150,6 +150,9 @@ async fn insert(db: &Db, hashes: &[String]) -> Result<(), sqlx::Error> {
     insert_roster(&mut tx).await?;
     insert_plans(&mut tx).await?;
     insert_incident(&mut tx, now).await?;
+    app::alerts::db::add_demo_rules(&mut tx, "demo", now)
+        .await
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     for (minutes_ago, text) in NOTES {
         let body = NoteBody::parse(text).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         notes::insert(&mut *tx, &body, now - Duration::minutes(*minutes_ago)).await?;

@@ -79,6 +79,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     let live = state.live.clone();
     tokio::spawn(sum_up_refusals(state.clone(), auth.refusals.clone()));
     tokio::spawn(keep_events(state.clone()));
+    tokio::spawn(resolve_quiet_alerts(state.clone()));
     let app =
         startup::router(state, auth).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
@@ -103,6 +104,19 @@ async fn sum_up_refusals(state: AppState, refusals: app::audit::refusals::Refusa
         let now = state.clock.now();
         if let Err(err) = app::audit::record_due_refusals(&state.db, &refusals, now).await {
             tracing::warn!(error = %err, "could not write the counts of refusals");
+        }
+    }
+}
+
+/// Every 30 seconds: alerts whose quiet period has passed resolve.
+async fn resolve_quiet_alerts(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+    loop {
+        every.tick().await;
+        match app::alerts::db::sweep(&state.db.write, state.clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(resolved = n, "quiet alerts resolved"),
+            Err(err) => tracing::warn!(error = %err, "could not resolve quiet alerts"),
         }
     }
 }

@@ -88,7 +88,8 @@ const EVERY_FIELD: &str = "id=1&version=1&kind=Runbook&query=&tag=&from=1&to=1\
 &input[channel]=email&input[subject]=Hello&input[body]=Hello&input[note]=first\
 &incident=1&event=1&events[]=1&source=stripe&days=90\
 &list[q]=charge&list[source]=&list[outcome]=&list[environment]=&list[from]=&list[to]=\
-&list[import]=&list[after]=&scheme=stripe&environment=&networks=&retention=&overlap_hours=";
+&list[import]=&list[after]=&scheme=stripe&environment=&networks=&retention=&overlap_hours=\
+&sources=&actions=&words=&outcome=&threshold=2&window_minutes=5&group_by=&quiet_minutes=5&enabled=true";
 
 #[tokio::test]
 async fn every_server_function_answers_every_role_as_the_table_says() {
@@ -215,6 +216,9 @@ async fn every_route_answers_every_role_as_the_table_says() {
         "/imports/1",
         "/sources",
         "/sources/1",
+        "/alerts",
+        "/alerts/1",
+        "/alert-rules",
         "/setup",
         "/sign-in",
         "/sign-in/mfa",

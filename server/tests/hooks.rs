@@ -416,15 +416,27 @@ async fn an_admin_adds_a_source_in_the_page_sees_its_secret_once_and_its_deliver
         ("retention", "30"),
         ("secret", ""),
     ]);
-    let added = app.post_plain_form("/api/hooks/add", &form, "http://127.0.0.1:3000/sources").await;
+    let added = app
+        .post_plain_form("/api/hooks/add", &form, "http://127.0.0.1:3000/sources")
+        .await;
     assert!(added.status.is_redirection(), "{}", added.status);
-    assert_eq!(added.headers.get("location").and_then(|v| v.to_str().ok()), Some("/sources/stripe-live"));
+    assert_eq!(
+        added.headers.get("location").and_then(|v| v.to_str().ok()),
+        Some("/sources/stripe-live")
+    );
     let page = app.get("/sources/stripe-live").await.ok();
     assert!(page.body.contains("Copy this secret now"), "{}", page.body);
-    assert_eq!(page.headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+    assert_eq!(
+        page.headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
     let secret = code_with_id(&page.body, "new-secret").expect("the secret, shown");
     assert!(added.body.contains(&secret), "{secret} in {}", added.body);
-    assert!(page.body.contains("http://127.0.0.1:3000/hooks/stripe-live"));
+    assert!(page
+        .body
+        .contains("http://127.0.0.1:3000/hooks/stripe-live"));
     let again = app.get("/sources/stripe-live").await.ok();
     assert!(!again.body.contains(&secret), "shown once only");
     assert!(!app.get("/sources").await.ok().body.contains(&secret));
@@ -432,13 +444,29 @@ async fn an_admin_adds_a_source_in_the_page_sees_its_secret_once_and_its_deliver
     // The secret the page showed is the one deliveries are checked with.
     let body = charge_failed(7);
     let headers = signed(&app, Scheme::Stripe, &secret, &body, "");
-    assert_eq!(deliver(&app, "stripe-live", &headers, &body, None).await.body, "accepted");
-    assert_eq!(deliver(&app, "stripe-live", &[], &body, None).await.status.as_u16(), 400);
-    let (environment,): (Option<String>,) = sqlx::query_as("SELECT environment FROM events WHERE dedupe_key = 'evt_hook_7'")
-        .fetch_one(&app.state.db.read)
-        .await
-        .expect("stored");
-    assert_eq!(environment.as_deref(), Some("live"), "Stripe's livemode: true");
+    assert_eq!(
+        deliver(&app, "stripe-live", &headers, &body, None)
+            .await
+            .body,
+        "accepted"
+    );
+    assert_eq!(
+        deliver(&app, "stripe-live", &[], &body, None)
+            .await
+            .status
+            .as_u16(),
+        400
+    );
+    let (environment,): (Option<String>,) =
+        sqlx::query_as("SELECT environment FROM events WHERE dedupe_key = 'evt_hook_7'")
+            .fetch_one(&app.state.db.read)
+            .await
+            .expect("stored");
+    assert_eq!(
+        environment.as_deref(),
+        Some("live"),
+        "Stripe's livemode: true"
+    );
     let mut page = app.get("/sources/stripe-live").await.ok();
     for _ in 0..50 {
         if page.body.contains("the Stripe-Signature header is missing") {
@@ -447,27 +475,49 @@ async fn an_admin_adds_a_source_in_the_page_sees_its_secret_once_and_its_deliver
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         page = app.get("/sources/stripe-live").await.ok();
     }
-    for shown in ["the Stripe-Signature header is missing", "evt_hook_7", "class=\"delivery accepted\"", "class=\"delivery rejected\"", "delivery-strip"] {
+    for shown in [
+        "the Stripe-Signature header is missing",
+        "evt_hook_7",
+        "class=\"delivery accepted\"",
+        "class=\"delivery rejected\"",
+        "delivery-strip",
+    ] {
         assert!(page.body.contains(shown), "{shown} on the page");
     }
-    assert!(!page.body.contains("card_declined"), "no payload in the delivery log");
+    assert!(
+        !page.body.contains("card_declined"),
+        "no payload in the delivery log"
+    );
 
     // Editors read; only admins change.
     let as_editor = app.get_as(&editor, "/sources/stripe-live").await.ok();
     assert!(as_editor.body.contains("evt_hook_7"));
     assert!(!as_editor.body.contains("rotate-form"));
     let refused = app
-        .post_as(&editor, "/api/hooks/rotate", &support::form(&[("name", "stripe-live"), ("overlap_hours", "1")]))
+        .post_as(
+            &editor,
+            "/api/hooks/rotate",
+            &support::form(&[("name", "stripe-live"), ("overlap_hours", "1")]),
+        )
         .await;
     assert_eq!(refused.status.as_u16(), 403);
     let bad = app
         .post_form(
             "/api/hooks/settings",
-            &support::form(&[("name", "stripe-live"), ("environment", "live"), ("networks", "10.0.0.0/8 nonsense"), ("retention", "30")]),
+            &support::form(&[
+                ("name", "stripe-live"),
+                ("environment", "live"),
+                ("networks", "10.0.0.0/8 nonsense"),
+                ("retention", "30"),
+            ]),
         )
         .await;
     assert_eq!(bad.status.as_u16(), 422);
-    assert!(bad.body.contains("'nonsense' is not a network"), "{}", bad.body);
+    assert!(
+        bad.body.contains("'nonsense' is not a network"),
+        "{}",
+        bad.body
+    );
     let taken = app.post_form("/api/hooks/add", &form).await;
     assert_eq!(taken.status.as_u16(), 409, "{}", taken.body);
     assert_eq!(
@@ -475,7 +525,11 @@ async fn an_admin_adds_a_source_in_the_page_sees_its_secret_once_and_its_deliver
         1
     );
     assert!(
-        app.count(&format!("SELECT count(*) FROM audit_log WHERE reason LIKE '%{secret}%'")).await == 0,
+        app.count(&format!(
+            "SELECT count(*) FROM audit_log WHERE reason LIKE '%{secret}%'"
+        ))
+        .await
+            == 0,
         "the secret is not in the audit log"
     );
 }
@@ -483,18 +537,28 @@ async fn an_admin_adds_a_source_in_the_page_sees_its_secret_once_and_its_deliver
 #[tokio::test]
 async fn a_webhook_sources_events_are_kept_for_its_own_retention() {
     let clock = manual_clock();
-    let app = spawn_app(Environment::Production).await.on_clock(clock.clone());
+    let app = spawn_app(Environment::Production)
+        .await
+        .on_clock(clock.clone());
     let secret = hook_source(&app, "short", "token", "", None).await;
     let mut tx = app.state.db.write.begin().await.expect("tx");
-    sqlx::query("UPDATE hook_sources SET retention_days = 7").execute(&mut *tx).await.expect("days");
+    sqlx::query("UPDATE hook_sources SET retention_days = 7")
+        .execute(&mut *tx)
+        .await
+        .expect("days");
     tx.commit().await.expect("commit");
     let old = br#"{"action":"zap.failed","timestamp":"2026-11-01T00:00:00Z"}"#;
     let recent = br#"{"action":"zap.failed","timestamp":"2026-11-27T00:00:00Z"}"#;
     for body in [&old[..], &recent[..]] {
         let headers = signed(&app, Scheme::Token, &secret, body, "");
-        assert_eq!(deliver(&app, "short", &headers, body, None).await.body, "accepted");
+        assert_eq!(
+            deliver(&app, "short", &headers, body, None).await.body,
+            "accepted"
+        );
     }
-    let deleted = app::events::retention::run(&app.state.db.write, clock.now()).await.expect("run");
+    let deleted = app::events::retention::run(&app.state.db.write, clock.now())
+        .await
+        .expect("run");
     assert_eq!(deleted, vec![("webhook short".to_owned(), 1)]);
     assert_eq!(app.count("SELECT count(*) FROM events").await, 1);
     app.assert_search_index_intact().await;

@@ -399,7 +399,10 @@ async fn rotating_the_key_reseals_every_secret_and_sign_in_goes_on() {
     let n = server::keys::rotate(&app.state.db, &app.db_path)
         .await
         .expect("rotated");
-    assert_eq!(n, 3, "the secret, the fingerprint key and the webhook secret");
+    assert_eq!(
+        n, 3,
+        "the secret, the fingerprint key and the webhook secret"
+    );
     let new_key = server::keys::load(None, &app.db_path).expect("the new key");
     let mut conn = app.state.db.read.acquire().await.expect("conn");
     assert_eq!(
@@ -407,9 +410,11 @@ async fn rotating_the_key_reseals_every_secret_and_sign_in_goes_on() {
         Ok(vec![hook]),
         "a webhook source's secret opens with the new key"
     );
-    assert!(app::hooks::secret::valid(&mut conn, &app.auth.secret_key, 1, chrono::Utc::now())
-        .await
-        .is_err());
+    assert!(
+        app::hooks::secret::valid(&mut conn, &app.auth.secret_key, 1, chrono::Utc::now())
+            .await
+            .is_err()
+    );
     drop(conn);
     assert_eq!(
         app::events::record::fingerprint_key(&app.state.db.write, &new_key).await,

@@ -39,6 +39,7 @@ mod view;
 pub mod zapier;
 
 pub use api::*;
+pub(crate) use view::event_rows;
 pub use view::{EventPage, EventsPage, EvidencePage, ImportPage, ImportReportPage};
 
 use chrono::{DateTime, Utc};

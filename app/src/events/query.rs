@@ -192,3 +192,17 @@ pub async fn suggest(
         .push_bind(limit);
     q.build_query_as().fetch_all(read).await
 }
+
+/// An alert's sample events, oldest first.
+pub async fn of_alert(
+    conn: &mut sqlx::SqliteConnection,
+    alert: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {ROW_COLUMNS} FROM alert_events a JOIN events e ON e.id = a.event_id \
+         WHERE a.alert_id = ? ORDER BY e.occurred_at, e.id"
+    ))
+    .bind(alert)
+    .fetch_all(conn)
+    .await
+}

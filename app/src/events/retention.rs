@@ -51,7 +51,9 @@ pub async fn run(
             .fetch_all(&mut *conn)
             .await?;
     drop(conn);
-    let unlinked = "NOT EXISTS (SELECT 1 FROM event_links l WHERE l.event_id = e.id)";
+    // Evidence stays: events linked to an incident or kept as an alert's samples.
+    let unlinked = "NOT EXISTS (SELECT 1 FROM event_links l WHERE l.event_id = e.id) \
+                    AND NOT EXISTS (SELECT 1 FROM alert_events a WHERE a.event_id = e.id)";
     let mut deleted = Vec::new();
     for (source, days) in periods {
         let before = now - chrono::Duration::days(days);

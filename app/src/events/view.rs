@@ -38,7 +38,7 @@ fn link_controls(incidents: Vec<(i64, String)>) -> AnyView {
 }
 
 /// Rows of events; with `choose`, each has a box to pick it for linking.
-fn event_rows(rows: Vec<EventRow>, choose: bool) -> impl IntoView {
+pub(crate) fn event_rows(rows: Vec<EventRow>, choose: bool) -> impl IntoView {
     view! {
         <DataTable id="events" headers=&["", "When", "Source", "Outcome", "Summary", "Actor", "Source id"]>
             {rows.into_iter().map(|e| {

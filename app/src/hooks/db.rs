@@ -165,7 +165,7 @@ type ViewRow = (
     i64,
     i64,
     String,
-    String,
+    DateTime<Utc>,
 );
 
 /// Every source, by name.
@@ -192,7 +192,7 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<SourceView>, sqlx::
         created_at,
     ) in rows
     {
-        let secrets: Vec<(String, Option<String>)> = sqlx::query_as(
+        let secrets: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
             "SELECT created_at, retires_at FROM hook_secrets WHERE source_id = ? ORDER BY id DESC",
         )
         .bind(id)

@@ -288,13 +288,14 @@ async fn writer(write: SqlitePool, mut rx: mpsc::Receiver<Job>) {
 }
 
 /// One transaction: the events, their log lines and the refusals' lines,
-/// and the new events in the search index. The stored events' outcomes,
+/// the new events in the search index and in their rules' alerts. The stored events' outcomes,
 /// in order.
 async fn commit(write: &SqlitePool, jobs: &[Job]) -> Result<Vec<Outcome>, sqlx::Error> {
     let mut tx = write.begin().await?;
     let before = crate::events::db::last_event_id(&mut tx).await?;
     let mut lines = Vec::with_capacity(jobs.len());
     let mut outcomes = Vec::new();
+    let mut stored: Vec<(i64, &NewEvent)> = Vec::new();
     for job in jobs {
         match job {
             Job::Store {
@@ -306,6 +307,9 @@ async fn commit(write: &SqlitePool, jobs: &[Job]) -> Result<Vec<Outcome>, sqlx::
                 let (id, new) =
                     crate::events::db::store_one(&mut tx, event, line.received_at, *import_id)
                         .await?;
+                if new {
+                    stored.push((id, event));
+                }
                 let outcome = if new {
                     Outcome::Accepted
                 } else {
@@ -323,6 +327,13 @@ async fn commit(write: &SqlitePool, jobs: &[Job]) -> Result<Vec<Outcome>, sqlx::
     }
     db::log(&mut tx, &lines).await?;
     crate::events::db::index_since(&mut tx, before).await?;
+    // New events count into their rules' alerts in the same transaction.
+    if let Some(now) = lines.iter().map(|l| l.received_at).max() {
+        if !stored.is_empty() {
+            let rules = crate::alerts::db::active_rules(&mut tx).await?;
+            crate::alerts::db::observe(&mut tx, &rules, &stored, now).await?;
+        }
+    }
     tx.commit().await?;
     Ok(outcomes)
 }

@@ -25,6 +25,7 @@ mod view;
 pub use api::*;
 pub use view::{SourcePage, SourcesPage};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The schemes by stored name, with what a person setting up a sender
@@ -54,10 +55,10 @@ pub struct SourceView {
     pub duplicates: i64,
     pub rejected: i64,
     pub created_by: String,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
     /// When each secret was made and, during a rotation's overlap, when
     /// it stops verifying.
-    pub secrets: Vec<(String, Option<String>)>,
+    pub secrets: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
 }
 
 impl SourceView {
@@ -71,7 +72,7 @@ impl SourceView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DeliveryView {
-    pub received_at: String,
+    pub received_at: DateTime<Utc>,
     pub outcome: String,
     pub status: i64,
     pub reason: Option<String>,

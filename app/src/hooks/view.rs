@@ -7,7 +7,7 @@ use super::{
 };
 use crate::{
     auth::{caller_may, Role},
-    ui::{returned_error, DataTable, ErrorNotice},
+    ui::{returned_error, when, DataTable, ErrorNotice},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -138,9 +138,9 @@ fn source_view(
         .secrets
         .iter()
         .map(|(made, retires)| match retires {
-            None => view! { <li>"Current, made " {made.clone()}</li> }.into_any(),
+            None => view! { <li>"Current, made " {when(*made)}</li> }.into_any(),
             Some(at) => {
-                view! { <li>"Previous, made " {made.clone()} ", verifies until " {at.clone()}</li> }
+                view! { <li>"Previous, made " {when(*made)} ", verifies until " {when(*at)}</li> }
                     .into_any()
             }
         })
@@ -206,7 +206,7 @@ fn strip(deliveries: &[DeliveryView]) -> impl IntoView {
         .enumerate()
         .map(|(i, d)| {
             let class = format!("mark {}", d.outcome);
-            view! { <rect class=class x=i * 12 y="0" width="10" height="24"><title>{format!("{} {} {}", d.received_at, d.outcome, d.reason.clone().unwrap_or_default())}</title></rect> }
+            view! { <rect class=class x=i * 12 y="0" width="10" height="24"><title>{format!("{} {} {}", when(d.received_at), d.outcome, d.reason.clone().unwrap_or_default())}</title></rect> }
         })
         .collect_view();
     view! {
@@ -221,13 +221,13 @@ fn deliveries_table(deliveries: Vec<DeliveryView>) -> impl IntoView {
         return view! { <p class="empty">"No deliveries yet."</p> }.into_any();
     }
     view! {
-        <DataTable id="deliveries" headers=&["Received (UTC)", "Outcome", "Status", "Why", "Client", "Delivery", "Fingerprint", "Event"]>
+        <DataTable id="deliveries" headers=&["Received", "Outcome", "Status", "Why", "Client", "Delivery", "Fingerprint", "Event"]>
             {deliveries.into_iter().map(|d| {
                 let class = format!("delivery {}", d.outcome);
                 let print = d.fingerprint.as_deref().map(|f| f.chars().take(16).collect::<String>()).unwrap_or_default();
                 view! {
                     <tr class=class>
-                        <td>{d.received_at}</td>
+                        <td>{when(d.received_at)}</td>
                         <td>{d.outcome}</td>
                         <td>{d.status}</td>
                         <td>{d.reason.unwrap_or_default()}</td>

@@ -93,48 +93,74 @@ pub async fn declare_incident(
     impact: String,
     runbook: String,
 ) -> Result<(), AppError> {
-    use crate::{
-        plans::{db as store, Kind},
-        runbooks::Runbook,
-    };
     let (state, caller) = crate::auth::guard::require::<DeclareIncident>().await?;
     let title = crate::fields::text_field("Title", &title, true, 160)?;
     let impact = crate::fields::text_field("Impact", &impact, false, 1000)?;
     let severity = Severity::parse("Severity", &severity)?;
     let runbook_id = crate::fields::optional_id("Runbook", &runbook)?;
     let mut tx = state.db.write.begin().await?;
-    let pinned = match runbook_id {
-        None => None,
-        Some(id) => Some(
-            store::get::<Runbook>(&mut tx, Kind::Runbook, id, None)
-                .await?
-                .ok_or_else(|| AppError::invalid("Runbook", "no such runbook"))?,
-        ),
-    };
-    let author = super::act::author(&caller);
-    let id = super::db::declare(
-        &mut tx,
-        &super::db::Declaration {
-            title: &title,
-            severity,
-            impact: &impact,
-            runbook: pinned.as_ref().map(|p| (p.id, p.info.version, &p.content)),
-            author: &author,
-            at: state.clock.now(),
-        },
-    )
-    .await?;
-    crate::audit::record_change(
+    let id = declare_in(
         &mut tx,
         &caller,
-        "incident.declare",
-        format!("incident:{id}"),
-        format!("{}: {title}", severity.as_str()),
+        &title,
+        severity,
+        &impact,
+        runbook_id,
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
     leptos_axum::redirect(&format!("/incidents/{id}"));
     Ok(())
+}
+
+/// Declares an incident inside the caller's transaction, pinning the
+/// runbook's current version, and records it in the audit log: the
+/// declare form and an alert's "declare" both come here.
+#[cfg(feature = "ssr")]
+pub(crate) async fn declare_in(
+    tx: &mut sqlx::SqliteConnection,
+    caller: &crate::auth::Caller,
+    title: &str,
+    severity: Severity,
+    impact: &str,
+    runbook_id: Option<i64>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, AppError> {
+    use crate::{
+        plans::{db as store, Kind},
+        runbooks::Runbook,
+    };
+    let pinned = match runbook_id {
+        None => None,
+        Some(id) => Some(
+            store::get::<Runbook>(&mut *tx, Kind::Runbook, id, None)
+                .await?
+                .ok_or_else(|| AppError::invalid("Runbook", "no such runbook"))?,
+        ),
+    };
+    let author = super::act::author(caller);
+    let id = super::db::declare(
+        &mut *tx,
+        &super::db::Declaration {
+            title,
+            severity,
+            impact,
+            runbook: pinned.as_ref().map(|p| (p.id, p.info.version, &p.content)),
+            author: &author,
+            at: now,
+        },
+    )
+    .await?;
+    crate::audit::record_change(
+        &mut *tx,
+        caller,
+        "incident.declare",
+        format!("incident:{id}"),
+        format!("{}: {title}", severity.as_str()),
+    )
+    .await?;
+    Ok(id)
 }
 
 /// A note, optionally about an earlier time, or a correction of an entry.

@@ -16,6 +16,8 @@ pub use api::{
     TickStep,
 };
 pub use view::{IncidentPage, IncidentsPage};
+#[cfg(feature = "ssr")]
+pub(crate) use {act::author, api::declare_in};
 
 use crate::{
     clock,

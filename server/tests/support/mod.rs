@@ -202,6 +202,26 @@ impl TestApp {
         .await
     }
 
+    /// A form post from a browser without JavaScript, signed in.
+    pub async fn post_plain_form_as(
+        &self,
+        cookie: &str,
+        path: &str,
+        form: &str,
+        referer: &str,
+    ) -> Answer {
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "text/html,application/xhtml+xml")
+                .header(header::REFERER, referer)
+                .header(header::COOKIE, cookie)
+                .body(Body::from(form.to_owned()))
+                .expect("request"),
+        )
+        .await
+    }
+
     /// An automation's call: a bearer token, no cookie, no Origin.
     pub async fn post_with_token(&self, token: &str, path: &str, form: &str) -> Answer {
         self.send(
