@@ -89,7 +89,9 @@ const EVERY_FIELD: &str = "id=1&version=1&kind=Runbook&query=&tag=&from=1&to=1\
 &incident=1&event=1&events[]=1&source=stripe&days=90\
 &list[q]=charge&list[source]=&list[outcome]=&list[environment]=&list[from]=&list[to]=\
 &list[import]=&list[after]=&scheme=stripe&environment=&networks=&retention=&overlap_hours=\
-&sources=&actions=&words=&outcome=&threshold=2&window_minutes=5&group_by=&quiet_minutes=5&enabled=true";
+&enabled=true&rule[name]=Charges&rule[sources]=stripe&rule[actions]=&rule[words]=&rule[outcome]=\
+&rule[environment]=&rule[threshold]=2&rule[window_minutes]=5&rule[group_by]=&rule[quiet_minutes]=5\
+&rule[severity]=sev2&rule[runbook]=";
 
 #[tokio::test]
 async fn every_server_function_answers_every_role_as_the_table_says() {

@@ -299,18 +299,18 @@ async fn editors_write_rules_and_a_bad_field_is_named() {
     let viewer = app.session_for(Role::Viewer).await;
     let form = |name: &str, sources: &str, group: &str, threshold: &str| {
         support::form(&[
-            ("name", name),
-            ("sources", sources),
-            ("actions", "charge.*"),
-            ("words", ""),
-            ("outcome", "failure"),
-            ("environment", ""),
-            ("threshold", threshold),
-            ("window_minutes", "5"),
-            ("group_by", group),
-            ("quiet_minutes", "15"),
-            ("severity", "sev3"),
-            ("runbook", ""),
+            ("rule[name]", name),
+            ("rule[sources]", sources),
+            ("rule[actions]", "charge.*"),
+            ("rule[words]", ""),
+            ("rule[outcome]", "failure"),
+            ("rule[environment]", ""),
+            ("rule[threshold]", threshold),
+            ("rule[window_minutes]", "5"),
+            ("rule[group_by]", group),
+            ("rule[quiet_minutes]", "15"),
+            ("rule[severity]", "sev3"),
+            ("rule[runbook]", ""),
         ])
     };
     assert_eq!(

@@ -3,6 +3,7 @@
 use super::{AlertDetail, AlertsList, RuleView};
 use crate::error::AppError;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[server(prefix = "/api", endpoint = "alerts/list")]
 pub async fn list_alerts() -> Result<AlertsList, AppError> {
@@ -32,36 +33,40 @@ pub async fn list_rules() -> Result<(Vec<RuleView>, Vec<(i64, String)>), AppErro
     Ok((rules, runbooks.into_iter().collect()))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A rule as its form sends it (`rule[name]`, `rule[sources]`, ...).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleInput {
+    pub name: String,
+    pub sources: String,
+    pub actions: String,
+    pub words: String,
+    pub outcome: String,
+    pub environment: String,
+    pub threshold: String,
+    pub window_minutes: String,
+    pub group_by: String,
+    pub quiet_minutes: String,
+    pub severity: String,
+    pub runbook: String,
+}
+
 #[server(prefix = "/api", endpoint = "alerts/rules/add")]
-pub async fn add_rule(
-    name: String,
-    sources: String,
-    actions: String,
-    words: String,
-    outcome: String,
-    environment: String,
-    threshold: String,
-    window_minutes: String,
-    group_by: String,
-    quiet_minutes: String,
-    severity: String,
-    runbook: String,
-) -> Result<(), AppError> {
+pub async fn add_rule(rule: RuleInput) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<AddRule>().await?;
+    let r = &rule;
     let rule = super::db::NewRule::check(&super::db::RuleForm {
-        name: &name,
-        sources: &sources,
-        actions: &actions,
-        words: &words,
-        outcome: &outcome,
-        environment: &environment,
-        threshold: &threshold,
-        window_minutes: &window_minutes,
-        group_by: &group_by,
-        quiet_minutes: &quiet_minutes,
-        severity: &severity,
-        runbook: &runbook,
+        name: &r.name,
+        sources: &r.sources,
+        actions: &r.actions,
+        words: &r.words,
+        outcome: &r.outcome,
+        environment: &r.environment,
+        threshold: &r.threshold,
+        window_minutes: &r.window_minutes,
+        group_by: &r.group_by,
+        quiet_minutes: &r.quiet_minutes,
+        severity: &r.severity,
+        runbook: &r.runbook,
     })?;
     let mut tx = state.db.write.begin().await?;
     let id = super::db::add_rule(&mut tx, &rule, &caller.audit_name(), state.clock.now()).await?;

@@ -170,36 +170,36 @@ fn rule_form(add: ServerAction<AddRule>, runbooks: Vec<(i64, String)>) -> impl I
         <h2>"Add a rule"</h2>
         <ActionForm action=add attr:class="stack narrow" attr:id="add-rule-form">
             <label for="rule-name">"Name"</label>
-            <input id="rule-name" name="name" required maxlength="80" placeholder="Payment failures spike"/>
+            <input id="rule-name" name="rule[name]" required maxlength="80" placeholder="Payment failures spike"/>
             <label for="rule-sources">{format!("Sources (any of: {}; empty for all)", SOURCES.join(" "))}</label>
-            <input id="rule-sources" name="sources" placeholder="stripe"/>
+            <input id="rule-sources" name="rule[sources]" placeholder="stripe"/>
             <label for="rule-actions">"Actions (patterns, * for any run; empty for all)"</label>
-            <input id="rule-actions" name="actions" placeholder="charge.failed invoice.payment_failed"/>
+            <input id="rule-actions" name="rule[actions]" placeholder="charge.failed invoice.payment_failed"/>
             <label for="rule-outcome">"Outcome"</label>
-            <select id="rule-outcome" name="outcome">
+            <select id="rule-outcome" name="rule[outcome]">
                 <option value="">"Any"</option>
                 <option value="failure">"failure"</option>
                 <option value="success">"success"</option>
                 <option value="unknown">"unknown"</option>
             </select>
             <label for="rule-environment">"Environment (empty for any)"</label>
-            <input id="rule-environment" name="environment" maxlength="40"/>
+            <input id="rule-environment" name="rule[environment]" maxlength="40"/>
             <label for="rule-words">"Words, any of which the event mentions (empty: no need)"</label>
-            <input id="rule-words" name="words" placeholder="401 403 unauthorized"/>
+            <input id="rule-words" name="rule[words]" placeholder="401 403 unauthorized"/>
             <label for="rule-threshold">"Events that open an alert"</label>
-            <input id="rule-threshold" name="threshold" inputmode="numeric" value="5"/>
+            <input id="rule-threshold" name="rule[threshold]" inputmode="numeric" value="5"/>
             <label for="rule-window">"Within (minutes)"</label>
-            <input id="rule-window" name="window_minutes" inputmode="numeric" value="10"/>
+            <input id="rule-window" name="rule[window_minutes]" inputmode="numeric" value="10"/>
             <label for="rule-group">{format!("Group by (any of: {})", GROUP_FIELDS.join(" "))}</label>
-            <input id="rule-group" name="group_by" value="action"/>
+            <input id="rule-group" name="rule[group_by]" value="action"/>
             <label for="rule-quiet">"Resolve after quiet (minutes)"</label>
-            <input id="rule-quiet" name="quiet_minutes" inputmode="numeric" value="30"/>
+            <input id="rule-quiet" name="rule[quiet_minutes]" inputmode="numeric" value="30"/>
             <label for="rule-severity">"Severity"</label>
-            <select id="rule-severity" name="severity">
+            <select id="rule-severity" name="rule[severity]">
                 {Severity::ALL.map(|s| view! { <option value=s.as_str() selected=s == Severity::Sev2>{s.title()}</option> }).collect_view()}
             </select>
             <label for="rule-runbook">"Suggested runbook"</label>
-            <select id="rule-runbook" name="runbook">
+            <select id="rule-runbook" name="rule[runbook]">
                 <option value="">"None"</option>
                 {runbooks.into_iter().map(|(id, t)| view! { <option value=id>{t}</option> }).collect_view()}
             </select>
