@@ -4,6 +4,7 @@ mod access;
 mod auth;
 mod cli;
 mod events;
+mod hooks;
 mod incidents;
 mod notes;
 mod plans;
