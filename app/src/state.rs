@@ -11,11 +11,15 @@ use sqlx::SqlitePool;
 pub struct Db {
     pub read: SqlitePool,
     pub write: SqlitePool,
+    /// One connection that copies the write-ahead log into the database
+    /// beside the writer, so no commit waits for that copy.
+    pub checkpointer: SqlitePool,
 }
 
 impl Db {
     pub async fn close(&self) {
         self.write.close().await;
+        self.checkpointer.close().await;
         self.read.close().await;
     }
 }

@@ -71,7 +71,11 @@ pub async fn open(path: &Path) -> Result<Opened, OpenError> {
                 .synchronous(SqliteSynchronous::Normal)
                 // Imports write many rows into several indexes and the
                 // search index: 64 MB of cache keeps their pages in memory.
-                .pragma("cache_size", "-65536"),
+                .pragma("cache_size", "-65536")
+                // Commits never copy the log into the database themselves
+                // (a checkpoint inside a commit held every webhook sender
+                // waiting on it): `checkpoints` does that beside them.
+                .pragma("wal_autocheckpoint", "0"),
         )
         .await
         .map_err(sqlite)?;
@@ -86,15 +90,51 @@ pub async fn open(path: &Path) -> Result<Opened, OpenError> {
         .execute(&write)
         .await
         .map_err(sqlite)?;
+    let checkpointer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(base.clone())
+        .await
+        .map_err(sqlite)?;
+    tokio::spawn(checkpoints(checkpointer.clone()));
     let read = SqlitePoolOptions::new()
         .max_connections(READERS)
         .connect_with(base.read_only(true))
         .await
         .map_err(sqlite)?;
     Ok(Opened {
-        db: Db { read, write },
+        db: Db {
+            read,
+            write,
+            checkpointer,
+        },
         created,
     })
+}
+
+/// How often the write-ahead log is copied into the database.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Copies committed pages from the write-ahead log into the database on a
+/// connection of its own, without blocking the writer or readers
+/// (PASSIVE), until the database is closed. The log stays small (it is
+/// reused once copied), and no commit waits for a copy.
+async fn checkpoints(pool: sqlx::SqlitePool) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = pool.close_event() => return,
+        }
+        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            Ok(_) => {}
+            Err(sqlx::Error::PoolClosed) => return,
+            Err(err) => tracing::warn!(error = %err, "a checkpoint of the write-ahead log failed"),
+        }
+    }
 }
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";

@@ -13,7 +13,7 @@
 //!
 //! Run: `cargo leptos build --release --precompress`, then
 //! `cargo bench -p e2e --bench incident` (MUSTER_BIN names another binary).
-use e2e::{http_request, Muster, MusterOptions};
+use e2e::{http_request, Load, Muster, MusterOptions};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
@@ -135,69 +135,25 @@ async fn seed(muster: &Muster, cookie: &str) -> i64 {
     1
 }
 
-struct Load {
-    requests: usize,
-    size: usize,
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
 /// `REQUESTS` (or `FRESH_REQUESTS`) GETs from `READERS` readers at once. With `fresh`, each asks
 /// for an address of its own (`?fresh=N`), so no copy can serve it.
 /// Reader `w` sends `headers[w % headers.len()]` (one set for all, or one
 /// each, such as a session of its own).
 async fn load(url: String, headers: Vec<Vec<(String, String)>>, fresh: bool) -> Load {
     let requests = if fresh { FRESH_REQUESTS } else { REQUESTS };
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let get = |client: Client<_, Full<Bytes>>, url: String, headers: Vec<(String, String)>| async move {
+    e2e::load(READERS, requests, 200, move |n| {
+        let url = if fresh {
+            format!("{url}?fresh={n}")
+        } else {
+            url.clone()
+        };
         let mut req = hyper::Request::get(url);
-        for (k, v) in &headers {
+        for (k, v) in &headers[(n % READERS) % headers.len()] {
             req = req.header(k, v);
         }
-        let started = Instant::now();
-        let res = client
-            .request(req.body(Full::new(Bytes::new())).expect("request"))
-            .await
-            .expect("response");
-        assert_eq!(res.status(), 200);
-        let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        (started.elapsed(), bytes.len())
-    };
-    // Warm up, and learn the size.
-    let (_, size) = get(client.clone(), url.clone(), headers[0].clone()).await;
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for worker in 0..READERS {
-        let headers = headers[worker % headers.len()].clone();
-        let (client, url) = (client.clone(), url.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            for n in (worker..requests).step_by(READERS) {
-                let url = if fresh {
-                    format!("{url}?fresh={n}")
-                } else {
-                    url.clone()
-                };
-                times.push(get(client.clone(), url, headers.clone()).await.0);
-            }
-            times
-        }));
-    }
-    let mut times = Vec::new();
-    for task in tasks {
-        times.extend(task.await.expect("worker"));
-    }
-    let elapsed = started.elapsed();
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-    Load {
-        requests,
-        size,
-        per_second: times.len() as f64 / elapsed.as_secs_f64(),
-        p50: at(0.5),
-        p99: at(0.99),
-    }
+        req.body(Full::new(Bytes::new())).expect("request")
+    })
+    .await
 }
 
 async fn page_under_load(muster: &Muster, cookie: &str, sessions: &[String], id: i64) {

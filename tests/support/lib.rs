@@ -2,10 +2,12 @@
 //! own SQLite file, plain HTTP against it, and a real headless Chromium.
 mod browser;
 mod http;
+mod load;
 mod muster;
 
 pub use browser::Browser;
 pub use http::{http_request, Answer};
+pub use load::{load, Load};
 pub use muster::{muster_binary, Muster, MusterOptions};
 
 use std::time::Duration;

@@ -58,17 +58,17 @@ pub async fn running_imports(write: &SqlitePool) -> Result<Vec<i64>, sqlx::Error
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// An event as it is stored: when it arrived and which import it
+/// belongs to.
+pub type Arrived<'a> = (&'a NewEvent, DateTime<Utc>, i64);
+
 /// An INSERT of these events (the caller adds what to do on a conflict).
-fn inserting<'a>(
-    events: &'a [NewEvent],
-    received_at: DateTime<Utc>,
-    import: i64,
-) -> QueryBuilder<'a, Sqlite> {
+fn inserting<'a>(events: impl IntoIterator<Item = Arrived<'a>>) -> QueryBuilder<'a, Sqlite> {
     let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO events (source, dedupe_key, occurred_at, received_at, actor, action, target, outcome, \
          request_id, environment, summary, payload, truncated, fingerprint, import_id) ",
     );
-    insert.push_values(events, |mut row, e| {
+    insert.push_values(events, |mut row, (e, received_at, import)| {
         row.push_bind(e.source.as_str())
             .push_bind(&e.dedupe_key)
             .push_bind(e.occurred_at)
@@ -112,27 +112,72 @@ pub async fn index_since(conn: &mut SqliteConnection, before: i64) -> Result<(),
     Ok(())
 }
 
-/// Stores one event unless its (source, dedupe key) is stored already:
-/// its new id, or the stored copy's id and `false`.
-pub async fn store_one(
+/// Stores events unless their (source, dedupe key) is stored already,
+/// a few statements for the lot: each one's id, and whether it is new
+/// (a second copy in the same lot is not).
+pub async fn store_each(
     conn: &mut SqliteConnection,
-    event: &NewEvent,
-    received_at: DateTime<Utc>,
-    import: i64,
-) -> Result<(i64, bool), sqlx::Error> {
-    let one = std::slice::from_ref(event);
-    let mut insert = inserting(one, received_at, import);
-    insert.push(" ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id");
-    let stored: Option<(i64,)> = insert.build_query_as().fetch_optional(&mut *conn).await?;
-    if let Some((id,)) = stored {
-        return Ok((id, true));
+    events: &[Arrived<'_>],
+) -> Result<Vec<(i64, bool)>, sqlx::Error> {
+    use std::collections::HashMap;
+    let key = |source: &str, dedupe: &str| format!("{source}\n{dedupe}");
+    let mut new: HashMap<String, i64> = HashMap::new();
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let mut insert = inserting(chunk.iter().copied());
+        insert
+            .push(" ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id, source, dedupe_key");
+        let stored: Vec<(i64, String, String)> =
+            insert.build_query_as().fetch_all(&mut *conn).await?;
+        new.extend(stored.into_iter().map(|(id, s, k)| (key(&s, &k), id)));
     }
-    let (id,): (i64,) = sqlx::query_as("SELECT id FROM events WHERE source = ? AND dedupe_key = ?")
-        .bind(event.source.as_str())
-        .bind(&event.dedupe_key)
-        .fetch_one(conn)
-        .await?;
-    Ok((id, false))
+    // The ids of those stored before.
+    let mut old: HashMap<String, i64> = HashMap::new();
+    let missing: Vec<&NewEvent> = events
+        .iter()
+        .map(|(e, _, _)| *e)
+        .filter(|e| !new.contains_key(&key(e.source.as_str(), &e.dedupe_key)))
+        .collect();
+    // By source, so each look-up walks the (source, dedupe key) index.
+    let mut lookups: Vec<(&'static str, Vec<&NewEvent>)> = Vec::new();
+    for e in missing {
+        let source = e.source.as_str();
+        match lookups
+            .iter_mut()
+            .find(|(s, keys)| *s == source && keys.len() < ROWS_PER_INSERT)
+        {
+            Some((_, keys)) => keys.push(e),
+            None => lookups.push((source, vec![e])),
+        }
+    }
+    for (source, chunk) in lookups {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT id, source, dedupe_key FROM events WHERE source = ");
+        q.push_bind(source).push(" AND dedupe_key IN (");
+        let mut keys = q.separated(", ");
+        for e in &chunk {
+            keys.push_bind(&e.dedupe_key);
+        }
+        q.push(")");
+        let found: Vec<(i64, String, String)> = q.build_query_as().fetch_all(&mut *conn).await?;
+        old.extend(found.into_iter().map(|(id, s, k)| (key(&s, &k), id)));
+    }
+    events
+        .iter()
+        .map(|(e, _, _)| {
+            let k = key(e.source.as_str(), &e.dedupe_key);
+            match new.remove(&k) {
+                Some(id) => {
+                    // A second copy in this lot finds the first.
+                    old.insert(k, id);
+                    Ok((id, true))
+                }
+                None => old
+                    .get(&k)
+                    .map(|id| (*id, false))
+                    .ok_or_else(|| sqlx::Error::RowNotFound),
+            }
+        })
+        .collect()
 }
 
 /// Stores one batch with the import's progress, in one short transaction.
@@ -149,7 +194,7 @@ pub async fn store_batch(
     let before = last_event_id(&mut tx).await?;
     let mut accepted = 0;
     for chunk in events.chunks(ROWS_PER_INSERT) {
-        let mut insert = inserting(chunk, received_at, import);
+        let mut insert = inserting(chunk.iter().map(|e| (e, received_at, import)));
         // The first copy is kept, whether stored before or earlier in this batch.
         insert.push(" ON CONFLICT (source, dedupe_key) DO NOTHING");
         accepted += insert.build().execute(&mut *tx).await?.rows_affected();

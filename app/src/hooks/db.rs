@@ -88,6 +88,56 @@ pub async fn find(conn: &mut SqliteConnection, name: &str) -> Result<Option<Sour
     ))
 }
 
+/// The source a delivery names and its sealed secrets that verify at
+/// `now`, in one query (every delivery asks this first).
+pub async fn find_for_delivery(
+    conn: &mut SqliteConnection,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Source, Vec<Vec<u8>>)>, sqlx::Error> {
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        bool,
+        i64,
+        Option<Vec<u8>>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT s.id, s.name, s.scheme, s.environment, s.networks, s.enabled, s.import_id, k.sealed \
+         FROM hook_sources s \
+         LEFT JOIN hook_secrets h ON h.source_id = s.id AND (h.retires_at IS NULL OR h.retires_at > ?) \
+         LEFT JOIN sealed_keys k ON k.name = h.key_name \
+         WHERE s.name = ? ORDER BY h.id DESC",
+    )
+    .bind(now)
+    .bind(name)
+    .fetch_all(conn)
+    .await?;
+    let Some((id, name, scheme, environment, nets, enabled, import_id, _)) = rows.first().cloned()
+    else {
+        return Ok(None);
+    };
+    let Some(scheme) = Scheme::parse(&scheme) else {
+        return Ok(None);
+    };
+    let source = Source {
+        id,
+        name,
+        scheme,
+        environment,
+        networks: networks::parse(&nets).unwrap_or_default(),
+        enabled,
+        import_id,
+    };
+    Ok(Some((
+        source,
+        rows.into_iter().filter_map(|r| r.7).collect(),
+    )))
+}
+
 /// Makes a source, with the standing import its events belong to.
 pub async fn add(
     tx: &mut SqliteConnection,
@@ -274,23 +324,28 @@ pub struct Line {
 /// Writes log lines and counts them on their sources, in the caller's
 /// transaction, then trims each source's log to its newest lines.
 pub async fn log(tx: &mut SqliteConnection, lines: &[Line]) -> Result<(), sqlx::Error> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    // One statement for the lot (9 values a line, well under SQLite's
+    // limit on bound values at the writer's largest batch).
+    let mut insert: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+        "INSERT INTO hook_deliveries (source_id, received_at, outcome, status, reason, client, delivery_id, fingerprint, event_id) ",
+    );
+    insert.push_values(lines, |mut row, line| {
+        row.push_bind(line.source_id)
+            .push_bind(line.received_at)
+            .push_bind(line.outcome.as_str())
+            .push_bind(i64::from(line.status))
+            .push_bind(&line.reason)
+            .push_bind(&line.client)
+            .push_bind(&line.delivery_id)
+            .push_bind(&line.fingerprint)
+            .push_bind(line.event_id);
+    });
+    insert.build().execute(&mut *tx).await?;
     let mut sources: Vec<(i64, [i64; 3])> = Vec::new();
     for line in lines {
-        sqlx::query(
-            "INSERT INTO hook_deliveries (source_id, received_at, outcome, status, reason, client, delivery_id, fingerprint, event_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(line.source_id)
-        .bind(line.received_at)
-        .bind(line.outcome.as_str())
-        .bind(i64::from(line.status))
-        .bind(&line.reason)
-        .bind(&line.client)
-        .bind(&line.delivery_id)
-        .bind(&line.fingerprint)
-        .bind(line.event_id)
-        .execute(&mut *tx)
-        .await?;
         let at = match sources.iter().position(|(id, _)| *id == line.source_id) {
             Some(at) => at,
             None => {

@@ -126,7 +126,9 @@ impl Ingest {
         now: DateTime<Utc>,
     ) -> Result<Answer, crate::error::AppError> {
         let mut conn = db.read.acquire().await?;
-        let Some(source) = db::find(&mut conn, req.source).await? else {
+        let found = db::find_for_delivery(&mut conn, req.source, now).await?;
+        drop(conn);
+        let Some((source, sealed)) = found else {
             return Ok(Answer::new(404, "no such source"));
         };
         let line = |outcome, status: u16, reason: Option<String>| Line {
@@ -159,8 +161,7 @@ impl Ingest {
             let why = "the client's address is outside the allowed networks";
             return Ok(refuse(403, "this address may not deliver here", why.into()));
         }
-        let secrets = secret::valid(&mut conn, sealing, source.id, now).await?;
-        drop(conn);
+        let secrets = secret::open_all(sealing, sealed)?;
         let keys: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let verified =
             match signature::verify(source.scheme, &keys, req.header, req.body, now.timestamp()) {
@@ -293,24 +294,30 @@ async fn writer(write: SqlitePool, mut rx: mpsc::Receiver<Job>) {
 async fn commit(write: &SqlitePool, jobs: &[Job]) -> Result<Vec<Outcome>, sqlx::Error> {
     let mut tx = write.begin().await?;
     let before = crate::events::db::last_event_id(&mut tx).await?;
-    let mut lines = Vec::with_capacity(jobs.len());
-    let mut outcomes = Vec::new();
-    let mut stored: Vec<(i64, &NewEvent)> = Vec::new();
-    for job in jobs {
-        match job {
+    let arrived: Vec<crate::events::db::Arrived> = jobs
+        .iter()
+        .filter_map(|job| match job {
             Job::Store {
                 event,
                 import_id,
                 line,
                 ..
-            } => {
-                let (id, new) =
-                    crate::events::db::store_one(&mut tx, event, line.received_at, *import_id)
-                        .await?;
-                if new {
-                    stored.push((id, event));
-                }
+            } => Some((&**event, line.received_at, *import_id)),
+            Job::Log(_) => None,
+        })
+        .collect();
+    let mut each = crate::events::db::store_each(&mut tx, &arrived)
+        .await?
+        .into_iter();
+    let mut lines = Vec::with_capacity(jobs.len());
+    let mut outcomes = Vec::with_capacity(arrived.len());
+    let mut stored: Vec<(i64, &NewEvent)> = Vec::new();
+    for job in jobs {
+        match job {
+            Job::Store { event, line, .. } => {
+                let (id, new) = each.next().ok_or(sqlx::Error::RowNotFound)?;
                 let outcome = if new {
+                    stored.push((id, event));
                     Outcome::Accepted
                 } else {
                     Outcome::Duplicate

@@ -124,9 +124,18 @@ pub async fn valid(
     .bind(now)
     .fetch_all(conn)
     .await?;
+    open_all(sealing, sealed.into_iter().map(|(s,)| s))
+}
+
+/// Secrets as sealed, opened. `Err` when the instance's key does not
+/// open one.
+pub fn open_all(
+    sealing: &SecretKey,
+    sealed: impl IntoIterator<Item = Vec<u8>>,
+) -> Result<Vec<String>, crate::error::AppError> {
     sealed
         .into_iter()
-        .map(|(sealed,)| {
+        .map(|sealed| {
             sealing
                 .open(&sealed)
                 .and_then(|plain| String::from_utf8(plain).ok())
