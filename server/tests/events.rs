@@ -86,13 +86,7 @@ async fn every_sample_file_imports_once_and_again_adds_nothing() {
 #[tokio::test]
 async fn secrets_in_the_sample_files_never_reach_the_database_the_logs_or_a_page() {
     // Every log line of the test, down to each SQL statement, kept to search.
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(logs.clone())
-        .with_ansi(false)
-        .finish();
-    let _logging = tracing::subscriber::set_default(subscriber);
+    let (logs, _logging) = Logs::capture();
     let app = spawn_app(Environment::Production).await;
     let mut seeded: Vec<String> = Vec::new();
     let shape = regex_lite_akia();

@@ -22,16 +22,7 @@ fn charge_failed(n: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn every_refusal_answers_as_specified_and_stores_nothing() {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(logs.clone())
-        .with_ansi(false)
-        .finish();
-    let _logging = tracing::subscriber::set_default(subscriber);
-    // Callsites another test's thread reached first were cached as
-    // unwanted: ask again now that this thread has a subscriber.
-    tracing::callsite::rebuild_interest_cache();
+    let (logs, _logging) = Logs::capture();
     let clock = manual_clock();
     let app = spawn_app(Environment::Production)
         .await

@@ -9,8 +9,7 @@
 //!
 //! Run: `cargo leptos build --release --precompress`, then
 //! `cargo bench -p e2e --bench hooks` (MUSTER_BIN names another binary).
-use e2e::{load, Load, Muster, MusterOptions};
-use hmac::{Hmac, Mac};
+use e2e::{load, stripe_signature, unix_now, Load, Muster, MusterOptions};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
@@ -25,30 +24,15 @@ const EVENTS: usize = 30_000;
 const RATE: usize = 5_000;
 const SECONDS: usize = 10;
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("time")
-        .as_secs() as i64
-}
-
 /// A Stripe event (~600 bytes, as a real `charge.failed` is larger) and
 /// its `Stripe-Signature`, signed now.
 fn signed(secret: &str, n: usize) -> (String, String) {
     let body = format!(
         r#"{{"id":"evt_load_{n}","object":"event","type":"charge.failed","created":{},"livemode":true,"api_version":"2024-06-20","request":{{"id":"req_{n:012}","idempotency_key":null}},"data":{{"object":{{"id":"ch_{n:016}","object":"charge","amount":4200,"currency":"usd","customer":"cus_{n:010}","failure_code":"card_declined","failure_message":"Your card was declined.","outcome":{{"network_status":"declined_by_network","reason":"generic_decline","type":"issuer_declined"}},"payment_method_details":{{"card":{{"brand":"visa","last4":"4242","exp_month":12,"exp_year":2030}}}},"receipt_email":"buyer{n}@example.com"}}}}}}"#,
-        now()
+        unix_now()
     );
-    let t = now();
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
-    mac.update(format!("{t}.{body}").as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    (body, format!("t={t},v1={hex}"))
+    let signature = stripe_signature(secret, &body, unix_now());
+    (body, signature)
 }
 
 fn post(url: &str, (body, signature): &(String, String)) -> hyper::Request<Full<Bytes>> {
@@ -107,16 +91,7 @@ async fn paced(
 
 #[tokio::main]
 async fn main() {
-    let binary = std::env::var_os("MUSTER_BIN")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(std::path::PathBuf::from)
-                .unwrap_or_else(|| {
-                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
-                });
-            target.join("release/muster")
-        });
+    let binary = e2e::release_binary();
     println!("bench: {}", binary.display());
     let dir = tempfile::tempdir().expect("dir");
     let database = dir.path().join("muster.db");

@@ -31,16 +31,7 @@ const NOTE_EVERY: Duration = Duration::from_millis(250);
 
 #[tokio::main]
 async fn main() {
-    let binary = std::env::var_os("MUSTER_BIN")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(std::path::PathBuf::from)
-                .unwrap_or_else(|| {
-                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
-                });
-            target.join("release/muster")
-        });
+    let binary = e2e::release_binary();
     let muster = Muster::start(MusterOptions {
         binary: Some(binary.clone()),
         ..MusterOptions::default()

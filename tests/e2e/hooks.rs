@@ -3,8 +3,7 @@
 //! afterwards, and in the browser a Stripe source is made, receives
 //! signed events, shows them in its delivery log and the events page,
 //! and a grouped alert becomes an incident.
-use e2e::{Browser, Muster, MusterOptions};
-use hmac::{Hmac, Mac};
+use e2e::{stripe_signature, unix_now as now, Browser, Muster, MusterOptions};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
@@ -16,26 +15,6 @@ use std::{
         Arc, Mutex,
     },
 };
-
-/// `Stripe-Signature` for a body at a time, as Stripe computes it.
-fn stripe_signature(secret: &str, body: &str, t: i64) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
-    mac.update(format!("{t}.{body}").as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("t={t},v1={hex}")
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("time")
-        .as_secs() as i64
-}
 
 fn charge_failed(n: usize) -> String {
     format!(

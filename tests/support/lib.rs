@@ -4,11 +4,13 @@ mod browser;
 mod http;
 mod load;
 mod muster;
+mod webhook;
 
 pub use browser::Browser;
 pub use http::{http_request, Answer};
 pub use load::{load, Load};
-pub use muster::{muster_binary, Muster, MusterOptions};
+pub use muster::{muster_binary, release_binary, Muster, MusterOptions};
+pub use webhook::{stripe_signature, unix_now};
 
 use std::time::Duration;
 

@@ -17,6 +17,17 @@ pub fn muster_binary() -> PathBuf {
     target.join("debug/muster")
 }
 
+/// The release build, for benchmarks; MUSTER_BIN overrides it.
+pub fn release_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("MUSTER_BIN") {
+        return PathBuf::from(bin);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("release/muster")
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct MusterOptions {
     pub environment: Option<&'static str>,

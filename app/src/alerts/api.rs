@@ -53,21 +53,7 @@ pub struct RuleInput {
 #[server(prefix = "/api", endpoint = "alerts/rules/add")]
 pub async fn add_rule(rule: RuleInput) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<AddRule>().await?;
-    let r = &rule;
-    let rule = super::db::NewRule::check(&super::db::RuleForm {
-        name: &r.name,
-        sources: &r.sources,
-        actions: &r.actions,
-        words: &r.words,
-        outcome: &r.outcome,
-        environment: &r.environment,
-        threshold: &r.threshold,
-        window_minutes: &r.window_minutes,
-        group_by: &r.group_by,
-        quiet_minutes: &r.quiet_minutes,
-        severity: &r.severity,
-        runbook: &r.runbook,
-    })?;
+    let rule = super::db::NewRule::check(&rule)?;
     let mut tx = state.db.write.begin().await?;
     let id = super::db::add_rule(&mut tx, &rule, &caller.audit_name(), state.clock.now()).await?;
     let view = RuleView {

@@ -3,7 +3,7 @@
 //! double-counts an event; a sweep resolves alerts gone quiet.
 use super::{
     rule::{items, Rule, Seen},
-    AlertDetail, AlertView, RuleView, GROUP_FIELDS, MAX_SAMPLES,
+    AlertDetail, AlertView, RuleInput, RuleView, GROUP_FIELDS, MAX_SAMPLES,
 };
 use crate::{
     audit::{self, NewEntry},
@@ -32,23 +32,6 @@ pub struct NewRule {
     pub runbook_id: Option<i64>,
 }
 
-/// The raw fields of a rule's form.
-#[derive(Clone, Debug, Default)]
-pub struct RuleForm<'a> {
-    pub name: &'a str,
-    pub sources: &'a str,
-    pub actions: &'a str,
-    pub words: &'a str,
-    pub outcome: &'a str,
-    pub environment: &'a str,
-    pub threshold: &'a str,
-    pub window_minutes: &'a str,
-    pub group_by: &'a str,
-    pub quiet_minutes: &'a str,
-    pub severity: &'a str,
-    pub runbook: &'a str,
-}
-
 fn number(field: &str, raw: &str, default: i64, max: i64) -> Result<i64, AppError> {
     match raw.trim() {
         "" => Ok(default),
@@ -61,10 +44,10 @@ fn number(field: &str, raw: &str, default: i64, max: i64) -> Result<i64, AppErro
 }
 
 impl NewRule {
-    pub fn check(f: &RuleForm) -> Result<Self, AppError> {
+    pub fn check(f: &RuleInput) -> Result<Self, AppError> {
         let invalid = |(field, message): (String, String)| AppError::invalid(field, message);
-        let name = crate::fields::text_field("Name", f.name, true, 80)?;
-        let sources = items("Sources", f.sources).map_err(invalid)?;
+        let name = crate::fields::text_field("Name", &f.name, true, 80)?;
+        let sources = items("Sources", &f.sources).map_err(invalid)?;
         if let Some(bad) = sources.iter().find(|s| !SOURCES.contains(&s.as_str())) {
             return Err(AppError::invalid(
                 "Sources",
@@ -75,8 +58,8 @@ impl NewRule {
                 ),
             ));
         }
-        let actions = items("Actions", f.actions).map_err(invalid)?;
-        let words = items("Words", f.words).map_err(invalid)?;
+        let actions = items("Actions", &f.actions).map_err(invalid)?;
+        let words = items("Words", &f.words).map_err(invalid)?;
         let outcome = f.outcome.trim();
         if !["", "success", "failure", "unknown"].contains(&outcome) {
             return Err(AppError::invalid(
@@ -84,7 +67,7 @@ impl NewRule {
                 "success, failure, unknown or empty for any",
             ));
         }
-        let group_by = items("Group by", f.group_by).map_err(invalid)?;
+        let group_by = items("Group by", &f.group_by).map_err(invalid)?;
         if let Some(bad) = group_by
             .iter()
             .find(|g| !GROUP_FIELDS.contains(&g.as_str()))
@@ -104,13 +87,13 @@ impl NewRule {
             actions: actions.join(" "),
             words: words.join(" ").to_lowercase(),
             outcome: outcome.to_owned(),
-            environment: crate::fields::text_field("Environment", f.environment, false, 40)?,
-            threshold: number("Threshold", f.threshold, 1, 100_000)?,
-            window_minutes: number("Window", f.window_minutes, 10, 10_080)?,
+            environment: crate::fields::text_field("Environment", &f.environment, false, 40)?,
+            threshold: number("Threshold", &f.threshold, 1, 100_000)?,
+            window_minutes: number("Window", &f.window_minutes, 10, 10_080)?,
             group_by: group_by.join(" "),
-            quiet_minutes: number("Quiet period", f.quiet_minutes, 30, 10_080)?,
-            severity: Severity::parse("Severity", f.severity)?,
-            runbook_id: crate::fields::optional_id("Runbook", f.runbook)?,
+            quiet_minutes: number("Quiet period", &f.quiet_minutes, 30, 10_080)?,
+            severity: Severity::parse("Severity", &f.severity)?,
+            runbook_id: crate::fields::optional_id("Runbook", &f.runbook)?,
         })
     }
 }
@@ -419,59 +402,49 @@ pub async fn detail(
 
 /// The rules a new team starts from (the demo data adds them): a spike of
 /// payment failures, automations refused for their credentials, and keys
-/// made or removed or logging stopped.
-pub const DEMO_RULES: [(&RuleForm<'static>, &str); 3] = [
-    (
-        &RuleForm {
-            name: "Payment failures spike",
-            sources: "stripe",
-            actions: "charge.failed invoice.payment_failed",
-            words: "",
-            outcome: "",
-            environment: "",
-            threshold: "5",
-            window_minutes: "10",
-            group_by: "action",
-            quiet_minutes: "30",
-            severity: "sev2",
-            runbook: "",
-        },
+/// made or removed or logging stopped. Each: name, sources, actions,
+/// words, outcome, threshold, window, grouping, quiet period, severity,
+/// and the title of its runbook.
+const DEMO_RULES: [[&str; 11]; 3] = [
+    [
+        "Payment failures spike",
+        "stripe",
+        "charge.failed invoice.payment_failed",
+        "",
+        "",
+        "5",
+        "10",
+        "action",
+        "30",
+        "sev2",
         "Payment provider outage",
-    ),
-    (
-        &RuleForm {
-            name: "Automation auth errors",
-            sources: "zapier pipedream webhook",
-            actions: "",
-            words: "401 403 unauthorized forbidden",
-            outcome: "failure",
-            environment: "",
-            threshold: "3",
-            window_minutes: "15",
-            group_by: "source actor",
-            quiet_minutes: "60",
-            severity: "sev2",
-            runbook: "",
-        },
+    ],
+    [
+        "Automation auth errors",
+        "zapier pipedream webhook",
+        "",
+        "401 403 unauthorized forbidden",
+        "failure",
+        "3",
+        "15",
+        "source actor",
+        "60",
+        "sev2",
         "Leaked API key in an automation",
-    ),
-    (
-        &RuleForm {
-            name: "Key created, deleted or logging stopped",
-            sources: "github cloudtrail",
-            actions: "*key.create *key.created *key.delete *key.deleted *key.destroy *token.create CreateAccessKey DeleteAccessKey StopLogging DeleteTrail",
-            words: "",
-            outcome: "",
-            environment: "",
-            threshold: "1",
-            window_minutes: "60",
-            group_by: "action actor",
-            quiet_minutes: "120",
-            severity: "sev1",
-            runbook: "",
-        },
+    ],
+    [
+        "Key created, deleted or logging stopped",
+        "github cloudtrail",
+        "*key.create *key.created *key.delete *key.deleted *key.destroy *token.create CreateAccessKey DeleteAccessKey StopLogging DeleteTrail",
+        "",
+        "",
+        "1",
+        "60",
+        "action actor",
+        "120",
+        "sev1",
         "Leaked API key in an automation",
-    ),
+    ],
 ];
 
 /// Adds the demo rules, each with its runbook when there is one by that
@@ -481,8 +454,23 @@ pub async fn add_demo_rules(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    for (form, runbook) in DEMO_RULES {
-        let mut rule = NewRule::check(form)?;
+    for [name, sources, actions, words, outcome, threshold, window, group_by, quiet, severity, runbook] in
+        DEMO_RULES
+    {
+        let mut rule = NewRule::check(&RuleInput {
+            name: name.into(),
+            sources: sources.into(),
+            actions: actions.into(),
+            words: words.into(),
+            outcome: outcome.into(),
+            environment: String::new(),
+            threshold: threshold.into(),
+            window_minutes: window.into(),
+            group_by: group_by.into(),
+            quiet_minutes: quiet.into(),
+            severity: severity.into(),
+            runbook: String::new(),
+        })?;
         rule.runbook_id =
             crate::plans::db::find_by_title(&mut *tx, crate::plans::Kind::Runbook, runbook).await?;
         add_rule(tx, &rule, by, now).await?;

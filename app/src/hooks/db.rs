@@ -203,20 +203,13 @@ pub async fn set(
     Ok(())
 }
 
-type ViewRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    bool,
-    i64,
-    i64,
-    i64,
-    String,
-    DateTime<Utc>,
-);
+/// A source's row: its id and what its pages show.
+#[derive(sqlx::FromRow)]
+struct ViewRow {
+    id: i64,
+    #[sqlx(flatten)]
+    view: SourceView,
+}
 
 /// Every source, by name.
 pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<SourceView>, sqlx::Error> {
@@ -227,41 +220,14 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<SourceView>, sqlx::
     .fetch_all(&mut *conn)
     .await?;
     let mut views = Vec::with_capacity(rows.len());
-    for (
-        id,
-        name,
-        scheme,
-        environment,
-        networks,
-        retention_days,
-        enabled,
-        accepted,
-        duplicates,
-        rejected,
-        created_by,
-        created_at,
-    ) in rows
-    {
-        let secrets: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+    for ViewRow { id, mut view } in rows {
+        view.secrets = sqlx::query_as(
             "SELECT created_at, retires_at FROM hook_secrets WHERE source_id = ? ORDER BY id DESC",
         )
         .bind(id)
         .fetch_all(&mut *conn)
         .await?;
-        views.push(SourceView {
-            name,
-            scheme,
-            environment,
-            networks,
-            retention_days,
-            enabled,
-            accepted,
-            duplicates,
-            rejected,
-            created_by,
-            created_at,
-            secrets,
-        });
+        views.push(view);
     }
     Ok(views)
 }

@@ -44,6 +44,7 @@ pub const DELIVERIES_SHOWN: i64 = 50;
 
 /// A source as its pages show it (never its secret).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct SourceView {
     pub name: String,
     pub scheme: String,
@@ -58,6 +59,7 @@ pub struct SourceView {
     pub created_at: DateTime<Utc>,
     /// When each secret was made and, during a rotation's overlap, when
     /// it stops verifying.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub secrets: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
 }
 

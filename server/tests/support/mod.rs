@@ -383,6 +383,22 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
 }
 
 impl Logs {
+    /// Every log line of this thread, at every level, kept from now until
+    /// the guard is dropped. (Only this thread's: run such a test alone
+    /// in its file, where no other test's thread reaches a log line first.)
+    pub fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+        let logs = Self::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(logs.clone())
+            .with_ansi(false)
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        // Callsites reached before were cached as unwanted: ask again.
+        tracing::callsite::rebuild_interest_cache();
+        (logs, guard)
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().expect("logs")).into_owned()
     }
