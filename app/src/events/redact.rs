@@ -88,37 +88,128 @@ static EMAILS: LazyLock<Regex> = LazyLock::new(|| {
     rule(r"\b[A-Za-z0-9._%+\-]+@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})\b")
 });
 
-/// Text with every secret shape replaced. Each rule first asks a cheap
-/// question of the bytes (is there an `@`, 13 digits, a `://`?): most
-/// text holds no secret, and an import runs this on every string.
+/// What `text` asks of the bytes before it runs a rule: each rule runs
+/// only where its marks are present. One pass of an automaton and one
+/// pass over the bytes answer every question (most text holds no secret,
+/// and an import asks them of every string).
+struct Marks {
+    at: bool,
+    scheme_separator: bool,
+    auth_word: bool,
+    named: bool,
+    key_mark: bool,
+    /// A run of 40 or more base64 characters (an AWS secret key's shape).
+    long_run: bool,
+    /// 13 or more digits with at most single spaces or dashes between.
+    card_run: bool,
+}
+
+/// Needles: "://", the two authorization words, the parts of secret names,
+/// then the beginnings of known key shapes (all without regard to case, a
+/// superset of what the rules match).
+const URL_NEEDLE: usize = 0;
+const AUTH_NEEDLES: std::ops::Range<usize> = 1..3;
+const NAME_NEEDLES: std::ops::Range<usize> = 3..3 + SECRET_KEY_PARTS.len();
+const KEY_NEEDLES: [&str; 13] = [
+    "sk_",
+    "rk_",
+    "whsec_",
+    "akia",
+    "asia",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xox",
+    "eyj",
+];
+static NEEDLES: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    let needles: Vec<&str> = ["://", "bearer", "basic"]
+        .into_iter()
+        .chain(SECRET_KEY_PARTS.iter().copied())
+        .chain(KEY_NEEDLES)
+        .collect();
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(needles)
+        .expect("the redaction needles")
+});
+
+impl Marks {
+    fn of(input: &str) -> Self {
+        let mut m = Marks {
+            at: false,
+            scheme_separator: false,
+            auth_word: false,
+            named: false,
+            key_mark: false,
+            long_run: false,
+            card_run: false,
+        };
+        let mut name_part = false;
+        for found in NEEDLES.find_overlapping_iter(input) {
+            let id = found.pattern().as_usize();
+            if id == URL_NEEDLE {
+                m.scheme_separator = true;
+            } else if AUTH_NEEDLES.contains(&id) {
+                m.auth_word = true;
+            } else if NAME_NEEDLES.contains(&id) {
+                name_part = true;
+            } else {
+                m.key_mark = true;
+            }
+        }
+        let (mut colon_or_equals, mut run, mut digits, mut after_digit, mut separated) =
+            (false, 0, 0, false, false);
+        for &b in input.as_bytes() {
+            m.at |= b == b'@';
+            colon_or_equals |= b == b'=' || b == b':';
+            if b.is_ascii_alphanumeric() || b == b'/' || b == b'+' || b == b'=' {
+                run += 1;
+                m.long_run |= run >= 40;
+            } else {
+                run = 0;
+            }
+            if b.is_ascii_digit() {
+                digits += 1;
+                after_digit = true;
+                separated = false;
+                m.card_run |= digits >= 13;
+            } else if (b == b' ' || b == b'-') && after_digit && !separated {
+                after_digit = false;
+                separated = true;
+            } else {
+                digits = 0;
+                after_digit = false;
+                separated = false;
+            }
+        }
+        m.named = name_part && colon_or_equals;
+        m
+    }
+}
+
+/// Text with every secret shape replaced.
 pub fn text(input: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(input);
     let mut apply = |may: bool, re: &Regex, with: &dyn Fn(&Captures) -> String| {
-        if may && re.is_match(&out) {
-            out = Cow::Owned(re.replace_all(&out, |c: &Captures| with(c)).into_owned());
+        if may {
+            // Borrowed when nothing matched: one scan either way.
+            if let Cow::Owned(changed) = re.replace_all(&out, |c: &Captures| with(c)) {
+                out = Cow::Owned(changed);
+            }
         }
     };
-    let bytes = input.as_bytes();
-    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
-    let has_folded = |needle: &[u8]| {
-        bytes
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
-    };
-    let at = bytes.contains(&b'@');
-    apply(at && has(b"://"), &URL_CREDENTIALS, &|c| {
+    let marks = Marks::of(input);
+    apply(marks.at && marks.scheme_separator, &URL_CREDENTIALS, &|c| {
         format!("{}{REDACTED}@", &c[1])
     });
-    apply(
-        has_folded(b"bearer") || has_folded(b"basic"),
-        &AUTH_VALUE,
-        &|c| format!("{} {REDACTED}", &c[1]),
-    );
-    let named = (bytes.contains(&b'=') || bytes.contains(&b':')) && {
-        let lower = input.to_ascii_lowercase();
-        SECRET_KEY_PARTS.iter().any(|part| lower.contains(part))
-    };
-    apply(named, &NAMED_VALUE, &|c| {
+    apply(marks.auth_word, &AUTH_VALUE, &|c| {
+        format!("{} {REDACTED}", &c[1])
+    });
+    apply(marks.named, &NAMED_VALUE, &|c| {
         let value = &c[3];
         // A scheme word (Bearer, Basic): its token was taken out above.
         let scheme = value.eq_ignore_ascii_case("bearer") || value.eq_ignore_ascii_case("basic");
@@ -128,10 +219,8 @@ pub fn text(input: &str) -> Cow<'_, str> {
             format!("{}{}{REDACTED}", &c[1], &c[2])
         }
     });
-    let key_mark =
-        bytes.contains(&b'_') || has(b"AKIA") || has(b"ASIA") || has(b"eyJ") || has(b"xox");
-    apply(key_mark, &KEY_SHAPES, &|_| REDACTED.to_owned());
-    apply(bytes.len() >= 40, &LONG_RUNS, &|c| {
+    apply(marks.key_mark, &KEY_SHAPES, &|_| REDACTED.to_owned());
+    apply(marks.long_run, &LONG_RUNS, &|c| {
         let run = &c[0];
         let mixed = run.len() == 40
             && run.bytes().any(|b| b.is_ascii_uppercase())
@@ -143,8 +232,7 @@ pub fn text(input: &str) -> Cow<'_, str> {
             run.to_owned()
         }
     });
-    let digits = bytes.iter().filter(|b| b.is_ascii_digit()).count();
-    apply(digits >= 13, &CARDS, &|c| {
+    apply(marks.card_run, &CARDS, &|c| {
         let digits: Vec<u32> = c[0].chars().filter_map(|ch| ch.to_digit(10)).collect();
         if (13..=19).contains(&digits.len()) && luhn(&digits) {
             let last: String = digits[digits.len() - 4..]
@@ -156,7 +244,7 @@ pub fn text(input: &str) -> Cow<'_, str> {
             c[0].to_owned()
         }
     });
-    apply(at, &EMAILS, &|c| format!("•••@{}", &c[1]));
+    apply(marks.at, &EMAILS, &|c| format!("•••@{}", &c[1]));
     out
 }
 
