@@ -392,7 +392,15 @@ pub async fn detail(
     .bind(alert.rule_id)
     .fetch_one(&mut *conn)
     .await?;
-    let samples = crate::events::query::of_alert(conn, id).await?;
+    // The events domain's row, read from this domain's own table.
+    let samples = sqlx::query_as(&format!(
+        "SELECT {} FROM alert_events a JOIN events e ON e.id = a.event_id \
+         WHERE a.alert_id = ? ORDER BY e.occurred_at, e.id",
+        crate::events::query::ROW_COLUMNS
+    ))
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
     Ok(Some(AlertDetail {
         alert,
         rule,

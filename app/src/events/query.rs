@@ -10,7 +10,7 @@ use sqlx::{sqlite::SqliteRow, FromRow, QueryBuilder, Row, Sqlite, SqlitePool};
 /// against the index, which finds a page of a common word at once.
 const FEW_MATCHES: i64 = 20_000;
 
-const ROW_COLUMNS: &str =
+pub(crate) const ROW_COLUMNS: &str =
     "e.id, e.source, e.dedupe_key, e.occurred_at, e.actor, e.action, e.target, \
      e.outcome, e.environment, e.summary";
 
@@ -191,18 +191,4 @@ pub async fn suggest(
     q.push(") ORDER BY e.occurred_at, e.id LIMIT ")
         .push_bind(limit);
     q.build_query_as().fetch_all(read).await
-}
-
-/// An alert's sample events, oldest first.
-pub async fn of_alert(
-    conn: &mut sqlx::SqliteConnection,
-    alert: i64,
-) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {ROW_COLUMNS} FROM alert_events a JOIN events e ON e.id = a.event_id \
-         WHERE a.alert_id = ? ORDER BY e.occurred_at, e.id"
-    ))
-    .bind(alert)
-    .fetch_all(conn)
-    .await
 }

@@ -62,30 +62,11 @@ impl Settings {
     }
 }
 
-type SourceRow = (i64, String, String, String, String, bool, i64);
-
 /// The source a delivery names, if there is one.
 pub async fn find(conn: &mut SqliteConnection, name: &str) -> Result<Option<Source>, sqlx::Error> {
-    let row: Option<SourceRow> = sqlx::query_as(
-        "SELECT id, name, scheme, environment, networks, enabled, import_id FROM hook_sources WHERE name = ?",
-    )
-    .bind(name)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.and_then(
-        |(id, name, scheme, environment, nets, enabled, import_id)| {
-            Some(Source {
-                id,
-                name,
-                scheme: Scheme::parse(&scheme)?,
-                environment,
-                // Stored normalised, so this reads back.
-                networks: networks::parse(&nets).unwrap_or_default(),
-                enabled,
-                import_id,
-            })
-        },
-    ))
+    Ok(find_for_delivery(conn, name, Utc::now())
+        .await?
+        .map(|(source, _)| source))
 }
 
 /// The source a delivery names and its sealed secrets that verify at
