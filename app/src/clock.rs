@@ -7,6 +7,7 @@
 //! domain.
 use crate::error::AppError;
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 
 /// Where "now" comes from.
 pub trait TimeSource: Send + Sync + std::fmt::Debug {
@@ -55,6 +56,104 @@ pub type Clock = std::sync::Arc<dyn TimeSource>;
 /// The real time, as a [`Clock`].
 pub fn system() -> Clock {
     std::sync::Arc::new(SystemTime)
+}
+
+/// A drill's clock: virtual time that starts with the run, runs at a
+/// chosen speed (0.5x to 10x), and stands still while paused. Its state is
+/// a few numbers kept in the database, so it survives a restart: virtual
+/// time is always worked out from the real time of the last change, never
+/// counted up by a ticking task, so no tick can be lost or counted twice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VirtualClock {
+    /// Virtual time zero: the real time the run started.
+    pub start: DateTime<Utc>,
+    /// Virtual milliseconds gone by at `anchor`.
+    pub elapsed_ms: i64,
+    /// The real time of the last change (start, pause, resume, speed).
+    pub anchor: DateTime<Utc>,
+    /// Percent of real speed: 100 is 1x, 1000 is 10x.
+    pub speed_pct: u32,
+    pub running: bool,
+}
+
+/// The speeds a drill may run at, in percent of real time.
+pub const SPEEDS: std::ops::RangeInclusive<u32> = 50..=1000;
+
+impl VirtualClock {
+    /// A clock started at `real`, running at `speed_pct`.
+    pub fn started(real: DateTime<Utc>, speed_pct: u32) -> Self {
+        Self {
+            start: real,
+            elapsed_ms: 0,
+            anchor: real,
+            speed_pct: speed_pct.clamp(*SPEEDS.start(), *SPEEDS.end()),
+            running: true,
+        }
+    }
+
+    /// Virtual milliseconds gone by when the real time is `real`. Never
+    /// goes back: a real time before the last change reads as that change.
+    pub fn elapsed_ms_at(&self, real: DateTime<Utc>) -> i64 {
+        if !self.running {
+            return self.elapsed_ms;
+        }
+        let real_ms = (real - self.anchor).num_milliseconds().max(0);
+        self.elapsed_ms + real_ms * i64::from(self.speed_pct) / 100
+    }
+
+    /// The virtual time when the real time is `real`.
+    pub fn now_at(&self, real: DateTime<Utc>) -> DateTime<Utc> {
+        self.start + Duration::milliseconds(self.elapsed_ms_at(real))
+    }
+
+    /// Stands still from `real` on.
+    pub fn pause(&mut self, real: DateTime<Utc>) {
+        self.elapsed_ms = self.elapsed_ms_at(real);
+        self.anchor = real;
+        self.running = false;
+    }
+
+    /// Moves again from `real` on, from where it stood.
+    pub fn resume(&mut self, real: DateTime<Utc>) {
+        if !self.running {
+            self.anchor = real;
+            self.running = true;
+        }
+    }
+
+    /// Runs at another speed from `real` on; what went by keeps its speed.
+    pub fn set_speed(&mut self, real: DateTime<Utc>, speed_pct: u32) {
+        self.elapsed_ms = self.elapsed_ms_at(real);
+        self.anchor = real;
+        self.speed_pct = speed_pct.clamp(*SPEEDS.start(), *SPEEDS.end());
+    }
+
+    /// Jumps forward to `elapsed_ms` of virtual time (never back).
+    pub fn jump_to(&mut self, real: DateTime<Utc>, elapsed_ms: i64) {
+        self.elapsed_ms = self.elapsed_ms_at(real).max(elapsed_ms);
+        self.anchor = real;
+    }
+
+    /// The real time at which `elapsed_ms` of virtual time will have gone
+    /// by, at the current speed; `None` while paused (it never comes).
+    pub fn real_time_of(&self, elapsed_ms: i64) -> Option<DateTime<Utc>> {
+        if !self.running {
+            return None;
+        }
+        let ahead = (elapsed_ms - self.elapsed_ms).max(0);
+        // Rounded up, so waking at that time never finds it still ahead.
+        let speed = i64::from(self.speed_pct);
+        Some(self.anchor + Duration::milliseconds((ahead * 100 + speed - 1) / speed))
+    }
+
+    /// "10x", "0.5x", "1.5x".
+    pub fn speed_label(speed_pct: u32) -> String {
+        if speed_pct.is_multiple_of(100) {
+            format!("{}x", speed_pct / 100)
+        } else {
+            format!("{}x", f64::from(speed_pct) / 100.0)
+        }
+    }
 }
 
 /// "1h 05m", "3d 2h", "45s": the time from `from` to `to` at a glance
@@ -220,6 +319,107 @@ mod tests {
         assert_eq!(clock.now(), t(5));
         clock.set(t(-1));
         assert_eq!(clock.now(), t(-1));
+    }
+
+    fn ms(m: i64) -> i64 {
+        m * 60_000
+    }
+
+    #[test]
+    fn a_virtual_clock_runs_at_its_speed_and_stands_still_when_paused() {
+        let real = ManualTime::at(t(0));
+        let mut clock = VirtualClock::started(real.now(), 1000);
+        real.advance(Duration::minutes(1));
+        assert_eq!(
+            clock.elapsed_ms_at(real.now()),
+            ms(10),
+            "10x: a real minute is ten"
+        );
+        clock.pause(real.now());
+        real.advance(Duration::minutes(30));
+        assert_eq!(
+            clock.elapsed_ms_at(real.now()),
+            ms(10),
+            "paused: nothing moves"
+        );
+        assert_eq!(
+            clock.real_time_of(ms(15)),
+            None,
+            "paused: nothing comes due"
+        );
+        clock.resume(real.now());
+        clock.resume(real.now());
+        real.advance(Duration::seconds(30));
+        assert_eq!(
+            clock.elapsed_ms_at(real.now()),
+            ms(15),
+            "resumed once, from where it stood"
+        );
+        clock.set_speed(real.now(), 50);
+        real.advance(Duration::minutes(2));
+        assert_eq!(
+            clock.elapsed_ms_at(real.now()),
+            ms(16),
+            "half speed from the change on"
+        );
+        assert_eq!(
+            clock.now_at(real.now()),
+            t(16),
+            "virtual time starts at the real start"
+        );
+    }
+
+    #[test]
+    fn a_virtual_clock_says_when_a_virtual_time_comes_and_it_never_comes_early() {
+        let real = ManualTime::at(t(0));
+        let mut clock = VirtualClock::started(real.now(), 300);
+        real.advance(Duration::seconds(7));
+        clock.set_speed(real.now(), 700);
+        // 21 s gone; 15 min is 879 s of virtual time ahead at 7x.
+        let due = clock.real_time_of(ms(15)).expect("running");
+        assert!(clock.elapsed_ms_at(due) >= ms(15), "due when woken");
+        assert!(
+            clock.elapsed_ms_at(due - Duration::milliseconds(1)) < ms(15),
+            "not a millisecond before"
+        );
+        clock.jump_to(real.now(), ms(15));
+        assert_eq!(clock.elapsed_ms_at(real.now()), ms(15));
+        clock.jump_to(real.now(), ms(1));
+        assert_eq!(
+            clock.elapsed_ms_at(real.now()),
+            ms(15),
+            "a jump never goes back"
+        );
+        assert_eq!(
+            clock.elapsed_ms_at(real.now() - Duration::hours(1)),
+            ms(15),
+            "a real time before the last change reads as that change"
+        );
+    }
+
+    #[test]
+    fn a_virtual_clock_survives_being_stored_and_read_back() {
+        let real = ManualTime::at(t(0));
+        let mut clock = VirtualClock::started(real.now(), 200);
+        real.advance(Duration::minutes(3));
+        clock.pause(real.now());
+        clock.resume(real.now() + Duration::minutes(1));
+        let stored = serde_json::to_string(&clock).expect("json");
+        // The server stops; the clock is read back after a restart.
+        let back: VirtualClock = serde_json::from_str(&stored).expect("json");
+        real.advance(Duration::minutes(4));
+        assert_eq!(
+            back.elapsed_ms_at(real.now()),
+            ms(6 + 6),
+            "3 min at 2x, 1 paused, 3 at 2x"
+        );
+        assert_eq!(
+            VirtualClock::started(t(0), 5000).speed_pct,
+            1000,
+            "speed is bounded"
+        );
+        assert_eq!(VirtualClock::speed_label(1000), "10x");
+        assert_eq!(VirtualClock::speed_label(50), "0.5x");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod approval;
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod drills;
 pub mod environment;
 pub mod error;
 pub mod events;

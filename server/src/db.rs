@@ -72,6 +72,11 @@ pub async fn open(path: &Path) -> Result<Opened, OpenError> {
                 // Imports write many rows into several indexes and the
                 // search index: 64 MB of cache keeps their pages in memory.
                 .pragma("cache_size", "-65536")
+                // A statement that may stop midway (a multi-row insert)
+                // keeps its undo journal in memory, not in a temporary
+                // file opened, written and deleted per statement
+                // (measured: a tenth of an import's system time).
+                .pragma("temp_store", "memory")
                 // Commits never copy the log into the database themselves
                 // (a checkpoint inside a commit held every webhook sender
                 // waiting on it): `checkpoints` does that beside them.

@@ -230,7 +230,7 @@ async fn insert_plans(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error
     for id in db::titles(tx, Kind::Template).await?.into_keys() {
         db::approve(tx, id, 1, &admin).await?;
     }
-    Ok(())
+    crate::demo_drills::insert(tx, &editor).await
 }
 
 async fn account(
@@ -278,6 +278,7 @@ async fn insert_incident(
             runbook: Some((runbook_id, book.info.version, &book.content)),
             author: "Rae Responder",
             at: start,
+            drill: None,
         },
     )
     .await?;

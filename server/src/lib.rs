@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod db;
 pub mod demo;
+mod demo_drills;
 pub mod event_import;
 pub mod event_upload;
 pub mod export;

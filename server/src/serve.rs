@@ -80,6 +80,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     tokio::spawn(sum_up_refusals(state.clone(), auth.refusals.clone()));
     tokio::spawn(keep_events(state.clone()));
     tokio::spawn(resolve_quiet_alerts(state.clone()));
+    tokio::spawn(run_drill_clocks(state.clone()));
     let app =
         startup::router(state, auth).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
@@ -118,6 +119,30 @@ async fn resolve_quiet_alerts(state: AppState) {
             Ok(n) => tracing::info!(resolved = n, "quiet alerts resolved"),
             Err(err) => tracing::warn!(error = %err, "could not resolve quiet alerts"),
         }
+    }
+}
+
+/// Drill clocks: releases each inject when its run's virtual time reaches
+/// it and judges expectations as deadlines pass. It sleeps until the next
+/// thing falls due, at most a second, so a facilitator's pause, resume or
+/// speed change is followed within a second. What is due is worked out
+/// from the stored clocks, so a restart mid-run releases nothing twice
+/// and loses nothing.
+async fn run_drill_clocks(state: AppState) {
+    let most = std::time::Duration::from_secs(1);
+    loop {
+        let wait = match app::drills::run::tick(&state).await {
+            Ok(Some(next)) => (next - state.clock.now())
+                .to_std()
+                .unwrap_or_default()
+                .min(most),
+            Ok(None) => most,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not move the drill clocks on");
+                most
+            }
+        };
+        tokio::time::sleep(wait).await;
     }
 }
 

@@ -68,13 +68,12 @@ pub async fn link_events(incident: String, events: Option<Vec<String>>) -> Resul
                 .ok_or_else(|| AppError::invalid("Events", "an empty event number"))
         })
         .collect::<Result<Vec<i64>, _>>()?;
-    let now = state.clock.now();
     crate::incidents::act::act(
         &state,
         &caller,
         incident,
         "incident.evidence.link",
-        move |tx, author| {
+        move |tx, author, now| {
             Box::pin(async move {
                 let why = super::link::link(tx, incident, &ids, &author, now).await?;
                 Ok((why, crate::incidents::act::Part::Header))
@@ -89,13 +88,12 @@ pub async fn link_events(incident: String, events: Option<Vec<String>>) -> Resul
 #[server(prefix = "/api", endpoint = "events/unlink")]
 pub async fn unlink_event(incident: i64, event: i64) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<UnlinkEvent>().await?;
-    let now = state.clock.now();
     crate::incidents::act::act(
         &state,
         &caller,
         incident,
         "incident.evidence.unlink",
-        move |tx, author| {
+        move |tx, author, now| {
             Box::pin(async move {
                 let why = super::link::unlink(tx, incident, event, &author, now).await?;
                 Ok((why, crate::incidents::act::Part::Header))

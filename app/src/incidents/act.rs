@@ -8,6 +8,7 @@ use crate::{
     state::AppState,
     timeline::{self, Subject},
 };
+use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use sqlx::SqliteConnection;
 
@@ -32,7 +33,9 @@ pub fn author(caller: &Caller) -> String {
 
 /// Runs `work` (which returns the reason to record and the part it
 /// touched) in one transaction with its audit record, and tells the live
-/// pages what changed.
+/// pages what changed. `work` is given the author and the incident's time:
+/// real time, or a drill's virtual time, so a drill is recorded and
+/// measured as a real incident would be.
 pub async fn act(
     state: &AppState,
     caller: &Caller,
@@ -41,15 +44,18 @@ pub async fn act(
     work: impl for<'c> FnOnce(
         &'c mut SqliteConnection,
         String,
+        DateTime<Utc>,
     ) -> BoxFuture<'c, Result<(String, Part), AppError>>,
 ) -> Result<Delta, AppError> {
     let subject = Subject::Incident(id);
     let mut tx = state.db.write.begin().await?;
-    let from = timeline::db::revision(&mut tx, subject)
+    let incident = super::db::get(&mut tx, id)
         .await?
         .ok_or_else(|| AppError::NotFound("That incident".into()))?;
+    let from = incident.revision;
+    let now = incident.now(state.clock.now());
     let mark = timeline::db::last_id(&mut tx, subject).await?;
-    let (reason, part) = work(&mut tx, author(caller)).await?;
+    let (reason, part) = work(&mut tx, author(caller), now).await?;
     crate::audit::record_change(&mut tx, caller, action, subject.audit_target(), reason).await?;
     let revision = timeline::db::revision(&mut tx, subject)
         .await?

@@ -149,6 +149,7 @@ pub(crate) async fn declare_in(
             runbook: pinned.as_ref().map(|p| (p.id, p.info.version, &p.content)),
             author: &author,
             at: now,
+            drill: None,
         },
     )
     .await?;
@@ -174,61 +175,70 @@ pub async fn add_incident_note(
     use super::EntryKind;
     let (state, caller) = crate::auth::guard::require::<AddIncidentNote>().await?;
     let text = crate::fields::text_field("Note", &text, true, 4000)?;
-    let now = state.clock.now();
     let corrects = crate::fields::optional_id("Correction", &corrects)?;
-    super::act::act(&state, &caller, id, "incident.note", move |tx, author| {
-        Box::pin(async move {
-            let incident = super::db::get(tx, id)
-                .await?
-                .ok_or_else(|| AppError::NotFound("That incident".into()))?;
-            let happened_at =
-                crate::clock::parse_happened_at(&happened_at, incident.declared_at, now)?;
-            let subject = crate::timeline::Subject::Incident(id);
-            if let Some(entry) = corrects {
-                crate::timeline::db::check_corrects(tx, subject, entry).await?;
-            }
-            let kind = if corrects.is_some() {
-                EntryKind::Correction
-            } else {
-                EntryKind::Note
-            };
-            let mut entry = crate::timeline::NewEntry::new(kind, text, &author, now);
-            entry.happened_at = happened_at;
-            entry.corrects = corrects;
-            crate::timeline::db::append(tx, subject, entry).await?;
-            Ok((kind.as_str().to_owned(), Part::Header))
-        })
-    })
+    super::act::act(
+        &state,
+        &caller,
+        id,
+        "incident.note",
+        move |tx, author, now| {
+            Box::pin(async move {
+                let incident = super::db::get(tx, id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound("That incident".into()))?;
+                let happened_at =
+                    crate::clock::parse_happened_at(&happened_at, incident.declared_at, now)?;
+                let subject = crate::timeline::Subject::Incident(id);
+                if let Some(entry) = corrects {
+                    crate::timeline::db::check_corrects(tx, subject, entry).await?;
+                }
+                let kind = if corrects.is_some() {
+                    EntryKind::Correction
+                } else {
+                    EntryKind::Note
+                };
+                let mut entry = crate::timeline::NewEntry::new(kind, text, &author, now);
+                entry.happened_at = happened_at;
+                entry.corrects = corrects;
+                crate::timeline::db::append(tx, subject, entry).await?;
+                Ok((kind.as_str().to_owned(), Part::Header))
+            })
+        },
+    )
     .await
 }
 
 #[server(prefix = "/api", endpoint = "incidents/status")]
 pub async fn set_status(id: i64, status: String) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<SetStatus>().await?;
-    let now = state.clock.now();
     let status = Status::parse("Status", &status)?;
-    super::act::act(&state, &caller, id, "incident.status", move |tx, author| {
-        Box::pin(async move {
-            super::db::set_status(tx, id, status, &author, now)
-                .await?
-                .ok_or_else(|| AppError::NotFound("That incident".into()))?;
-            Ok((status.as_str().to_owned(), Part::Header))
-        })
-    })
+    super::act::act(
+        &state,
+        &caller,
+        id,
+        "incident.status",
+        move |tx, author, now| {
+            Box::pin(async move {
+                super::db::set_status(tx, id, status, &author, now)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound("That incident".into()))?;
+                Ok((status.as_str().to_owned(), Part::Header))
+            })
+        },
+    )
     .await
 }
 
 #[server(prefix = "/api", endpoint = "incidents/severity")]
 pub async fn set_severity(id: i64, severity: String) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<SetSeverity>().await?;
-    let now = state.clock.now();
     let severity = Severity::parse("Severity", &severity)?;
     super::act::act(
         &state,
         &caller,
         id,
         "incident.severity",
-        move |tx, author| {
+        move |tx, author, now| {
             Box::pin(async move {
                 if !super::db::set_severity(tx, id, severity, &author, now).await? {
                     return Err(AppError::NotFound("That incident".into()));
@@ -245,41 +255,51 @@ pub async fn set_severity(id: i64, severity: String) -> Result<Delta, AppError> 
 #[server(prefix = "/api", endpoint = "incidents/role")]
 pub async fn assign_role(id: i64, role_id: i64, person_id: String) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<AssignRole>().await?;
-    let now = state.clock.now();
     let person_id = crate::fields::optional_id("Person", &person_id)?;
-    super::act::act(&state, &caller, id, "incident.role", move |tx, author| {
-        Box::pin(async move {
-            let person = match person_id {
-                None => None,
-                Some(pid) => Some((
-                    pid,
-                    crate::roster::db::person_name(&mut *tx, pid)
-                        .await?
-                        .ok_or_else(|| AppError::invalid("Person", "is not in the roster"))?,
-                )),
-            };
-            if !super::db::assign_role(tx, id, role_id, person, &author, now).await? {
-                return Err(AppError::NotFound("That incident role".into()));
-            }
-            Ok((format!("role {role_id}"), Part::Role(role_id)))
-        })
-    })
+    super::act::act(
+        &state,
+        &caller,
+        id,
+        "incident.role",
+        move |tx, author, now| {
+            Box::pin(async move {
+                let person = match person_id {
+                    None => None,
+                    Some(pid) => Some((
+                        pid,
+                        crate::roster::db::person_name(&mut *tx, pid)
+                            .await?
+                            .ok_or_else(|| AppError::invalid("Person", "is not in the roster"))?,
+                    )),
+                };
+                if !super::db::assign_role(tx, id, role_id, person, &author, now).await? {
+                    return Err(AppError::NotFound("That incident role".into()));
+                }
+                Ok((format!("role {role_id}"), Part::Role(role_id)))
+            })
+        },
+    )
     .await
 }
 
 #[server(prefix = "/api", endpoint = "incidents/step")]
 pub async fn tick_step(id: i64, step: u32, done: bool) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<TickStep>().await?;
-    let now = state.clock.now();
-    super::act::act(&state, &caller, id, "incident.step", move |tx, author| {
-        Box::pin(async move {
-            super::db::tick(tx, id, step, done, &author, now)
-                .await?
-                .ok_or_else(|| AppError::NotFound("That step".into()))?;
-            let reason = format!("step {step}: {}", if done { "done" } else { "undone" });
-            Ok((reason, Part::Step(step)))
-        })
-    })
+    super::act::act(
+        &state,
+        &caller,
+        id,
+        "incident.step",
+        move |tx, author, now| {
+            Box::pin(async move {
+                super::db::tick(tx, id, step, done, &author, now)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound("That step".into()))?;
+                let reason = format!("step {step}: {}", if done { "done" } else { "undone" });
+                Ok((reason, Part::Step(step)))
+            })
+        },
+    )
     .await
 }
 
@@ -299,14 +319,13 @@ pub async fn draft_notice(
         plans::{db as store, Kind},
     };
     let (state, caller) = crate::auth::guard::require::<DraftNotice>().await?;
-    let now = state.clock.now();
-    let next_update_at = match next_update_minutes.trim() {
+    let next_update_in = match next_update_minutes.trim() {
         "" => None,
         m => Some(
             m.parse::<i64>()
                 .ok()
                 .filter(|m| (1..=1440).contains(m))
-                .map(|m| now + chrono::Duration::minutes(m))
+                .map(chrono::Duration::minutes)
                 .ok_or_else(|| {
                     AppError::invalid(
                         "Next update in",
@@ -328,9 +347,6 @@ pub async fn draft_notice(
             known.insert((*name).to_owned(), value);
         }
     }
-    if let Some(at) = next_update_at {
-        known.insert("next_update_at".into(), crate::ui::when(at));
-    }
     // A token drafts as the person who created it.
     let author_id = caller.person_id();
     super::act::act(
@@ -338,8 +354,12 @@ pub async fn draft_notice(
         &caller,
         id,
         "incident.notice.draft",
-        move |tx, author| {
+        move |tx, author, now| {
             Box::pin(async move {
+                let next_update_at = next_update_in.map(|m| now + m);
+                if let Some(at) = next_update_at {
+                    known.insert("next_update_at".into(), crate::ui::when(at));
+                }
                 let incident = super::db::get(tx, id)
                     .await?
                     .ok_or_else(|| AppError::NotFound("That incident".into()))?;
@@ -396,14 +416,13 @@ pub async fn draft_notice(
 #[server(prefix = "/api", endpoint = "incidents/notice/approve")]
 pub async fn approve_incident_notice(id: i64, notice: i64) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<ApproveIncidentNotice>().await?;
-    let now = state.clock.now();
     let approver = caller.approver();
     super::act::act(
         &state,
         &caller,
         id,
         "incident.notice.approve",
-        move |tx, author| {
+        move |tx, author, now| {
             Box::pin(async move {
                 let drafted = super::db::notices(tx, id)
                     .await?
@@ -432,13 +451,12 @@ pub async fn approve_incident_notice(id: i64, notice: i64) -> Result<Delta, AppE
 #[server(prefix = "/api", endpoint = "incidents/notice/publish")]
 pub async fn publish_notice(id: i64, notice: i64) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<PublishNotice>().await?;
-    let now = state.clock.now();
     super::act::act(
         &state,
         &caller,
         id,
         "incident.notice.publish",
-        move |tx, author| {
+        move |tx, author, now| {
             Box::pin(async move {
                 if !super::db::publish_notice(tx, id, notice, &author, now).await? {
                     return Err(AppError::Conflict(

@@ -19,14 +19,44 @@ pub struct Declaration<'a> {
     pub runbook: Option<(i64, i64, &'a Runbook)>,
     pub author: &'a str,
     pub at: DateTime<Utc>,
+    /// A drill incident: its run, its virtual clock, and who plays each
+    /// role (instead of the roster's holders).
+    pub drill: Option<Drill<'a>>,
+}
+
+/// What makes an incident a drill.
+pub struct Drill<'a> {
+    pub run: i64,
+    pub clock: &'a crate::clock::VirtualClock,
+    /// (role id, person id)
+    pub players: &'a [(i64, i64)],
+}
+
+fn clock_json(clock: &crate::clock::VirtualClock) -> Result<String, sqlx::Error> {
+    serde_json::to_string(clock).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
+
+/// Moves a drill incident's clock (paused, resumed, sped up); the run
+/// records why in its own timeline.
+pub async fn set_clock(
+    conn: &mut SqliteConnection,
+    id: i64,
+    clock: &crate::clock::VirtualClock,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE incidents SET clock = ?, revision = revision + 1 WHERE id = ? AND clock IS NOT NULL")
+        .bind(clock_json(clock)?)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Creates the incident, its checklist from the pinned runbook version and
 /// its roles from the roster (primary, else the first backup).
 pub async fn declare(conn: &mut SqliteConnection, d: &Declaration<'_>) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO incidents (title, severity, impact, runbook_id, runbook_version, declared_at, declared_by) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO incidents (title, severity, impact, runbook_id, runbook_version, declared_at, declared_by, \
+         drill_run_id, clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(d.title)
     .bind(d.severity.as_str())
@@ -35,13 +65,16 @@ pub async fn declare(conn: &mut SqliteConnection, d: &Declaration<'_>) -> Result
     .bind(d.runbook.map(|(_, v, _)| v))
     .bind(d.at)
     .bind(d.author)
+    .bind(d.drill.as_ref().map(|drill| drill.run))
+    .bind(d.drill.as_ref().map(|drill| clock_json(drill.clock)).transpose()?)
     .fetch_one(&mut *conn)
     .await?;
     let from = match d.runbook {
         Some((_, version, book)) => format!(" from the runbook {} (version {version})", book.title),
         None => String::new(),
     };
-    let text = format!("Declared {}: {}{from}", d.severity.label(), d.title);
+    let drill = if d.drill.is_some() { "DRILL: " } else { "" };
+    let text = format!("{drill}Declared {}: {}{from}", d.severity.label(), d.title);
     record(
         conn,
         id,
@@ -67,8 +100,17 @@ pub async fn declare(conn: &mut SqliteConnection, d: &Declaration<'_>) -> Result
         }
     }
     for (role_id, role) in &roles {
-        let holders = crate::roster::db::holders(&mut *conn, *role_id).await?;
-        let person = holders.first().copied();
+        let person = match &d.drill {
+            Some(drill) => drill
+                .players
+                .iter()
+                .find(|(role, _)| role == role_id)
+                .map(|(_, person)| *person),
+            None => crate::roster::db::holders(&mut *conn, *role_id)
+                .await?
+                .first()
+                .copied(),
+        };
         sqlx::query(
             "INSERT INTO incident_roles_held (incident_id, role_id, person_id) VALUES (?, ?, ?)",
         )
@@ -81,7 +123,12 @@ pub async fn declare(conn: &mut SqliteConnection, d: &Declaration<'_>) -> Result
             let name = crate::roster::db::person_name(&mut *conn, person)
                 .await?
                 .unwrap_or_default();
-            let text = format!("{role}: {name} (from the roster)");
+            let from = if d.drill.is_some() {
+                "the drill's players"
+            } else {
+                "the roster"
+            };
+            let text = format!("{role}: {name} (from {from})");
             let data = Data::Role {
                 role: role.clone(),
                 from: None,
@@ -117,11 +164,13 @@ type IncidentRow = (
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
     i64,
+    Option<i64>,
+    Option<String>,
 );
 
 const INCIDENT_COLUMNS: &str =
     "i.id, i.title, i.severity, i.status, i.impact, i.runbook_id, i.runbook_version, p.title, \
-     i.declared_at, i.declared_by, i.resolved_at, i.next_update_at, i.revision";
+     i.declared_at, i.declared_by, i.resolved_at, i.next_update_at, i.revision, i.drill_run_id, i.clock";
 
 fn incident(row: IncidentRow) -> Result<Incident, sqlx::Error> {
     let (
@@ -138,6 +187,8 @@ fn incident(row: IncidentRow) -> Result<Incident, sqlx::Error> {
         resolved_at,
         next_update_at,
         revision,
+        drill_run,
+        clock,
     ) = row;
     Ok(Incident {
         id,
@@ -155,6 +206,11 @@ fn incident(row: IncidentRow) -> Result<Incident, sqlx::Error> {
         resolved_at,
         next_update_at,
         revision,
+        drill_run,
+        clock: clock
+            .map(|c| serde_json::from_str(&c))
+            .transpose()
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
     })
 }
 
@@ -278,7 +334,6 @@ pub async fn load(
     };
     entries.reverse();
     Ok(Some(IncidentView {
-        incident,
         roles,
         checklist: items.into_iter().map(item).collect::<Result<_, _>>()?,
         timeline: entries,
@@ -287,7 +342,8 @@ pub async fn load(
         people,
         notices: notices(conn, id).await?,
         templates: usable_templates(conn).await?,
-        now,
+        now: incident.now(now),
+        incident,
     }))
 }
 
@@ -441,7 +497,8 @@ pub async fn tick(
         } else {
             EntryKind::StepUndone
         };
-        record(conn, id, NewEntry::new(kind, first_line, author, at)).await?;
+        let entry = NewEntry::new(kind, first_line, author, at).with_data(Data::Step { step });
+        record(conn, id, entry).await?;
     }
     Ok(Some(changed > 0))
 }
@@ -463,7 +520,7 @@ pub async fn list(
 ) -> Result<Vec<Listed>, sqlx::Error> {
     let rows: Vec<IncidentRow> = sqlx::query_as(&format!(
         "SELECT {INCIDENT_COLUMNS} FROM incidents i LEFT JOIN plans p ON p.id = i.runbook_id \
-         WHERE (?1 IS NULL OR i.status = ?1) AND (?2 IS NULL OR i.severity = ?2) AND (?3 IS NULL OR i.runbook_id = ?3) \
+         WHERE i.drill_run_id IS NULL AND (?1 IS NULL OR i.status = ?1) AND (?2 IS NULL OR i.severity = ?2) AND (?3 IS NULL OR i.runbook_id = ?3) \
          ORDER BY i.status = 'resolved', i.declared_at DESC LIMIT ?4"
     ))
     .bind(status.map(Status::as_str))
@@ -637,10 +694,12 @@ pub async fn publish_notice(
     author: &str,
     at: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let row: Option<(String, String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
+    /// channel, subject, body, next update, stage
+    type Published = (String, String, String, Option<DateTime<Utc>>, String);
+    let row: Option<Published> = sqlx::query_as(
         "UPDATE incident_notices SET published_by = ?, published_at = ? \
          WHERE id = ? AND incident_id = ? AND approved_at IS NOT NULL AND published_at IS NULL \
-         RETURNING channel, subject, body, next_update_at",
+         RETURNING channel, subject, body, next_update_at, stage",
     )
     .bind(author)
     .bind(at)
@@ -648,18 +707,26 @@ pub async fn publish_notice(
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((channel, subject, body, next_update)) = row else {
+    let Some((channel, subject, body, next_update, stage)) = row else {
         return Ok(false);
     };
     let channel = crate::notices::Channel::parse("channel", &channel)
         .map_or(channel.clone(), |c| c.title().to_owned());
+    // A drill's notice is published inside Muster only: nothing is sent.
+    let (drill,): (bool,) =
+        sqlx::query_as("SELECT drill_run_id IS NOT NULL FROM incidents WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let channel = if drill {
+        format!("DRILL, not sent: {channel}")
+    } else {
+        channel
+    };
     let text = format!("Published ({channel}): {subject}\n\n{body}");
-    record(
-        conn,
-        id,
-        NewEntry::new(EntryKind::NoticePublished, text, author, at),
-    )
-    .await?;
+    let entry = NewEntry::new(EntryKind::NoticePublished, text, author, at)
+        .with_data(Data::Notice { notice, stage });
+    record(conn, id, entry).await?;
     // The latest published notice says when the next update is due (or
     // that none is promised).
     sqlx::query("UPDATE incidents SET next_update_at = ? WHERE id = ?")

@@ -99,6 +99,18 @@ pub struct Incident {
     /// Goes up with every change: the live page compares it to know when
     /// to fetch again.
     pub revision: i64,
+    /// The drill run this incident is (never a real incident).
+    pub drill_run: Option<i64>,
+    /// A drill incident's virtual clock; a real incident runs on real time.
+    pub clock: Option<clock::VirtualClock>,
+}
+
+impl Incident {
+    /// The incident's time when the real time is `real`: virtual for a
+    /// drill, so its measures read as they would in a real incident.
+    pub fn now(&self, real: DateTime<Utc>) -> DateTime<Utc> {
+        self.clock.map_or(real, |c| c.now_at(real))
+    }
 }
 
 /// A customer notice of this incident, from draft to published.

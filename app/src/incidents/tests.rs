@@ -45,6 +45,8 @@ fn view(
             resolved_at: resolved.map(t),
             next_update_at: None,
             revision: 1,
+            drill_run: None,
+            clock: None,
         },
         roles: vec![],
         checklist,

@@ -42,6 +42,7 @@ pub async fn compare_versions(
 #[cfg(feature = "ssr")]
 mod server {
     use crate::{
+        drills::Scenario,
         error::AppError,
         notices::NoticeTemplate,
         plans::{db, Kind},
@@ -55,28 +56,31 @@ mod server {
         id: i64,
         versions: [i64; N],
     ) -> Result<[String; N], AppError> {
-        // The names a runbook's ids stand for, read once for all versions.
-        let names = match kind {
-            Kind::Runbook => Some((
-                crate::roster::db::role_names(&mut *conn).await?,
-                db::titles(&mut *conn, Kind::Template).await?,
-            )),
-            Kind::Template => None,
+        // The names ids stand for, read once for all versions.
+        let roles = crate::roster::db::role_names(&mut *conn).await?;
+        let templates = match kind {
+            Kind::Runbook => db::titles(&mut *conn, Kind::Template).await?,
+            Kind::Template | Kind::Scenario => Default::default(),
         };
         let mut texts = Vec::with_capacity(N);
         for version in versions {
             let missing = || AppError::NotFound(format!("Version {version}"));
-            texts.push(match &names {
-                Some((roles, templates)) => db::get::<Runbook>(conn, kind, id, Some(version))
+            texts.push(match kind {
+                Kind::Runbook => db::get::<Runbook>(conn, kind, id, Some(version))
                     .await?
                     .ok_or_else(missing)?
                     .content
-                    .as_text(roles, templates),
-                None => db::get::<NoticeTemplate>(conn, kind, id, Some(version))
+                    .as_text(&roles, &templates),
+                Kind::Template => db::get::<NoticeTemplate>(conn, kind, id, Some(version))
                     .await?
                     .ok_or_else(missing)?
                     .content
                     .as_text(),
+                Kind::Scenario => db::get::<Scenario>(conn, kind, id, Some(version))
+                    .await?
+                    .ok_or_else(missing)?
+                    .content
+                    .as_text(&roles),
             });
         }
         texts

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub enum Kind {
     Runbook,
     Template,
+    Scenario,
 }
 
 /// One row of the table of kinds.
@@ -36,7 +37,7 @@ pub struct KindInfo {
     pub needs_approval: bool,
 }
 
-pub const KINDS: [KindInfo; 2] = [
+pub const KINDS: [KindInfo; 3] = [
     KindInfo {
         kind: Kind::Runbook,
         name: "runbook",
@@ -50,6 +51,13 @@ pub const KINDS: [KindInfo; 2] = [
         base_path: "/notices",
         list_headers: &["Title", "Tags", "Stage", "Version", "Last change"],
         needs_approval: true,
+    },
+    KindInfo {
+        kind: Kind::Scenario,
+        name: "scenario",
+        base_path: "/drills/scenarios",
+        list_headers: &["Title", "Tags", "Runbook", "Version", "Last change"],
+        needs_approval: false,
     },
 ];
 
@@ -228,7 +236,7 @@ mod kind_tests {
 
     #[test]
     fn every_kind_has_one_row_in_the_table_of_kinds() {
-        for kind in [Kind::Runbook, Kind::Template] {
+        for kind in [Kind::Runbook, Kind::Template, Kind::Scenario] {
             assert_eq!(kind.info().kind, kind);
             assert_eq!(KINDS.iter().filter(|k| k.kind == kind).count(), 1);
         }

@@ -17,12 +17,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Subject {
     Incident(i64),
+    /// A drill run's own record: its clock, releases and judgments (the
+    /// drill incident it runs on has the incident's timeline).
+    DrillRun(i64),
 }
 
 impl Subject {
     pub fn id(self) -> i64 {
         match self {
-            Self::Incident(id) => id,
+            Self::Incident(id) | Self::DrillRun(id) => id,
         }
     }
 
@@ -32,6 +35,7 @@ impl Subject {
     pub(crate) fn tables(self) -> (&'static str, &'static str) {
         match self {
             Self::Incident(_) => ("incidents", "incident_id"),
+            Self::DrillRun(_) => ("drill_runs", "drill_run_id"),
         }
     }
 
@@ -39,6 +43,7 @@ impl Subject {
     pub fn audit_target(self) -> String {
         match self {
             Self::Incident(id) => format!("incident:{id}"),
+            Self::DrillRun(id) => format!("drill-run:{id}"),
         }
     }
 }
@@ -60,10 +65,15 @@ pub enum Kind {
     NoticePublished,
     EventLinked,
     EventUnlinked,
+    /// A drill run's clock started, paused, resumed, changed speed,
+    /// jumped or ended.
+    DrillClock,
+    InjectReleased,
+    ExpectationJudged,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 16] = [
         Self::Declared,
         Self::Note,
         Self::Correction,
@@ -77,6 +87,9 @@ impl Kind {
         Self::NoticePublished,
         Self::EventLinked,
         Self::EventUnlinked,
+        Self::DrillClock,
+        Self::InjectReleased,
+        Self::ExpectationJudged,
     ];
 
     /// Its name in storage and exports, and a label for people.
@@ -95,6 +108,9 @@ impl Kind {
             Self::NoticePublished => ("notice_published", "Notice published"),
             Self::EventLinked => ("event_linked", "Event"),
             Self::EventUnlinked => ("event_unlinked", "Event unlinked"),
+            Self::DrillClock => ("drill_clock", "Drill clock"),
+            Self::InjectReleased => ("inject_released", "Inject"),
+            Self::ExpectationJudged => ("expectation_judged", "Expectation"),
         }
     }
 
@@ -136,6 +152,18 @@ pub enum Data {
     /// An imported event linked as evidence (or unlinked), by its id in
     /// Muster.
     Evidence { event: i64 },
+    /// A checklist step done or undone, by its id in the runbook.
+    Step { step: u32 },
+    /// A notice published, with the stage it speaks to.
+    Notice { notice: i64, stage: String },
+    /// A drill inject released, by its id in the scenario.
+    Inject { inject: u32 },
+    /// A drill expectation judged met, missed or waived.
+    Judged {
+        inject: u32,
+        expectation: u32,
+        state: String,
+    },
 }
 
 /// One line of the record. Never changed: a correction is a new entry

@@ -1,0 +1,450 @@
+//! Drill runs in SQLite: the run, its players, the injects it released
+//! and its judgments. Every change appends to the run's own timeline,
+//! which moves the run's revision on in the same transaction.
+use super::{score::Verdict, RunState, Scenario};
+use crate::{
+    clock::VirtualClock,
+    error::AppError,
+    plans::{db as plans, Kind},
+    runbooks::{Runbook, Severity},
+    timeline::{self, Data, Kind as EntryKind, NewEntry, Subject},
+};
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+/// A run as stored, with its drill incident's clock once started.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Run {
+    pub id: i64,
+    pub scenario_id: i64,
+    pub scenario_version: i64,
+    pub title: String,
+    pub facilitator_id: i64,
+    pub facilitator: String,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "String")]
+    pub state: RunState,
+    pub incident_id: Option<i64>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub revision: i64,
+    #[sqlx(skip)]
+    pub clock: Option<VirtualClock>,
+}
+
+impl Run {
+    /// The run's virtual time when the real time is `real` (real time
+    /// before it starts).
+    pub fn now(&self, real: DateTime<Utc>) -> DateTime<Utc> {
+        self.clock.map_or(real, |c| c.now_at(real))
+    }
+}
+
+/// What a new run is made of.
+pub struct NewRun<'a> {
+    pub scenario_id: i64,
+    pub facilitator_id: i64,
+    pub facilitator: &'a str,
+    /// (incident role id, person id)
+    pub players: &'a [(i64, i64)],
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub author: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Records a run of the scenario's current version, with its players.
+pub async fn create(conn: &mut SqliteConnection, new: &NewRun<'_>) -> Result<i64, AppError> {
+    let scenario = plans::get::<Scenario>(&mut *conn, Kind::Scenario, new.scenario_id, None)
+        .await?
+        .ok_or_else(|| AppError::invalid("Scenario", "no such scenario"))?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO drill_runs (scenario_id, scenario_version, title, facilitator_id, facilitator, \
+         scheduled_for, state, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?, ?) RETURNING id",
+    )
+    .bind(new.scenario_id)
+    .bind(scenario.info.version)
+    .bind(&scenario.content.title)
+    .bind(new.facilitator_id)
+    .bind(new.facilitator)
+    .bind(new.scheduled_for)
+    .bind(new.at)
+    .bind(new.author)
+    .fetch_one(&mut *conn)
+    .await?;
+    for (role, person) in new.players {
+        sqlx::query("INSERT INTO drill_participants (run_id, role_id, person_id) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(role)
+            .bind(person)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    AppError::invalid("Players", "a role is given twice")
+                }
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                    AppError::invalid("Players", "no such role or person")
+                }
+                _ => e.into(),
+            })?;
+    }
+    Ok(id)
+}
+
+const RUN_COLUMNS: &str = "id, scenario_id, scenario_version, title, facilitator_id, facilitator, \
+     scheduled_for, state, incident_id, ended_at, revision";
+
+pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Run>, sqlx::Error> {
+    let run: Option<Run> = sqlx::query_as(&format!(
+        "SELECT {RUN_COLUMNS} FROM drill_runs WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(mut run) = run else {
+        return Ok(None);
+    };
+    if let Some(incident) = run.incident_id {
+        run.clock = crate::incidents::db::get(&mut *conn, incident)
+            .await?
+            .and_then(|i| i.clock);
+    }
+    Ok(Some(run))
+}
+
+/// Runs whose clock may release or judge something: started, not ended.
+pub async fn live_runs(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM drill_runs WHERE state IN ('running', 'paused') ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// The scenario version a run pinned.
+pub async fn scenario(conn: &mut SqliteConnection, run: &Run) -> Result<Scenario, AppError> {
+    Ok(plans::get::<Scenario>(
+        conn,
+        Kind::Scenario,
+        run.scenario_id,
+        Some(run.scenario_version),
+    )
+    .await?
+    .ok_or_else(|| AppError::internal("a run's scenario version is kept"))?
+    .content)
+}
+
+/// The players: (role id, role name, person id, person name).
+pub async fn players(
+    conn: &mut SqliteConnection,
+    run: i64,
+) -> Result<Vec<(i64, String, i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.role_id, r.name, d.person_id, p.name FROM drill_participants d \
+         JOIN incident_roles r ON r.id = d.role_id JOIN people p ON p.id = d.person_id \
+         WHERE d.run_id = ? ORDER BY r.position, r.name",
+    )
+    .bind(run)
+    .fetch_all(conn)
+    .await
+}
+
+/// Appends to the run's own record.
+pub async fn record(
+    conn: &mut SqliteConnection,
+    run: i64,
+    entry: NewEntry,
+) -> Result<timeline::db::Appended, sqlx::Error> {
+    timeline::db::append(conn, Subject::DrillRun(run), entry).await
+}
+
+/// Starts a scheduled run: declares its drill incident from the
+/// scenario's runbook, with the players in their roles, on a virtual
+/// clock that starts now. The incident's id.
+pub async fn start(
+    conn: &mut SqliteConnection,
+    run: &Run,
+    real: DateTime<Utc>,
+    speed_pct: u32,
+    author: &str,
+) -> Result<i64, AppError> {
+    if run.state != RunState::Scheduled {
+        return Err(AppError::Conflict("This drill has already started.".into()));
+    }
+    let scenario = scenario(&mut *conn, run).await?;
+    let runbook = match scenario.runbook {
+        Some(id) => plans::get::<Runbook>(&mut *conn, Kind::Runbook, id, None).await?,
+        None => None,
+    };
+    let players: Vec<(i64, i64)> = players(&mut *conn, run.id)
+        .await?
+        .into_iter()
+        .map(|(role, _, person, _)| (role, person))
+        .collect();
+    let clock = VirtualClock::started(real, speed_pct);
+    let title = format!("DRILL: {}", scenario.title);
+    let impact = format!(
+        "Tabletop drill of the scenario {} (version {}). Nothing leaves Muster.",
+        scenario.title, run.scenario_version
+    );
+    let incident = crate::incidents::db::declare(
+        &mut *conn,
+        &crate::incidents::db::Declaration {
+            title: &title,
+            severity: runbook
+                .as_ref()
+                .map_or(Severity::Sev2, |r| r.content.severity),
+            impact: &impact,
+            runbook: runbook.as_ref().map(|r| (r.id, r.info.version, &r.content)),
+            author,
+            at: clock.now_at(real),
+            drill: Some(crate::incidents::db::Drill {
+                run: run.id,
+                clock: &clock,
+                players: &players,
+            }),
+        },
+    )
+    .await?;
+    sqlx::query("UPDATE drill_runs SET state = 'running', incident_id = ? WHERE id = ?")
+        .bind(incident)
+        .bind(run.id)
+        .execute(&mut *conn)
+        .await?;
+    let text = format!(
+        "Started at {}: the drill incident is #{incident}",
+        VirtualClock::speed_label(clock.speed_pct)
+    );
+    record(
+        conn,
+        run.id,
+        NewEntry::new(EntryKind::DrillClock, text, author, clock.now_at(real)),
+    )
+    .await?;
+    Ok(incident)
+}
+
+/// A change the facilitator makes to a running drill's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClockChange {
+    Pause,
+    Resume,
+    Speed(u32),
+    /// Virtual time jumps to the next inject not yet released.
+    Next,
+    End,
+}
+
+/// Applies a clock change and records it; false when it changes nothing
+/// (pausing a paused drill).
+pub async fn change_clock(
+    conn: &mut SqliteConnection,
+    run: &Run,
+    change: ClockChange,
+    real: DateTime<Utc>,
+    author: &str,
+) -> Result<bool, AppError> {
+    let (Some(incident), Some(mut clock)) = (run.incident_id, run.clock) else {
+        return Err(AppError::Conflict("This drill has not started.".into()));
+    };
+    if run.state == RunState::Ended {
+        return Err(AppError::Conflict("This drill has ended.".into()));
+    }
+    let before = clock;
+    let mut state = run.state;
+    let text = match change {
+        ClockChange::Pause => {
+            clock.pause(real);
+            state = RunState::Paused;
+            "Paused".to_owned()
+        }
+        ClockChange::Resume => {
+            clock.resume(real);
+            state = RunState::Running;
+            "Resumed".to_owned()
+        }
+        ClockChange::Speed(pct) => {
+            if !crate::clock::SPEEDS.contains(&pct) {
+                return Err(AppError::invalid("Speed", "is not from 0.5x to 10x"));
+            }
+            clock.set_speed(real, pct);
+            format!("Speed {}", VirtualClock::speed_label(pct))
+        }
+        ClockChange::Next => {
+            let scenario = scenario(&mut *conn, run).await?;
+            let released = released(&mut *conn, run.id).await?;
+            let next = scenario
+                .injects
+                .iter()
+                .find(|i| !released.iter().any(|(id, _, _)| *id == i.id))
+                .ok_or_else(|| AppError::Conflict("Every inject is released.".into()))?;
+            clock.jump_to(real, i64::from(next.offset_s) * 1000);
+            format!("Jumped to {}", super::offset_text(next.offset_s))
+        }
+        ClockChange::End => {
+            clock.pause(real);
+            state = RunState::Ended;
+            "Ended".to_owned()
+        }
+    };
+    if clock == before && state == run.state {
+        return Ok(false);
+    }
+    crate::incidents::db::set_clock(&mut *conn, incident, &clock).await?;
+    let at = clock.now_at(real);
+    sqlx::query("UPDATE drill_runs SET state = ?, ended_at = ? WHERE id = ?")
+        .bind(state.as_str())
+        .bind((state == RunState::Ended).then_some(at))
+        .bind(run.id)
+        .execute(&mut *conn)
+        .await?;
+    record(
+        conn,
+        run.id,
+        NewEntry::new(EntryKind::DrillClock, text, author, at),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// The injects a run released: (inject id, virtual time, early).
+pub async fn released(
+    conn: &mut SqliteConnection,
+    run: i64,
+) -> Result<Vec<(u32, DateTime<Utc>, bool)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT inject_id, released_at, early FROM drill_releases WHERE run_id = ? ORDER BY released_at, inject_id",
+    )
+    .bind(run)
+    .fetch_all(conn)
+    .await
+}
+
+/// Releases an inject at virtual time `at`; false when it was released
+/// already (a second release of the same inject is never made).
+pub async fn release(
+    conn: &mut SqliteConnection,
+    run: i64,
+    inject: &super::Inject,
+    at: DateTime<Utc>,
+    early: bool,
+    author: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO drill_releases (run_id, inject_id, released_at, early) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (run_id, inject_id) DO NOTHING",
+    )
+    .bind(run)
+    .bind(inject.id)
+    .bind(at)
+    .bind(early)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Ok(false);
+    }
+    let how = if early { " (released early)" } else { "" };
+    let text = format!(
+        "+{} {}{how}",
+        super::offset_text(inject.offset_s),
+        inject.title
+    );
+    let entry = NewEntry::new(EntryKind::InjectReleased, text, author, at)
+        .with_data(Data::Inject { inject: inject.id });
+    record(conn, run, entry).await?;
+    Ok(true)
+}
+
+/// A stored judgment of one expectation.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Judgment {
+    pub inject_id: u32,
+    pub expectation_id: u32,
+    #[sqlx(try_from = "String")]
+    pub state: StoredVerdict,
+    pub at: DateTime<Utc>,
+    pub met_at: Option<DateTime<Utc>>,
+    pub evidence: Option<i64>,
+    pub judged_by: String,
+    pub comment: String,
+}
+
+/// A verdict as stored (never pending: pending has no row).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredVerdict(pub Verdict);
+
+impl TryFrom<String> for StoredVerdict {
+    type Error = AppError;
+
+    fn try_from(s: String) -> Result<Self, AppError> {
+        Verdict::parse("Verdict", &s).map(StoredVerdict)
+    }
+}
+
+pub async fn judgments(
+    conn: &mut SqliteConnection,
+    run: i64,
+) -> Result<Vec<Judgment>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT inject_id, expectation_id, state, at, met_at, evidence, judged_by, comment \
+         FROM drill_judgments WHERE run_id = ? ORDER BY at, inject_id, expectation_id",
+    )
+    .bind(run)
+    .fetch_all(conn)
+    .await
+}
+
+/// What a judgment says, to store.
+pub struct NewJudgment<'a> {
+    pub inject: u32,
+    pub expectation: u32,
+    pub verdict: Verdict,
+    pub at: DateTime<Utc>,
+    pub met_at: Option<DateTime<Utc>>,
+    pub evidence: Option<i64>,
+    pub by: &'a str,
+    pub comment: &'a str,
+    /// The expectation in words, for the run's record.
+    pub text: &'a str,
+}
+
+/// Stores a judgment (the facilitator's replaces an earlier one) and
+/// records it in the run's timeline.
+pub async fn judge(
+    conn: &mut SqliteConnection,
+    run: i64,
+    j: &NewJudgment<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO drill_judgments (run_id, inject_id, expectation_id, state, at, met_at, evidence, judged_by, comment) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, inject_id, expectation_id) DO UPDATE SET \
+         state = excluded.state, at = excluded.at, met_at = excluded.met_at, evidence = excluded.evidence, \
+         judged_by = excluded.judged_by, comment = excluded.comment",
+    )
+    .bind(run)
+    .bind(j.inject)
+    .bind(j.expectation)
+    .bind(j.verdict.as_str())
+    .bind(j.at)
+    .bind(j.met_at)
+    .bind(j.evidence)
+    .bind(j.by)
+    .bind(j.comment)
+    .execute(&mut *conn)
+    .await?;
+    let comment = if j.comment.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", j.comment)
+    };
+    let text = format!("{}: {}{comment}", j.verdict.as_str().to_uppercase(), j.text);
+    let entry =
+        NewEntry::new(EntryKind::ExpectationJudged, text, j.by, j.at).with_data(Data::Judged {
+            inject: j.inject,
+            expectation: j.expectation,
+            state: j.verdict.as_str().to_owned(),
+        });
+    record(conn, run, entry).await?;
+    Ok(())
+}

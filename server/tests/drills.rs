@@ -1,0 +1,249 @@
+//! Drill runs on a real SQLite file, driven by a clock the test moves:
+//! injects release once each at their virtual time through pauses, speed
+//! changes and a restart; participants' actions on the drill incident are
+//! stamped in virtual time and meet expectations; the score comes with
+//! its coverage; drill incidents stay out of the real incident list.
+mod support;
+
+use app::{
+    auth::Role,
+    clock::TimeSource,
+    drills::{
+        db::{self as runs, ClockChange, NewRun},
+        run::advance,
+        score::{Score, Verdict},
+    },
+    environment::Environment,
+    timeline::{self, Kind as EntryKind, Subject},
+};
+use chrono::Duration;
+use support::{form, manual_clock, spawn_app};
+
+async fn one<T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>>(
+    pool: &sqlx::SqlitePool,
+    sql: &str,
+) -> T {
+    sqlx::query_as(sql).fetch_one(pool).await.expect(sql)
+}
+
+#[tokio::test]
+async fn a_drill_releases_each_inject_once_at_its_virtual_time_and_scores_with_coverage() {
+    let clock = manual_clock();
+    let app = spawn_app(Environment::Sandbox)
+        .await
+        .on_clock(clock.clone());
+    server::demo::load(&app.state.db, &app.auth.hasher)
+        .await
+        .expect("demo");
+    let mut app = app.signed_in_as(Role::Responder).await;
+    let (scenario,): (i64,) = one(
+        &app.state.db.read,
+        "SELECT id FROM plans WHERE kind = 'scenario' AND title LIKE 'Checkout down%'",
+    )
+    .await;
+    let (facilitator,): (i64,) = one(
+        &app.state.db.read,
+        "SELECT id FROM users WHERE email = 'admin@demo.muster'",
+    )
+    .await;
+    let players: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT r.id, (SELECT MIN(id) FROM people) FROM incident_roles r WHERE r.name = 'Incident Commander'",
+    )
+    .fetch_all(&app.state.db.read)
+    .await
+    .expect("players");
+    let t0 = clock.now();
+    let run = {
+        let mut tx = app.state.db.write.begin().await.expect("tx");
+        let run = runs::create(
+            &mut tx,
+            &NewRun {
+                scenario_id: scenario,
+                facilitator_id: facilitator,
+                facilitator: "Ada Admin",
+                players: &players,
+                scheduled_for: None,
+                author: "Ada Admin",
+                at: t0,
+            },
+        )
+        .await
+        .expect("create");
+        let stored = runs::get(&mut tx, run).await.expect("get").expect("run");
+        runs::start(&mut tx, &stored, t0, 1000, "Ada Admin")
+            .await
+            .expect("start");
+        tx.commit().await.expect("commit");
+        run
+    };
+    // One step of the drill clock at the test's time: what it released.
+    let step = |app: &support::TestApp| {
+        let pool = app.state.db.write.clone();
+        let now = clock.now();
+        async move {
+            let mut tx = pool.begin().await.expect("tx");
+            let done = advance(&mut tx, run, now).await.expect("advance");
+            tx.commit().await.expect("commit");
+            done
+        }
+    };
+    let change = |app: &support::TestApp, change: ClockChange| {
+        let pool = app.state.db.write.clone();
+        let now = clock.now();
+        async move {
+            let mut tx = pool.begin().await.expect("tx");
+            let stored = runs::get(&mut tx, run).await.expect("get").expect("run");
+            let changed = runs::change_clock(&mut tx, &stored, change, now, "Ada Admin")
+                .await
+                .expect("change");
+            tx.commit().await.expect("commit");
+            changed
+        }
+    };
+
+    let first = step(&app).await;
+    assert_eq!(first.released, [1], "the first inject is due at the start");
+    assert_eq!(
+        first.judged,
+        [(1, 1, Verdict::Met)],
+        "the commander was a player from the start"
+    );
+    assert_eq!(
+        first.next,
+        Some(t0 + Duration::seconds(30)),
+        "10x: the 5-minute inject is 30 real seconds away"
+    );
+
+    clock.advance(Duration::seconds(20));
+    assert!(
+        step(&app).await.released.is_empty(),
+        "3:20 of virtual time: nothing due"
+    );
+    assert!(change(&app, ClockChange::Pause).await);
+    assert!(
+        !change(&app, ClockChange::Pause).await,
+        "pausing twice changes nothing"
+    );
+    clock.advance(Duration::minutes(10));
+    let paused = step(&app).await;
+    assert!(paused.released.is_empty(), "paused: nothing is released");
+    assert_eq!(paused.next, None, "paused: nothing falls due");
+
+    assert!(change(&app, ClockChange::Resume).await);
+    clock.advance(Duration::seconds(10));
+    assert_eq!(
+        step(&app).await.released,
+        [2],
+        "due at 5:00, after 20 s + 10 s at 10x"
+    );
+    assert!(step(&app).await.released.is_empty(), "never twice");
+
+    assert!(change(&app, ClockChange::Speed(50)).await);
+    // The server restarts: everything comes back from the database file.
+    app.state.db.clone().close().await;
+    let reopened = server::db::open(&app.db_path).await.expect("reopen");
+    app.state.db = reopened.db;
+    let app = app.rebuilt();
+    // At 0.5x the 12:00 inject is 7 virtual minutes, 14 real ones, away.
+    clock.advance(Duration::minutes(14) - Duration::seconds(1));
+    assert!(step(&app).await.released.is_empty(), "not a moment early");
+    clock.advance(Duration::seconds(1));
+    assert_eq!(step(&app).await.released, [3]);
+
+    // A player stops the retry storm (runbook step 4) a virtual 30 s later;
+    // the drill incident records it in virtual time.
+    let (incident,): (i64,) = one(
+        &app.state.db.read,
+        &format!("SELECT incident_id FROM drill_runs WHERE id = {run}"),
+    )
+    .await;
+    clock.advance(Duration::minutes(1));
+    app.post_form(
+        "/api/incidents/step",
+        &form(&[
+            ("id", &incident.to_string()),
+            ("step", "4"),
+            ("done", "true"),
+        ]),
+    )
+    .await
+    .ok();
+    let mut conn = app.state.db.read.acquire().await.expect("conn");
+    let done = timeline::db::of_kinds(
+        &mut conn,
+        Subject::Incident(incident),
+        &[EntryKind::StepDone],
+    )
+    .await
+    .expect("entries");
+    drop(conn);
+    assert_eq!(
+        done[0].at,
+        t0 + Duration::seconds(12 * 60 + 30),
+        "stamped 12:30 into the drill, not at the real time"
+    );
+    assert!(step(&app).await.judged.contains(&(3, 1, Verdict::Met)));
+
+    assert!(
+        change(&app, ClockChange::Next).await,
+        "jump to the 30:00 inject"
+    );
+    let jumped = step(&app).await;
+    assert_eq!(jumped.released, [4]);
+    assert!(
+        jumped.judged.contains(&(2, 1, Verdict::Missed)),
+        "no notice by 20:00"
+    );
+    assert!(
+        jumped.judged.contains(&(3, 2, Verdict::Missed)),
+        "no decision by 27:00"
+    );
+    assert!(change(&app, ClockChange::End).await);
+    assert!(
+        step(&app).await.judged.is_empty(),
+        "the manual one waits for the facilitator"
+    );
+
+    let mut conn = app.state.db.read.acquire().await.expect("conn");
+    let released = runs::released(&mut conn, run).await.expect("released");
+    let minutes: Vec<i64> = released
+        .iter()
+        .map(|(_, at, _)| (*at - t0).num_seconds())
+        .collect();
+    assert_eq!(minutes, [0, 300, 720, 1800], "each at its own virtual time");
+    let stored = runs::get(&mut conn, run).await.expect("get").expect("run");
+    let scenario = runs::scenario(&mut conn, &stored).await.expect("scenario");
+    let judged = runs::judgments(&mut conn, run).await.expect("judgments");
+    let verdicts = scenario.expectations().map(|(i, e)| {
+        judged
+            .iter()
+            .find(|j| j.inject_id == i.id && j.expectation_id == e.id)
+            .map_or(Verdict::Pending, |j| j.state.0)
+    });
+    assert_eq!(
+        Score::of(&scenario, verdicts).summary(),
+        "50% (2 of 4 judged met) · 4 of 5 expectations judged · 4 of 4 injects had expectations"
+    );
+    let record = timeline::db::of_kinds(
+        &mut conn,
+        Subject::DrillRun(run),
+        &[EntryKind::InjectReleased],
+    )
+    .await
+    .expect("record");
+    assert_eq!(record.len(), 4, "one release entry per inject");
+    drop(conn);
+    let listed = app::incidents::db::list(
+        &mut app.state.db.read.acquire().await.expect("conn"),
+        None,
+        None,
+        None,
+        200,
+    )
+    .await
+    .expect("list");
+    assert!(
+        listed.iter().all(|l| l.incident.id != incident),
+        "a drill incident is kept out of the real incidents"
+    );
+}
