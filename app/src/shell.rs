@@ -43,6 +43,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/", "Overview", Role::Viewer),
     ("/notes", "Team notes", Role::Viewer),
     ("/incidents", "Incidents", Role::Viewer),
+    ("/drills", "Drills", Role::Viewer),
     ("/events", "Audit events", Role::Viewer),
     ("/runbooks", "Runbooks", Role::Viewer),
     ("/notices", "Notices", Role::Viewer),
@@ -97,6 +98,11 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/notices/:id/history") view=|| view! { <HistoryPage kind=Kind::Template/> } ssr=SsrMode::Async/>
                             <Route path=path!("/notices/:id/versions/:version") view=crate::notices::NoticePage ssr=SsrMode::Async/>
                             <Route path=path!("/plans") view=crate::plan_file::PlansPage ssr=SsrMode::Async/>
+                            <Route path=path!("/drills") view=crate::drills::DrillsPage ssr=SsrMode::Async/>
+                            <Route path=path!("/drills/runs/:id") view=crate::drills::RunPage ssr=SsrMode::Async/>
+                            <Route path=path!("/drills/scenarios/:id") view=crate::drills::ScenarioPage ssr=SsrMode::Async/>
+                            <Route path=path!("/drills/scenarios/:id/history") view=|| view! { <HistoryPage kind=Kind::Scenario/> } ssr=SsrMode::Async/>
+                            <Route path=path!("/drills/scenarios/:id/versions/:version") view=crate::drills::ScenarioPage ssr=SsrMode::Async/>
                             <Route path=path!("/incidents") view=crate::incidents::IncidentsPage ssr=SsrMode::Async/>
                             <Route path=path!("/incidents/:id") view=crate::incidents::IncidentPage ssr=SsrMode::Async/>
                             <Route path=path!("/incidents/:id/evidence") view=crate::events::EvidencePage ssr=SsrMode::Async/>

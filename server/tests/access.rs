@@ -91,7 +91,8 @@ const EVERY_FIELD: &str = "id=1&version=1&kind=Runbook&query=&tag=&from=1&to=1\
 &list[import]=&list[after]=&scheme=stripe&environment=&networks=&retention=&overlap_hours=\
 &enabled=true&rule[name]=Charges&rule[sources]=stripe&rule[actions]=&rule[words]=&rule[outcome]=\
 &rule[environment]=&rule[threshold]=2&rule[window_minutes]=5&rule[group_by]=&rule[quiet_minutes]=5\
-&rule[severity]=sev2&rule[runbook]=";
+&rule[severity]=sev2&rule[runbook]=&scenario=1&scheduled_for=&start=&speed=10x&inject=1&expectation=1\
+&verdict=met&comment=";
 
 #[tokio::test]
 async fn every_server_function_answers_every_role_as_the_table_says() {
@@ -221,6 +222,11 @@ async fn every_route_answers_every_role_as_the_table_says() {
         "/alerts",
         "/alerts/1",
         "/alert-rules",
+        "/drills",
+        "/drills/runs/1",
+        "/drills/scenarios/1",
+        "/drills/scenarios/1/history",
+        "/drills/scenarios/1/versions/1",
         "/setup",
         "/sign-in",
         "/sign-in/mfa",

@@ -247,3 +247,200 @@ async fn a_drill_releases_each_inject_once_at_its_virtual_time_and_scores_with_c
         "a drill incident is kept out of the real incidents"
     );
 }
+
+/// A session for a demo account, as its cookie.
+async fn session_of(app: &support::TestApp, email: &str) -> String {
+    let user = app.user_id(email).await;
+    let (_, token) = app::auth::sessions::create(
+        &app.state.db.write,
+        user,
+        "test",
+        "127.0.0.1",
+        false,
+        app.state.clock.now(),
+    )
+    .await
+    .expect("session");
+    format!("{}={token}", app.auth.sessions.cookie_name())
+}
+
+#[tokio::test]
+async fn a_facilitator_plans_and_drives_a_drill_while_each_player_sees_only_their_injects() {
+    let clock = manual_clock();
+    let app = spawn_app(Environment::Sandbox)
+        .await
+        .on_clock(clock.clone());
+    server::demo::load(&app.state.db, &app.auth.hasher)
+        .await
+        .expect("demo");
+    let editor = session_of(&app, "editor@demo.muster").await;
+    let rae = session_of(&app, "responder@demo.muster").await;
+    let viewer = session_of(&app, "viewer@demo.muster").await;
+    let id_of = |sql: &'static str| {
+        let pool = app.state.db.read.clone();
+        async move { one::<(i64,)>(&pool, sql).await.0 }
+    };
+    let scenario =
+        id_of("SELECT id FROM plans WHERE kind = 'scenario' AND title LIKE 'Checkout down%'").await;
+    let commander = id_of("SELECT id FROM incident_roles WHERE name = 'Incident Commander'").await;
+    let comms = id_of("SELECT id FROM incident_roles WHERE name = 'Communications Lead'").await;
+    let rae_person = id_of("SELECT id FROM people WHERE name = 'Rae Responder'").await;
+    let priya = id_of("SELECT id FROM people WHERE name = 'Priya Shah'").await;
+    let plan = form(&[
+        ("scenario", &scenario.to_string()),
+        (&format!("players[{commander}]"), &rae_person.to_string()),
+        (&format!("players[{comms}]"), &priya.to_string()),
+        ("scheduled_for", ""),
+        ("start", "10x"),
+    ]);
+    let refused = app.post_as(&viewer, "/api/drills/plan", &plan).await;
+    assert_eq!(refused.status, 403, "a viewer plans no drill");
+    app.post_as(&editor, "/api/drills/plan", &plan).await.ok();
+    let run = id_of("SELECT MAX(id) FROM drill_runs").await;
+    let page = |cookie: &str| {
+        let (app, cookie) = (&app, cookie.to_owned());
+        async move {
+            app.get_as(&cookie, &format!("/drills/runs/{run}"))
+                .await
+                .ok()
+                .body
+        }
+    };
+
+    let console = page(&editor).await;
+    assert!(
+        console.contains("running · 00:00 of 45:00 · 10x"),
+        "{console}"
+    );
+    assert!(console.contains("Alert: checkout error rate 38%"));
+    assert!(
+        console.contains("Release now"),
+        "upcoming injects can be released early"
+    );
+    assert!(console.contains("Communications Lead publishes an investigating notice"));
+    let player = page(&rae).await;
+    assert!(player.contains("You play Incident Commander."), "{player}");
+    assert!(
+        player.contains("Alert: checkout error rate 38%"),
+        "for everyone, released"
+    );
+    assert!(
+        !player.contains("Customer email"),
+        "not released, and not for this role"
+    );
+    assert!(!player.contains("Release now") && !player.contains("drill-controls"));
+
+    // 30 real seconds at 10x: the comms lead's 5:00 inject is released.
+    clock.advance(Duration::seconds(30));
+    app::drills::run::tick(&app.state).await.expect("tick");
+    let console = page(&editor).await;
+    let email = console
+        .split("<li")
+        .find(|li| li.contains("Customer email"))
+        .expect("listed for the facilitator");
+    assert!(
+        email.contains("inject released") && email.contains("released 2026-"),
+        "{email}"
+    );
+    assert!(
+        !page(&rae).await.contains("Customer email"),
+        "released, but only for the communications lead"
+    );
+
+    let drive = |cookie: &str, change: &str| {
+        let body = form(&[("id", &run.to_string()), ("change", change), ("speed", "")]);
+        let (app, cookie) = (&app, cookie.to_owned());
+        async move { app.post_as(&cookie, "/api/drills/clock", &body).await }
+    };
+    assert_eq!(
+        drive(&rae, "pause").await.status,
+        403,
+        "only the facilitator drives the clock"
+    );
+    drive(&editor, "pause").await.ok();
+    assert!(page(&editor).await.contains("paused · 05:00 of 45:00"));
+    let judge = |inject: &str, verdict: &str, comment: &str| {
+        let body = form(&[
+            ("id", &run.to_string()),
+            ("inject", inject),
+            ("expectation", "1"),
+            ("verdict", verdict),
+            ("comment", comment),
+        ]);
+        let app = &app;
+        let editor = editor.clone();
+        async move { app.post_as(&editor, "/api/drills/judge", &body).await }
+    };
+    assert_eq!(
+        judge("4", "met", "").await.status,
+        409,
+        "not released: nothing to judge"
+    );
+    let release = form(&[("id", &run.to_string()), ("inject", "4")]);
+    app.post_as(&editor, "/api/drills/release", &release)
+        .await
+        .ok();
+    judge("4", "met", "Recovery confirmed on the dashboard")
+        .await
+        .ok();
+    judge("2", "waived", "Comms lead was called away")
+        .await
+        .ok();
+    let console = page(&editor).await;
+    assert!(
+        console.contains("released early") || console.contains("(early)"),
+        "{console}"
+    );
+    assert!(console.contains("Recovery confirmed on the dashboard"));
+    assert!(
+        console.contains("100% (2 of 2 judged met) · 2 of 5 expectations judged · 4 of 4 injects had expectations"),
+        "the commander (a player from the start) and the facilitator's one: {console}"
+    );
+    let (incident,): (i64,) = one(
+        &app.state.db.read,
+        &format!("SELECT incident_id FROM drill_runs WHERE id = {run}"),
+    )
+    .await;
+    let incident_page = app
+        .get_as(&rae, &format!("/incidents/{incident}"))
+        .await
+        .ok()
+        .body;
+    assert!(
+        incident_page.contains("drill-banner"),
+        "the drill incident says DRILL"
+    );
+    let scenario_page = app
+        .get_as(&viewer, &format!("/drills/scenarios/{scenario}"))
+        .await
+        .ok()
+        .body;
+    assert!(
+        scenario_page.contains("Expect: Commander assigned within 5 minutes, within 5 min (recognised when someone holds Incident Commander)"),
+        "{scenario_page}"
+    );
+    assert!(
+        scenario_page.contains("<strong>PagerDuty</strong>"),
+        "inject bodies are Markdown"
+    );
+    let history = app
+        .get_as(&viewer, &format!("/drills/scenarios/{scenario}/history"))
+        .await
+        .ok()
+        .body;
+    assert!(history.contains("Demo scenario"), "versioned like runbooks");
+    let list = app.get_as(&viewer, "/drills").await.ok().body;
+    assert!(list.contains(&format!("href=\"/drills/runs/{run}\"")) && list.contains("paused"));
+    assert!(!app
+        .get_as(&viewer, "/incidents")
+        .await
+        .ok()
+        .body
+        .contains(&format!("/incidents/{incident}\"")));
+    let (audited,): (i64,) = one(
+        &app.state.db.read,
+        "SELECT COUNT(*) FROM audit_log WHERE action IN ('drill.plan', 'drill.clock', 'drill.release', 'drill.judge') AND outcome = 'allowed'",
+    )
+    .await;
+    assert_eq!(audited, 5, "plan, pause, release, two judgments");
+}

@@ -90,6 +90,14 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/hooks/add", AtLeast(Admin)),
     ("/api/hooks/rotate", AtLeast(Admin)),
     ("/api/hooks/settings", AtLeast(Admin)),
+    ("/api/drills/list", AtLeast(Viewer)),
+    ("/api/drills/scenario", AtLeast(Viewer)),
+    ("/api/drills/run", AtLeast(Viewer)),
+    ("/api/drills/plan", AtLeast(Editor)),
+    // The run's facilitator (or an admin), checked by the function.
+    ("/api/drills/clock", AtLeast(Responder)),
+    ("/api/drills/release", AtLeast(Responder)),
+    ("/api/drills/judge", AtLeast(Responder)),
 ];
 
 /// Pages and other routes, by path pattern (`:name` matches one segment).
@@ -132,6 +140,11 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/sources/:name", AtLeast(Editor)),
     // Senders prove themselves by their signature, checked by the route.
     ("/hooks/:name", Public),
+    ("/drills", AtLeast(Viewer)),
+    ("/drills/runs/:id", AtLeast(Viewer)),
+    ("/drills/scenarios/:id", AtLeast(Viewer)),
+    ("/drills/scenarios/:id/history", AtLeast(Viewer)),
+    ("/drills/scenarios/:id/versions/:version", AtLeast(Viewer)),
     ("/account", AtLeast(Viewer)),
     ("/admin/users", AtLeast(Admin)),
     ("/admin/tokens", AtLeast(Admin)),

@@ -1,0 +1,609 @@
+//! Thin server functions for drills: everyone signed in reads; editors
+//! plan runs; the run's facilitator (or an admin) drives its clock and
+//! judges its expectations. Each change is one transaction with its
+//! audit record; then the drill clock moves on at once and open pages
+//! are told.
+use super::{score::Verdict, RunState};
+use crate::{clock::VirtualClock, error::AppError, plans::PlanSummary};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One line of the runs list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunLine {
+    pub id: i64,
+    pub title: String,
+    pub state: RunState,
+    pub facilitator: String,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub incident_id: Option<i64>,
+}
+
+/// The drills page: scenarios, runs, and what the plan form offers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrillsOverview {
+    pub scenarios: Vec<PlanSummary>,
+    pub runs: Vec<RunLine>,
+    /// (id, name)
+    pub roles: Vec<(i64, String)>,
+    pub people: Vec<(i64, String)>,
+}
+
+/// An inject as the run page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InjectLine {
+    pub id: u32,
+    pub offset: String,
+    pub title: String,
+    /// The body as safe HTML.
+    pub html: String,
+    pub audience: String,
+    /// Virtual time; `None` while upcoming.
+    pub released_at: Option<DateTime<Utc>>,
+    pub early: bool,
+}
+
+/// An expectation as the console shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpectationLine {
+    pub inject_id: u32,
+    pub inject: String,
+    pub id: u32,
+    pub text: String,
+    pub within_minutes: Option<u32>,
+    pub verdict: Verdict,
+    /// Seconds from its inject's release to what met it.
+    pub taken_s: Option<i64>,
+    pub evidence: Option<i64>,
+    pub judged_by: String,
+    pub comment: String,
+}
+
+/// The run page: the console for its facilitator, the players' view for
+/// everyone else (only the released injects meant for their roles).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunView {
+    pub run: RunLine,
+    pub scenario_id: i64,
+    pub scenario_version: i64,
+    pub clock: Option<VirtualClock>,
+    /// Virtual seconds gone by, and planned.
+    pub elapsed_s: i64,
+    pub planned_s: i64,
+    pub facilitating: bool,
+    /// (role, person)
+    pub players: Vec<(String, String)>,
+    /// The roles the caller plays.
+    pub my_roles: Vec<String>,
+    pub injects: Vec<InjectLine>,
+    pub expectations: Vec<ExpectationLine>,
+    pub score: super::score::Score,
+    pub record: Vec<crate::timeline::Entry>,
+}
+
+/// One version of a scenario, with the names its ids stand for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioView {
+    pub id: i64,
+    pub version: i64,
+    pub latest: i64,
+    pub content: super::Scenario,
+    /// The runbook's title ("" for none).
+    pub runbook: String,
+    pub roles: std::collections::BTreeMap<i64, String>,
+    /// The description and each inject's body as safe HTML, made on the
+    /// server (the browser has no Markdown renderer).
+    pub description_html: String,
+    pub bodies_html: Vec<String>,
+}
+
+#[server(prefix = "/api", endpoint = "drills/scenario")]
+pub async fn get_scenario(id: i64, version: Option<i64>) -> Result<ScenarioView, AppError> {
+    use crate::plans::{db as plans, Kind};
+    let (state, _) = crate::auth::guard::require::<GetScenario>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    let stored = plans::get::<super::Scenario>(&mut conn, Kind::Scenario, id, version)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That scenario".into()))?;
+    let runbook = match stored.content.runbook {
+        Some(r) => plans::title(&mut conn, Kind::Runbook, r)
+            .await?
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(ScenarioView {
+        id,
+        version: stored.info.version,
+        latest: stored.latest,
+        runbook,
+        roles: crate::roster::db::role_names(&mut conn).await?,
+        description_html: crate::ui::safe_html(&stored.content.description),
+        bodies_html: stored
+            .content
+            .injects
+            .iter()
+            .map(|i| crate::ui::safe_html(&i.body))
+            .collect(),
+        content: stored.content,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "drills/list")]
+pub async fn list_drills() -> Result<DrillsOverview, AppError> {
+    let (state, _) = crate::auth::guard::require::<ListDrills>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    server::overview(&mut conn).await
+}
+
+#[server(prefix = "/api", endpoint = "drills/run")]
+pub async fn get_run(id: i64) -> Result<RunView, AppError> {
+    let (state, caller) = crate::auth::guard::require::<GetRun>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    server::run_view(&mut conn, id, &caller, state.clock.now()).await
+}
+
+/// Plans a run of a scenario with its players (`players[ROLE]=PERSON`),
+/// for a time or to start now at a speed (`start` in percent).
+#[server(prefix = "/api", endpoint = "drills/plan")]
+pub async fn plan_run(
+    scenario: i64,
+    #[server(default)] players: std::collections::BTreeMap<String, String>,
+    scheduled_for: String,
+    start: String,
+) -> Result<i64, AppError> {
+    let (state, caller) = crate::auth::guard::require::<PlanRun>().await?;
+    let facilitator_id = caller
+        .person_id()
+        .ok_or_else(|| AppError::invalid("Facilitator", "a run is facilitated by a person"))?;
+    let mut cast = Vec::new();
+    for (role, person) in &players {
+        let role = crate::fields::optional_id("Players", role)?
+            .ok_or_else(|| AppError::invalid("Players", "a role without a number"))?;
+        if let Some(person) = crate::fields::optional_id("Players", person)? {
+            cast.push((role, person));
+        }
+    }
+    let now = state.clock.now();
+    let scheduled_for = match scheduled_for.trim() {
+        "" => None,
+        raw => Some(server::parse_when(raw, now)?),
+    };
+    let speed = match start.trim() {
+        "" => None,
+        s => Some(server::speed(s)?),
+    };
+    let author = crate::incidents::author(&caller);
+    let mut tx = state.db.write.begin().await?;
+    let id = super::db::create(
+        &mut tx,
+        &super::db::NewRun {
+            scenario_id: scenario,
+            facilitator_id,
+            facilitator: &author,
+            players: &cast,
+            scheduled_for,
+            author: &author,
+            at: now,
+        },
+    )
+    .await?;
+    if let Some(speed) = speed {
+        let run = super::db::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| AppError::internal("the run just made"))?;
+        super::db::start(&mut tx, &run, now, speed, &author).await?;
+    }
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "drill.plan",
+        format!("drill-run:{id}"),
+        format!("scenario {scenario}, {} player(s)", cast.len()),
+    )
+    .await?;
+    tx.commit().await?;
+    super::run::advance_one(&state, id).await?;
+    leptos_axum::redirect(&format!("/drills/runs/{id}"));
+    Ok(id)
+}
+
+/// The facilitator drives the clock: `start` (with `speed`), `pause`,
+/// `resume`, `speed`, `next` (jump to the next inject) or `end`.
+#[server(prefix = "/api", endpoint = "drills/clock")]
+pub async fn drive_clock(id: i64, change: String, speed: String) -> Result<(), AppError> {
+    use super::db::ClockChange;
+    let (state, caller) = crate::auth::guard::require::<DriveClock>().await?;
+    let now = state.clock.now();
+    let author = crate::incidents::author(&caller);
+    let mut tx = state.db.write.begin().await?;
+    let run = server::facilitated(&mut tx, id, &caller).await?;
+    let change_name = change.trim().to_owned();
+    match change_name.as_str() {
+        "start" => {
+            super::db::start(&mut tx, &run, now, server::speed(&speed)?, &author).await?;
+        }
+        other => {
+            let change = match other {
+                "pause" => ClockChange::Pause,
+                "resume" => ClockChange::Resume,
+                "speed" => ClockChange::Speed(server::speed(&speed)?),
+                "next" => ClockChange::Next,
+                "end" => ClockChange::End,
+                _ => {
+                    return Err(AppError::invalid(
+                        "Change",
+                        "is not one of start, pause, resume, speed, next, end",
+                    ))
+                }
+            };
+            super::db::change_clock(&mut tx, &run, change, now, &author).await?;
+        }
+    }
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "drill.clock",
+        format!("drill-run:{id}"),
+        change_name,
+    )
+    .await?;
+    tx.commit().await?;
+    server::changed(&state, id).await
+}
+
+/// The facilitator releases an inject now, before its time.
+#[server(prefix = "/api", endpoint = "drills/release")]
+pub async fn release_inject(id: i64, inject: u32) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<ReleaseInject>().await?;
+    let mut tx = state.db.write.begin().await?;
+    let run = server::facilitated(&mut tx, id, &caller).await?;
+    let clock = match (run.state, run.clock) {
+        (RunState::Running | RunState::Paused, Some(clock)) => clock,
+        _ => {
+            return Err(AppError::Conflict(
+                "Only a drill under way releases injects.".into(),
+            ))
+        }
+    };
+    let scenario = super::db::scenario(&mut tx, &run).await?;
+    let chosen = scenario
+        .inject(inject)
+        .ok_or_else(|| AppError::NotFound("That inject".into()))?;
+    let at = clock.now_at(state.clock.now());
+    let author = crate::incidents::author(&caller);
+    if !super::db::release(&mut tx, id, chosen, at, true, &author).await? {
+        return Err(AppError::Conflict(
+            "That inject is already released.".into(),
+        ));
+    }
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "drill.release",
+        format!("drill-run:{id}"),
+        format!("inject {inject} released early"),
+    )
+    .await?;
+    tx.commit().await?;
+    server::changed(&state, id).await
+}
+
+/// The facilitator judges an expectation met, missed or waived, with a
+/// comment; it replaces what the clock decided.
+#[server(prefix = "/api", endpoint = "drills/judge")]
+pub async fn judge_expectation(
+    id: i64,
+    inject: u32,
+    expectation: u32,
+    verdict: String,
+    comment: String,
+) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<JudgeExpectation>().await?;
+    let verdict = Verdict::parse("Verdict", &verdict)?;
+    let comment = crate::fields::text_field("Comment", &comment, false, 500)?;
+    let mut tx = state.db.write.begin().await?;
+    let run = server::facilitated(&mut tx, id, &caller).await?;
+    let scenario = super::db::scenario(&mut tx, &run).await?;
+    let (_, wanted) = scenario
+        .expectations()
+        .find(|(i, e)| i.id == inject && e.id == expectation)
+        .ok_or_else(|| AppError::NotFound("That expectation".into()))?;
+    let released = super::db::released(&mut tx, id).await?;
+    if !released.iter().any(|(i, _, _)| *i == inject) {
+        return Err(AppError::Conflict(
+            "Its inject is not released yet: nothing to judge.".into(),
+        ));
+    }
+    let author = crate::incidents::author(&caller);
+    let at = run.now(state.clock.now());
+    super::db::judge(
+        &mut tx,
+        id,
+        &super::db::NewJudgment {
+            inject,
+            expectation,
+            verdict,
+            at,
+            met_at: (verdict == Verdict::Met).then_some(at),
+            evidence: None,
+            by: &author,
+            comment: &comment,
+            text: &wanted.text,
+        },
+    )
+    .await?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "drill.judge",
+        format!("drill-run:{id}"),
+        format!(
+            "inject {inject} expectation {expectation}: {}",
+            verdict.as_str()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    server::changed(&state, id).await
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::{ExpectationLine, InjectLine, RunLine, RunView};
+    use crate::{
+        auth::{Caller, Role},
+        drills::{
+            db::{self, Run},
+            score::{Score, Verdict},
+            Audience, RunState,
+        },
+        error::AppError,
+        timeline::Subject,
+    };
+    use chrono::{DateTime, Utc};
+    use sqlx::SqliteConnection;
+
+    pub async fn overview(conn: &mut SqliteConnection) -> Result<super::DrillsOverview, AppError> {
+        use crate::plans::{db as plans, Kind};
+        let runs = sqlx::query_as::<
+            _,
+            (
+                i64,
+                String,
+                String,
+                String,
+                Option<DateTime<Utc>>,
+                Option<i64>,
+            ),
+        >(
+            "SELECT id, title, state, facilitator, scheduled_for, incident_id FROM drill_runs \
+             ORDER BY state = 'ended', COALESCE(scheduled_for, created_at) DESC LIMIT 200",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(
+            |(id, title, state, facilitator, scheduled_for, incident_id)| {
+                Ok(RunLine {
+                    id,
+                    title,
+                    state: RunState::parse("State", &state)?,
+                    facilitator,
+                    scheduled_for,
+                    incident_id,
+                })
+            },
+        )
+        .collect::<Result<Vec<_>, AppError>>()?;
+        Ok(super::DrillsOverview {
+            scenarios: plans::list(&mut *conn, Kind::Scenario, "", "").await?,
+            runs,
+            roles: crate::roster::db::role_names(&mut *conn)
+                .await?
+                .into_iter()
+                .collect(),
+            people: sqlx::query_as("SELECT id, name FROM people ORDER BY name")
+                .fetch_all(&mut *conn)
+                .await?,
+        })
+    }
+
+    /// The run, if the caller facilitates it (or is an admin).
+    pub async fn facilitated(
+        conn: &mut SqliteConnection,
+        id: i64,
+        caller: &Caller,
+    ) -> Result<Run, AppError> {
+        let run = db::get(conn, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("That drill".into()))?;
+        if caller.person_id() == Some(run.facilitator_id) || caller.role() == Some(Role::Admin) {
+            Ok(run)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// After a change: the clock moves on at once (an inject a jump made
+    /// due is released now, not at the next tick) and open pages are told.
+    pub async fn changed(state: &crate::state::AppState, id: i64) -> Result<(), AppError> {
+        super::super::run::advance_one(state, id).await?;
+        let mut conn = state.db.read.acquire().await?;
+        if let Some(revision) =
+            crate::timeline::db::revision(&mut conn, Subject::DrillRun(id)).await?
+        {
+            state.live.changed(Subject::DrillRun(id), revision, None);
+        }
+        let incident = db::get(&mut conn, id).await?.and_then(|r| r.incident_id);
+        if let Some(incident) = incident {
+            let subject = Subject::Incident(incident);
+            if let Some(revision) = crate::timeline::db::revision(&mut conn, subject).await? {
+                state.live.changed(subject, revision, None);
+            }
+        }
+        Ok(())
+    }
+
+    /// "10x", "0.5", "250" (percent) as a speed in percent.
+    pub fn speed(raw: &str) -> Result<u32, AppError> {
+        let raw = raw.trim().trim_end_matches(['x', 'X']);
+        let pct = match raw.parse::<f64>() {
+            Ok(x) if x > 0.0 && x <= 10.0 => (x * 100.0).round() as u32,
+            Ok(x) if x > 10.0 && x.fract() == 0.0 => x as u32,
+            _ => 0,
+        };
+        if crate::clock::SPEEDS.contains(&pct) {
+            Ok(pct)
+        } else {
+            Err(AppError::invalid(
+                "Speed",
+                format!(
+                    "'{}' is not a speed from 0.5x to 10x",
+                    crate::fields::shown(raw)
+                ),
+            ))
+        }
+    }
+
+    /// A planned time, `YYYY-MM-DD HH:MM` in UTC, not in the past.
+    pub fn parse_when(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError> {
+        let at = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
+            .iter()
+            .find_map(|f| chrono::NaiveDateTime::parse_from_str(raw, f).ok())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "Planned for",
+                    format!(
+                        "'{}' is not a time such as 2026-12-03 14:00 (UTC)",
+                        crate::fields::shown(raw)
+                    ),
+                )
+            })?
+            .and_utc();
+        if at < now - chrono::Duration::minutes(1) {
+            return Err(AppError::invalid("Planned for", "is in the past"));
+        }
+        Ok(at)
+    }
+
+    pub async fn run_view(
+        conn: &mut SqliteConnection,
+        id: i64,
+        caller: &Caller,
+        real: DateTime<Utc>,
+    ) -> Result<RunView, AppError> {
+        let run = db::get(&mut *conn, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("That drill".into()))?;
+        let facilitating =
+            caller.person_id() == Some(run.facilitator_id) || caller.role() == Some(Role::Admin);
+        let scenario = db::scenario(&mut *conn, &run).await?;
+        let players = db::players(&mut *conn, id).await?;
+        let me: Option<(i64,)> = match caller.person_id() {
+            Some(user) => {
+                sqlx::query_as("SELECT id FROM people WHERE user_id = ?")
+                    .bind(user)
+                    .fetch_optional(&mut *conn)
+                    .await?
+            }
+            None => None,
+        };
+        let my_role_ids: Vec<i64> = players
+            .iter()
+            .filter(|(_, _, person, _)| me.is_some_and(|(p,)| p == *person))
+            .map(|(role, _, _, _)| *role)
+            .collect();
+        let role_names = crate::roster::db::role_names(&mut *conn).await?;
+        let released = db::released(&mut *conn, id).await?;
+        let judged = db::judgments(&mut *conn, id).await?;
+        let injects = scenario
+            .injects
+            .iter()
+            .filter_map(|i| {
+                let release = released.iter().find(|(r, _, _)| *r == i.id);
+                let visible =
+                    facilitating || (release.is_some() && i.audience.includes(&my_role_ids));
+                visible.then(|| InjectLine {
+                    id: i.id,
+                    offset: crate::drills::offset_text(i.offset_s),
+                    title: i.title.clone(),
+                    html: crate::ui::safe_html(&i.body),
+                    audience: match &i.audience {
+                        Audience::Everyone => "everyone".into(),
+                        Audience::Roles(r) => r
+                            .iter()
+                            .map(|id| role_names.get(id).cloned().unwrap_or_default())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    },
+                    released_at: release.map(|(_, at, _)| *at),
+                    early: release.is_some_and(|(_, _, early)| *early),
+                })
+            })
+            .collect();
+        let mut expectations = Vec::new();
+        for (inject, e) in scenario.expectations() {
+            let j = judged
+                .iter()
+                .find(|j| j.inject_id == inject.id && j.expectation_id == e.id);
+            let released_at = released
+                .iter()
+                .find(|(r, _, _)| *r == inject.id)
+                .map(|(_, at, _)| *at);
+            expectations.push(ExpectationLine {
+                inject_id: inject.id,
+                inject: inject.title.clone(),
+                id: e.id,
+                text: e.text.clone(),
+                within_minutes: e.within_minutes,
+                verdict: j.map_or(Verdict::Pending, |j| j.state.0),
+                taken_s: j
+                    .and_then(|j| j.met_at)
+                    .zip(released_at)
+                    .map(|(met, rel)| (met - rel).num_seconds().max(0)),
+                evidence: j.and_then(|j| j.evidence),
+                judged_by: j.map(|j| j.judged_by.clone()).unwrap_or_default(),
+                comment: j.map(|j| j.comment.clone()).unwrap_or_default(),
+            });
+        }
+        let score = Score::of(&scenario, expectations.iter().map(|e| e.verdict));
+        let record = if facilitating {
+            crate::timeline::db::all(&mut *conn, Subject::DrillRun(id)).await?
+        } else {
+            Vec::new()
+        };
+        Ok(RunView {
+            elapsed_s: run.clock.map_or(0, |c| c.elapsed_ms_at(real) / 1000),
+            planned_s: i64::from(scenario.planned_minutes) * 60,
+            clock: run.clock,
+            scenario_id: run.scenario_id,
+            scenario_version: run.scenario_version,
+            facilitating,
+            my_roles: my_role_ids
+                .iter()
+                .filter_map(|r| role_names.get(r).cloned())
+                .collect(),
+            players: players
+                .into_iter()
+                .map(|(_, role, _, person)| (role, person))
+                .collect(),
+            injects,
+            expectations: if facilitating {
+                expectations
+            } else {
+                Vec::new()
+            },
+            score,
+            record,
+            run: RunLine {
+                id: run.id,
+                title: run.title,
+                state: run.state,
+                facilitator: run.facilitator,
+                scheduled_for: run.scheduled_for,
+                incident_id: run.incident_id,
+            },
+        })
+    }
+}
