@@ -100,6 +100,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/plans") view=crate::plan_file::PlansPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills") view=crate::drills::DrillsPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/runs/:id") view=crate::drills::RunPage ssr=SsrMode::Async/>
+                            <Route path=path!("/drills/runs/:id/report") view=crate::drills::ReportPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/scenarios/:id") view=crate::drills::ScenarioPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/scenarios/:id/history") view=|| view! { <HistoryPage kind=Kind::Scenario/> } ssr=SsrMode::Async/>
                             <Route path=path!("/drills/scenarios/:id/versions/:version") view=crate::drills::ScenarioPage ssr=SsrMode::Async/>

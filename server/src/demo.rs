@@ -150,6 +150,7 @@ async fn insert(db: &Db, hashes: &[String]) -> Result<(), sqlx::Error> {
     insert_roster(&mut tx).await?;
     insert_plans(&mut tx).await?;
     insert_incident(&mut tx, now).await?;
+    crate::demo_drills::insert_completed(&mut tx, now).await?;
     app::alerts::db::add_demo_rules(&mut tx, "demo", now)
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;

@@ -261,3 +261,113 @@ pub async fn insert(tx: &mut sqlx::SqliteConnection, editor: &Author) -> Result<
     }
     Ok(())
 }
+
+/// One completed drill of the webhook scenario two days ago, with what
+/// its players did, how each expectation went, and its report: what the
+/// drills page and its report look like after a real drill.
+pub async fn insert_completed(
+    tx: &mut sqlx::SqliteConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sqlx::Error> {
+    use app::drills::{
+        db::{self as runs, ClockChange, NewRun},
+        run::advance,
+    };
+    use chrono::Duration;
+    let failed = |e: app::error::AppError| sqlx::Error::Protocol(e.to_string());
+    let scenario = db::find_by_title(
+        &mut *tx,
+        Kind::Scenario,
+        "A webhook loop floods the order system",
+    )
+    .await?
+    .ok_or(sqlx::Error::RowNotFound)?;
+    let (editor,): (i64,) =
+        sqlx::query_as("SELECT id FROM users WHERE email = 'editor@demo.muster'")
+            .fetch_one(&mut *tx)
+            .await?;
+    let mut players = Vec::new();
+    for (role, person) in [
+        (COMMANDER, "Ada Admin"),
+        (OPS, "Sam Ortiz"),
+        (COMMS, "Priya Shah"),
+    ] {
+        let ids: (i64, i64) = sqlx::query_as(
+            "SELECT r.id, p.id FROM incident_roles r, people p WHERE r.name = ? AND p.name = ?",
+        )
+        .bind(role)
+        .bind(person)
+        .fetch_one(&mut *tx)
+        .await?;
+        players.push(ids);
+    }
+    let t0 = now - Duration::days(2);
+    let real = |seconds: i64| t0 + Duration::seconds(seconds);
+    let run = runs::create(
+        &mut *tx,
+        &NewRun {
+            scenario_id: scenario,
+            facilitator_id: editor,
+            facilitator: "Eli Editor",
+            players: &players,
+            scheduled_for: Some(t0),
+            author: "Eli Editor",
+            at: t0 - Duration::days(3),
+        },
+    )
+    .await
+    .map_err(failed)?;
+    let stored = runs::get(&mut *tx, run)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    // At 10x: a real minute is ten minutes of the drill.
+    let incident = runs::start(&mut *tx, &stored, t0, 1000, "Eli Editor")
+        .await
+        .map_err(failed)?;
+    advance(&mut *tx, run, real(0)).await.map_err(failed)?;
+    advance(&mut *tx, run, real(36)).await.map_err(failed)?;
+    let virtual_at = |minutes: i64| t0 + Duration::minutes(minutes);
+    app::incidents::db::tick(&mut *tx, incident, 4, true, "Sam Ortiz", virtual_at(8)).await?;
+    let decision = app::timeline::NewEntry::new(
+        app::timeline::Kind::Note,
+        "Pause the Pipedream workflow rather than rate-limit: it stops the duplicates at the source. #decision",
+        "Ada Admin",
+        virtual_at(9),
+    );
+    app::timeline::db::append(
+        &mut *tx,
+        app::timeline::Subject::Incident(incident),
+        decision,
+    )
+    .await?;
+    advance(&mut *tx, run, real(96)).await.map_err(failed)?;
+    advance(&mut *tx, run, real(181)).await.map_err(failed)?;
+    let stored = runs::get(&mut *tx, run)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    runs::change_clock(&mut *tx, &stored, ClockChange::End, real(181), "Eli Editor")
+        .await
+        .map_err(failed)?;
+    advance(&mut *tx, run, real(181)).await.map_err(failed)?;
+    sqlx::query("UPDATE drill_runs SET strengths = ?, improvements = ? WHERE id = ?")
+        .bind("Sam paused the source two minutes after the warehouse call, well inside the target.\nThe decision to pause rather than rate-limit was written down with its reason.")
+        .bind("Nobody published a customer notice: the communications lead waited for the commander's go-ahead.\nThe notice template for duplicate charges needs pre-approval.")
+        .bind(run)
+        .execute(&mut *tx)
+        .await?;
+    let (priya,): (i64,) = sqlx::query_as("SELECT id FROM people WHERE name = 'Priya Shah'")
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO drill_actions (run_id, text, owner_id, owner, due_on, created_by, created_at) \
+         VALUES (?, ?, ?, 'Priya Shah', ?, 'user:editor@demo.muster', ?)",
+    )
+    .bind(run)
+    .bind("Write and pre-approve a 'duplicate charges: investigating' notice")
+    .bind(priya)
+    .bind((now + Duration::days(14)).format("%Y-%m-%d").to_string())
+    .bind(now - Duration::days(2))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

@@ -22,7 +22,38 @@ pub fn routes() -> Vec<crate::routes::Route> {
         ("/incidents/{id}/timeline.md", get(timeline_markdown)),
         ("/incidents/{id}/timeline.json", get(timeline_json)),
         ("/incidents/{id}/timeline.csv", get(timeline_csv)),
+        ("/drills/runs/{id}/report.md", get(drill_report_markdown)),
     ]
+}
+
+/// A drill's after-action report as Markdown, for whoever may read it
+/// (the facilitator at any time, everyone once the drill has ended).
+pub async fn drill_report_markdown(
+    State(state): State<ServerState>,
+    Path(id): Path<i64>,
+    req: axum::extract::Request,
+) -> Response {
+    let caller = req
+        .extensions()
+        .get::<app::auth::Caller>()
+        .cloned()
+        .unwrap_or_default();
+    let mut conn = match state.app.db.read.acquire().await {
+        Ok(c) => c,
+        Err(e) => return internal(e),
+    };
+    match app::drills::report::build(&mut conn, id, &caller, state.app.clock.now()).await {
+        Ok(report) => download(
+            "text/markdown; charset=utf-8",
+            format!("drill-{id}-report.md"),
+            Body::from(report.markdown()),
+        ),
+        Err(e) => {
+            let status = axum::http::StatusCode::from_u16(e.http_status())
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            (status, e.to_string()).into_response()
+        }
+    }
 }
 
 /// The audit log as JSON lines, oldest first, in batches so a long log

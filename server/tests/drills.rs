@@ -437,10 +437,133 @@ async fn a_facilitator_plans_and_drives_a_drill_while_each_player_sees_only_thei
         .ok()
         .body
         .contains(&format!("/incidents/{incident}\"")));
+    // The report: the facilitator's at once, everyone's once it has ended.
+    let early = app
+        .post_as(
+            &viewer,
+            "/api/drills/report",
+            &form(&[("id", &run.to_string())]),
+        )
+        .await;
+    assert_eq!(
+        early.status, 409,
+        "no spoilers while the drill runs: {}",
+        early.body
+    );
+    let notes = form(&[
+        ("id", &run.to_string()),
+        ("strengths", "The commander took charge at once."),
+        ("improvements", "Publish the first notice sooner."),
+    ]);
+    assert_eq!(
+        app.post_as(&rae, "/api/drills/report/notes", &notes)
+            .await
+            .status,
+        403
+    );
+    app.post_as(&editor, "/api/drills/report/notes", &notes)
+        .await
+        .ok();
+    let item = |due: &str| {
+        form(&[
+            ("id", &run.to_string()),
+            ("text", "Pre-approve the investigating notice"),
+            ("owner", &priya.to_string()),
+            ("due_on", due),
+        ])
+    };
+    let bad = app
+        .post_as(&editor, "/api/drills/actions/add", &item("next week"))
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(
+        bad.body.contains(r#""field":"Due""#) && bad.body.contains("'next week' is not a date"),
+        "{}",
+        bad.body
+    );
+    app.post_as(&editor, "/api/drills/actions/add", &item("2026-12-15"))
+        .await
+        .ok();
+    drive(&editor, "end").await.ok();
+    let report = app
+        .get_as(&viewer, &format!("/drills/runs/{run}/report"))
+        .await
+        .ok()
+        .body;
+    for shown in [
+        "After-action report: Checkout down",
+        "Time to commander: 0s",
+        "Time to first notice: not reached",
+        "The commander took charge at once.",
+        "Pre-approve the investigating notice (owner: Priya Shah, due 2026-12-15)",
+        "aria-label=\"The drill over 45m 00s: 3 injects released; expectations 2 met, 0 missed, 1 waived, 2 pending; 2 responses.\" class=\"timeline-chart\"",
+        "class=\"span met\"",
+        "class=\"span waived\"",
+    ] {
+        assert!(report.contains(shown), "{shown} in {report}");
+    }
+    assert!(
+        !report.contains("Write the report"),
+        "a viewer gets no forms"
+    );
+    let markdown = app
+        .get_as(&viewer, &format!("/drills/runs/{run}/report.md"))
+        .await
+        .ok();
+    assert!(markdown
+        .headers
+        .get("content-disposition")
+        .is_some_and(|v| v.to_str().unwrap_or("").contains("drill-")));
+    for line in [
+        "# After-action report: Checkout down",
+        "## Score",
+        "- Time to commander: 0s",
+        "| Customer email: my card was declined twice | Communications Lead publishes an investigating notice within 15 minutes | waived (Comms lead was called away) |",
+        "- [ ] Pre-approve the investigating notice (owner: Priya Shah, due 2026-12-15)",
+    ] {
+        assert!(markdown.body.contains(line), "{line} in {}", markdown.body);
+    }
     let (audited,): (i64,) = one(
         &app.state.db.read,
-        "SELECT COUNT(*) FROM audit_log WHERE action IN ('drill.plan', 'drill.clock', 'drill.release', 'drill.judge') AND outcome = 'allowed'",
+        "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'drill.%' AND outcome = 'allowed'",
     )
     .await;
-    assert_eq!(audited, 5, "plan, pause, release, two judgments");
+    assert_eq!(
+        audited, 8,
+        "plan, pause, release, two judgments, the report's words, an action item, the end"
+    );
+}
+
+#[tokio::test]
+async fn the_demo_holds_one_completed_drill_with_its_report() {
+    let app = spawn_app(Environment::Sandbox).await;
+    server::demo::load(&app.state.db, &app.auth.hasher)
+        .await
+        .expect("demo");
+    let viewer = session_of(&app, "viewer@demo.muster").await;
+    let (run,): (i64,) = one(
+        &app.state.db.read,
+        "SELECT id FROM drill_runs WHERE state = 'ended'",
+    )
+    .await;
+    let report = app
+        .get_as(&viewer, &format!("/drills/runs/{run}/report"))
+        .await
+        .ok()
+        .body;
+    for shown in [
+        "After-action report: A webhook loop floods the order system",
+        "67% (2 of 3 judged met) · 3 of 3 expectations judged · 3 of 3 injects had expectations",
+        "Time to commander: 0s",
+        "Checklist: 1 of 12 steps done",
+        "Sam paused the source two minutes after the warehouse call",
+        "Write and pre-approve a 'duplicate charges: investigating' notice (owner: Priya Shah",
+    ] {
+        assert!(report.contains(shown), "{shown} in {report}");
+    }
+    let incidents = app.get_as(&viewer, "/incidents").await.ok().body;
+    assert!(
+        !incidents.contains("DRILL:"),
+        "the demo drill stays out of the incidents"
+    );
 }

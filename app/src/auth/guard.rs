@@ -98,6 +98,9 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/drills/clock", AtLeast(Responder)),
     ("/api/drills/release", AtLeast(Responder)),
     ("/api/drills/judge", AtLeast(Responder)),
+    ("/api/drills/report", AtLeast(Viewer)),
+    ("/api/drills/report/notes", AtLeast(Responder)),
+    ("/api/drills/actions/add", AtLeast(Responder)),
 ];
 
 /// Pages and other routes, by path pattern (`:name` matches one segment).
@@ -142,6 +145,8 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/hooks/:name", Public),
     ("/drills", AtLeast(Viewer)),
     ("/drills/runs/:id", AtLeast(Viewer)),
+    ("/drills/runs/:id/report", AtLeast(Viewer)),
+    ("/drills/runs/:id/report.md", AtLeast(Viewer)),
     ("/drills/scenarios/:id", AtLeast(Viewer)),
     ("/drills/scenarios/:id/history", AtLeast(Viewer)),
     ("/drills/scenarios/:id/versions/:version", AtLeast(Viewer)),

@@ -140,8 +140,103 @@ pub async fn list_drills() -> Result<DrillsOverview, AppError> {
 pub async fn get_run(id: i64) -> Result<RunView, AppError> {
     let (state, caller) = crate::auth::guard::require::<GetRun>().await?;
     let mut conn = state.db.read.acquire().await?;
-    server::run_view(&mut conn, id, &caller, state.clock.now()).await
+    server::run_view(&mut conn, id, &caller, state.clock.now(), false).await
 }
+
+#[server(prefix = "/api", endpoint = "drills/report")]
+pub async fn get_report(id: i64) -> Result<super::report::Report, AppError> {
+    let (state, caller) = crate::auth::guard::require::<GetReport>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    super::report::build(&mut conn, id, &caller, state.clock.now()).await
+}
+
+/// The facilitator writes the report's strengths and areas to improve.
+#[server(prefix = "/api", endpoint = "drills/report/notes")]
+pub async fn save_report_notes(
+    id: i64,
+    strengths: String,
+    improvements: String,
+) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<SaveReportNotes>().await?;
+    let strengths = crate::fields::text_field("Strengths", &strengths, false, 4000)?;
+    let improvements =
+        crate::fields::text_field("Areas for improvement", &improvements, false, 4000)?;
+    let mut tx = state.db.write.begin().await?;
+    server::facilitated(&mut tx, id, &caller).await?;
+    sqlx::query("UPDATE drill_runs SET strengths = ?, improvements = ?, revision = revision + 1 WHERE id = ?")
+        .bind(&strengths)
+        .bind(&improvements)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "drill.report",
+        format!("drill-run:{id}"),
+        "strengths and areas for improvement",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The facilitator adds an action item: what, who owns it, by when.
+#[server(prefix = "/api", endpoint = "drills/actions/add")]
+pub async fn add_action(id: i64, text: String, owner: i64, due_on: String) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<AddAction>().await?;
+    let text = crate::fields::text_field("Action", &text, true, 300)?;
+    let due = chrono::NaiveDate::parse_from_str(due_on.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::invalid(
+            "Due",
+            format!(
+                "'{}' is not a date such as 2026-12-15",
+                crate::fields::shown(&due_on)
+            ),
+        )
+    })?;
+    let mut tx = state.db.write.begin().await?;
+    server::facilitated(&mut tx, id, &caller).await?;
+    let name = crate::roster::db::person_name(&mut *tx, owner)
+        .await?
+        .ok_or_else(|| AppError::invalid("Owner", "is not in the roster"))?;
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM drill_actions WHERE run_id = ?")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if count >= MAX_ACTIONS {
+        return Err(AppError::invalid(
+            "Action",
+            format!("a drill holds at most {MAX_ACTIONS} action items"),
+        ));
+    }
+    sqlx::query(
+        "INSERT INTO drill_actions (run_id, text, owner_id, owner, due_on, created_by, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(&text)
+    .bind(owner)
+    .bind(&name)
+    .bind(due.format("%Y-%m-%d").to_string())
+    .bind(caller.audit_name())
+    .bind(state.clock.now())
+    .execute(&mut *tx)
+    .await?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "drill.action",
+        format!("drill-run:{id}"),
+        format!("{text} (owner {name}, due {due})"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How many action items one drill may hold.
+pub const MAX_ACTIONS: i64 = 50;
 
 /// Plans a run of a scenario with its players (`players[ROLE]=PERSON`),
 /// for a time or to start now at a speed (`start` in percent).
@@ -349,7 +444,7 @@ pub async fn judge_expectation(
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use super::{ExpectationLine, InjectLine, RunLine, RunView};
     use crate::{
         auth::{Caller, Role},
@@ -487,17 +582,21 @@ mod server {
         Ok(at)
     }
 
+    /// The run as `caller` may see it; `everything` shows all injects and
+    /// expectations (the report of an ended drill).
     pub async fn run_view(
         conn: &mut SqliteConnection,
         id: i64,
         caller: &Caller,
         real: DateTime<Utc>,
+        everything: bool,
     ) -> Result<RunView, AppError> {
         let run = db::get(&mut *conn, id)
             .await?
             .ok_or_else(|| AppError::NotFound("That drill".into()))?;
         let facilitating =
             caller.person_id() == Some(run.facilitator_id) || caller.role() == Some(Role::Admin);
+        let full = facilitating || everything;
         let scenario = db::scenario(&mut *conn, &run).await?;
         let players = db::players(&mut *conn, id).await?;
         let me: Option<(i64,)> = match caller.person_id() {
@@ -522,8 +621,7 @@ mod server {
             .iter()
             .filter_map(|i| {
                 let release = released.iter().find(|(r, _, _)| *r == i.id);
-                let visible =
-                    facilitating || (release.is_some() && i.audience.includes(&my_role_ids));
+                let visible = full || (release.is_some() && i.audience.includes(&my_role_ids));
                 visible.then(|| InjectLine {
                     id: i.id,
                     offset: crate::drills::offset_text(i.offset_s),
@@ -589,11 +687,7 @@ mod server {
                 .map(|(_, role, _, person)| (role, person))
                 .collect(),
             injects,
-            expectations: if facilitating {
-                expectations
-            } else {
-                Vec::new()
-            },
+            expectations: if full { expectations } else { Vec::new() },
             score,
             record,
             run: RunLine {

@@ -4,18 +4,20 @@
 //! measures are taken the same way; the run releases injects as virtual
 //! time reaches them and judges each expectation from what the incident's
 //! timeline shows, or from the facilitator's word.
-mod api;
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
+pub mod report;
 #[cfg(feature = "ssr")]
 pub mod run;
 pub mod score;
 pub mod view;
 
 pub use api::{
-    DriveClock, GetRun, GetScenario, JudgeExpectation, ListDrills, PlanRun, ReleaseInject, RunView,
+    AddAction, DriveClock, GetReport, GetRun, GetScenario, JudgeExpectation, ListDrills, PlanRun,
+    ReleaseInject, RunView, SaveReportNotes,
 };
-pub use view::{DrillsPage, RunPage, ScenarioPage};
+pub use view::{DrillsPage, ReportPage, RunPage, ScenarioPage};
 
 use crate::{error::AppError, fields::text_field, notices::Stage, plans::Indexed};
 use serde::{Deserialize, Serialize};

@@ -160,10 +160,11 @@ impl Score {
         self.met + self.missed
     }
 
-    /// Percent met of those judged; `None` when nothing was judged, so an
-    /// unjudged drill never reads as perfect.
+    /// Percent met of those judged, rounded; `None` when nothing was
+    /// judged, so an unjudged drill never reads as perfect.
     pub fn percent(&self) -> Option<usize> {
-        (self.judged() > 0).then(|| self.met * 100 / self.judged())
+        let judged = self.judged();
+        (judged > 0).then(|| (self.met * 100 + judged / 2) / judged)
     }
 
     /// "75% (3 of 4 judged met) · 4 of 6 expectations judged · 3 of 5

@@ -201,6 +201,8 @@ fn a_score_always_comes_with_its_coverage_and_nothing_judged_is_no_score() {
     );
     let mixed = Score::of(&s, [Verdict::Met, Verdict::Missed, Verdict::Missed]);
     assert_eq!(mixed.percent(), Some(33));
+    let most = Score::of(&s, [Verdict::Met, Verdict::Met, Verdict::Missed]);
+    assert_eq!(most.percent(), Some(67), "rounded");
 }
 
 #[test]

@@ -5,8 +5,10 @@
 //! without WebAssembly.
 use super::{
     api::{DrillsOverview, ExpectationLine, InjectLine, RunView},
+    report::{taken_text, Report, RunChart},
     score::Verdict,
-    Audience, Check, DriveClock, JudgeExpectation, PlanRun, ReleaseInject, RunState,
+    AddAction, Audience, Check, DriveClock, JudgeExpectation, PlanRun, ReleaseInject, RunState,
+    SaveReportNotes,
 };
 use crate::{
     auth::{caller_may, Role},
@@ -173,6 +175,7 @@ fn run_page(
             {format!("Facilitator: {} · ", v.run.facilitator)}
             <a href=format!("/drills/scenarios/{}/versions/{}", v.scenario_id, v.scenario_version)>{format!("Scenario version {}", v.scenario_version)}</a>
             {v.run.incident_id.map(|i| view! { " · " <a href=format!("/incidents/{i}") id="drill-incident">{format!("Drill incident #{i}")}</a> })}
+            {(v.facilitating || v.run.state == RunState::Ended).then(|| view! { " · " <a href=format!("/drills/runs/{id}/report") id="report-link">"After-action report"</a> })}
         </p>
         <p class="meta" id="players">{if players.is_empty() { "No players.".to_owned() } else { format!("Players: {}", players.join(" · ")) }}</p>
         {(!v.facilitating).then(|| view! {
@@ -363,5 +366,116 @@ fn check_text(check: &Check) -> String {
         Check::StepDone { step } => format!("recognised when runbook step {step} is done"),
         Check::Decision => format!("recognised by a note tagged {}", super::DECISION_TAG),
         Check::Manual => "judged by the facilitator".into(),
+    }
+}
+
+#[component]
+pub fn ReportPage() -> impl IntoView {
+    let id = id_param();
+    let notes = ServerAction::<SaveReportNotes>::new();
+    let action = ServerAction::<AddAction>::new();
+    let errors = (returned_error(notes), returned_error(action));
+    view! {
+        <Title text="After-action report"/>
+        {errors}
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match super::api::get_report(id).await {
+                    Ok(r) => {
+                        let people = if r.facilitating {
+                            super::api::list_drills().await.map(|o| o.people).unwrap_or_default()
+                        } else {
+                            Vec::new()
+                        };
+                        report_page(r, people, notes, action).into_any()
+                    }
+                    Err(error) => view! { <h1>"After-action report"</h1><ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn report_page(
+    r: Report,
+    people: Vec<(i64, String)>,
+    notes: ServerAction<SaveReportNotes>,
+    action: ServerAction<AddAction>,
+) -> impl IntoView {
+    let id = r.run.id;
+    let m = r.measures.clone();
+    let measure =
+        |s: Option<i64>| s.map_or_else(|| "not reached".to_owned(), crate::clock::duration_text);
+    let players: Vec<String> = r
+        .players
+        .iter()
+        .map(|(role, p)| format!("{role}: {p}"))
+        .collect();
+    view! {
+        <article class="report" id="report">
+            <p class="drill-banner">"DRILL: practice only. Nothing left Muster."</p>
+            <h1>{format!("After-action report: {}", r.run.title)}</h1>
+            <p class="meta">
+                {format!("Scenario version {} · facilitated by {} · ran {} of a planned {} · {}",
+                    r.scenario_version, r.run.facilitator,
+                    crate::clock::duration_text(r.elapsed_s), crate::clock::duration_text(r.planned_s),
+                    r.run.state.as_str())}
+                " · " <a href=format!("/drills/runs/{id}/report.md") id="report-markdown">"Markdown"</a>
+                " · " <a href=format!("/drills/runs/{id}")>"The run"</a>
+            </p>
+            <p class="meta">{players.join(" · ")}</p>
+            <h2>"Score"</h2>
+            <p id="report-score" class="score">{r.score.summary()}</p>
+            <h2>"Measures"</h2>
+            <ul id="report-measures">
+                <li>{format!("Time to commander: {}", measure(m.to_commander))}</li>
+                <li>{format!("Time to first notice: {}", measure(m.to_first_notice))}</li>
+                <li>{format!("Checklist: {} of {} steps done", m.steps_done, m.steps_total)}</li>
+            </ul>
+            <h2>"The run"</h2>
+            <RunChart report=r.clone()/>
+            <h2>"Expectations"</h2>
+            <DataTable id="report-expectations" headers=&["Inject", "Expectation", "State", "Taken"]>
+                {r.expectations.iter().map(|e| view! {
+                    <tr class=format!("verdict {}", e.verdict.as_str())>
+                        <td>{e.inject.clone()}</td>
+                        <td>{e.text.clone()}</td>
+                        <td>{e.verdict.as_str()}{(!e.comment.is_empty()).then(|| format!(" ({})", e.comment))}</td>
+                        <td>{taken_text(e)}</td>
+                    </tr>
+                }).collect_view()}
+            </DataTable>
+            <h2>"Strengths"</h2>
+            <p id="report-strengths" class="prewrap">{if r.strengths.is_empty() { "(none written)".to_owned() } else { r.strengths.clone() }}</p>
+            <h2>"Areas for improvement"</h2>
+            <p id="report-improvements" class="prewrap">{if r.improvements.is_empty() { "(none written)".to_owned() } else { r.improvements.clone() }}</p>
+            <h2>"Action items"</h2>
+            <ul id="report-actions">
+                {r.actions.iter().map(|a| view! { <li>{format!("{} (owner: {}, due {})", a.text, a.owner, a.due_on)}</li> }).collect_view()}
+            </ul>
+            {r.actions.is_empty().then(|| view! { <p class="empty">"No action items."</p> })}
+        </article>
+        {r.facilitating.then(|| view! {
+            <section class="no-print">
+                <h2>"Write the report"</h2>
+                <ActionForm action=notes attr:id="report-notes" attr:class="stacked">
+                    <input type="hidden" name="id" value=id/>
+                    <label>"Strengths" <textarea name="strengths" rows="4">{r.strengths.clone()}</textarea></label>
+                    <label>"Areas for improvement" <textarea name="improvements" rows="4">{r.improvements.clone()}</textarea></label>
+                    <button type="submit">"Save"</button>
+                </ActionForm>
+                <ActionForm action=action attr:id="report-action" attr:class="stacked">
+                    <input type="hidden" name="id" value=id/>
+                    <label>"Action item " <input type="text" name="text" required/></label>
+                    <label>"Owner "
+                        <select name="owner">
+                            {people.into_iter().map(|(p, name)| view! { <option value=p>{name}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"Due (YYYY-MM-DD) " <input type="date" name="due_on" required/></label>
+                    <button type="submit">"Add the action item"</button>
+                </ActionForm>
+            </section>
+        })}
     }
 }
