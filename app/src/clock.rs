@@ -265,13 +265,21 @@ impl ServerTime {
 }
 
 /// Moves `now` forward every second from the server's time, reading the
-/// browser's time from `local_ms`.
+/// browser's time from `local_ms`. `real_now` is the server's real time
+/// when the page was read; `shown` turns the server's real time into the
+/// time the page shows (a drill's virtual time, read from the page's
+/// current state, so a pause or a new speed shows at the next tick).
 #[cfg(feature = "hydrate")]
-pub fn tick(now: leptos::prelude::RwSignal<DateTime<Utc>>, local_ms: fn() -> i64) {
+pub fn tick(
+    now: leptos::prelude::RwSignal<DateTime<Utc>>,
+    real_now: DateTime<Utc>,
+    local_ms: fn() -> i64,
+    shown: impl Fn(DateTime<Utc>) -> DateTime<Utc> + 'static,
+) {
     use leptos::prelude::*;
-    let server = ServerTime::new(now.get_untracked(), local_ms());
+    let server = ServerTime::new(real_now, local_ms());
     set_interval(
-        move || now.set(server.at(local_ms())),
+        move || now.set(shown(server.at(local_ms()))),
         std::time::Duration::from_secs(1),
     );
 }

@@ -26,16 +26,21 @@ async fn one<T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow
     sqlx::query_as(sql).fetch_one(pool).await.expect(sql)
 }
 
-#[tokio::test]
-async fn a_drill_releases_each_inject_once_at_its_virtual_time_and_scores_with_coverage() {
-    let clock = manual_clock();
+/// The demo data in a sandbox whose time the test moves.
+async fn demo_on(clock: &std::sync::Arc<app::clock::ManualTime>) -> support::TestApp {
     let app = spawn_app(Environment::Sandbox)
         .await
         .on_clock(clock.clone());
     server::demo::load(&app.state.db, &app.auth.hasher)
         .await
         .expect("demo");
-    let mut app = app.signed_in_as(Role::Responder).await;
+    app
+}
+
+#[tokio::test]
+async fn a_drill_releases_each_inject_once_at_its_virtual_time_and_scores_with_coverage() {
+    let clock = manual_clock();
+    let mut app = demo_on(&clock).await.signed_in_as(Role::Responder).await;
     let (scenario,): (i64,) = one(
         &app.state.db.read,
         "SELECT id FROM plans WHERE kind = 'scenario' AND title LIKE 'Checkout down%'",
@@ -267,12 +272,7 @@ async fn session_of(app: &support::TestApp, email: &str) -> String {
 #[tokio::test]
 async fn a_facilitator_plans_and_drives_a_drill_while_each_player_sees_only_their_injects() {
     let clock = manual_clock();
-    let app = spawn_app(Environment::Sandbox)
-        .await
-        .on_clock(clock.clone());
-    server::demo::load(&app.state.db, &app.auth.hasher)
-        .await
-        .expect("demo");
+    let app = demo_on(&clock).await;
     let editor = session_of(&app, "editor@demo.muster").await;
     let rae = session_of(&app, "responder@demo.muster").await;
     let viewer = session_of(&app, "viewer@demo.muster").await;
@@ -536,10 +536,7 @@ async fn a_facilitator_plans_and_drives_a_drill_while_each_player_sees_only_thei
 
 #[tokio::test]
 async fn the_demo_holds_one_completed_drill_with_its_report() {
-    let app = spawn_app(Environment::Sandbox).await;
-    server::demo::load(&app.state.db, &app.auth.hasher)
-        .await
-        .expect("demo");
+    let app = demo_on(&manual_clock()).await;
     let viewer = session_of(&app, "viewer@demo.muster").await;
     let (run,): (i64,) = one(
         &app.state.db.read,

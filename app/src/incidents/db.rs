@@ -343,6 +343,7 @@ pub async fn load(
         notices: notices(conn, id).await?,
         templates: usable_templates(conn).await?,
         now: incident.now(now),
+        real_now: now,
         incident,
     }))
 }

@@ -158,7 +158,11 @@ pub struct IncidentView {
     pub people: Vec<(i64, String)>,
     pub notices: Vec<IncidentNotice>,
     pub templates: Vec<UsableTemplate>,
+    /// The incident's time when read: virtual for a drill.
     pub now: DateTime<Utc>,
+    /// The server's real time when read: the browser's clock follows it,
+    /// and works a drill's time out from it.
+    pub real_now: DateTime<Utc>,
 }
 
 /// How many timeline entries one page shows.

@@ -61,7 +61,24 @@ fn view(
         notices: vec![],
         templates: vec![],
         now: t(500),
+        real_now: t(500),
     }
+}
+
+#[test]
+fn a_drill_incident_reads_its_time_from_its_virtual_clock() {
+    let mut v = view(vec![], vec![], None);
+    assert_eq!(
+        v.incident.now(t(7)),
+        t(7),
+        "a real incident runs on real time"
+    );
+    let mut clock = crate::clock::VirtualClock::started(t(0), 1000);
+    v.incident.clock = Some(clock);
+    assert_eq!(v.incident.now(t(1)), t(10), "10x");
+    clock.pause(t(2));
+    v.incident.clock = Some(clock);
+    assert_eq!(v.incident.now(t(30)), t(20), "paused: it stands");
 }
 
 #[test]

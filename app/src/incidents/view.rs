@@ -199,6 +199,8 @@ pub fn LiveIncident(
     let id = incident.incident.id;
     let declared = incident.incident.declared_at;
     let now = RwSignal::new(incident.now);
+    #[cfg(feature = "hydrate")]
+    let real_now = incident.real_now;
     let state = RwSignal::new(incident);
     let problem = RwSignal::new(None::<AppError>);
     let correcting = RwSignal::new(correcting);
@@ -227,7 +229,10 @@ pub fn LiveIncident(
     };
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        crate::clock::tick(now, crate::clock::browser_ms);
+        // A drill incident's clock runs at the drill's speed, or stands.
+        crate::clock::tick(now, real_now, crate::clock::browser_ms, move |real| {
+            state.with_untracked(|v| v.incident.now(real))
+        });
         if before.is_none() {
             live::follow(id, state, apply, refresh);
         }
