@@ -235,6 +235,9 @@ pub async fn add_action(id: i64, text: String, owner: i64, due_on: String) -> Re
     Ok(())
 }
 
+/// How many of the run's newest record entries the console shows.
+pub const RECORD_SHOWN: i64 = 200;
+
 /// How many action items one drill may hold.
 pub const MAX_ACTIONS: i64 = 50;
 
@@ -459,6 +462,8 @@ pub(crate) mod server {
     use chrono::{DateTime, Utc};
     use sqlx::SqliteConnection;
 
+    use super::RECORD_SHOWN;
+
     pub async fn overview(conn: &mut SqliteConnection) -> Result<super::DrillsOverview, AppError> {
         use crate::plans::{db as plans, Kind};
         let runs = sqlx::query_as::<
@@ -666,8 +671,14 @@ pub(crate) mod server {
             });
         }
         let score = Score::of(&scenario, expectations.iter().map(|e| e.verdict));
+        // The newest entries only: a facilitator may pause, resume and
+        // re-judge without end, and the console stays one page.
         let record = if facilitating {
-            crate::timeline::db::all(&mut *conn, Subject::DrillRun(id)).await?
+            let mut newest =
+                crate::timeline::db::before(&mut *conn, Subject::DrillRun(id), None, RECORD_SHOWN)
+                    .await?;
+            newest.reverse();
+            newest
         } else {
             Vec::new()
         };
