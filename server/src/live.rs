@@ -1,7 +1,9 @@
-//! The live stream of an incident page: Server-Sent Events. The first
-//! event carries the incident's revision (a page that is behind fetches
-//! once); each later one carries the change itself, which the page applies
-//! without asking again. A stream ends when the server stops, or when a
+//! The live streams of the incident and drill-run pages: Server-Sent
+//! Events. The first event carries the topic's revision (a page that is
+//! behind fetches once); each later one carries the change itself, which
+//! an incident page applies without asking again. A drill run's stream
+//! carries revisions only: what a player may see of a change depends on
+//! their roles, so their page fetches its own view. A stream ends when the server stops, or when a
 //! check (every `Live::recheck`) finds its session ended, its account
 //! disabled or its role no longer allowed to read; each session holds at
 //! most `STREAMS_PER_SESSION` streams and is answered 429 past that.
@@ -24,7 +26,10 @@ use std::time::Duration;
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 
 pub fn routes() -> Vec<crate::routes::Route> {
-    vec![("/incidents/{id}/live", axum::routing::get(incident_stream))]
+    vec![
+        ("/incidents/{id}/live", axum::routing::get(incident_stream)),
+        ("/drills/runs/{id}/live", axum::routing::get(run_stream)),
+    ]
 }
 
 /// What the stream shows again at each check to prove it may still read.
@@ -39,6 +44,18 @@ pub async fn incident_stream(
     Path(id): Path<i64>,
     req: Request,
 ) -> Response {
+    follow(state, Subject::Incident(id), req).await
+}
+
+pub async fn run_stream(
+    State(state): State<ServerState>,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Response {
+    follow(state, Subject::DrillRun(id), req).await
+}
+
+async fn follow(state: ServerState, topic: Subject, req: Request) -> Response {
     let caller = req
         .extensions()
         .get::<Caller>()
@@ -57,12 +74,11 @@ pub async fn incident_stream(
         )
             .into_response();
     };
-    let topic = Subject::Incident(id);
     // Subscribe before reading the current revision, so no change can fall
     // between the two.
     let receiver = state.app.live.subscribe();
     let Some(current) = revision(&state, topic).await else {
-        return (StatusCode::NOT_FOUND, "No such incident.").into_response();
+        return (StatusCode::NOT_FOUND, "Not found.").into_response();
     };
     let period = state.app.live.recheck;
     let follow = Follow {
@@ -102,7 +118,8 @@ async fn next_event(mut f: Follow) -> Option<(Result<Event, std::convert::Infall
         tokio::select! {
             message = f.receiver.recv() => match message {
                 Ok(m) if m.topic == f.topic => {
-                    let data = m.change.map_or_else(|| m.revision.to_string(), |c| c.to_string());
+                    let change = m.change.filter(|_| matches!(f.topic, Subject::Incident(_)));
+                    let data = change.map_or_else(|| m.revision.to_string(), |c| c.to_string());
                     return Some((Ok(Event::default().data(data)), f));
                 }
                 Ok(_) => continue,

@@ -17,7 +17,7 @@ use app::{
     timeline::{self, Kind as EntryKind, Subject},
 };
 use chrono::Duration;
-use support::{form, manual_clock, spawn_app};
+use support::{form, manual_clock, spawn_app, Events};
 
 async fn one<T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>>(
     pool: &sqlx::SqlitePool,
@@ -330,11 +330,32 @@ async fn a_facilitator_plans_and_drives_a_drill_while_each_player_sees_only_thei
     );
     assert!(!player.contains("Release now") && !player.contains("drill-controls"));
 
+    // A player's page follows the run's live stream: revisions only, since
+    // what each player may see of a change depends on their roles.
+    let live = format!("/drills/runs/{run}/live");
+    assert_eq!(Events::open(&app, "", &live).await.err(), Some(401));
+    let mut stream = Events::open(&app, &rae, &live).await.expect("open");
+    let first: i64 = stream
+        .next()
+        .await
+        .expect("revision")
+        .parse()
+        .expect("a number");
+
     // 30 real seconds at 10x: the comms lead's 5:00 inject is released.
     clock.advance(Duration::seconds(30));
     app::drills::run::tick(&app.state).await.expect("tick");
+    let next = stream.next().await.expect("the release");
+    assert!(
+        next.parse::<i64>().expect("a bare revision") > first,
+        "{next} after {first}"
+    );
     let console = page(&editor).await;
-    let email = console
+    // The list as drawn, not the island's copy of the page's data.
+    let (_, list) = console
+        .split_once("id=\"injects\"")
+        .expect("the inject list");
+    let email = list
         .split("<li")
         .find(|li| li.contains("Customer email"))
         .expect("listed for the facilitator");

@@ -5,60 +5,8 @@
 mod support;
 
 use app::{auth::Role, environment::Environment, incidents::Delta, live::STREAMS_PER_SESSION};
-use axum::{body::Body, http::Request};
-use futures_util::StreamExt;
 use std::time::Duration;
-use support::{form, spawn_app, TestApp};
-use tower::ServiceExt;
-
-/// The events of one open stream, as a browser's EventSource reads them.
-struct Events {
-    body: axum::body::BodyDataStream,
-    buffer: String,
-}
-
-impl Events {
-    async fn open(app: &TestApp, cookie: &str, id: i64) -> Result<Events, u16> {
-        let res = app
-            .router
-            .clone()
-            .oneshot(
-                Request::get(format!("/incidents/{id}/live"))
-                    .header("cookie", cookie)
-                    .header("accept", "text/event-stream")
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-            .await
-            .expect("infallible");
-        if res.status() != 200 {
-            return Err(res.status().as_u16());
-        }
-        Ok(Events {
-            body: res.into_body().into_data_stream(),
-            buffer: String::new(),
-        })
-    }
-
-    /// The next event's data, or `None` when the stream has ended. A test
-    /// that waits longer than this for an event fails rather than hangs.
-    async fn next(&mut self) -> Option<String> {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let event: String = self.buffer.drain(..end + 2).collect();
-                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) {
-                    return Some(data.trim().to_owned());
-                }
-                continue;
-            }
-            match tokio::time::timeout(Duration::from_secs(20), self.body.next()).await {
-                Ok(Some(Ok(bytes))) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
-                Ok(_) => return None,
-                Err(_) => panic!("no event and no end within 20 s"),
-            }
-        }
-    }
-}
+use support::{form, spawn_app, Events, TestApp};
 
 async fn incident(app: &TestApp) -> i64 {
     app.post_form(
@@ -87,7 +35,9 @@ async fn a_change_reaches_an_open_page_as_the_change_itself() {
         .await;
     let id = incident(&app).await;
     let watcher = app.session_for(Role::Viewer).await;
-    let mut events = Events::open(&app, &watcher, id).await.expect("open");
+    let mut events = Events::open(&app, &watcher, &format!("/incidents/{id}/live"))
+        .await
+        .expect("open");
     let first: i64 = events
         .next()
         .await
@@ -125,20 +75,29 @@ async fn a_session_holds_a_bounded_number_of_live_streams() {
     let mut open = Vec::new();
     for _ in 0..STREAMS_PER_SESSION {
         open.push(
-            Events::open(&app, &cookie, id)
+            Events::open(&app, &cookie, &format!("/incidents/{id}/live"))
                 .await
                 .expect("within the bound"),
         );
     }
-    assert_eq!(Events::open(&app, &cookie, id).await.err(), Some(429));
+    assert_eq!(
+        Events::open(&app, &cookie, &format!("/incidents/{id}/live"))
+            .await
+            .err(),
+        Some(429)
+    );
     let other = app.session_for(Role::Viewer).await;
     assert!(
-        Events::open(&app, &other, id).await.is_ok(),
+        Events::open(&app, &other, &format!("/incidents/{id}/live"))
+            .await
+            .is_ok(),
         "another session is not affected"
     );
     open.pop();
     assert!(
-        Events::open(&app, &cookie, id).await.is_ok(),
+        Events::open(&app, &cookie, &format!("/incidents/{id}/live"))
+            .await
+            .is_ok(),
         "a closed stream gives its place back"
     );
 }
@@ -154,7 +113,9 @@ async fn a_stream_ends_when_its_account_is_disabled_or_its_session_ends() {
     let id = incident(&app).await;
 
     let viewer = app.session_for(Role::Viewer).await;
-    let mut events = Events::open(&app, &viewer, id).await.expect("open");
+    let mut events = Events::open(&app, &viewer, &format!("/incidents/{id}/live"))
+        .await
+        .expect("open");
     events.next().await.expect("the current revision");
     app.behind_the_back(
         "UPDATE users SET disabled_at = '2026-11-28T00:00:00Z' WHERE email LIKE 'viewer%'",
@@ -167,7 +128,9 @@ async fn a_stream_ends_when_its_account_is_disabled_or_its_session_ends() {
     );
 
     let other = app.session_for(Role::Viewer).await;
-    let mut events = Events::open(&app, &other, id).await.expect("open");
+    let mut events = Events::open(&app, &other, &format!("/incidents/{id}/live"))
+        .await
+        .expect("open");
     events.next().await.expect("the current revision");
     app.behind_the_back("DELETE FROM sessions WHERE user_id = (SELECT MAX(id) FROM users)")
         .await;

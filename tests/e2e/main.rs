@@ -3,6 +3,7 @@
 mod access;
 mod auth;
 mod cli;
+mod drills;
 mod events;
 mod hooks;
 mod incidents;

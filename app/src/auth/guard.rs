@@ -145,6 +145,7 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/hooks/:name", Public),
     ("/drills", AtLeast(Viewer)),
     ("/drills/runs/:id", AtLeast(Viewer)),
+    ("/drills/runs/:id/live", AtLeast(Viewer)),
     ("/drills/runs/:id/report", AtLeast(Viewer)),
     ("/drills/runs/:id/report.md", AtLeast(Viewer)),
     ("/drills/scenarios/:id", AtLeast(Viewer)),

@@ -65,6 +65,12 @@ pub struct ExpectationLine {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunView {
     pub run: RunLine,
+    /// The run's revision: the live page fetches again when the stream
+    /// says it moved past this.
+    pub revision: i64,
+    /// The server's real time when this was read: the page's clock runs on
+    /// from it.
+    pub real_now: DateTime<Utc>,
     pub scenario_id: i64,
     pub scenario_version: i64,
     pub clock: Option<VirtualClock>,
@@ -80,6 +86,26 @@ pub struct RunView {
     pub expectations: Vec<ExpectationLine>,
     pub score: super::score::Score,
     pub record: Vec<crate::timeline::Entry>,
+}
+
+/// The run page as its live island holds it: what ticks in the browser,
+/// and the rest drawn on the server for the caller as HTML.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunLive {
+    pub id: i64,
+    pub title: String,
+    pub revision: i64,
+    /// The server's real time when this was drawn.
+    pub real_now: DateTime<Utc>,
+    pub state: RunState,
+    pub clock: Option<VirtualClock>,
+    pub planned_s: i64,
+    /// The injects released for the caller: the next fetch names them,
+    /// so what arrives after is marked new.
+    pub released: Vec<u32>,
+    /// The titles of the injects released since the fetch before.
+    pub arrived: Vec<String>,
+    pub html: String,
 }
 
 /// One version of a scenario, with the names its ids stand for.
@@ -137,10 +163,14 @@ pub async fn list_drills() -> Result<DrillsOverview, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "drills/run")]
-pub async fn get_run(id: i64) -> Result<RunView, AppError> {
+pub async fn get_run(id: i64, seen: Option<String>) -> Result<RunLive, AppError> {
     let (state, caller) = crate::auth::guard::require::<GetRun>().await?;
     let mut conn = state.db.read.acquire().await?;
-    server::run_view(&mut conn, id, &caller, state.clock.now(), false).await
+    let view = server::run_view(&mut conn, id, &caller, state.clock.now(), false).await?;
+    // Ids of injects, comma-separated; anything else is ignored.
+    let seen: Option<Vec<u32>> =
+        seen.map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect());
+    Ok(super::console::live(view, seen.as_deref()))
 }
 
 #[server(prefix = "/api", endpoint = "drills/report")]
@@ -682,7 +712,12 @@ pub(crate) mod server {
         } else {
             Vec::new()
         };
+        let revision = crate::timeline::db::revision(&mut *conn, Subject::DrillRun(id))
+            .await?
+            .unwrap_or_default();
         Ok(RunView {
+            revision,
+            real_now: real,
             elapsed_s: run.clock.map_or(0, |c| c.elapsed_ms_at(real) / 1000),
             planned_s: i64::from(scenario.planned_minutes) * 60,
             clock: run.clock,

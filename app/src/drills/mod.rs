@@ -6,6 +6,8 @@
 //! timeline shows, or from the facilitator's word.
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod console;
+#[cfg(feature = "ssr")]
 pub mod db;
 pub mod report;
 #[cfg(feature = "ssr")]
@@ -15,7 +17,7 @@ pub mod view;
 
 pub use api::{
     AddAction, DriveClock, GetReport, GetRun, GetScenario, JudgeExpectation, ListDrills, PlanRun,
-    ReleaseInject, RunView, SaveReportNotes,
+    ReleaseInject, RunLive, RunView, SaveReportNotes,
 };
 pub use view::{DrillsPage, ReportPage, RunPage, ScenarioPage};
 

@@ -4,10 +4,9 @@
 //! for their roles. Every control is a plain form, so the pages work
 //! without WebAssembly.
 use super::{
-    api::{DrillsOverview, ExpectationLine, InjectLine, RunView},
+    api::{DrillsOverview, RunLive},
     report::{taken_text, Report, RunChart},
-    score::Verdict,
-    AddAction, Audience, Check, DriveClock, JudgeExpectation, PlanRun, ReleaseInject, RunState,
+    AddAction, Audience, Check, DriveClock, JudgeExpectation, PlanRun, ReleaseInject,
     SaveReportNotes,
 };
 use crate::{
@@ -24,7 +23,7 @@ fn loading() -> impl IntoView {
 }
 
 /// "12:30": virtual seconds as the console shows them.
-fn clock_text(seconds: i64) -> String {
+pub(crate) fn clock_text(seconds: i64) -> String {
     super::offset_text(u32::try_from(seconds.max(0)).unwrap_or(u32::MAX))
 }
 
@@ -122,21 +121,19 @@ fn overview(o: DrillsOverview, editor: bool, plan: ServerAction<PlanRun>) -> imp
 #[component]
 pub fn RunPage() -> impl IntoView {
     let id = id_param();
-    let clock = ServerAction::<DriveClock>::new();
-    let release = ServerAction::<ReleaseInject>::new();
-    let judge = ServerAction::<JudgeExpectation>::new();
+    // What a control's form post came back with.
     let errors = (
-        returned_error(clock),
-        returned_error(release),
-        returned_error(judge),
+        returned_error(ServerAction::<DriveClock>::new()),
+        returned_error(ServerAction::<ReleaseInject>::new()),
+        returned_error(ServerAction::<JudgeExpectation>::new()),
     );
     view! {
         <Title text="Drill"/>
         {errors}
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                match super::api::get_run(id).await {
-                    Ok(v) => run_page(v, clock, release, judge).into_any(),
+                match super::api::get_run(id, None).await {
+                    Ok(live) => view! { <LiveRun live/> }.into_any(),
                     Err(error) => view! { <h1>"Drill"</h1><ErrorNotice error/> }.into_any(),
                 }
             })}
@@ -144,157 +141,78 @@ pub fn RunPage() -> impl IntoView {
     }
 }
 
-fn run_page(
-    v: RunView,
-    clock: ServerAction<DriveClock>,
-    release: ServerAction<ReleaseInject>,
-    judge: ServerAction<JudgeExpectation>,
-) -> impl IntoView {
-    let id = v.run.id;
-    let speed = v
-        .clock
-        .map(|c| VirtualClock::speed_label(c.speed_pct))
-        .unwrap_or_default();
-    let status = format!(
-        "{} · {} of {} · {}",
-        v.run.state.as_str(),
-        clock_text(v.elapsed_s),
-        clock_text(v.planned_s),
-        if speed.is_empty() {
-            "not started".to_owned()
-        } else {
-            speed
-        }
-    );
-    let players: Vec<String> = v.players.iter().map(|(r, p)| format!("{r}: {p}")).collect();
-    view! {
-        <p class="drill-banner">"DRILL: practice only. Notices are never sent outside Muster and nobody is paged."</p>
-        <h1>{v.run.title.clone()}</h1>
-        <p class="lede" id="run-status" data-state=v.run.state.as_str()>{status}</p>
-        <p class="meta">
-            {format!("Facilitator: {} · ", v.run.facilitator)}
-            <a href=format!("/drills/scenarios/{}/versions/{}", v.scenario_id, v.scenario_version)>{format!("Scenario version {}", v.scenario_version)}</a>
-            {v.run.incident_id.map(|i| view! { " · " <a href=format!("/incidents/{i}") id="drill-incident">{format!("Drill incident #{i}")}</a> })}
-            {(v.facilitating || v.run.state == RunState::Ended).then(|| view! { " · " <a href=format!("/drills/runs/{id}/report") id="report-link">"After-action report"</a> })}
-        </p>
-        <p class="meta" id="players">{if players.is_empty() { "No players.".to_owned() } else { format!("Players: {}", players.join(" · ")) }}</p>
-        {(!v.facilitating).then(|| view! {
-            <p class="meta" id="my-roles">{if v.my_roles.is_empty() { "You watch this drill.".to_owned() } else { format!("You play {}.", v.my_roles.join(" and ")) }}</p>
-        })}
-        {v.facilitating.then(|| controls(id, v.run.state, clock))}
-        <h2>"Score"</h2>
-        <p id="score">{v.score.summary()}</p>
-        <h2>"Injects"</h2>
-        {injects(id, v.injects, v.facilitating, release)}
-        {v.facilitating.then(|| view! {
-            <h2>"Expectations"</h2>
-            {expectations(id, v.expectations, judge)}
-            <h2>"The run's record"</h2>
-            <ol class="timeline" id="run-record">
-                {v.record.into_iter().map(|e| view! {
-                    <li data-kind=e.kind.as_str()><span class="when">{when(e.at)}</span>" "<strong>{e.kind.label()}</strong>" "{e.text}" · "{e.author}</li>
-                }).collect_view()}
-            </ol>
-        })}
-    }
-}
-
-fn controls(id: i64, state: RunState, clock: ServerAction<DriveClock>) -> impl IntoView {
-    let button = move |change: &'static str, label: &'static str| {
-        view! {
-            <ActionForm action=clock attr:class="inline">
-                <input type="hidden" name="id" value=id/>
-                <input type="hidden" name="speed" value=""/>
-                <button type="submit" name="change" value=change>{label}</button>
-            </ActionForm>
-        }
-    };
-    let speed_form = move |change: &'static str, label: &'static str| {
-        view! {
-            <ActionForm action=clock attr:class="inline">
-                <input type="hidden" name="id" value=id/>
-                <select name="speed">
-                    {["0.5x", "1x", "2x", "5x", "10x"].into_iter().map(|s| view! { <option value=s selected=s == "10x">{s}</option> }).collect_view()}
-                </select>
-                <button type="submit" name="change" value=change>{label}</button>
-            </ActionForm>
-        }
-    };
-    view! {
-        <div class="drill-controls" id="drill-controls">
-            {match state {
-                RunState::Scheduled => speed_form("start", "Start").into_any(),
-                RunState::Running => view! { {button("pause", "Pause")}{button("next", "Jump to next inject")}{speed_form("speed", "Set speed")}{button("end", "End the drill")} }.into_any(),
-                RunState::Paused => view! { {button("resume", "Resume")}{button("next", "Jump to next inject")}{button("end", "End the drill")} }.into_any(),
-                RunState::Ended => view! { <p>"This drill has ended."</p> }.into_any(),
-            }}
-        </div>
-    }
-}
-
-fn injects(
-    id: i64,
-    list: Vec<InjectLine>,
-    facilitating: bool,
-    release: ServerAction<ReleaseInject>,
-) -> impl IntoView {
-    if list.is_empty() {
-        return view! { <p class="empty" id="injects">"No injects for you yet."</p> }.into_any();
-    }
-    view! {
-        <ol class="injects" id="injects">
-            {list.into_iter().map(|i| {
-                let released = i.released_at.is_some();
-                view! {
-                    <li class=if released { "inject released" } else { "inject upcoming" } data-inject=i.id>
-                        <h3>{format!("+{} {}", i.offset, i.title)}</h3>
-                        <p class="meta">
-                            {format!("For {}", i.audience)}
-                            {i.released_at.map(|t| format!(" · released {}{}", when(t), if i.early { " (early)" } else { "" }))}
-                        </p>
-                        {(released || facilitating).then(|| view! { <div class="inject-body" inner_html=i.html.clone()></div> })}
-                        {(facilitating && !released).then(|| view! {
-                            <ActionForm action=release attr:class="inline">
-                                <input type="hidden" name="id" value=id/>
-                                <input type="hidden" name="inject" value=i.id/>
-                                <button type="submit">"Release now"</button>
-                            </ActionForm>
-                        })}
-                    </li>
+/// The run page. Hydrated, it follows the run's live stream: when the run
+/// moves on (an inject released, an expectation judged, the clock driven)
+/// it fetches its view again, drawn on the server for the caller's roles,
+/// with the injects that arrived since marked "New" and the newest named
+/// in the tab's title: a cue without sound. Its clock ticks at the drill's
+/// speed. Only this shell runs in the browser; the rest is HTML with plain
+/// forms, which keeps the page's code small and works without it.
+#[island]
+pub fn LiveRun(live: RunLive) -> impl IntoView {
+    let now = RwSignal::new(live.real_now);
+    #[cfg(feature = "hydrate")]
+    let (id, real_now) = (live.id, live.real_now);
+    let state = RwSignal::new(live);
+    let hydrated = crate::ui::hydrated_marker();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let refresh = move || {
+            let seen = state.with_untracked(|v| {
+                v.released
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            });
+            leptos::task::spawn_local(async move {
+                if let Ok(new) = super::api::get_run(id, Some(seen)).await {
+                    // Fetches can finish out of order: never go back in time.
+                    if new.revision < state.with_untracked(|v| v.revision) {
+                        return;
+                    }
+                    if let (Some(newest), Some(document)) = (
+                        new.arrived.last(),
+                        web_sys::window().and_then(|w| w.document()),
+                    ) {
+                        document.set_title(&format!("New inject: {newest} · Drill"));
+                    }
+                    state.set(new);
                 }
-            }).collect_view()}
-        </ol>
-    }
-    .into_any()
-}
-
-fn expectations(
-    id: i64,
-    list: Vec<ExpectationLine>,
-    judge: ServerAction<JudgeExpectation>,
-) -> impl IntoView {
+            });
+        };
+        crate::clock::tick(now, real_now, crate::clock::browser_ms, |real| real);
+        crate::ui::listen(&format!("/drills/runs/{id}/live"), move |data| {
+            if data
+                .parse::<i64>()
+                .is_ok_and(|r| r > state.with_untracked(|v| v.revision))
+            {
+                refresh();
+            }
+        });
+    });
+    let status = move || {
+        state.with(|v| {
+            let elapsed = v.clock.map_or(0, |c| c.elapsed_ms_at(now.get()) / 1000);
+            let speed = v.clock.map_or_else(
+                || "not started".to_owned(),
+                |c| VirtualClock::speed_label(c.speed_pct),
+            );
+            format!(
+                "{} · {} of {} · {speed}",
+                v.state.as_str(),
+                clock_text(elapsed),
+                clock_text(v.planned_s)
+            )
+        })
+    };
     view! {
-        <DataTable id="expectations" headers=&["Inject", "Expectation", "Target", "State", "Taken", "Judged by", "Judge"]>
-            {list.into_iter().map(|e| view! {
-                <tr data-expectation=format!("{}-{}", e.inject_id, e.id) class=format!("verdict {}", e.verdict.as_str())>
-                    <td>{e.inject}</td>
-                    <td>{e.text}</td>
-                    <td>{e.within_minutes.map(|m| format!("{m} min"))}</td>
-                    <td class="verdict-state">{e.verdict.as_str()}{e.evidence.map(|n| format!(" (entry {n})"))}</td>
-                    <td>{e.taken_s.map(crate::clock::duration_text)}</td>
-                    <td>{e.judged_by}{(!e.comment.is_empty()).then(|| format!(": {}", e.comment))}</td>
-                    <td>
-                        <ActionForm action=judge attr:class="inline">
-                            <input type="hidden" name="id" value=id/>
-                            <input type="hidden" name="inject" value=e.inject_id/>
-                            <input type="hidden" name="expectation" value=e.id/>
-                            <input type="text" name="comment" placeholder="comment" aria-label="Comment"/>
-                            {Verdict::JUDGED.into_iter().map(|v| view! { <button type="submit" name="verdict" value=v.as_str()>{v.as_str()}</button> }).collect_view()}
-                        </ActionForm>
-                    </td>
-                </tr>
-            }).collect_view()}
-        </DataTable>
+        <div class="drill-run" data-hydrated=hydrated data-revision=move || state.with(|v| v.revision)>
+            <p class="drill-banner">"DRILL: practice only. Notices are never sent outside Muster and nobody is paged."</p>
+            <h1>{state.with_untracked(|v| v.title.clone())}</h1>
+            <p class="lede" id="run-status" data-state=move || state.with(|v| v.state.as_str())>{status}</p>
+            <div inner_html=move || state.with(|v| v.html.clone())></div>
+        </div>
     }
 }
 

@@ -738,7 +738,6 @@ fn CorrectForm(
 mod live {
     use super::{Delta, IncidentView};
     use leptos::prelude::*;
-    use wasm_bindgen::{closure::Closure, JsCast};
 
     /// Follows the incident's live stream: a change is applied as it comes;
     /// a bare revision (the first event, or after the server fell behind)
@@ -749,26 +748,17 @@ mod live {
         apply: impl Fn(Delta) + Copy + 'static,
         refresh: impl Fn() + Copy + 'static,
     ) {
-        let Ok(source) = web_sys::EventSource::new(&format!("/incidents/{id}/live")) else {
-            return;
-        };
-        let on_message =
-            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-                let Some(data) = event.data().as_string() else {
-                    return;
-                };
-                if let Ok(revision) = data.parse::<i64>() {
-                    if revision > state.with_untracked(|v| v.incident.revision) {
-                        refresh();
-                    }
-                    return;
+        crate::ui::listen(&format!("/incidents/{id}/live"), move |data| {
+            if let Ok(revision) = data.parse::<i64>() {
+                if revision > state.with_untracked(|v| v.incident.revision) {
+                    refresh();
                 }
-                match serde_json::from_str::<Delta>(&data) {
-                    Ok(delta) => apply(delta),
-                    Err(_) => refresh(),
-                }
-            });
-        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
+                return;
+            }
+            match serde_json::from_str::<Delta>(&data) {
+                Ok(delta) => apply(delta),
+                Err(_) => refresh(),
+            }
+        });
     }
 }

@@ -65,3 +65,23 @@ mod tests {
         assert_eq!(when(at), "2026-11-26 04:15 UTC");
     }
 }
+
+/// Calls `on_data` with each message of the live stream at `url` (Server-
+/// Sent Events). The browser reconnects by itself after a drop; the first
+/// message after that is the topic's revision, so a page catches up.
+#[cfg(feature = "hydrate")]
+pub fn listen(url: &str, on_data: impl Fn(String) + 'static) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let Ok(source) = web_sys::EventSource::new(url) else {
+        return;
+    };
+    let on_message =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            if let Some(data) = event.data().as_string() {
+                on_data(data);
+            }
+        });
+    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The page keeps its stream for as long as it is open.
+    on_message.forget();
+}

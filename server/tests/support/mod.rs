@@ -449,3 +449,53 @@ pub async fn deliver(
     }
     app.send(req).await
 }
+
+/// The events of one open live stream (Server-Sent Events), as a browser's EventSource reads them.
+pub struct Events {
+    body: axum::body::BodyDataStream,
+    buffer: String,
+}
+
+impl Events {
+    pub async fn open(app: &TestApp, cookie: &str, path: &str) -> Result<Events, u16> {
+        let res = app
+            .router
+            .clone()
+            .oneshot(
+                Request::get(path)
+                    .header("cookie", cookie)
+                    .header("accept", "text/event-stream")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        if res.status() != 200 {
+            return Err(res.status().as_u16());
+        }
+        Ok(Events {
+            body: res.into_body().into_data_stream(),
+            buffer: String::new(),
+        })
+    }
+
+    /// The next event's data, or `None` when the stream has ended. A test
+    /// that waits longer than this for an event fails rather than hangs.
+    pub async fn next(&mut self) -> Option<String> {
+        use futures_util::StreamExt;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let event: String = self.buffer.drain(..end + 2).collect();
+                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) {
+                    return Some(data.trim().to_owned());
+                }
+                continue;
+            }
+            match tokio::time::timeout(std::time::Duration::from_secs(20), self.body.next()).await {
+                Ok(Some(Ok(bytes))) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                Ok(_) => return None,
+                Err(_) => panic!("no event and no end within 20 s"),
+            }
+        }
+    }
+}
