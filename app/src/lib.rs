@@ -18,6 +18,7 @@ pub mod incidents;
 pub mod live;
 pub mod notes;
 pub mod notices;
+pub mod overview;
 pub mod plan_file;
 pub mod plans;
 pub mod roster;

@@ -84,7 +84,7 @@ pub fn App() -> impl IntoView {
                 } else {
                     view! {
                         <Routes fallback=NotFound>
-                            <Route path=path!("/") view=Overview ssr=SsrMode::Async/>
+                            <Route path=path!("/") view=crate::overview::HomePage ssr=SsrMode::Async/>
                             <Route path=path!("/notes") view=NotesPage ssr=SsrMode::Async/>
                             <Route path=path!("/roster") view=crate::roster::RosterPage ssr=SsrMode::Async/>
                             <Route path=path!("/roster/roles") view=crate::roster::RolesPage ssr=SsrMode::Async/>
@@ -101,7 +101,9 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/drills") view=crate::drills::DrillsPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/runs/:id") view=crate::drills::RunPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/runs/:id/report") view=crate::drills::ReportPage ssr=SsrMode::Async/>
+                            <Route path=path!("/drills/scenarios/new") view=crate::drills::ScenarioEditPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/scenarios/:id") view=crate::drills::ScenarioPage ssr=SsrMode::Async/>
+                            <Route path=path!("/drills/scenarios/:id/edit") view=crate::drills::ScenarioEditPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/scenarios/:id/history") view=|| view! { <HistoryPage kind=Kind::Scenario/> } ssr=SsrMode::Async/>
                             <Route path=path!("/drills/scenarios/:id/versions/:version") view=crate::drills::ScenarioPage ssr=SsrMode::Async/>
                             <Route path=path!("/incidents") view=crate::incidents::IncidentsPage ssr=SsrMode::Async/>
@@ -174,24 +176,6 @@ fn title_for(page: &str, environment: Environment) -> String {
     match environment {
         Environment::Production => base,
         other => format!("[{}] {base}", other.as_str().to_uppercase()),
-    }
-}
-
-#[component]
-fn Overview() -> impl IntoView {
-    view! {
-        <Title text=""/>
-        <h1>"Muster"</h1>
-        <p class="lede">
-            "Runbooks, incident roles and customer notices, rehearsed in drills and ready when \
-             the real thing happens."
-        </p>
-        <ul class="cards">
-            <li class="card">
-                <h2><a href="/notes">"Team notes"</a></h2>
-                <p>"Leave a short note for whoever is on call."</p>
-            </li>
-        </ul>
     }
 }
 

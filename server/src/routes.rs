@@ -14,6 +14,7 @@ pub fn all() -> Vec<Route> {
         crate::live::routes(),
         crate::event_upload::routes(),
         crate::hooks::routes(),
+        crate::calendar::routes(),
     ]
     .into_iter()
     .flatten()

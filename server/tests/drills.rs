@@ -28,13 +28,11 @@ async fn one<T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow
 
 /// The demo data in a sandbox whose time the test moves.
 async fn demo_on(clock: &std::sync::Arc<app::clock::ManualTime>) -> support::TestApp {
-    let app = spawn_app(Environment::Sandbox)
+    spawn_app(Environment::Sandbox)
         .await
-        .on_clock(clock.clone());
-    server::demo::load(&app.state.db, &app.auth.hasher)
+        .on_clock(clock.clone())
+        .with_demo()
         .await
-        .expect("demo");
-    app
 }
 
 #[tokio::test]
@@ -253,29 +251,13 @@ async fn a_drill_releases_each_inject_once_at_its_virtual_time_and_scores_with_c
     );
 }
 
-/// A session for a demo account, as its cookie.
-async fn session_of(app: &support::TestApp, email: &str) -> String {
-    let user = app.user_id(email).await;
-    let (_, token) = app::auth::sessions::create(
-        &app.state.db.write,
-        user,
-        "test",
-        "127.0.0.1",
-        false,
-        app.state.clock.now(),
-    )
-    .await
-    .expect("session");
-    format!("{}={token}", app.auth.sessions.cookie_name())
-}
-
 #[tokio::test]
 async fn a_facilitator_plans_and_drives_a_drill_while_each_player_sees_only_their_injects() {
     let clock = manual_clock();
     let app = demo_on(&clock).await;
-    let editor = session_of(&app, "editor@demo.muster").await;
-    let rae = session_of(&app, "responder@demo.muster").await;
-    let viewer = session_of(&app, "viewer@demo.muster").await;
+    let editor = app.session_of("editor@demo.muster").await;
+    let rae = app.session_of("responder@demo.muster").await;
+    let viewer = app.session_of("viewer@demo.muster").await;
     let id_of = |sql: &'static str| {
         let pool = app.state.db.read.clone();
         async move { one::<(i64,)>(&pool, sql).await.0 }
@@ -558,7 +540,7 @@ async fn a_facilitator_plans_and_drives_a_drill_while_each_player_sees_only_thei
 #[tokio::test]
 async fn the_demo_holds_one_completed_drill_with_its_report() {
     let app = demo_on(&manual_clock()).await;
-    let viewer = session_of(&app, "viewer@demo.muster").await;
+    let viewer = app.session_of("viewer@demo.muster").await;
     let (run,): (i64,) = one(
         &app.state.db.read,
         "SELECT id FROM drill_runs WHERE state = 'ended'",

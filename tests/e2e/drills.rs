@@ -22,11 +22,11 @@ async fn player(muster: &Muster, person: &str) -> (String, String) {
     (email, password)
 }
 
-/// Picks `option` in the select named `name` on the page.
+/// Picks `option` in the select named `name` on the plan form.
 async fn choose(browser: &Browser, name: &str, option: &str) {
     browser
         .eval(&format!(
-            "const s = document.querySelector(\"select[name='{name}']\"); \
+            "const s = document.querySelector(\"#plan-drill select[name='{name}']\"); \
              s.value = [...s.options].find(o => o.text.startsWith('{option}')).value; return true"
         ))
         .await;

@@ -90,6 +90,7 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/hooks/add", AtLeast(Admin)),
     ("/api/hooks/rotate", AtLeast(Admin)),
     ("/api/hooks/settings", AtLeast(Admin)),
+    ("/api/home", AtLeast(Viewer)),
     ("/api/drills/list", AtLeast(Viewer)),
     ("/api/drills/scenario", AtLeast(Viewer)),
     ("/api/drills/run", AtLeast(Viewer)),
@@ -101,6 +102,12 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/drills/report", AtLeast(Viewer)),
     ("/api/drills/report/notes", AtLeast(Responder)),
     ("/api/drills/actions/add", AtLeast(Responder)),
+    ("/api/drills/scenario/edit", AtLeast(Editor)),
+    ("/api/drills/scenario/save", AtLeast(Editor)),
+    ("/api/drills/replay", AtLeast(Editor)),
+    ("/api/drills/schedules/add", AtLeast(Editor)),
+    ("/api/drills/schedules/remove", AtLeast(Editor)),
+    ("/api/drills/calendar/key", AtLeast(Viewer)),
 ];
 
 /// Pages and other routes, by path pattern (`:name` matches one segment).
@@ -144,11 +151,16 @@ pub const ROUTES: &[(&str, Access)] = &[
     // Senders prove themselves by their signature, checked by the route.
     ("/hooks/:name", Public),
     ("/drills", AtLeast(Viewer)),
+    // Calendar apps cannot sign in: the secret key in the address is the
+    // proof, checked by the feed itself.
+    ("/drills/calendar.ics", Public),
     ("/drills/runs/:id", AtLeast(Viewer)),
     ("/drills/runs/:id/live", AtLeast(Viewer)),
     ("/drills/runs/:id/report", AtLeast(Viewer)),
     ("/drills/runs/:id/report.md", AtLeast(Viewer)),
+    ("/drills/scenarios/new", AtLeast(Editor)),
     ("/drills/scenarios/:id", AtLeast(Viewer)),
+    ("/drills/scenarios/:id/edit", AtLeast(Editor)),
     ("/drills/scenarios/:id/history", AtLeast(Viewer)),
     ("/drills/scenarios/:id/versions/:version", AtLeast(Viewer)),
     ("/account", AtLeast(Viewer)),

@@ -34,6 +34,25 @@ impl Reveals {
     }
 }
 
+/// The secret of this kind kept for the caller's session, taken so that
+/// this page shows it once; the page is then marked for no cache to keep.
+#[cfg(feature = "ssr")]
+pub fn take_for_page(kind: &'static str) -> Option<String> {
+    use leptos::prelude::use_context;
+    let auth = use_context::<super::AuthState>()?;
+    let super::Caller::User { session_id, .. } = super::current_caller() else {
+        return None;
+    };
+    let secret = auth.reveals.take(session_id, kind)?;
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
+    Some(secret)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,21 +81,7 @@ pub async fn revoke_token(token_id: i64) -> Result<(), AppError> {
 fn take_revealed() -> Option<String> {
     #[cfg(feature = "ssr")]
     {
-        let auth = use_context::<crate::auth::AuthState>()?;
-        match super::current_caller() {
-            super::Caller::User { session_id, .. } => {
-                let token = auth.reveals.take(session_id, "token")?;
-                // The page holds a secret: no cache may keep it.
-                if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-                    res.insert_header(
-                        http::header::CACHE_CONTROL,
-                        http::HeaderValue::from_static("no-store"),
-                    );
-                }
-                Some(token)
-            }
-            _ => None,
-        }
+        super::reveal::take_for_page("token")
     }
     #[cfg(not(feature = "ssr"))]
     {

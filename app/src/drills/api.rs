@@ -28,6 +28,9 @@ pub struct DrillsOverview {
     /// (id, name)
     pub roles: Vec<(i64, String)>,
     pub people: Vec<(i64, String)>,
+    pub schedules: Vec<super::schedule::ScheduleLine>,
+    pub upcoming: Vec<super::schedule::DrillDate>,
+    pub overdue: Vec<super::schedule::DrillDate>,
 }
 
 /// An inject as the run page shows it.
@@ -159,7 +162,7 @@ pub async fn get_scenario(id: i64, version: Option<i64>) -> Result<ScenarioView,
 pub async fn list_drills() -> Result<DrillsOverview, AppError> {
     let (state, _) = crate::auth::guard::require::<ListDrills>().await?;
     let mut conn = state.db.read.acquire().await?;
-    server::overview(&mut conn).await
+    server::overview(&mut conn, state.clock.now()).await
 }
 
 #[server(prefix = "/api", endpoint = "drills/run")]
@@ -494,7 +497,10 @@ pub(crate) mod server {
 
     use super::RECORD_SHOWN;
 
-    pub async fn overview(conn: &mut SqliteConnection) -> Result<super::DrillsOverview, AppError> {
+    pub async fn overview(
+        conn: &mut SqliteConnection,
+        now: DateTime<Utc>,
+    ) -> Result<super::DrillsOverview, AppError> {
         use crate::plans::{db as plans, Kind};
         let runs = sqlx::query_as::<
             _,
@@ -526,7 +532,12 @@ pub(crate) mod server {
             },
         )
         .collect::<Result<Vec<_>, AppError>>()?;
+        let (schedules, upcoming, overdue) =
+            crate::drills::schedule_api::server::standings(&mut *conn, now).await?;
         Ok(super::DrillsOverview {
+            schedules,
+            upcoming,
+            overdue,
             scenarios: plans::list(&mut *conn, Kind::Scenario, "", "").await?,
             runs,
             roles: crate::roster::db::role_names(&mut *conn)

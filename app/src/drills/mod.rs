@@ -6,19 +6,32 @@
 //! timeline shows, or from the facilitator's word.
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod calendar;
+#[cfg(feature = "ssr")]
 pub mod console;
 #[cfg(feature = "ssr")]
 pub mod db;
+pub mod edit;
+pub mod edit_api;
+mod edit_view;
+pub mod replay;
 pub mod report;
 #[cfg(feature = "ssr")]
 pub mod run;
+pub mod schedule;
+pub mod schedule_api;
+pub(crate) mod schedule_view;
 pub mod score;
+pub mod trend;
 pub mod view;
 
 pub use api::{
     AddAction, DriveClock, GetReport, GetRun, GetScenario, JudgeExpectation, ListDrills, PlanRun,
     ReleaseInject, RunLive, RunView, SaveReportNotes,
 };
+pub use edit_api::{GetScenarioEdit, ReplayIncident, SaveScenario};
+pub use edit_view::ScenarioEditPage;
+pub use schedule_api::{AddSchedule, NewCalendarKey, RemoveSchedule};
 pub use view::{DrillsPage, ReportPage, RunPage, ScenarioPage};
 
 use crate::{error::AppError, fields::text_field, notices::Stage, plans::Indexed};

@@ -68,10 +68,17 @@ fn overview(o: DrillsOverview, editor: bool, plan: ServerAction<PlanRun>) -> imp
         .into_any()
     };
     let scenarios = o.scenarios.clone();
+    let choices = o
+        .scenarios
+        .iter()
+        .map(|s| (s.id, s.title.clone()))
+        .collect();
     view! {
+        {super::schedule_view::section(o.schedules, o.upcoming, o.overdue, choices, editor)}
         <h2>"Runs"</h2>
         {runs}
         <h2>"Scenarios"</h2>
+        {editor.then(|| view! { <p><a href="/drills/scenarios/new" id="new-scenario">"New scenario"</a></p> })}
         <DataTable id="scenarios" headers=&["Scenario", "Tags", "Runbook", "Version", "Last change"]>
             {o.scenarios.into_iter().map(|s| view! {
                 <tr>
@@ -249,6 +256,7 @@ fn scenario_page(s: super::api::ScenarioView) -> impl IntoView {
                 if s.runbook.is_empty() { "no runbook".to_owned() } else { s.runbook.clone() },
                 c.roles.iter().map(role).collect::<Vec<_>>().join(", "))}
             <a href=format!("/drills/scenarios/{}/history", s.id)>"History"</a>
+            {caller_may(Role::Editor).then(|| view! { " · " <a href=format!("/drills/scenarios/{}/edit", s.id) id="edit-scenario">"Edit"</a> })}
         </p>
         <div class="markdown" inner_html=s.description_html.clone()></div>
         <ol class="injects" id="scenario-injects">

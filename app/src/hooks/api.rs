@@ -148,23 +148,8 @@ mod server {
     }
 
     pub fn take(source: &str) -> Option<String> {
-        use leptos::prelude::use_context;
-        let auth = use_context::<AuthState>()?;
-        let Caller::User { session_id, .. } = crate::auth::current_caller() else {
-            return None;
-        };
-        let kept = auth.reveals.take(session_id, KIND)?;
+        let kept = crate::auth::reveal::take_for_page(KIND)?;
         let (name, secret) = kept.split_once('\n')?;
-        if name != source {
-            return None;
-        }
-        // The page holds a secret: no cache may keep it.
-        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            res.insert_header(
-                http::header::CACHE_CONTROL,
-                http::HeaderValue::from_static("no-store"),
-            );
-        }
-        Some(secret.to_owned())
+        (name == source).then(|| secret.to_owned())
     }
 }

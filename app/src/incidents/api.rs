@@ -43,20 +43,26 @@ pub async fn list_incidents(
     Ok(super::db::list(&mut conn, status, severity, runbook, 200)
         .await?
         .into_iter()
-        .map(|l| ListedIncident {
-            id: l.incident.id,
-            title: l.incident.title,
-            status: l.incident.status,
-            severity: l.incident.severity,
-            runbook: l.incident.runbook.map(|(_, _, t)| t),
-            declared_at: l.incident.declared_at,
-            duration: crate::clock::elapsed(
-                l.incident.declared_at,
-                l.incident.resolved_at.unwrap_or(now),
-            ),
-            commander: l.commander,
-        })
+        .map(|l| line(l, now))
         .collect())
+}
+
+/// A listed incident as a list shows it, its duration as of `now`.
+#[cfg(feature = "ssr")]
+pub(crate) fn line(l: super::db::Listed, now: chrono::DateTime<chrono::Utc>) -> ListedIncident {
+    ListedIncident {
+        id: l.incident.id,
+        title: l.incident.title,
+        status: l.incident.status,
+        severity: l.incident.severity,
+        runbook: l.incident.runbook.map(|(_, _, t)| t),
+        declared_at: l.incident.declared_at,
+        duration: crate::clock::elapsed(
+            l.incident.declared_at,
+            l.incident.resolved_at.unwrap_or(now),
+        ),
+        commander: l.commander,
+    }
 }
 
 #[server(prefix = "/api", endpoint = "incidents/get")]

@@ -3,7 +3,7 @@
 //! timeline that records everything that happened, append-only.
 #[cfg(feature = "ssr")]
 pub(crate) mod act;
-mod api;
+pub(crate) mod api;
 pub mod chart;
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -137,6 +137,7 @@ pub fn IncidentPage() -> impl IntoView {
     // Errors of plain form posts come back in the address; show them.
     let errors = (
         returned_error(ServerAction::<AddIncidentNote>::new()),
+        returned_error(ServerAction::<crate::drills::ReplayIncident>::new()),
         returned_error(ServerAction::<SetStatus>::new()),
         returned_error(ServerAction::<SetSeverity>::new()),
         returned_error(ServerAction::<AssignRole>::new()),
@@ -161,9 +162,23 @@ pub fn IncidentPage() -> impl IntoView {
                                 <DraftForm id templates=incident.templates.clone() prefill=prefilled(&incident)/>
                             });
                             let picture = view! { <super::chart::TimelineChart incident=incident.clone()/> };
+                            // A resolved real incident can be rehearsed.
+                            let replay = (caller_may(Role::Editor)
+                                && incident.incident.status == Status::Resolved
+                                && incident.incident.drill_run.is_none())
+                            .then(|| {
+                                let replay = ServerAction::<crate::drills::ReplayIncident>::new();
+                                view! {
+                                <ActionForm action=replay attr:class="inline" attr:id="replay-form">
+                                    <input type="hidden" name="incident" value=id/>
+                                    <button type="submit">"Replay as a drill scenario"</button>
+                                </ActionForm>
+                                }
+                            });
                             view! {
                                 <LiveIncident incident can_act=responder me publish_note correcting before/>
                                 <section class="draft-notice-section" aria-label="Draft a customer notice">{draft}</section>
+                                {replay}
                                 <section aria-labelledby="picture-title" class="timeline-picture">
                                     <h2 id="picture-title">"The incident as a picture"</h2>
                                     <p class="hint">"As of when this page was loaded."</p>

@@ -134,9 +134,20 @@ impl TestApp {
         .await
         .expect("create")
         .expect("new email");
+        self.session_of_user(user.id).await
+    }
+
+    /// A fresh session cookie for the account with this email (a demo
+    /// account, say), as of the app's clock.
+    pub async fn session_of(&self, email: &str) -> String {
+        let user = self.user_id(email).await;
+        self.session_of_user(user).await
+    }
+
+    async fn session_of_user(&self, user: i64) -> String {
         let (_, token) = sessions::create(
             &self.state.db.write,
-            user.id,
+            user,
             "test",
             "127.0.0.1",
             false,
@@ -145,6 +156,14 @@ impl TestApp {
         .await
         .expect("session");
         format!("{}={token}", self.auth.sessions.cookie_name())
+    }
+
+    /// This app with the demo data loaded.
+    pub async fn with_demo(self) -> Self {
+        server::demo::load(&self.state.db, &self.auth.hasher)
+            .await
+            .expect("demo");
+        self
     }
 
     /// Creates an account that signs in with this password.

@@ -1,0 +1,250 @@
+//! Thin server functions for drill schedules and the calendar feed key:
+//! editors add and remove schedules; anyone signed in makes their own
+//! feed key, shown once. Each change is one transaction with its audit
+//! record.
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// What the reveal keeps a new calendar address under.
+pub const REVEAL: &str = "calendar";
+
+/// Adds a schedule: `every` is a preset name from [`super::schedule::PRESETS`]
+/// or "custom", in which case `recurrence` is the RFC 5545 rule.
+#[server(prefix = "/api", endpoint = "drills/schedules/add")]
+pub async fn add_schedule(
+    scenario: i64,
+    every: String,
+    #[server(default)] recurrence: String,
+    starts: String,
+    #[server(default)] minutes: String,
+) -> Result<i64, AppError> {
+    use super::schedule::{parse_rule, MAX_SCHEDULES, PRESETS};
+    let (state, caller) = crate::auth::guard::require::<AddSchedule>().await?;
+    let rule = match PRESETS.iter().find(|(name, _)| *name == every.trim()) {
+        Some((_, preset)) => (*preset).to_owned(),
+        None => recurrence
+            .trim()
+            .trim_start_matches("RRULE:")
+            .to_ascii_uppercase(),
+    };
+    let now = state.clock.now();
+    let starts_at = super::api::server::parse_when(starts.trim(), now).map_err(|_| {
+        AppError::invalid(
+            "First drill",
+            format!(
+                "'{}' is not a time such as 2026-12-03 14:00 (UTC), from now on",
+                crate::fields::shown(&starts)
+            ),
+        )
+    })?;
+    parse_rule(&rule, starts_at)?;
+    let mut tx = state.db.write.begin().await?;
+    let latest = crate::plans::db::get::<super::Scenario>(
+        &mut tx,
+        crate::plans::Kind::Scenario,
+        scenario,
+        None,
+    )
+    .await?
+    .ok_or_else(|| AppError::NotFound("That scenario".into()))?
+    .content;
+    let (title, planned) = (latest.title, latest.planned_minutes);
+    let minutes = match minutes.trim() {
+        "" => planned,
+        raw => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|m| (5..=480).contains(m))
+            .ok_or_else(|| AppError::invalid("Minutes", "give a length from 5 to 480 minutes"))?,
+    };
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM drill_schedules")
+        .fetch_one(&mut *tx)
+        .await?;
+    if count >= MAX_SCHEDULES {
+        return Err(AppError::Conflict(format!(
+            "Muster keeps at most {MAX_SCHEDULES} drill schedules; remove one first."
+        )));
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO drill_schedules (scenario_id, rule, starts_at, duration_minutes, created_by, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(scenario)
+    .bind(&rule)
+    .bind(starts_at)
+    .bind(minutes)
+    .bind(caller.audit_name())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "drill.schedule.add",
+        format!("drill-schedule:{id}"),
+        format!("{title}: {rule} from {starts_at}"),
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect("/drills#schedules");
+    Ok(id)
+}
+
+#[server(prefix = "/api", endpoint = "drills/schedules/remove")]
+pub async fn remove_schedule(id: i64) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<RemoveSchedule>().await?;
+    let mut tx = state.db.write.begin().await?;
+    let removed: Option<(String,)> =
+        sqlx::query_as("DELETE FROM drill_schedules WHERE id = ? RETURNING rule")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (rule,) = removed.ok_or_else(|| AppError::NotFound("That schedule".into()))?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "drill.schedule.remove",
+        format!("drill-schedule:{id}"),
+        rule,
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect("/drills#schedules");
+    Ok(())
+}
+
+/// Makes the caller a new calendar feed address (the old one stops
+/// working) and returns it; the drills page shows it once.
+#[server(prefix = "/api", endpoint = "drills/calendar/key")]
+pub async fn new_calendar_key() -> Result<String, AppError> {
+    use crate::auth::{sessions, Caller};
+    let (state, caller) = crate::auth::guard::require::<NewCalendarKey>().await?;
+    let Caller::User { user, session_id } = &caller else {
+        return Err(AppError::invalid(
+            "Calendar",
+            "a calendar address belongs to a person, not an API token",
+        ));
+    };
+    let key = sessions::new_token();
+    let mut tx = state.db.write.begin().await?;
+    sqlx::query(
+        "INSERT INTO calendar_feeds (user_id, key_hash, created_at) VALUES (?, ?, ?) \
+         ON CONFLICT (user_id) DO UPDATE SET key_hash = excluded.key_hash, created_at = excluded.created_at",
+    )
+    .bind(user.id)
+    .bind(sessions::token_hash(&key))
+    .bind(state.clock.now())
+    .execute(&mut *tx)
+    .await?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "drill.calendar.key",
+        format!("user:{}", user.id),
+        "a new calendar address; the old one no longer works",
+    )
+    .await?;
+    tx.commit().await?;
+    let address = super::calendar::address(&state.public_url, &key);
+    if let Ok(auth) = crate::auth::AuthState::current() {
+        auth.reveals.put(*session_id, REVEAL, address.clone());
+    }
+    leptos_axum::redirect("/drills#calendar");
+    Ok(address)
+}
+
+/// The calendar address just made in this session, shown once.
+pub fn take_calendar_address() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::auth::reveal::take_for_page(REVEAL)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod server {
+    use super::super::schedule::{occurrences, parse_rule, standing, DrillDate, ScheduleLine};
+    use crate::error::AppError;
+    use chrono::{DateTime, Utc};
+    use sqlx::SqliteConnection;
+
+    /// How many drills the upcoming list shows.
+    pub const UPCOMING: usize = 12;
+
+    /// Every schedule with where it stands, then the drills coming up and
+    /// the ones overdue (from schedules and from runs planned for a time).
+    pub async fn standings(
+        conn: &mut SqliteConnection,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<ScheduleLine>, Vec<DrillDate>, Vec<DrillDate>), AppError> {
+        let rows: Vec<(i64, i64, String, String, DateTime<Utc>, u32)> = sqlx::query_as(
+            "SELECT s.id, s.scenario_id, p.title, s.rule, s.starts_at, s.duration_minutes \
+             FROM drill_schedules s JOIN plans p ON p.id = s.scenario_id ORDER BY p.title, s.id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut lines = Vec::new();
+        let (mut upcoming, mut overdue) = (Vec::new(), Vec::new());
+        for (id, scenario_id, scenario, rule, starts_at, duration_minutes) in rows {
+            let runs: Vec<(DateTime<Utc>,)> = sqlx::query_as(
+                "SELECT i.declared_at FROM drill_runs r JOIN incidents i ON i.id = r.incident_id \
+                 WHERE r.scenario_id = ?",
+            )
+            .bind(scenario_id)
+            .fetch_all(&mut *conn)
+            .await?;
+            let runs: Vec<_> = runs.into_iter().map(|(t,)| t).collect();
+            // A rule stored by an older Muster that this one cannot read
+            // shows as never due rather than failing the page.
+            let stand = parse_rule(&rule, starts_at)
+                .map(|set| standing(occurrences(&set), &runs, now))
+                .unwrap_or_default();
+            let date = |at| DrillDate {
+                at,
+                title: scenario.clone(),
+                run_id: None,
+                schedule_id: Some(id),
+            };
+            upcoming.extend(stand.next.map(date));
+            overdue.extend(stand.overdue_since.map(date));
+            lines.push(ScheduleLine {
+                id,
+                scenario_id,
+                scenario,
+                rule,
+                starts_at,
+                duration_minutes,
+                next: stand.next,
+                overdue_since: stand.overdue_since,
+            });
+        }
+        let planned: Vec<(i64, String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT id, title, scheduled_for FROM drill_runs \
+             WHERE state = 'scheduled' AND scheduled_for IS NOT NULL ORDER BY scheduled_for LIMIT 200",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let late = now - chrono::Duration::hours(1);
+        for (run, title, at) in planned {
+            let date = DrillDate {
+                at,
+                title,
+                run_id: Some(run),
+                schedule_id: None,
+            };
+            if at < late {
+                overdue.push(date);
+            } else {
+                upcoming.push(date);
+            }
+        }
+        upcoming.sort_by_key(|d| d.at);
+        upcoming.truncate(UPCOMING);
+        overdue.sort_by_key(|d| d.at);
+        Ok((lines, upcoming, overdue))
+    }
+}

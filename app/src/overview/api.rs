@@ -1,0 +1,110 @@
+//! One read for the whole home page, every list bounded.
+use crate::{
+    drills::{schedule::DrillDate, trend::RunbookTrend},
+    error::AppError,
+    incidents::ListedIncident,
+};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// How many lines each block shows at most.
+#[cfg(feature = "ssr")]
+const SHOWN: i64 = 10;
+
+/// A notice drafted by someone else, waiting for a second person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiting {
+    pub incident_id: i64,
+    pub incident: String,
+    pub stage: String,
+    pub drafted_by: String,
+}
+
+/// An action item not yet done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionItem {
+    pub text: String,
+    pub owner: String,
+    pub due_on: String,
+    /// Where it came from: a drill's report.
+    pub link: String,
+    pub late: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Home {
+    pub open: Vec<ListedIncident>,
+    pub waiting: Vec<Waiting>,
+    pub without_primary: Vec<String>,
+    pub without_backup: Vec<String>,
+    pub upcoming: Vec<DrillDate>,
+    pub overdue: Vec<DrillDate>,
+    pub actions: Vec<ActionItem>,
+    pub trends: Vec<RunbookTrend>,
+}
+
+#[server(prefix = "/api", endpoint = "home")]
+pub async fn get_home() -> Result<Home, AppError> {
+    use crate::incidents::{db as incidents, Status};
+    let (state, caller) = crate::auth::guard::require::<GetHome>().await?;
+    let now = state.clock.now();
+    let mut conn = state.db.read.acquire().await?;
+    let open = incidents::list(&mut conn, None, None, None, 200)
+        .await?
+        .into_iter()
+        .filter(|l| l.incident.status != Status::Resolved)
+        .take(SHOWN as usize)
+        .map(|l| crate::incidents::api::line(l, now))
+        .collect();
+    // The approval rule: whoever drafted a notice cannot approve it.
+    let waiting = sqlx::query_as::<_, (i64, String, String, String)>(
+        "SELECT i.id, i.title, n.stage, n.drafted_by FROM incident_notices n \
+         JOIN incidents i ON i.id = n.incident_id \
+         WHERE n.approved_at IS NULL AND n.published_at IS NULL AND i.status != 'resolved' \
+         AND i.drill_run_id IS NULL AND (n.drafted_by_id IS NULL OR n.drafted_by_id != ?) \
+         ORDER BY n.drafted_at LIMIT ?",
+    )
+    .bind(caller.person_id().unwrap_or(-1))
+    .bind(SHOWN)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(incident_id, incident, stage, drafted_by)| Waiting {
+        incident_id,
+        incident,
+        stage,
+        drafted_by,
+    })
+    .collect();
+    let gaps = crate::roster::db::load(&mut conn).await?.gaps();
+    let (_, upcoming, overdue) =
+        crate::drills::schedule_api::server::standings(&mut conn, now).await?;
+    let today = now.date_naive().to_string();
+    let actions = sqlx::query_as::<_, (String, String, String, i64)>(
+        "SELECT text, owner, due_on, run_id FROM drill_actions WHERE done_at IS NULL \
+         ORDER BY due_on, id LIMIT ?",
+    )
+    .bind(SHOWN)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(text, owner, due_on, run)| ActionItem {
+        late: due_on < today,
+        text,
+        owner,
+        due_on,
+        link: format!("/drills/runs/{run}/report"),
+    })
+    .collect();
+    let trends = crate::drills::trend::trends(&mut conn, now).await?;
+    Ok(Home {
+        open,
+        waiting,
+        without_primary: gaps.without_primary,
+        without_backup: gaps.without_backup,
+        upcoming: upcoming.into_iter().take(5).collect(),
+        overdue,
+        actions,
+        trends,
+    })
+}
