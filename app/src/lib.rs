@@ -21,6 +21,7 @@ pub mod notices;
 pub mod overview;
 pub mod plan_file;
 pub mod plans;
+pub mod reviews;
 pub mod roster;
 pub mod runbooks;
 pub mod shell;

@@ -101,6 +101,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/drills") view=crate::drills::DrillsPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/runs/:id") view=crate::drills::RunPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/runs/:id/report") view=crate::drills::ReportPage ssr=SsrMode::Async/>
+                            <Route path=path!("/reviews/:id") view=crate::reviews::ReviewPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/scenarios/new") view=crate::drills::ScenarioEditPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/scenarios/:id") view=crate::drills::ScenarioPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/scenarios/:id/edit") view=crate::drills::ScenarioEditPage ssr=SsrMode::Async/>

@@ -359,13 +359,14 @@ pub async fn insert_completed(
         .fetch_one(&mut *tx)
         .await?;
     sqlx::query(
-        "INSERT INTO drill_actions (run_id, text, owner_id, owner, due_on, created_by, created_at) \
-         VALUES (?, ?, ?, 'Priya Shah', ?, 'user:editor@demo.muster', ?)",
+        "INSERT INTO action_items (run_id, title, owner_id, owner, due_on, priority, created_by, created_at, updated_at) \
+         VALUES (?, ?, ?, 'Priya Shah', ?, 'high', 'user:editor@demo.muster', ?, ?)",
     )
     .bind(run)
     .bind("Write and pre-approve a 'duplicate charges: investigating' notice")
     .bind(priya)
     .bind((now + Duration::days(14)).format("%Y-%m-%d").to_string())
+    .bind(now - Duration::days(2))
     .bind(now - Duration::days(2))
     .execute(&mut *tx)
     .await?;

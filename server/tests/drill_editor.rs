@@ -165,38 +165,7 @@ async fn a_resolved_incident_replays_as_a_scenario_to_edit() {
     .await
     .expect("incident");
     // Link a flood of imported events to it, as a responder would.
-    let (import,): (i64,) = sqlx::query_as(
-        "INSERT INTO event_imports (file_name, format, imported_by, imported_at, accepted, duplicates, rejected) \
-         VALUES ('flood.json', 'stripe', 'test', '2026-11-27T22:00:00Z', 30, 0, 0) RETURNING id",
-    )
-    .fetch_one(&app.state.db.write)
-    .await
-    .expect("import");
-    let declared: (chrono::DateTime<chrono::Utc>,) =
-        sqlx::query_as("SELECT declared_at FROM incidents WHERE id = ?")
-            .bind(incident)
-            .fetch_one(&app.state.db.read)
-            .await
-            .expect("declared");
-    let mut linked = vec![("incident".to_owned(), incident.to_string())];
-    for n in 0..30 {
-        let at = declared.0 + chrono::Duration::minutes(6) + chrono::Duration::seconds(n * 7);
-        let (event,): (i64,) = sqlx::query_as(
-            "INSERT INTO events (source, dedupe_key, occurred_at, received_at, actor, action, target, outcome, summary, payload, fingerprint, import_id) \
-             VALUES ('stripe', ?, ?, ?, 'stripe', 'charge.failed', 'ch', 'failure', ?, '{}', 'f', ?) RETURNING id",
-        )
-        .bind(format!("evt_{n}"))
-        .bind(at)
-        .bind(at)
-        .bind(format!("Charge {n} failed: 502 from the card network"))
-        .bind(import)
-        .fetch_one(&app.state.db.write)
-        .await
-        .expect("event");
-        linked.push((format!("events[{n}]"), event.to_string()));
-    }
-    let link = serde_urlencoded::to_string(&linked).expect("form");
-    app.post_as(&rae, "/api/events/link", &link).await.ok();
+    support::link_events(&app, &rae, incident, 6 * 60, 30).await;
 
     let refused = app
         .post_as(

@@ -567,3 +567,103 @@ async fn the_demo_holds_one_completed_drill_with_its_report() {
         "the demo drill stays out of the incidents"
     );
 }
+
+#[tokio::test]
+async fn an_editor_plans_a_drill_for_someone_else_to_facilitate() {
+    let app = demo_on(&manual_clock()).await;
+    let editor = app.session_of("editor@demo.muster").await;
+    let rae = app.session_of("responder@demo.muster").await;
+    let (scenario,): (i64,) = one(
+        &app.state.db.read,
+        "SELECT id FROM plans WHERE kind = 'scenario' AND title LIKE 'Checkout down%'",
+    )
+    .await;
+    let plan = |facilitator: i64| {
+        form(&[
+            ("scenario", &scenario.to_string()),
+            ("facilitator", &facilitator.to_string()),
+            ("scheduled_for", "2026-12-03 14:00"),
+            ("start", ""),
+        ])
+    };
+    let viewer = app.user_id("viewer@demo.muster").await;
+    let refused = app
+        .post_as(&editor, "/api/drills/plan", &plan(viewer))
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("Facilitator"), "{}", refused.body);
+    let runs = app.count("SELECT COUNT(*) FROM drill_runs").await;
+
+    let responder = app.user_id("responder@demo.muster").await;
+    app.post_as(&editor, "/api/drills/plan", &plan(responder))
+        .await
+        .ok();
+    assert_eq!(app.count("SELECT COUNT(*) FROM drill_runs").await, runs + 1);
+    let (run, name): (i64, String) = one(
+        &app.state.db.read,
+        "SELECT id, facilitator FROM drill_runs ORDER BY id DESC LIMIT 1",
+    )
+    .await;
+    assert_eq!(name, "Rae Responder");
+    let start = |cookie: &str| {
+        let body = form(&[
+            ("id", &run.to_string()),
+            ("change", "start"),
+            ("speed", "5x"),
+        ]);
+        let (app, cookie) = (&app, cookie.to_owned());
+        async move { app.post_as(&cookie, "/api/drills/clock", &body).await }
+    };
+    assert_eq!(
+        start(&editor).await.status,
+        403,
+        "the planner does not drive it"
+    );
+    start(&rae).await.ok();
+    let console = app
+        .get_as(&rae, &format!("/drills/runs/{run}"))
+        .await
+        .ok()
+        .body;
+    assert!(
+        console.contains("running · 00:00 of 45:00 · 5x"),
+        "{console}"
+    );
+}
+
+#[tokio::test]
+async fn past_the_limit_of_drills_under_way_another_does_not_start() {
+    let app = demo_on(&manual_clock()).await;
+    let editor = app.session_of("editor@demo.muster").await;
+    let (scenario,): (i64,) = one(
+        &app.state.db.read,
+        "SELECT id FROM plans WHERE kind = 'scenario' AND title LIKE 'Checkout down%'",
+    )
+    .await;
+    let plan = form(&[
+        ("scenario", &scenario.to_string()),
+        ("scheduled_for", ""),
+        ("start", "10x"),
+    ]);
+    for _ in 0..runs::MAX_LIVE {
+        app.post_as(&editor, "/api/drills/plan", &plan).await.ok();
+    }
+    let before = app.count("SELECT COUNT(*) FROM drill_runs").await;
+    let refused = app.post_as(&editor, "/api/drills/plan", &plan).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body.contains("at most 20 at once"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM drill_runs").await,
+        before,
+        "the refused plan left nothing behind"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM drill_runs WHERE state = 'running'")
+            .await,
+        runs::MAX_LIVE,
+    );
+}

@@ -91,6 +91,10 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/hooks/rotate", AtLeast(Admin)),
     ("/api/hooks/settings", AtLeast(Admin)),
     ("/api/home", AtLeast(Viewer)),
+    ("/api/reviews/get", AtLeast(Viewer)),
+    ("/api/reviews/start", AtLeast(Responder)),
+    ("/api/reviews/section", AtLeast(Responder)),
+    ("/api/reviews/entry", AtLeast(Responder)),
     ("/api/drills/list", AtLeast(Viewer)),
     ("/api/drills/scenario", AtLeast(Viewer)),
     ("/api/drills/run", AtLeast(Viewer)),
@@ -150,6 +154,7 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/sources/:name", AtLeast(Editor)),
     // Senders prove themselves by their signature, checked by the route.
     ("/hooks/:name", Public),
+    ("/reviews/:id", AtLeast(Viewer)),
     ("/drills", AtLeast(Viewer)),
     // Calendar apps cannot sign in: the secret key in the address is the
     // proof, checked by the feed itself.

@@ -28,6 +28,8 @@ pub struct DrillsOverview {
     /// (id, name)
     pub roles: Vec<(i64, String)>,
     pub people: Vec<(i64, String)>,
+    /// Accounts that may facilitate: (id, name).
+    pub facilitators: Vec<(i64, String)>,
     pub schedules: Vec<super::schedule::ScheduleLine>,
     pub upcoming: Vec<super::schedule::DrillDate>,
     pub overdue: Vec<super::schedule::DrillDate>,
@@ -233,7 +235,7 @@ pub async fn add_action(id: i64, text: String, owner: i64, due_on: String) -> Re
     let name = crate::roster::db::person_name(&mut *tx, owner)
         .await?
         .ok_or_else(|| AppError::invalid("Owner", "is not in the roster"))?;
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM drill_actions WHERE run_id = ?")
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM action_items WHERE run_id = ?")
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
@@ -244,8 +246,8 @@ pub async fn add_action(id: i64, text: String, owner: i64, due_on: String) -> Re
         ));
     }
     sqlx::query(
-        "INSERT INTO drill_actions (run_id, text, owner_id, owner, due_on, created_by, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO action_items (run_id, title, owner_id, owner, due_on, created_by, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(&text)
@@ -253,6 +255,7 @@ pub async fn add_action(id: i64, text: String, owner: i64, due_on: String) -> Re
     .bind(&name)
     .bind(due.format("%Y-%m-%d").to_string())
     .bind(caller.audit_name())
+    .bind(state.clock.now())
     .bind(state.clock.now())
     .execute(&mut *tx)
     .await?;
@@ -274,19 +277,27 @@ pub const RECORD_SHOWN: i64 = 200;
 /// How many action items one drill may hold.
 pub const MAX_ACTIONS: i64 = 50;
 
-/// Plans a run of a scenario with its players (`players[ROLE]=PERSON`),
-/// for a time or to start now at a speed (`start` in percent).
+/// Plans a run of a scenario with its players (`players[ROLE]=PERSON`)
+/// and its facilitator (an account; blank: the caller), for a time or to
+/// start now at a speed (`start` in percent).
 #[server(prefix = "/api", endpoint = "drills/plan")]
 pub async fn plan_run(
     scenario: i64,
     #[server(default)] players: std::collections::BTreeMap<String, String>,
+    #[server(default)] facilitator: String,
     scheduled_for: String,
     start: String,
 ) -> Result<i64, AppError> {
     let (state, caller) = crate::auth::guard::require::<PlanRun>().await?;
-    let facilitator_id = caller
+    let me = caller
         .person_id()
         .ok_or_else(|| AppError::invalid("Facilitator", "a run is facilitated by a person"))?;
+    let author = crate::incidents::author(&caller);
+    let (facilitator_id, facilitator) =
+        match crate::fields::optional_id("Facilitator", &facilitator)? {
+            None => (me, author.clone()),
+            Some(id) => server::facilitator(&state.db.read, id).await?,
+        };
     let mut cast = Vec::new();
     for (role, person) in &players {
         let role = crate::fields::optional_id("Players", role)?
@@ -304,14 +315,13 @@ pub async fn plan_run(
         "" => None,
         s => Some(server::speed(s)?),
     };
-    let author = crate::incidents::author(&caller);
     let mut tx = state.db.write.begin().await?;
     let id = super::db::create(
         &mut tx,
         &super::db::NewRun {
             scenario_id: scenario,
             facilitator_id,
-            facilitator: &author,
+            facilitator: &facilitator,
             players: &cast,
             scheduled_for,
             author: &author,
@@ -547,7 +557,31 @@ pub(crate) mod server {
             people: sqlx::query_as("SELECT id, name FROM people ORDER BY name")
                 .fetch_all(&mut *conn)
                 .await?,
+            facilitators: sqlx::query_as(
+                "SELECT id, display_name FROM users WHERE disabled_at IS NULL AND role != 'viewer' \
+                 ORDER BY display_name LIMIT 500",
+            )
+            .fetch_all(&mut *conn)
+            .await?,
         })
+    }
+
+    /// An account that may facilitate: active, and allowed to drive the
+    /// clock (responder or above). Its id and name.
+    pub async fn facilitator(db: &sqlx::SqlitePool, id: i64) -> Result<(i64, String), AppError> {
+        let found: Option<(String, String)> = sqlx::query_as(
+            "SELECT display_name, role FROM users WHERE id = ? AND disabled_at IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+        match found {
+            Some((name, role)) if role != "viewer" => Ok((id, name)),
+            _ => Err(AppError::invalid(
+                "Facilitator",
+                "choose an active account that may run drills (responder or above)",
+            )),
+        }
     }
 
     /// The run, if the caller facilitates it (or is an admin).

@@ -161,6 +161,10 @@ pub async fn record(
 /// Starts a scheduled run: declares its drill incident from the
 /// scenario's runbook, with the players in their roles, on a virtual
 /// clock that starts now. The incident's id.
+/// How many drills may be under way (running or paused) at once: the
+/// drill clock moves each of them on every second.
+pub const MAX_LIVE: i64 = 20;
+
 pub async fn start(
     conn: &mut SqliteConnection,
     run: &Run,
@@ -170,6 +174,15 @@ pub async fn start(
 ) -> Result<i64, AppError> {
     if run.state != RunState::Scheduled {
         return Err(AppError::Conflict("This drill has already started.".into()));
+    }
+    let (live,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM drill_runs WHERE state IN ('running', 'paused')")
+            .fetch_one(&mut *conn)
+            .await?;
+    if live >= MAX_LIVE {
+        return Err(AppError::Conflict(format!(
+            "{live} drills are under way; end one before starting another (at most {MAX_LIVE} at once)."
+        )));
     }
     let scenario = scenario(&mut *conn, run).await?;
     let runbook = match scenario.runbook {

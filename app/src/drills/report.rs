@@ -315,7 +315,7 @@ pub async fn build(
             .fetch_one(&mut *conn)
             .await?;
     let actions = sqlx::query_as(
-        "SELECT id, text, owner, due_on FROM drill_actions WHERE run_id = ? ORDER BY due_on, id",
+        "SELECT id, title AS text, owner, due_on FROM action_items WHERE run_id = ? ORDER BY due_on, id",
     )
     .bind(id)
     .fetch_all(&mut *conn)

@@ -33,7 +33,6 @@ pub struct RunbookTrend {
 #[cfg(feature = "ssr")]
 pub async fn trends(
     conn: &mut sqlx::SqliteConnection,
-    now: DateTime<Utc>,
 ) -> Result<Vec<RunbookTrend>, crate::error::AppError> {
     let runbooks: Vec<(i64, String)> = sqlx::query_as(
         "SELECT p.id, p.title FROM plans p WHERE p.kind = 'runbook' \
@@ -45,25 +44,32 @@ pub async fn trends(
     .await?;
     let mut out = Vec::new();
     for (runbook_id, title) in runbooks {
-        let ids: Vec<(i64,)> = sqlx::query_as(
-            "SELECT id FROM incidents WHERE runbook_id = ? ORDER BY declared_at DESC, id DESC LIMIT ?",
+        let rows: Vec<(i64, DateTime<Utc>, bool)> = sqlx::query_as(
+            "SELECT id, declared_at, drill_run_id IS NOT NULL FROM incidents WHERE runbook_id = ? \
+             ORDER BY declared_at DESC, id DESC LIMIT ?",
         )
         .bind(runbook_id)
         .bind(POINTS)
         .fetch_all(&mut *conn)
         .await?;
         let mut points = Vec::new();
-        for (id,) in ids.into_iter().rev() {
-            if let Some(v) = crate::incidents::db::load(&mut *conn, id, now, None).await? {
-                let m = v.measures();
-                points.push(Point {
-                    incident_id: id,
-                    at: v.incident.declared_at,
-                    drill: v.incident.drill_run.is_some(),
-                    to_commander: m.to_commander,
-                    to_first_notice: m.to_first_notice,
-                });
-            }
+        for (id, at, drill) in rows.into_iter().rev() {
+            // Only the marks, not the whole incident: the home page reads
+            // this for every runbook.
+            let marks = crate::timeline::db::of_kinds(
+                &mut *conn,
+                crate::timeline::Subject::Incident(id),
+                &crate::incidents::MARK_KINDS,
+            )
+            .await?;
+            let (to_commander, to_first_notice) = crate::incidents::first_times(at, &marks);
+            points.push(Point {
+                incident_id: id,
+                at,
+                drill,
+                to_commander,
+                to_first_notice,
+            });
         }
         out.push(RunbookTrend {
             runbook_id,

@@ -6,7 +6,7 @@
 use super::{
     api::{DrillsOverview, RunLive},
     report::{taken_text, Report, RunChart},
-    AddAction, Audience, Check, DriveClock, JudgeExpectation, PlanRun, ReleaseInject,
+    AddAction, Audience, Check, DriveClock, JudgeExpectation, PlanRun, ReleaseInject, RunState,
     SaveReportNotes,
 };
 use crate::{
@@ -98,8 +98,14 @@ fn overview(o: DrillsOverview, editor: bool, plan: ServerAction<PlanRun>) -> imp
                         {scenarios.into_iter().map(|s| view! { <option value=s.id>{s.title}</option> }).collect_view()}
                     </select>
                 </label>
+                <label>"Facilitator "
+                    <select name="facilitator">
+                        <option value="">"(me)"</option>
+                        {o.facilitators.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                    </select>
+                </label>
                 <fieldset>
-                    <legend>"Players (you facilitate)"</legend>
+                    <legend>"Players"</legend>
                     {o.roles.into_iter().map(|(id, role)| {
                         let people = o.people.clone();
                         view! {
@@ -349,6 +355,15 @@ fn report_page(
                 " · " <a href=format!("/drills/runs/{id}/report.md") id="report-markdown">"Markdown"</a>
                 " · " <a href=format!("/drills/runs/{id}")>"The run"</a>
             </p>
+            {(r.run.state == RunState::Ended && caller_may(Role::Responder)).then_some(r.run.incident_id).flatten().map(|incident| {
+                let start = ServerAction::<crate::reviews::StartReview>::new();
+                view! {
+                    <ActionForm action=start attr:class="inline no-print" attr:id="review-form">
+                        <input type="hidden" name="incident" value=incident/>
+                        <button type="submit">"Write the review"</button>
+                    </ActionForm>
+                }
+            })}
             <p class="meta">{players.join(" · ")}</p>
             <h2>"Score"</h2>
             <p id="report-score" class="score">{r.score.summary()}</p>

@@ -267,14 +267,26 @@ pub struct Measures {
 
 pub const COMMANDER: &str = "Incident Commander";
 
+/// Seconds from declaration until someone held Incident Commander, and
+/// until the first notice was published, read from the incident's marks
+/// (entries of [`MARK_KINDS`]). The one definition, for incidents and
+/// drills and the trend that compares them.
+pub fn first_times(declared: DateTime<Utc>, marks: &[Entry]) -> (Option<i64>, Option<i64>) {
+    let seconds = |t: Option<DateTime<Utc>>| t.map(|t| (t - declared).num_seconds().max(0));
+    (
+        seconds(timeline::first_held(marks, COMMANDER)),
+        seconds(timeline::first_of(marks, EntryKind::NoticePublished)),
+    )
+}
+
 impl IncidentView {
     pub fn measures(&self) -> Measures {
         let start = self.incident.declared_at;
         let end = self.incident.resolved_at.unwrap_or(self.now);
-        let seconds = |t: Option<DateTime<Utc>>| t.map(|t| (t - start).num_seconds().max(0));
+        let (to_commander, to_first_notice) = first_times(start, &self.marks);
         Measures {
-            to_commander: seconds(timeline::first_held(&self.marks, COMMANDER)),
-            to_first_notice: seconds(timeline::first_of(&self.marks, EntryKind::NoticePublished)),
+            to_commander,
+            to_first_notice,
             steps_done: self
                 .checklist
                 .iter()

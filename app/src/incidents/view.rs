@@ -162,6 +162,17 @@ pub fn IncidentPage() -> impl IntoView {
                                 <DraftForm id templates=incident.templates.clone() prefill=prefilled(&incident)/>
                             });
                             let picture = view! { <super::chart::TimelineChart incident=incident.clone()/> };
+                            // A resolved incident is reviewed.
+                            let review = (responder && incident.incident.status == Status::Resolved && incident.incident.drill_run.is_none())
+                                .then(|| {
+                                    let start = ServerAction::<crate::reviews::StartReview>::new();
+                                    view! {
+                                        <ActionForm action=start attr:class="inline" attr:id="review-form">
+                                            <input type="hidden" name="incident" value=id/>
+                                            <button type="submit">"Write the review"</button>
+                                        </ActionForm>
+                                    }
+                                });
                             // A resolved real incident can be rehearsed.
                             let replay = (caller_may(Role::Editor)
                                 && incident.incident.status == Status::Resolved
@@ -178,6 +189,7 @@ pub fn IncidentPage() -> impl IntoView {
                             view! {
                                 <LiveIncident incident can_act=responder me publish_note correcting before/>
                                 <section class="draft-notice-section" aria-label="Draft a customer notice">{draft}</section>
+                                {review}
                                 {replay}
                                 <section aria-labelledby="picture-title" class="timeline-picture">
                                     <h2 id="picture-title">"The incident as a picture"</h2>

@@ -80,23 +80,27 @@ pub async fn get_home() -> Result<Home, AppError> {
     let (_, upcoming, overdue) =
         crate::drills::schedule_api::server::standings(&mut conn, now).await?;
     let today = now.date_naive().to_string();
-    let actions = sqlx::query_as::<_, (String, String, String, i64)>(
-        "SELECT text, owner, due_on, run_id FROM drill_actions WHERE done_at IS NULL \
-         ORDER BY due_on, id LIMIT ?",
+    let actions = sqlx::query_as::<_, (String, String, String, Option<i64>, Option<i64>)>(
+        "SELECT title, owner, due_on, run_id, review_id FROM action_items \
+         WHERE status IN ('open', 'in_progress') ORDER BY due_on, id LIMIT ?",
     )
     .bind(SHOWN)
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
-    .map(|(text, owner, due_on, run)| ActionItem {
+    .map(|(text, owner, due_on, run, review)| ActionItem {
         late: due_on < today,
         text,
         owner,
         due_on,
-        link: format!("/drills/runs/{run}/report"),
+        link: match (run, review) {
+            (Some(run), _) => format!("/drills/runs/{run}/report"),
+            (None, Some(review)) => format!("/reviews/{review}"),
+            (None, None) => "/".to_owned(),
+        },
     })
     .collect();
-    let trends = crate::drills::trend::trends(&mut conn, now).await?;
+    let trends = crate::drills::trend::trends(&mut conn).await?;
     Ok(Home {
         open,
         waiting,

@@ -518,3 +518,53 @@ impl Events {
         }
     }
 }
+
+/// Stores `count` failed Stripe charges, 7 seconds apart from `after_s`
+/// seconds past the incident's declaration (as an import would, with a
+/// made-up fingerprint), and links them all to the incident as the person
+/// with `cookie` would. Their ids.
+pub async fn link_events(
+    app: &TestApp,
+    cookie: &str,
+    incident: i64,
+    after_s: i64,
+    count: i64,
+) -> Vec<i64> {
+    let (import,): (i64,) = sqlx::query_as(
+        "INSERT INTO event_imports (file_name, format, imported_by, imported_at, accepted, duplicates, rejected) \
+         VALUES ('flood.json', 'stripe', 'test', '2026-11-27T22:00:00Z', ?, 0, 0) RETURNING id",
+    )
+    .bind(count)
+    .fetch_one(&app.state.db.write)
+    .await
+    .expect("import");
+    let (declared,): (chrono::DateTime<chrono::Utc>,) =
+        sqlx::query_as("SELECT declared_at FROM incidents WHERE id = ?")
+            .bind(incident)
+            .fetch_one(&app.state.db.read)
+            .await
+            .expect("declared");
+    let mut ids = Vec::new();
+    let mut linked = vec![("incident".to_owned(), incident.to_string())];
+    for n in 0..count {
+        let at = declared + chrono::Duration::seconds(after_s + n * 7);
+        let (event,): (i64,) = sqlx::query_as(
+            "INSERT INTO events (source, dedupe_key, occurred_at, received_at, actor, action, target, outcome, summary, payload, fingerprint, import_id) \
+             VALUES ('stripe', ?, ?, ?, 'stripe', 'charge.failed', 'ch', 'failure', ?, '{}', ?, ?) RETURNING id",
+        )
+        .bind(format!("evt_{incident}_{after_s}_{n}"))
+        .bind(at)
+        .bind(at)
+        .bind(format!("Charge {n} failed: 502 from the card network"))
+        .bind(format!("f1ng3rpr1nt{n:04}aaaaaaaaaaaaaaaa"))
+        .bind(import)
+        .fetch_one(&app.state.db.write)
+        .await
+        .expect("event");
+        linked.push((format!("events[{n}]"), event.to_string()));
+        ids.push(event);
+    }
+    let link = serde_urlencoded::to_string(&linked).expect("form");
+    app.post_as(cookie, "/api/events/link", &link).await.ok();
+    ids
+}

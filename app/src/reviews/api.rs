@@ -1,0 +1,220 @@
+//! Thin server functions for reviews: everyone signed in reads; responders
+//! start and write them. Each change is one transaction with its audit
+//! record. A published review is read-only.
+use super::{Line, Review};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A hint as the page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownHint {
+    pub phrase: String,
+    pub advice: String,
+}
+
+/// A section as the page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionView {
+    pub key: String,
+    pub heading: String,
+    pub prompt: String,
+    pub text: String,
+    /// The Markdown as safe HTML (the preview).
+    pub html: String,
+    /// The text with its hints marked, as safe HTML.
+    pub marked: String,
+    pub hints: Vec<ShownHint>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewView {
+    pub review: Review,
+    pub incident: String,
+    pub drill: bool,
+    pub sections: Vec<SectionView>,
+    pub lines: Vec<Line>,
+    pub can_edit: bool,
+}
+
+#[server(prefix = "/api", endpoint = "reviews/get")]
+pub async fn get_review(id: i64) -> Result<ReviewView, AppError> {
+    use crate::auth::Role;
+    let (state, caller) = crate::auth::guard::require::<GetReview>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    let review = super::db::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That review".into()))?;
+    let (incident, drill): (String, bool) =
+        sqlx::query_as("SELECT title, drill_run_id IS NOT NULL FROM incidents WHERE id = ?")
+            .bind(review.incident_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let names: Vec<String> = sqlx::query_as::<_, (String,)>("SELECT name FROM people")
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(n,)| n)
+        .collect();
+    let sections = super::SECTIONS
+        .iter()
+        .zip(&review.sections)
+        .map(|((key, heading, prompt), text)| {
+            let found = super::hints::hints(text, &names);
+            SectionView {
+                key: (*key).to_owned(),
+                heading: (*heading).to_owned(),
+                prompt: (*prompt).to_owned(),
+                text: text.clone(),
+                html: crate::ui::safe_html(text),
+                marked: super::hints::marked_html(text, &found),
+                hints: found
+                    .into_iter()
+                    .map(|h| ShownHint {
+                        phrase: h.phrase,
+                        advice: h.advice.to_owned(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let lines = super::db::lines(&mut conn, &review).await?;
+    Ok(ReviewView {
+        can_edit: caller.role().is_some_and(|r| r >= Role::Responder)
+            && review.state != super::State::Published,
+        review,
+        incident,
+        drill,
+        sections,
+        lines,
+    })
+}
+
+/// Starts the review of a resolved incident or an ended drill's incident
+/// (or opens the one already started).
+#[server(prefix = "/api", endpoint = "reviews/start")]
+pub async fn start_review(incident: i64) -> Result<i64, AppError> {
+    use crate::incidents::Status;
+    let (state, caller) = crate::auth::guard::require::<StartReview>().await?;
+    let now = state.clock.now();
+    let mut tx = state.db.write.begin().await?;
+    if let Some(id) = super::db::of_incident(&mut tx, incident).await? {
+        leptos_axum::redirect(&format!("/reviews/{id}"));
+        return Ok(id);
+    }
+    let view = crate::incidents::db::load(&mut tx, incident, now, None)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That incident".into()))?;
+    let ready = match view.incident.drill_run {
+        Some(run) => {
+            let (state,): (String,) = sqlx::query_as("SELECT state FROM drill_runs WHERE id = ?")
+                .bind(run)
+                .fetch_one(&mut *tx)
+                .await?;
+            state == "ended"
+        }
+        None => view.incident.status == Status::Resolved,
+    };
+    if !ready {
+        return Err(AppError::invalid(
+            "Incident",
+            "a review starts once the incident is resolved (or the drill has ended)",
+        ));
+    }
+    let author = crate::incidents::author(&caller);
+    let id = super::db::start(&mut tx, &view, &author, now).await?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "review.start",
+        format!("review:{id}"),
+        format!("incident #{incident}"),
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/reviews/{id}"));
+    Ok(id)
+}
+
+/// Saves one section's Markdown. Hints are shown, never enforced.
+#[server(prefix = "/api", endpoint = "reviews/section")]
+pub async fn save_section(id: i64, section: String, text: String) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<SaveSection>().await?;
+    let index = super::section_index(section.trim())?;
+    let heading = super::SECTIONS[index].1;
+    let text = crate::fields::text_field(heading, &text, false, super::MAX_SECTION)?;
+    let mut tx = state.db.write.begin().await?;
+    let review = writable(&mut tx, id).await?;
+    super::db::save_section(
+        &mut tx,
+        review.id,
+        index,
+        &text,
+        &crate::incidents::author(&caller),
+        state.clock.now(),
+    )
+    .await?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "review.section",
+        format!("review:{id}"),
+        heading,
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!(
+        "/reviews/{id}#section-{}",
+        super::SECTIONS[index].0
+    ));
+    Ok(())
+}
+
+/// Hides, annotates or marks one timeline entry in the review.
+#[server(prefix = "/api", endpoint = "reviews/entry")]
+pub async fn mark_entry(
+    id: i64,
+    entry: i64,
+    #[server(default)] hidden: String,
+    #[server(default)] note: String,
+    #[server(default)] moment: String,
+) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<MarkEntry>().await?;
+    let note = crate::fields::text_field("Note", &note, false, 500)?;
+    let moment = super::Moment::parse("Key moment", moment.trim())?;
+    let hidden = matches!(hidden.trim(), "on" | "true" | "1");
+    let mut tx = state.db.write.begin().await?;
+    let review = writable(&mut tx, id).await?;
+    super::db::mark(&mut tx, &review, entry, hidden, &note, moment).await?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "review.entry",
+        format!("review:{id}"),
+        format!(
+            "entry {entry}: {}{}",
+            if hidden { "hidden" } else { "shown" },
+            moment
+                .map(|m| format!(", {}", m.as_str()))
+                .unwrap_or_default()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/reviews/{id}#entry-{entry}"));
+    Ok(())
+}
+
+/// The review, if it can still be written.
+#[cfg(feature = "ssr")]
+async fn writable(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Review, AppError> {
+    let review = super::db::get(conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That review".into()))?;
+    if review.state == super::State::Published {
+        return Err(AppError::Conflict(
+            "This review is published: reopen it to change it.".into(),
+        ));
+    }
+    Ok(review)
+}

@@ -1,0 +1,274 @@
+//! Reviews in SQLite. A review is read with its incident's timeline and
+//! the audit events the timeline links; writing one never touches either.
+use super::{Cited, Line, Moment, Review, State, SECTIONS};
+use crate::{
+    error::AppError,
+    incidents::IncidentView,
+    timeline::{self, Data, Subject},
+};
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+use std::collections::HashMap;
+
+/// How many timeline entries a review reads.
+pub const MAX_LINES: i64 = 2_000;
+
+const COLUMNS: &str =
+    "id, incident_id, title, state, version, summary, impact, factors, went_well, \
+                       lucky, hard, lessons, updated_by, updated_at, published_at, revision";
+
+type Row = (
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    i64,
+);
+
+fn review(r: Row) -> Result<Review, AppError> {
+    Ok(Review {
+        id: r.0,
+        incident_id: r.1,
+        title: r.2,
+        state: State::parse("State", &r.3)?,
+        version: r.4,
+        sections: vec![r.5, r.6, r.7, r.8, r.9, r.10, r.11],
+        updated_by: r.12,
+        updated_at: r.13,
+        published_at: r.14,
+        revision: r.15,
+    })
+}
+
+pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Review>, AppError> {
+    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM reviews WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(review).transpose()
+}
+
+pub async fn of_incident(
+    conn: &mut SqliteConnection,
+    incident: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM reviews WHERE incident_id = ?")
+        .bind(incident)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// The customer impact section as a review starts it: how long, how bad,
+/// and every notice that went out.
+pub fn impact_draft(v: &IncidentView) -> String {
+    let i = &v.incident;
+    let end = i.resolved_at.unwrap_or(v.now);
+    let mut out = format!(
+        "- Duration: {} (declared {}, resolved {})\n- Severity: {}\n- Impact as declared: {}\n",
+        crate::clock::elapsed(i.declared_at, end),
+        crate::ui::when(i.declared_at),
+        crate::ui::when(end),
+        i.severity.as_str().to_uppercase(),
+        if i.impact.is_empty() {
+            "(none written)"
+        } else {
+            &i.impact
+        }
+    );
+    let published: Vec<_> = v
+        .notices
+        .iter()
+        .filter(|n| n.published_at.is_some())
+        .collect();
+    if published.is_empty() {
+        out.push_str("- Notices published: none\n");
+    } else {
+        out.push_str("- Notices published:\n");
+        for n in published {
+            out.push_str(&format!(
+                "  - {} ({}) at {}: {}\n",
+                n.stage.title(),
+                n.channel.as_str(),
+                n.published_at.map(crate::ui::when).unwrap_or_default(),
+                n.subject
+            ));
+        }
+    }
+    out
+}
+
+/// Starts the review of an incident: its title, and the impact section
+/// drafted from the record.
+pub async fn start(
+    conn: &mut SqliteConnection,
+    v: &IncidentView,
+    author: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    let title = format!("Review: {}", v.incident.title.trim_start_matches("DRILL: "));
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO reviews (incident_id, title, state, impact, created_by, created_at, updated_by, updated_at) \
+         VALUES (?, ?, 'draft', ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(v.incident.id)
+    .bind(title.chars().take(140).collect::<String>())
+    .bind(impact_draft(v))
+    .bind(author)
+    .bind(now)
+    .bind(author)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Saves one section (by its place in [`SECTIONS`]).
+pub async fn save_section(
+    conn: &mut SqliteConnection,
+    id: i64,
+    index: usize,
+    text: &str,
+    author: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let (column, _, _) = SECTIONS
+        .get(index)
+        .ok_or_else(|| AppError::internal("a section index out of range"))?;
+    // The column name comes from SECTIONS, never from the caller.
+    sqlx::query(&format!(
+        "UPDATE reviews SET {column} = ?, updated_by = ?, updated_at = ?, revision = revision + 1 WHERE id = ?"
+    ))
+    .bind(text)
+    .bind(author)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// How the review shows one entry of its incident's timeline.
+pub async fn mark(
+    conn: &mut SqliteConnection,
+    review: &Review,
+    entry: i64,
+    hidden: bool,
+    note: &str,
+    moment: Option<Moment>,
+) -> Result<(), AppError> {
+    let belongs: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM timeline WHERE id = ? AND incident_id = ?")
+            .bind(entry)
+            .bind(review.incident_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if belongs.is_none() {
+        return Err(AppError::NotFound("That entry of this incident".into()));
+    }
+    sqlx::query(
+        "INSERT INTO review_entries (review_id, entry_id, hidden, note, moment) VALUES (?, ?, ?, ?, ?) \
+         ON CONFLICT (review_id, entry_id) DO UPDATE SET hidden = excluded.hidden, note = excluded.note, moment = excluded.moment",
+    )
+    .bind(review.id)
+    .bind(entry)
+    .bind(hidden)
+    .bind(note)
+    .bind(moment.map(Moment::as_str))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE reviews SET revision = revision + 1 WHERE id = ?")
+        .bind(review.id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The review's timeline: every entry of its incident (up to
+/// [`MAX_LINES`]), oldest first, with how the review shows it and the
+/// audit event it links.
+pub async fn lines(conn: &mut SqliteConnection, review: &Review) -> Result<Vec<Line>, AppError> {
+    let entries = timeline::db::after(
+        &mut *conn,
+        Subject::Incident(review.incident_id),
+        0,
+        MAX_LINES,
+    )
+    .await?;
+    let marks: HashMap<i64, (bool, String, Option<String>)> =
+        sqlx::query_as::<_, (i64, bool, String, Option<String>)>(
+            "SELECT entry_id, hidden, note, moment FROM review_entries WHERE review_id = ?",
+        )
+        .bind(review.id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(e, h, n, m)| (e, (h, n, m)))
+        .collect();
+    let linked: Vec<i64> = entries
+        .iter()
+        .filter_map(|e| match e.data {
+            Some(Data::Evidence { event }) => Some(event),
+            _ => None,
+        })
+        .collect();
+    let events = cited(&mut *conn, &linked).await?;
+    entries
+        .into_iter()
+        .map(|entry| {
+            let (hidden, note, moment) = marks.get(&entry.id).cloned().unwrap_or_default();
+            let event = match entry.data {
+                Some(Data::Evidence { event }) => events.get(&event).cloned(),
+                _ => None,
+            };
+            Ok(Line {
+                hidden,
+                note,
+                moment: Moment::parse("Moment", moment.as_deref().unwrap_or(""))?,
+                event,
+                entry,
+            })
+        })
+        .collect()
+}
+
+/// The audit events with these ids, by id.
+pub async fn cited(
+    conn: &mut SqliteConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, Cited>, AppError> {
+    let ids = serde_json::to_string(ids).map_err(AppError::internal)?;
+    let rows: Vec<(i64, String, DateTime<Utc>, String, String)> = sqlx::query_as(
+        "SELECT id, source, occurred_at, summary, fingerprint FROM events \
+         WHERE id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(ids)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, source, occurred_at, summary, fingerprint)| {
+            (
+                id,
+                Cited {
+                    id,
+                    source,
+                    occurred_at,
+                    summary,
+                    fingerprint,
+                },
+            )
+        })
+        .collect())
+}

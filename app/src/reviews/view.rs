@@ -1,0 +1,149 @@
+//! The review page: each section with its preview, its hints and (while
+//! it can be written) its form; then the timeline from the record, each
+//! entry with how the review shows it. Plain forms, drawn on the server.
+use super::{
+    api::{get_review, ReviewView, SectionView},
+    Line, MarkEntry, Moment, SaveSection,
+};
+use crate::{
+    fields::id_param,
+    ui::{returned_error, when, DataTable, ErrorNotice},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn ReviewPage() -> impl IntoView {
+    let id = id_param();
+    let section = ServerAction::<SaveSection>::new();
+    let entry = ServerAction::<MarkEntry>::new();
+    let errors = (returned_error(section), returned_error(entry));
+    view! {
+        <Title text="Review"/>
+        {errors}
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match get_review(id).await {
+                    Ok(v) => page(v, section, entry).into_any(),
+                    Err(error) => view! { <h1>"Review"</h1><ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn page(
+    v: ReviewView,
+    section: ServerAction<SaveSection>,
+    entry: ServerAction<MarkEntry>,
+) -> impl IntoView {
+    let r = &v.review;
+    let id = r.id;
+    view! {
+        <article class="review" id="review" data-state=r.state.as_str()>
+            {v.drill.then(|| view! { <p class="drill-banner">"DRILL review: the incident was a tabletop drill."</p> })}
+            <h1>{r.title.clone()}</h1>
+            <p class="meta">
+                <span class=format!("review-state {}", r.state.as_str()) id="review-state">{r.state.title()}</span>
+                {format!(" · version {} · last change {} by {} · ", r.version, when(r.updated_at), r.updated_by)}
+                <a href=format!("/incidents/{}", r.incident_id)>{v.incident.clone()}</a>
+            </p>
+            <p class="hint">"Blameless: describe the conditions people worked in, not who to blame. Hints mark phrases that judge; they are advice and never stop a save."</p>
+            {v.sections.into_iter().map(|s| section_view(id, s, v.can_edit, section)).collect_view()}
+            <h2 id="review-timeline">"Timeline"</h2>
+            <p class="hint">"From the incident's record, which a review never changes: hide an entry from the review, add a note to it, or mark a key moment."</p>
+            {timeline(id, v.lines, v.can_edit, entry)}
+        </article>
+    }
+}
+
+fn section_view(
+    id: i64,
+    s: SectionView,
+    can_edit: bool,
+    action: ServerAction<SaveSection>,
+) -> impl IntoView {
+    let anchor = format!("section-{}", s.key);
+    let (heading_id, labelled) = (format!("h-{}", s.key), format!("h-{}", s.key));
+    let hints = s.hints.clone();
+    let form = can_edit.then(|| {
+        let s = s.clone();
+        view! {
+            <details class="edit-section">
+                <summary>{format!("Edit {}", s.heading.to_lowercase())}</summary>
+                <ActionForm action=action attr:class="stack">
+                    <input type="hidden" name="id" value=id/>
+                    <input type="hidden" name="section" value=s.key.clone()/>
+                    <label for=format!("text-{}", s.key)>{s.prompt.clone()}" (Markdown)"</label>
+                    <textarea id=format!("text-{}", s.key) name="text" rows="8">{s.text.clone()}</textarea>
+                    <div><button type="submit">"Save"</button></div>
+                </ActionForm>
+            </details>
+        }
+    });
+    view! {
+        <section class="review-section" id=anchor aria-labelledby=labelled>
+            <h2 id=heading_id>{s.heading.clone()}</h2>
+            {if s.text.trim().is_empty() {
+                view! { <p class="empty">{s.prompt.clone()}</p> }.into_any()
+            } else {
+                view! { <div class="markdown preview" inner_html=s.html.clone()></div> }.into_any()
+            }}
+            {(!hints.is_empty()).then(|| view! {
+                <div class="hints" data-section=s.key.clone()>
+                    <p class="marked" inner_html=s.marked.clone()></p>
+                    <ul>
+                        {hints.into_iter().map(|h| view! { <li><mark class="hint">{h.phrase}</mark>": "{h.advice}</li> }).collect_view()}
+                    </ul>
+                </div>
+            })}
+            {form}
+        </section>
+    }
+}
+
+fn timeline(
+    id: i64,
+    lines: Vec<Line>,
+    can_edit: bool,
+    action: ServerAction<MarkEntry>,
+) -> impl IntoView {
+    view! {
+        <DataTable id="review-lines" headers=&["When", "What", "Key moment", "Review note", ""]>
+            {lines.into_iter().map(|l| {
+                let e = &l.entry;
+                let entry_id = e.id;
+                view! {
+                    <tr id=format!("entry-{entry_id}") class=if l.hidden { "hidden-line" } else { "" }>
+                        <td>{when(e.happened_at.unwrap_or(e.at))}</td>
+                        <td>
+                            <strong>{e.kind.label()}</strong>" "{e.text.clone()}" · "{e.author.clone()}
+                            {l.event.as_ref().map(|ev| view! {
+                                <div class="cite">
+                                    <a href=format!("/events/{}", ev.id)>{format!("{} event at {}", ev.source, when(ev.occurred_at))}</a>
+                                    " · fingerprint " <code>{ev.fingerprint.chars().take(16).collect::<String>()}</code>
+                                </div>
+                            })}
+                            {l.hidden.then(|| view! { <em>" (hidden from the review)"</em> })}
+                        </td>
+                        <td>{l.moment.map(|m| m.as_str())}</td>
+                        <td>{l.note.clone()}</td>
+                        <td>{can_edit.then(|| view! {
+                            <ActionForm action=action attr:class="inline">
+                                <input type="hidden" name="id" value=id/>
+                                <input type="hidden" name="entry" value=entry_id/>
+                                <label>"Hide " <input type="checkbox" name="hidden" value="on" checked=l.hidden/></label>
+                                <select name="moment" aria-label="Key moment">
+                                    <option value="">"(no key moment)"</option>
+                                    {Moment::ALL.into_iter().map(|m| view! { <option value=m.as_str() selected=l.moment == Some(m)>{m.as_str()}</option> }).collect_view()}
+                                </select>
+                                <input type="text" name="note" value=l.note.clone() placeholder="note" aria-label="Review note"/>
+                                <button type="submit" class="small">"Save"</button>
+                            </ActionForm>
+                        })}</td>
+                    </tr>
+                }
+            }).collect_view()}
+        </DataTable>
+    }
+}
