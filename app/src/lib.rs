@@ -2,6 +2,7 @@
 //! marked `#[island]` hydrate in the browser (see DESIGN.md, "Rendering").
 #![recursion_limit = "256"]
 
+pub mod actions;
 pub mod alerts;
 pub mod approval;
 pub mod audit;

@@ -203,3 +203,119 @@ async fn blame_is_hinted_and_the_record_never_changes() {
         "start, two saves, one mark"
     );
 }
+
+#[tokio::test]
+async fn action_items_from_reviews_and_drills_share_one_list_overdue_first() {
+    let app = demo().await;
+    let rae = app.session_of("responder@demo.muster").await;
+    let viewer = app.session_of("viewer@demo.muster").await;
+    let incident = outage(&app).await;
+    let made = app
+        .post_as(
+            &rae,
+            "/api/reviews/start",
+            &form(&[("incident", &incident.to_string())]),
+        )
+        .await
+        .ok();
+    let id: i64 = made.body.parse().expect("id");
+    let (lee,): (i64,) = sqlx::query_as("SELECT id FROM people WHERE name = 'Lee Wong'")
+        .fetch_one(&app.state.db.read)
+        .await
+        .expect("person");
+    let action = |title: &str, due: &str, priority: &str, ticket: &str| {
+        form(&[
+            ("id", &id.to_string()),
+            ("title", title),
+            ("owner", &lee.to_string()),
+            ("due_on", due),
+            ("priority", priority),
+            ("ticket_url", ticket),
+        ])
+    };
+    let refused = app
+        .post_as(
+            &viewer,
+            "/api/actions/review/add",
+            &action("x", "2026-12-20", "", ""),
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let bad = app
+        .post_as(
+            &rae,
+            "/api/actions/review/add",
+            &action("x", "2026-12-20", "", "javascript:alert(1)"),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("Ticket"), "{}", bad.body);
+    let later: i64 = app
+        .post_as(
+            &rae,
+            "/api/actions/review/add",
+            &action(
+                "Alert on retry queue depth",
+                "2026-12-20",
+                "low",
+                "https://tracker.example/OPS-7",
+            ),
+        )
+        .await
+        .ok()
+        .body
+        .parse()
+        .expect("id");
+    app.post_as(
+        &rae,
+        "/api/actions/review/add",
+        &action("Add idempotency keys to retries", "2026-11-20", "high", ""),
+    )
+    .await
+    .ok();
+
+    let page = app.get_as(&viewer, "/actions").await.ok().body;
+    let list = page.split("id=\"actions\"").nth(1).expect("the list");
+    let order: Vec<usize> = [
+        "Add idempotency keys to retries",
+        "Write and pre-approve a 'duplicate charges",
+        "Alert on retry queue depth",
+    ]
+    .iter()
+    .map(|t| list.find(t).unwrap_or_else(|| panic!("{t} in {list}")))
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "overdue first, then by due date: {order:?}"
+    );
+    assert!(list.contains("2026-11-20 (overdue)"), "{list}");
+    assert!(
+        list.contains("Drill: "),
+        "the drill's item says where it came from"
+    );
+    assert!(list.contains("https://tracker.example/OPS-7"));
+    assert!(!list.contains("<form"), "a viewer moves nothing along");
+
+    let done = form(&[("id", &later.to_string()), ("status", "done")]);
+    assert_eq!(
+        app.post_as(&viewer, "/api/actions/status", &done)
+            .await
+            .status,
+        403
+    );
+    app.post_as(&rae, "/api/actions/status", &done).await.ok();
+    let page = app.get_as(&viewer, "/actions").await.ok().body;
+    assert!(
+        !page.contains("Alert on retry queue depth"),
+        "done is off the open list"
+    );
+    let review = app
+        .get_as(&viewer, &format!("/reviews/{id}"))
+        .await
+        .ok()
+        .body;
+    assert!(
+        review.contains("Alert on retry queue depth") && review.contains("Done"),
+        "the review keeps it"
+    );
+}

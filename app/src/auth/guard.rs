@@ -91,6 +91,9 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/hooks/rotate", AtLeast(Admin)),
     ("/api/hooks/settings", AtLeast(Admin)),
     ("/api/home", AtLeast(Viewer)),
+    ("/api/actions/list", AtLeast(Viewer)),
+    ("/api/actions/review/add", AtLeast(Responder)),
+    ("/api/actions/status", AtLeast(Responder)),
     ("/api/reviews/get", AtLeast(Viewer)),
     ("/api/reviews/start", AtLeast(Responder)),
     ("/api/reviews/section", AtLeast(Responder)),
@@ -154,6 +157,7 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/sources/:name", AtLeast(Editor)),
     // Senders prove themselves by their signature, checked by the route.
     ("/hooks/:name", Public),
+    ("/actions", AtLeast(Viewer)),
     ("/reviews/:id", AtLeast(Viewer)),
     ("/drills", AtLeast(Viewer)),
     // Calendar apps cannot sign in: the secret key in the address is the

@@ -219,52 +219,25 @@ pub async fn save_report_notes(
 /// The facilitator adds an action item: what, who owns it, by when.
 #[server(prefix = "/api", endpoint = "drills/actions/add")]
 pub async fn add_action(id: i64, text: String, owner: i64, due_on: String) -> Result<(), AppError> {
+    use crate::actions::{db, NewItem};
     let (state, caller) = crate::auth::guard::require::<AddAction>().await?;
-    let text = crate::fields::text_field("Action", &text, true, 300)?;
-    let due = chrono::NaiveDate::parse_from_str(due_on.trim(), "%Y-%m-%d").map_err(|_| {
-        AppError::invalid(
-            "Due",
-            format!(
-                "'{}' is not a date such as 2026-12-15",
-                crate::fields::shown(&due_on)
-            ),
-        )
-    })?;
+    let item = NewItem::checked(&text, owner, &due_on, "", "")?;
     let mut tx = state.db.write.begin().await?;
     server::facilitated(&mut tx, id, &caller).await?;
-    let name = crate::roster::db::person_name(&mut *tx, owner)
-        .await?
-        .ok_or_else(|| AppError::invalid("Owner", "is not in the roster"))?;
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM action_items WHERE run_id = ?")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if count >= MAX_ACTIONS {
-        return Err(AppError::invalid(
-            "Action",
-            format!("a drill holds at most {MAX_ACTIONS} action items"),
-        ));
-    }
-    sqlx::query(
-        "INSERT INTO action_items (run_id, title, owner_id, owner, due_on, created_by, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    db::add(
+        &mut tx,
+        db::Source::Run(id),
+        &item,
+        &caller.audit_name(),
+        state.clock.now(),
     )
-    .bind(id)
-    .bind(&text)
-    .bind(owner)
-    .bind(&name)
-    .bind(due.format("%Y-%m-%d").to_string())
-    .bind(caller.audit_name())
-    .bind(state.clock.now())
-    .bind(state.clock.now())
-    .execute(&mut *tx)
     .await?;
     crate::audit::record_change(
         &mut tx,
         &caller,
         "drill.action",
         format!("drill-run:{id}"),
-        format!("{text} (owner {name}, due {due})"),
+        format!("{} (due {})", item.title, item.due_on),
     )
     .await?;
     tx.commit().await?;
@@ -273,9 +246,6 @@ pub async fn add_action(id: i64, text: String, owner: i64, due_on: String) -> Re
 
 /// How many of the run's newest record entries the console shows.
 pub const RECORD_SHOWN: i64 = 200;
-
-/// How many action items one drill may hold.
-pub const MAX_ACTIONS: i64 = 50;
 
 /// Plans a run of a scenario with its players (`players[ROLE]=PERSON`)
 /// and its facilitator (an account; blank: the caller), for a time or to

@@ -20,17 +20,6 @@ pub struct Waiting {
     pub drafted_by: String,
 }
 
-/// An action item not yet done.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActionItem {
-    pub text: String,
-    pub owner: String,
-    pub due_on: String,
-    /// Where it came from: a drill's report.
-    pub link: String,
-    pub late: bool,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Home {
     pub open: Vec<ListedIncident>,
@@ -39,7 +28,7 @@ pub struct Home {
     pub without_backup: Vec<String>,
     pub upcoming: Vec<DrillDate>,
     pub overdue: Vec<DrillDate>,
-    pub actions: Vec<ActionItem>,
+    pub actions: Vec<crate::actions::Item>,
     pub trends: Vec<RunbookTrend>,
 }
 
@@ -79,27 +68,7 @@ pub async fn get_home() -> Result<Home, AppError> {
     let gaps = crate::roster::db::load(&mut conn).await?.gaps();
     let (_, upcoming, overdue) =
         crate::drills::schedule_api::server::standings(&mut conn, now).await?;
-    let today = now.date_naive().to_string();
-    let actions = sqlx::query_as::<_, (String, String, String, Option<i64>, Option<i64>)>(
-        "SELECT title, owner, due_on, run_id, review_id FROM action_items \
-         WHERE status IN ('open', 'in_progress') ORDER BY due_on, id LIMIT ?",
-    )
-    .bind(SHOWN)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|(text, owner, due_on, run, review)| ActionItem {
-        late: due_on < today,
-        text,
-        owner,
-        due_on,
-        link: match (run, review) {
-            (Some(run), _) => format!("/drills/runs/{run}/report"),
-            (None, Some(review)) => format!("/reviews/{review}"),
-            (None, None) => "/".to_owned(),
-        },
-    })
-    .collect();
+    let actions = crate::actions::db::open(&mut conn, now.date_naive(), SHOWN).await?;
     let trends = crate::drills::trend::trends(&mut conn).await?;
     Ok(Home {
         open,

@@ -79,9 +79,9 @@ fn blocks(h: Home) -> impl IntoView {
         view! {
             <ul id="open-actions" class="home-list">
                 {h.actions.into_iter().map(|a| view! {
-                    <li class=if a.late { "late" } else { "" }>
-                        <a href=a.link>{a.text}</a>
-                        {format!(" · {} · due {}{}", a.owner, a.due_on, if a.late { " (late)" } else { "" })}
+                    <li class=if a.overdue { "late" } else { "" }>
+                        <a href=a.link>{a.title}</a>
+                        {format!(" · {} · due {}{}", a.owner, a.due_on, if a.overdue { " (overdue)" } else { "" })}
                     </li>
                 }).collect_view()}
             </ul>
@@ -110,7 +110,7 @@ fn blocks(h: Home) -> impl IntoView {
                 {dates("home-upcoming", h.upcoming, "No drills coming up.")}
             </section>
             <section class="card" aria-labelledby="home-actions">
-                <h2 id="home-actions"><a href="/drills">"Open action items"</a></h2>
+                <h2 id="home-actions"><a href="/actions">"Open action items"</a></h2>
                 {actions}
             </section>
             <section class="card wide" aria-labelledby="home-trend">

@@ -34,6 +34,9 @@ pub struct ReviewView {
     pub drill: bool,
     pub sections: Vec<SectionView>,
     pub lines: Vec<Line>,
+    pub actions: Vec<crate::actions::Item>,
+    /// Who can own an action item: (id, name).
+    pub people: Vec<(i64, String)>,
     pub can_edit: bool,
 }
 
@@ -79,7 +82,14 @@ pub async fn get_review(id: i64) -> Result<ReviewView, AppError> {
         })
         .collect();
     let lines = super::db::lines(&mut conn, &review).await?;
+    let actions =
+        crate::actions::db::of_review(&mut conn, id, state.clock.now().date_naive()).await?;
+    let people = sqlx::query_as("SELECT id, name FROM people ORDER BY name")
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(ReviewView {
+        actions,
+        people,
         can_edit: caller.role().is_some_and(|r| r >= Role::Responder)
             && review.state != super::State::Published,
         review,

@@ -6,6 +6,7 @@ use super::{
     Line, MarkEntry, Moment, SaveSection,
 };
 use crate::{
+    actions::{AddReviewAction, SetActionStatus},
     fields::id_param,
     ui::{returned_error, when, DataTable, ErrorNotice},
 };
@@ -17,14 +18,21 @@ pub fn ReviewPage() -> impl IntoView {
     let id = id_param();
     let section = ServerAction::<SaveSection>::new();
     let entry = ServerAction::<MarkEntry>::new();
-    let errors = (returned_error(section), returned_error(entry));
+    let add = ServerAction::<AddReviewAction>::new();
+    let status = ServerAction::<SetActionStatus>::new();
+    let errors = (
+        returned_error(section),
+        returned_error(entry),
+        returned_error(add),
+        returned_error(status),
+    );
     view! {
         <Title text="Review"/>
         {errors}
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match get_review(id).await {
-                    Ok(v) => page(v, section, entry).into_any(),
+                    Ok(v) => page(v, section, entry, (add, status)).into_any(),
                     Err(error) => view! { <h1>"Review"</h1><ErrorNotice error/> }.into_any(),
                 }
             })}
@@ -36,6 +44,7 @@ fn page(
     v: ReviewView,
     section: ServerAction<SaveSection>,
     entry: ServerAction<MarkEntry>,
+    (add, status): (ServerAction<AddReviewAction>, ServerAction<SetActionStatus>),
 ) -> impl IntoView {
     let r = &v.review;
     let id = r.id;
@@ -53,6 +62,31 @@ fn page(
             <h2 id="review-timeline">"Timeline"</h2>
             <p class="hint">"From the incident's record, which a review never changes: hide an entry from the review, add a note to it, or mark a key moment."</p>
             {timeline(id, v.lines, v.can_edit, entry)}
+            <h2 id="actions">"Action items"</h2>
+            {if v.actions.is_empty() {
+                view! { <p class="empty" id="review-actions">"No action items yet."</p> }.into_any()
+            } else {
+                crate::actions::view::table("review-actions", v.actions, v.can_edit, status).into_any()
+            }}
+            {v.can_edit.then(|| view! {
+                <ActionForm action=add attr:id="add-action" attr:class="stacked no-print">
+                    <input type="hidden" name="id" value=id/>
+                    <label>"Action item " <input type="text" name="title" required maxlength="300"/></label>
+                    <label>"Owner "
+                        <select name="owner">
+                            {v.people.into_iter().map(|(p, name)| view! { <option value=p>{name}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"Due (YYYY-MM-DD) " <input type="date" name="due_on" required/></label>
+                    <label>"Priority "
+                        <select name="priority">
+                            {crate::actions::Priority::ALL.into_iter().map(|p| view! { <option value=p.as_str() selected=p == crate::actions::Priority::Medium>{p.as_str()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"Ticket (optional) " <input type="url" name="ticket_url" placeholder="https://"/></label>
+                    <button type="submit">"Add the action item"</button>
+                </ActionForm>
+            })}
         </article>
     }
 }

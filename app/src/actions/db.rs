@@ -1,0 +1,153 @@
+//! Action items in SQLite: one table for drill reports and reviews.
+use super::{Item, NewItem, Priority, Status, MAX_PER_SOURCE};
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+/// Where an item belongs.
+#[derive(Clone, Copy, Debug)]
+pub enum Source {
+    Run(i64),
+    Review(i64),
+}
+
+/// Adds an item to a drill or a review, within [`MAX_PER_SOURCE`]. Its id.
+pub async fn add(
+    conn: &mut SqliteConnection,
+    source: Source,
+    item: &NewItem,
+    author: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    let owner = crate::roster::db::person_name(&mut *conn, item.owner)
+        .await?
+        .ok_or_else(|| AppError::invalid("Owner", "is not in the roster"))?;
+    let (run, review) = match source {
+        Source::Run(id) => (Some(id), None),
+        Source::Review(id) => (None, Some(id)),
+    };
+    let (count,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM action_items WHERE run_id IS ? AND review_id IS ?")
+            .bind(run)
+            .bind(review)
+            .fetch_one(&mut *conn)
+            .await?;
+    if count >= MAX_PER_SOURCE {
+        return Err(AppError::invalid(
+            "Action",
+            format!("one drill or review holds at most {MAX_PER_SOURCE} action items"),
+        ));
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO action_items (run_id, review_id, title, owner_id, owner, due_on, priority, ticket_url, created_by, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(run)
+    .bind(review)
+    .bind(&item.title)
+    .bind(item.owner)
+    .bind(&owner)
+    .bind(item.due_on.format("%Y-%m-%d").to_string())
+    .bind(item.priority.as_str())
+    .bind(&item.ticket_url)
+    .bind(author)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+type Row = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
+
+const SELECT: &str = "SELECT a.id, a.title, a.owner, a.due_on, a.priority, a.status, a.ticket_url, a.run_id, a.review_id, \
+     COALESCE(r.title, v.title) FROM action_items a \
+     LEFT JOIN drill_runs r ON r.id = a.run_id LEFT JOIN reviews v ON v.id = a.review_id";
+
+fn item(row: Row, today: &str) -> Result<Item, AppError> {
+    let (id, title, owner, due_on, priority, status, ticket_url, run, review, from) = row;
+    let status = Status::parse("Status", &status)?;
+    let (source, link) = match (run, review) {
+        (Some(run), _) => (
+            format!("Drill: {}", from.unwrap_or_default()),
+            format!("/drills/runs/{run}/report"),
+        ),
+        (None, Some(review)) => (from.unwrap_or_default(), format!("/reviews/{review}")),
+        (None, None) => (String::new(), "/actions".to_owned()),
+    };
+    Ok(Item {
+        overdue: status.is_open() && due_on.as_str() < today,
+        id,
+        title,
+        owner,
+        due_on,
+        priority: Priority::parse("Priority", &priority)?,
+        status,
+        ticket_url,
+        source,
+        link,
+    })
+}
+
+/// Every open item (open or in progress), overdue first, then by due date
+/// and priority; at most `limit`.
+pub async fn open(
+    conn: &mut SqliteConnection,
+    today: chrono::NaiveDate,
+    limit: i64,
+) -> Result<Vec<Item>, AppError> {
+    let today = today.format("%Y-%m-%d").to_string();
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE a.status IN ('open', 'in_progress') \
+         ORDER BY a.due_on < ? DESC, a.due_on, CASE a.priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, a.id LIMIT ?"
+    ))
+    .bind(&today)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(|r| item(r, &today)).collect()
+}
+
+/// The items of one review, in the order they were added.
+pub async fn of_review(
+    conn: &mut SqliteConnection,
+    review: i64,
+    today: chrono::NaiveDate,
+) -> Result<Vec<Item>, AppError> {
+    let today = today.format("%Y-%m-%d").to_string();
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE a.review_id = ? ORDER BY a.id"))
+        .bind(review)
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter().map(|r| item(r, &today)).collect()
+}
+
+/// Moves an item to a status; its title, for the audit record.
+pub async fn set_status(
+    conn: &mut SqliteConnection,
+    id: i64,
+    status: Status,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "UPDATE action_items SET status = ?, updated_at = ? WHERE id = ? RETURNING title",
+    )
+    .bind(status.as_str())
+    .bind(now)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|(t,)| t)
+        .ok_or_else(|| AppError::NotFound("That action item".into()))
+}
