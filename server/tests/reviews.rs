@@ -31,7 +31,7 @@ async fn a_review_of_the_payment_outage_starts_from_its_record() {
     let rae = app.session_of("responder@demo.muster").await;
     let viewer = app.session_of("viewer@demo.muster").await;
     let incident = outage(&app).await;
-    support::link_events(&app, &rae, incident, 8 * 60, 3).await;
+    let events = support::link_events(&app, &rae, incident, 8 * 60, 3).await;
     let start = form(&[("incident", &incident.to_string())]);
     let refused = app.post_as(&viewer, "/api/reviews/start", &start).await;
     assert_eq!(
@@ -65,6 +65,56 @@ async fn a_review_of_the_payment_outage_starts_from_its_record() {
         .and_then(|a| a.split("</article>").next())
         .expect("the review");
     assert!(!article.contains("<form"), "a viewer gets no forms");
+
+    // A statement cites an entry and an event; each shows as a link with
+    // its time and source, and the event with its fingerprint.
+    let (entry,): (i64,) = sqlx::query_as(
+        "SELECT id FROM timeline WHERE incident_id = ? AND text LIKE 'status.stripe.com%'",
+    )
+    .bind(incident)
+    .fetch_one(&app.state.db.read)
+    .await
+    .expect("entry");
+    let summary = format!(
+        "The provider confirmed it ([[entry:{entry}]]); charges failed ([[event:{}]]). Not cited: [[entry:999999]].",
+        events[1]
+    );
+    app.post_as(
+        &rae,
+        "/api/reviews/section",
+        &form(&[
+            ("id", &id.to_string()),
+            ("section", "summary"),
+            ("text", &summary),
+        ]),
+    )
+    .await
+    .ok();
+    let page = app
+        .get_as(&viewer, &format!("/reviews/{id}"))
+        .await
+        .ok()
+        .body;
+    let cited = page
+        .split("id=\"section-summary\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .expect("the summary");
+    assert!(
+        cited.contains(&format!("href=\"/incidents/{incident}#entry-{entry}\""))
+            && cited.contains("Note: status.stripe.com shows"),
+        "{cited}"
+    );
+    assert!(
+        cited.contains(&format!("href=\"/events/{}\"", events[1]))
+            && cited.contains("stripe event, ")
+            && cited.contains(">f1ng3rpr1nt0001a</code>"),
+        "{cited}"
+    );
+    assert!(
+        cited.contains("[entry 999999: not in this incident]"),
+        "{cited}"
+    );
 }
 
 #[tokio::test]

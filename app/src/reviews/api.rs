@@ -59,6 +59,7 @@ pub async fn get_review(id: i64) -> Result<ReviewView, AppError> {
         .into_iter()
         .map(|(n,)| n)
         .collect();
+    let (entries, events) = super::db::citations(&mut conn, &review).await?;
     let sections = super::SECTIONS
         .iter()
         .zip(&review.sections)
@@ -69,7 +70,12 @@ pub async fn get_review(id: i64) -> Result<ReviewView, AppError> {
                 heading: (*heading).to_owned(),
                 prompt: (*prompt).to_owned(),
                 text: text.clone(),
-                html: crate::ui::safe_html(text),
+                html: super::cite::render(
+                    &crate::ui::safe_html(text),
+                    review.incident_id,
+                    &entries,
+                    &events,
+                ),
                 marked: super::hints::marked_html(text, &found),
                 hints: found
                     .into_iter()

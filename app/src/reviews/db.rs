@@ -243,6 +243,40 @@ pub async fn lines(conn: &mut SqliteConnection, review: &Review) -> Result<Vec<L
         .collect()
 }
 
+/// What the review's sections cite: the entries (of its incident only)
+/// and the audit events, by id.
+pub async fn citations(
+    conn: &mut SqliteConnection,
+    review: &Review,
+) -> Result<(HashMap<i64, super::cite::CitedEntry>, HashMap<i64, Cited>), AppError> {
+    use super::cite::{find, CitedEntry, Target};
+    let (mut entry_ids, mut event_ids) = (Vec::new(), Vec::new());
+    for text in &review.sections {
+        for (target, _) in find(text) {
+            match target {
+                Target::Entry(id) => entry_ids.push(id),
+                Target::Event(id) => event_ids.push(id),
+            }
+        }
+    }
+    let ids = serde_json::to_string(&entry_ids).map_err(AppError::internal)?;
+    let rows: Vec<(i64, DateTime<Utc>, String, String)> = sqlx::query_as(
+        "SELECT id, at, kind, text FROM timeline WHERE incident_id = ? AND id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(review.incident_id)
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let entries = rows
+        .into_iter()
+        .map(|(id, at, kind, text)| {
+            let kind = timeline::Kind::parse(&kind).map_or("Entry", timeline::Kind::label);
+            (id, CitedEntry { at, kind, text })
+        })
+        .collect();
+    Ok((entries, cited(conn, &event_ids).await?))
+}
+
 /// The audit events with these ids, by id.
 pub async fn cited(
     conn: &mut SqliteConnection,

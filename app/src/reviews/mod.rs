@@ -5,6 +5,8 @@
 //! Markdown, with language hints as the author writes.
 mod api;
 #[cfg(feature = "ssr")]
+pub mod cite;
+#[cfg(feature = "ssr")]
 pub mod db;
 pub mod hints;
 mod view;

@@ -152,10 +152,12 @@ fn timeline(
                         <td>{when(e.happened_at.unwrap_or(e.at))}</td>
                         <td>
                             <strong>{e.kind.label()}</strong>" "{e.text.clone()}" · "{e.author.clone()}
+                            " " <code class="cite-token" title="Paste into a section to cite this entry">{format!("[[entry:{entry_id}]]")}</code>
                             {l.event.as_ref().map(|ev| view! {
                                 <div class="cite">
                                     <a href=format!("/events/{}", ev.id)>{format!("{} event at {}", ev.source, when(ev.occurred_at))}</a>
                                     " · fingerprint " <code>{ev.fingerprint.chars().take(16).collect::<String>()}</code>
+                                    " " <code class="cite-token">{format!("[[event:{}]]", ev.id)}</code>
                                 </div>
                             })}
                             {l.hidden.then(|| view! { <em>" (hidden from the review)"</em> })}
