@@ -1,7 +1,8 @@
 //! The one two-person rule, used wherever something needs a second pair
-//! of eyes before it counts: notice templates, incident notices, and next
-//! reviews. The approver must be a person signed in (never an API token)
-//! and not the author. A token acts as the person who created it, so an
+//! of eyes before it counts: notice templates, incident notices, and
+//! post-incident reviews (a named reviewer publishes, not the author).
+//! The approver must be a person signed in (never an API token) and not
+//! the author. A token acts as the person who created it, so an
 //! admin cannot mint a token, write with it and then approve as themselves.
 //! Part of the spine: callers say who is asking in these plain terms.
 use crate::error::AppError;
@@ -22,6 +23,8 @@ pub enum Approving {
     Version,
     /// A notice drafted in an incident: "someone else" approves it.
     Notice,
+    /// A post-incident review: a named reviewer publishes it.
+    Review,
 }
 
 /// The account id of the approver when the rule allows it. `author` is
@@ -41,6 +44,9 @@ pub fn check(author: Option<i64>, approver: Approver, what: Approving) -> Result
             match what {
                 Approving::Version => "you wrote this version; another editor must approve it",
                 Approving::Notice => "you drafted this notice; someone else must approve it",
+                Approving::Review => {
+                    "you started this review; one of its reviewers must publish it"
+                }
             },
         ));
     }

@@ -110,8 +110,14 @@ pub fn accounts_file(database: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Inserts the demo rows in one transaction: all or nothing.
-pub async fn load(db: &Db, hasher: &Hasher) -> Result<Vec<DemoAccount>, String> {
+/// Inserts the demo rows in one transaction: all or nothing. Then the
+/// outage's events go through the importer (which runs its own
+/// transactions) and its review is written and published in one more.
+pub async fn load(
+    db: &Db,
+    hasher: &Hasher,
+    sealing: &app::auth::mfa::crypto::SecretKey,
+) -> Result<Vec<DemoAccount>, String> {
     let mut accounts = Vec::new();
     let mut hashes = Vec::new();
     for (email, _, role) in ACCOUNTS {
@@ -129,6 +135,7 @@ pub async fn load(db: &Db, hasher: &Hasher) -> Result<Vec<DemoAccount>, String> 
         });
     }
     insert(db, &hashes).await.map_err(|e| e.to_string())?;
+    crate::demo_review::insert(db, sealing).await?;
     Ok(accounts)
 }
 

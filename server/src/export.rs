@@ -48,12 +48,16 @@ pub async fn drill_report_markdown(
             format!("drill-{id}-report.md"),
             Body::from(report.markdown()),
         ),
-        Err(e) => {
-            let status = axum::http::StatusCode::from_u16(e.http_status())
-                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-            (status, e.to_string()).into_response()
-        }
+        Err(e) => refused(e),
     }
+}
+
+/// An error as a plain-text answer with its status: the message is the
+/// one safe to show.
+pub(crate) fn refused(e: app::error::AppError) -> Response {
+    let status = axum::http::StatusCode::from_u16(e.http_status())
+        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    (status, e.to_string()).into_response()
 }
 
 /// The audit log as JSON lines, oldest first, in batches so a long log
@@ -146,7 +150,7 @@ fn internal(e: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
-fn download(content_type: &'static str, name: String, body: Body) -> Response {
+pub(crate) fn download(content_type: &'static str, name: String, body: Body) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),

@@ -11,6 +11,7 @@ pub fn all() -> Vec<Route> {
     [
         crate::health::routes(),
         crate::export::routes(),
+        crate::review_export::routes(),
         crate::live::routes(),
         crate::event_upload::routes(),
         crate::hooks::routes(),

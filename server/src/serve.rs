@@ -46,7 +46,9 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     let hasher = Hasher::default();
     let demo_file = demo::accounts_file(&settings.database);
     if opened.created && settings.demo {
-        let accounts = demo::load(&db, &hasher).await.map_err(ServeError::Demo)?;
+        let accounts = demo::load(&db, &hasher, &secret_key)
+            .await
+            .map_err(ServeError::Demo)?;
         demo::save_accounts(&demo_file, &accounts).map_err(|e| ServeError::Demo(e.to_string()))?;
         tracing::info!("demo data loaded into the new database");
     }

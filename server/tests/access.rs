@@ -94,7 +94,7 @@ const EVERY_FIELD: &str = "id=1&version=1&kind=Runbook&query=&tag=&from=1&to=1\
 &rule[severity]=sev2&rule[runbook]=&scenario=1&scheduled_for=&start=&speed=10x&inject=1&expectation=1\
 &verdict=met&comment=&strengths=&improvements=&owner=1&due_on=2026-12-15\
 &planned=45&roles=&injects=&every=quarterly&starts=2027-01-04+10%3A00&minutes=\
-&section=summary&entry=1&hidden=&moment=&priority=high&ticket_url=";
+&section=summary&entry=1&hidden=&moment=&priority=high&ticket_url=&user=1&part=summary";
 
 #[tokio::test]
 async fn every_server_function_answers_every_role_as_the_table_says() {

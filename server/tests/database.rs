@@ -60,9 +60,13 @@ async fn reopening_keeps_the_data_and_is_not_a_new_database() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("m.db");
     let first = db::open(&path).await.expect("open");
-    server::demo::load(&first.db, &Default::default())
-        .await
-        .expect("demo");
+    server::demo::load(
+        &first.db,
+        &Default::default(),
+        &app::auth::mfa::crypto::SecretKey::generate(),
+    )
+    .await
+    .expect("demo");
     first.db.close().await;
     let again = db::open(&path).await.expect("reopen");
     assert!(!again.created);

@@ -14,7 +14,7 @@ use support::{form, spawn_app, TestApp};
 /// A database with the demo plans and roster (not the demo incident).
 async fn app_with_plans() -> (TestApp, i64) {
     let app = spawn_app(Environment::Production).await;
-    server::demo::load(&app.state.db, &app.auth.hasher)
+    server::demo::load(&app.state.db, &app.auth.hasher, &app.auth.secret_key)
         .await
         .expect("demo");
     let app = app.signed_in_as(Role::Responder).await;
@@ -391,7 +391,7 @@ async fn the_timeline_exports_as_markdown_json_and_csv() {
 #[tokio::test]
 async fn the_demo_has_a_resolved_payment_outage_with_a_full_timeline() {
     let app = spawn_app(Environment::Production).await;
-    server::demo::load(&app.state.db, &app.auth.hasher)
+    server::demo::load(&app.state.db, &app.auth.hasher, &app.auth.secret_key)
         .await
         .expect("demo");
     let app = app.signed_in_as(Role::Viewer).await;

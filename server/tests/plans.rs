@@ -598,7 +598,7 @@ async fn a_bad_import_reports_every_problem_and_changes_nothing() {
 #[tokio::test]
 async fn the_demo_has_three_runbooks_and_approved_payment_notices() {
     let app = spawn_app(Environment::Production).await;
-    server::demo::load(&app.state.db, &app.auth.hasher)
+    server::demo::load(&app.state.db, &app.auth.hasher, &app.auth.secret_key)
         .await
         .expect("demo");
     let app = app.signed_in_as(Role::Viewer).await;

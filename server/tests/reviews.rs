@@ -15,6 +15,18 @@ async fn demo() -> TestApp {
         .await
 }
 
+/// The demo's review of the outage is published: reopened, it is the
+/// draft of version 2.
+async fn reopen(app: &TestApp, cookie: &str, id: i64) {
+    app.post_as(
+        cookie,
+        "/api/reviews/state",
+        &form(&[("id", &id.to_string()), ("to", "draft")]),
+    )
+    .await
+    .ok();
+}
+
 async fn outage(app: &TestApp) -> i64 {
     let (id,): (i64,) = sqlx::query_as(
         "SELECT id FROM incidents WHERE title = 'Card payments failing at checkout'",
@@ -65,6 +77,7 @@ async fn a_review_of_the_payment_outage_starts_from_its_record() {
         .and_then(|a| a.split("</article>").next())
         .expect("the review");
     assert!(!article.contains("<form"), "a viewer gets no forms");
+    reopen(&app, &rae, id).await;
 
     // A statement cites an entry and an event; each shows as a link with
     // its time and source, and the event with its fingerprint.
@@ -131,6 +144,7 @@ async fn blame_is_hinted_and_the_record_never_changes() {
         .await
         .ok();
     let id: i64 = made.body.parse().expect("id");
+    reopen(&app, &rae, id).await;
     let blame = "Root cause: human error. Sam should have rotated the key.";
     app.post_as(
         &rae,
@@ -250,7 +264,7 @@ async fn blame_is_hinted_and_the_record_never_changes() {
         app.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'review.%'")
             .await,
         4,
-        "start, two saves, one mark"
+        "reopened, two saves, one mark"
     );
 }
 
@@ -269,6 +283,7 @@ async fn action_items_from_reviews_and_drills_share_one_list_overdue_first() {
         .await
         .ok();
     let id: i64 = made.body.parse().expect("id");
+    reopen(&app, &rae, id).await;
     let (lee,): (i64,) = sqlx::query_as("SELECT id FROM people WHERE name = 'Lee Wong'")
         .fetch_one(&app.state.db.read)
         .await
@@ -368,4 +383,61 @@ async fn action_items_from_reviews_and_drills_share_one_list_overdue_first() {
         review.contains("Alert on retry queue depth") && review.contains("Done"),
         "the review keeps it"
     );
+}
+
+#[tokio::test]
+async fn the_demo_outage_has_a_published_blameless_review_with_its_evidence() {
+    let app = demo().await;
+    let viewer = app.session_of("viewer@demo.muster").await;
+    let incident = outage(&app).await;
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM reviews WHERE incident_id = ?")
+        .bind(incident)
+        .fetch_one(&app.state.db.read)
+        .await
+        .expect("the demo's review");
+    let md = app
+        .get_as(&viewer, &format!("/reviews/{id}/review.md"))
+        .await
+        .ok()
+        .body;
+    for shown in [
+        "- State: Published, version 1, by Eli Editor at ",
+        "- Reviewers: Eli Editor",
+        "| detection | Note: Support had three tickets",
+        "| diagnosis | Note: status.stripe.com shows",
+        "| decision | Note: Retry worker paused",
+        "processing errors ([stripe event, ",
+        "| Alert on the payment provider's error rate, apart from card declines | Sam Ortiz |",
+        "| Write a renewal fallback for when the payment provider is down | Priya Shah |",
+    ] {
+        assert!(md.contains(shown), "{shown:?} in {md}");
+    }
+    // Every event linked to the incident is evidence, with its whole
+    // fingerprint as stored when it was imported.
+    let linked: Vec<(String,)> = sqlx::query_as(
+        "SELECT e.fingerprint FROM events e JOIN event_links l ON l.event_id = e.id WHERE l.incident_id = ?",
+    )
+    .bind(incident)
+    .fetch_all(&app.state.db.read)
+    .await
+    .expect("links");
+    assert_eq!(linked.len(), 5);
+    let evidence = md.split("## Evidence").nth(1).expect("evidence");
+    for (fingerprint,) in &linked {
+        assert!(
+            evidence.contains(&format!("(fingerprint `{fingerprint}`)")),
+            "{fingerprint} in {evidence}"
+        );
+    }
+    let page = app
+        .get_as(&viewer, &format!("/reviews/{id}"))
+        .await
+        .ok()
+        .body;
+    assert!(
+        !page.contains("<mark class=\"hint\""),
+        "the demo is blameless"
+    );
+    assert!(page.contains("<svg class=\"review-picture\""), "{page}");
+    assert!(page.contains("Could we subscribe to the provider's status feed"));
 }

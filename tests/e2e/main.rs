@@ -9,5 +9,6 @@ mod hooks;
 mod incidents;
 mod notes;
 mod plans;
+mod reviews;
 mod roster;
 mod shell;

@@ -97,7 +97,13 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/reviews/get", AtLeast(Viewer)),
     ("/api/reviews/start", AtLeast(Responder)),
     ("/api/reviews/section", AtLeast(Responder)),
+    ("/api/reviews/preview", AtLeast(Responder)),
     ("/api/reviews/entry", AtLeast(Responder)),
+    ("/api/reviews/reviewer/add", AtLeast(Responder)),
+    ("/api/reviews/reviewer/remove", AtLeast(Responder)),
+    // A named reviewer may be a viewer: the function checks who may.
+    ("/api/reviews/comment", AtLeast(Viewer)),
+    ("/api/reviews/state", AtLeast(Responder)),
     ("/api/drills/list", AtLeast(Viewer)),
     ("/api/drills/scenario", AtLeast(Viewer)),
     ("/api/drills/run", AtLeast(Viewer)),
@@ -159,6 +165,9 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/hooks/:name", Public),
     ("/actions", AtLeast(Viewer)),
     ("/reviews/:id", AtLeast(Viewer)),
+    ("/reviews/:id/review.md", AtLeast(Viewer)),
+    ("/reviews/:id/review.json", AtLeast(Viewer)),
+    ("/reviews/:id/print", AtLeast(Viewer)),
     ("/drills", AtLeast(Viewer)),
     // Calendar apps cannot sign in: the secret key in the address is the
     // proof, checked by the feed itself.

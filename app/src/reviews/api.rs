@@ -38,6 +38,27 @@ pub struct ReviewView {
     /// Who can own an action item: (id, name).
     pub people: Vec<(i64, String)>,
     pub can_edit: bool,
+    /// Names on the roster, for the hints as the author types.
+    pub names: Vec<String>,
+    /// The timeline as a picture (SVG), drawn on the server.
+    pub picture: String,
+    pub flow: FlowView,
+}
+
+/// Where the review stands on its way to publication.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowView {
+    pub reviewers: Vec<super::Reviewer>,
+    pub comments: Vec<super::Comment>,
+    /// Published versions: (version, by, at), newest first.
+    pub versions: Vec<(i64, String, chrono::DateTime<chrono::Utc>)>,
+    /// Accounts that can be named reviewers: (id, name).
+    pub accounts: Vec<(i64, String)>,
+    /// Responders move the review and name reviewers.
+    pub can_move: bool,
+    pub can_comment: bool,
+    /// The caller is a named reviewer, a person, and did not start it.
+    pub can_publish: bool,
 }
 
 #[server(prefix = "/api", endpoint = "reviews/get")]
@@ -53,18 +74,20 @@ pub async fn get_review(id: i64) -> Result<ReviewView, AppError> {
             .bind(review.incident_id)
             .fetch_one(&mut *conn)
             .await?;
-    let names: Vec<String> = sqlx::query_as::<_, (String,)>("SELECT name FROM people")
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(n,)| n)
-        .collect();
+    let names: Vec<String> =
+        sqlx::query_as::<_, (String,)>("SELECT name FROM people ORDER BY name")
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|(n,)| n)
+            .collect();
     let (entries, events) = super::db::citations(&mut conn, &review).await?;
+    let names = &names;
     let sections = super::SECTIONS
         .iter()
         .zip(&review.sections)
         .map(|((key, heading, prompt), text)| {
-            let found = super::hints::hints(text, &names);
+            let found = super::hints::hints(text, names);
             SectionView {
                 key: (*key).to_owned(),
                 heading: (*heading).to_owned(),
@@ -93,11 +116,46 @@ pub async fn get_review(id: i64) -> Result<ReviewView, AppError> {
     let people = sqlx::query_as("SELECT id, name FROM people ORDER BY name")
         .fetch_all(&mut *conn)
         .await?;
+    let shown: Vec<_> = lines
+        .iter()
+        .filter(|l| !l.hidden)
+        .cloned()
+        .map(super::doc::line)
+        .collect();
+    let picture = super::picture::svg(&shown);
+    let responder = caller.role().is_some_and(|r| r >= Role::Responder);
+    let open = review.state != super::State::Published;
+    let reviewers = super::flow::reviewers(&mut conn, id).await?;
+    let me = caller.user().map(|u| u.id);
+    let named = reviewers.iter().any(|r| Some(r.user_id) == me);
+    let author = super::flow::author_id(&mut conn, id).await?;
+    let flow = FlowView {
+        comments: super::flow::comments(&mut conn, id).await?,
+        versions: super::flow::versions(&mut conn, id).await?,
+        accounts: if responder && open {
+            sqlx::query_as(
+                "SELECT id, display_name FROM users WHERE disabled_at IS NULL ORDER BY display_name",
+            )
+            .fetch_all(&mut *conn)
+            .await?
+        } else {
+            Vec::new()
+        },
+        can_move: responder,
+        can_comment: open && (responder || named),
+        can_publish: responder
+            && named
+            && review.state == super::State::InReview
+            && crate::approval::may_approve(author, me),
+        reviewers,
+    };
     Ok(ReviewView {
         actions,
         people,
-        can_edit: caller.role().is_some_and(|r| r >= Role::Responder)
-            && review.state != super::State::Published,
+        can_edit: responder && open,
+        names: names.clone(),
+        picture,
+        flow,
         review,
         incident,
         drill,
@@ -138,7 +196,7 @@ pub async fn start_review(incident: i64) -> Result<i64, AppError> {
         ));
     }
     let author = crate::incidents::author(&caller);
-    let id = super::db::start(&mut tx, &view, &author, now).await?;
+    let id = super::db::start(&mut tx, &view, (&author, caller.person_id()), now).await?;
     crate::audit::record_change(
         &mut tx,
         &caller,
@@ -186,6 +244,26 @@ pub async fn save_section(id: i64, section: String, text: String) -> Result<(), 
     Ok(())
 }
 
+/// A section's Markdown as the page would show it, citations and all,
+/// before it is saved: the editor's preview.
+#[server(prefix = "/api", endpoint = "reviews/preview")]
+pub async fn preview_section(id: i64, text: String) -> Result<String, AppError> {
+    let (state, _) = crate::auth::guard::require::<PreviewSection>().await?;
+    let text = crate::fields::text_field("Text", &text, false, super::MAX_SECTION)?;
+    let mut conn = state.db.read.acquire().await?;
+    let review = super::db::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That review".into()))?;
+    let texts = [text];
+    let (entries, events) = super::db::citations_in(&mut conn, review.incident_id, &texts).await?;
+    Ok(super::cite::render(
+        &crate::ui::safe_html(&texts[0]),
+        review.incident_id,
+        &entries,
+        &events,
+    ))
+}
+
 /// Hides, annotates or marks one timeline entry in the review.
 #[server(prefix = "/api", endpoint = "reviews/entry")]
 pub async fn mark_entry(
@@ -223,7 +301,10 @@ pub async fn mark_entry(
 
 /// The review, if it can still be written.
 #[cfg(feature = "ssr")]
-async fn writable(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Review, AppError> {
+pub(super) async fn writable(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+) -> Result<Review, AppError> {
     let review = super::db::get(conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound("That review".into()))?;

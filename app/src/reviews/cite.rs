@@ -61,6 +61,19 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// `text` with each citation replaced by what `shown` makes of it.
+fn replace(text: &str, mut shown: impl FnMut(Target) -> String) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (target, range) in find(text) {
+        out.push_str(&text[at..range.start]);
+        out.push_str(&shown(target));
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 /// `html` (a section already rendered to safe HTML, in which citations
 /// stand as plain text) with each citation made a link.
 pub fn render(
@@ -69,35 +82,59 @@ pub fn render(
     entries: &HashMap<i64, CitedEntry>,
     events: &HashMap<i64, Cited>,
 ) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut at = 0;
-    for (target, range) in find(html) {
-        out.push_str(&html[at..range.start]);
-        out.push_str(&match target {
-            Target::Entry(id) => match entries.get(&id) {
-                Some(e) => format!(
-                    "<a class=\"cite\" href=\"/incidents/{incident}#entry-{id}\">{} · {}: {}</a>",
-                    crate::ui::when(e.at),
-                    e.kind,
-                    escape(&crate::incidents::step_title(&e.text))
-                ),
-                None => format!("<span class=\"cite missing\">[entry {id}: not in this incident]</span>"),
-            },
-            Target::Event(id) => match events.get(&id) {
-                Some(e) => format!(
-                    "<a class=\"cite\" href=\"/events/{id}\">{} event, {}</a> <code class=\"fingerprint\" title=\"{}\">{}</code>",
-                    escape(&e.source),
-                    crate::ui::when(e.occurred_at),
-                    escape(&e.fingerprint),
-                    escape(&e.fingerprint.chars().take(16).collect::<String>())
-                ),
-                None => format!("<span class=\"cite missing\">[event {id}: not found]</span>"),
-            },
-        });
-        at = range.end;
+    replace(html, |target| {
+        match target {
+        Target::Entry(id) => match entries.get(&id) {
+            Some(e) => format!(
+                "<a class=\"cite\" href=\"/incidents/{incident}#entry-{id}\">{} · {}: {}</a>",
+                crate::ui::when(e.at),
+                e.kind,
+                escape(&crate::incidents::step_title(&e.text))
+            ),
+            None => format!("<span class=\"cite missing\">[entry {id}: not in this incident]</span>"),
+        },
+        Target::Event(id) => match events.get(&id) {
+            Some(e) => format!(
+                "<a class=\"cite\" href=\"/events/{id}\">{} event, {}</a> <code class=\"fingerprint\" title=\"{}\">{}</code>",
+                escape(&e.source),
+                crate::ui::when(e.occurred_at),
+                escape(&e.fingerprint),
+                escape(&e.fingerprint.chars().take(16).collect::<String>())
+            ),
+            None => format!("<span class=\"cite missing\">[event {id}: not found]</span>"),
+        },
     }
-    out.push_str(&html[at..]);
-    out
+    })
+}
+
+/// `text` (Markdown) with each citation written out for a reader outside
+/// Muster: the entry's time and words, the event's source, time and whole
+/// fingerprint.
+pub fn plain(
+    text: &str,
+    entries: &HashMap<i64, CitedEntry>,
+    events: &HashMap<i64, Cited>,
+) -> String {
+    replace(text, |target| match target {
+        Target::Entry(id) => match entries.get(&id) {
+            Some(e) => format!(
+                "[timeline, {} · {}: {}]",
+                crate::ui::when(e.at),
+                e.kind,
+                crate::incidents::step_title(&e.text)
+            ),
+            None => format!("[entry {id}: not in this incident]"),
+        },
+        Target::Event(id) => match events.get(&id) {
+            Some(e) => format!(
+                "[{} event, {}, fingerprint {}]",
+                e.source,
+                crate::ui::when(e.occurred_at),
+                e.fingerprint
+            ),
+            None => format!("[event {id}: not found]"),
+        },
+    })
 }
 
 #[cfg(test)]
@@ -157,6 +194,12 @@ mod tests {
         );
         assert!(html.contains(">0123456789abcdef</code>"), "{html}");
         assert!(html.contains("[entry 99: not in this incident]"), "{html}");
+        let text = plain("See [[entry:12]] and [[event:7]].", &entries, &events);
+        assert_eq!(
+            text,
+            "See [timeline, 2026-11-27 22:04 UTC · Note: Stripe <confirms> errors] and \
+             [stripe event, 2026-11-27 22:04 UTC, fingerprint 0123456789abcdef0123]."
+        );
     }
 
     #[test]

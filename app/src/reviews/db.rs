@@ -114,18 +114,19 @@ pub fn impact_draft(v: &IncidentView) -> String {
 pub async fn start(
     conn: &mut SqliteConnection,
     v: &IncidentView,
-    author: &str,
+    (author, author_id): (&str, Option<i64>),
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
     let title = format!("Review: {}", v.incident.title.trim_start_matches("DRILL: "));
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO reviews (incident_id, title, state, impact, created_by, created_at, updated_by, updated_at) \
-         VALUES (?, ?, 'draft', ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO reviews (incident_id, title, state, impact, created_by, created_by_id, created_at, updated_by, updated_at) \
+         VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(v.incident.id)
     .bind(title.chars().take(140).collect::<String>())
     .bind(impact_draft(v))
     .bind(author)
+    .bind(author_id)
     .bind(now)
     .bind(author)
     .bind(now)
@@ -249,9 +250,19 @@ pub async fn citations(
     conn: &mut SqliteConnection,
     review: &Review,
 ) -> Result<(HashMap<i64, super::cite::CitedEntry>, HashMap<i64, Cited>), AppError> {
+    citations_in(conn, review.incident_id, &review.sections).await
+}
+
+/// What `texts` cite: the entries (of `incident` only) and the audit
+/// events, by id.
+pub async fn citations_in(
+    conn: &mut SqliteConnection,
+    incident: i64,
+    texts: &[String],
+) -> Result<(HashMap<i64, super::cite::CitedEntry>, HashMap<i64, Cited>), AppError> {
     use super::cite::{find, CitedEntry, Target};
     let (mut entry_ids, mut event_ids) = (Vec::new(), Vec::new());
-    for text in &review.sections {
+    for text in texts {
         for (target, _) in find(text) {
             match target {
                 Target::Entry(id) => entry_ids.push(id),
@@ -263,7 +274,7 @@ pub async fn citations(
     let rows: Vec<(i64, DateTime<Utc>, String, String)> = sqlx::query_as(
         "SELECT id, at, kind, text FROM timeline WHERE incident_id = ? AND id IN (SELECT value FROM json_each(?))",
     )
-    .bind(review.incident_id)
+    .bind(incident)
     .bind(ids)
     .fetch_all(&mut *conn)
     .await?;

@@ -8,10 +8,22 @@ mod api;
 pub mod cite;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod doc;
+mod editor;
+#[cfg(feature = "ssr")]
+pub mod flow;
+mod flow_api;
+mod flow_view;
 pub mod hints;
+#[cfg(feature = "ssr")]
+pub mod picture;
+#[cfg(feature = "ssr")]
+pub mod print;
 mod view;
 
-pub use api::{GetReview, MarkEntry, SaveSection, StartReview};
+pub use api::{GetReview, MarkEntry, PreviewSection, SaveSection, StartReview};
+pub use flow_api::{AddReviewer, CommentReview, MoveReview, RemoveReviewer};
 pub use view::ReviewPage;
 
 use crate::error::AppError;
@@ -117,6 +129,15 @@ impl Moment {
         }
     }
 
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Detection => "Detection",
+            Self::Diagnosis => "Diagnosis",
+            Self::Mitigation => "Mitigation",
+            Self::Decision => "Key decision",
+        }
+    }
+
     pub fn parse(field: &str, s: &str) -> Result<Option<Self>, AppError> {
         match s {
             "" => Ok(None),
@@ -170,6 +191,33 @@ pub struct Review {
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub published_at: Option<chrono::DateTime<chrono::Utc>>,
     pub revision: i64,
+}
+
+/// A person asked to review, by account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reviewer {
+    pub user_id: i64,
+    pub name: String,
+}
+
+/// A comment on one part of a review.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: i64,
+    /// A section key, `timeline` or `actions`.
+    pub part: String,
+    pub text: String,
+    pub author: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The parts of a review a comment can be on: the sections, then the
+/// timeline and the action items.
+pub fn comment_parts() -> impl Iterator<Item = (&'static str, &'static str)> {
+    SECTIONS
+        .iter()
+        .map(|(k, h, _)| (*k, *h))
+        .chain([("timeline", "Timeline"), ("actions", "Action items")])
 }
 
 /// The column a section is stored in, for a key the caller gave.

@@ -3,6 +3,8 @@
 //! entry with how the review shows it. Plain forms, drawn on the server.
 use super::{
     api::{get_review, ReviewView, SectionView},
+    editor::{SectionDraft, SectionEditor},
+    flow_view::{comments, panel, FlowActions},
     Line, MarkEntry, Moment, SaveSection,
 };
 use crate::{
@@ -20,11 +22,18 @@ pub fn ReviewPage() -> impl IntoView {
     let entry = ServerAction::<MarkEntry>::new();
     let add = ServerAction::<AddReviewAction>::new();
     let status = ServerAction::<SetActionStatus>::new();
+    let flow = FlowActions::new();
     let errors = (
         returned_error(section),
         returned_error(entry),
         returned_error(add),
         returned_error(status),
+        (
+            returned_error(flow.add),
+            returned_error(flow.remove),
+            returned_error(flow.comment),
+            returned_error(flow.moves),
+        ),
     );
     view! {
         <Title text="Review"/>
@@ -32,7 +41,7 @@ pub fn ReviewPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match get_review(id).await {
-                    Ok(v) => page(v, section, entry, (add, status)).into_any(),
+                    Ok(v) => page(v, entry, (add, status), flow).into_any(),
                     Err(error) => view! { <h1>"Review"</h1><ErrorNotice error/> }.into_any(),
                 }
             })}
@@ -42,12 +51,14 @@ pub fn ReviewPage() -> impl IntoView {
 
 fn page(
     v: ReviewView,
-    section: ServerAction<SaveSection>,
     entry: ServerAction<MarkEntry>,
     (add, status): (ServerAction<AddReviewAction>, ServerAction<SetActionStatus>),
+    flow: FlowActions,
 ) -> impl IntoView {
     let r = &v.review;
     let id = r.id;
+    let (all, can_comment) = (v.flow.comments.clone(), v.flow.can_comment);
+    let talk = move |part: &'static str| comments(id, part, &all, can_comment, flow.comment);
     view! {
         <article class="review" id="review" data-state=r.state.as_str()>
             {v.drill.then(|| view! { <p class="drill-banner">"DRILL review: the incident was a tabletop drill."</p> })}
@@ -57,11 +68,17 @@ fn page(
                 {format!(" · version {} · last change {} by {} · ", r.version, when(r.updated_at), r.updated_by)}
                 <a href=format!("/incidents/{}", r.incident_id)>{v.incident.clone()}</a>
             </p>
+            {panel(id, r.state, r.version, v.flow, flow)}
             <p class="hint">"Blameless: describe the conditions people worked in, not who to blame. Hints mark phrases that judge; they are advice and never stop a save."</p>
-            {v.sections.into_iter().map(|s| section_view(id, s, v.can_edit, section)).collect_view()}
+            {v.sections.into_iter().map(|s| {
+                let part = super::SECTIONS.iter().find(|(k, _, _)| *k == s.key).map_or("summary", |(k, _, _)| *k);
+                view! { {section_view(id, s, v.can_edit, &v.names)} {talk(part)} }
+            }).collect_view()}
             <h2 id="review-timeline">"Timeline"</h2>
             <p class="hint">"From the incident's record, which a review never changes: hide an entry from the review, add a note to it, or mark a key moment."</p>
+            <figure class="review-figure" inner_html=v.picture></figure>
             {timeline(id, v.lines, v.can_edit, entry)}
+            {talk("timeline")}
             <h2 id="actions">"Action items"</h2>
             {if v.actions.is_empty() {
                 view! { <p class="empty" id="review-actions">"No action items yet."</p> }.into_any()
@@ -87,31 +104,28 @@ fn page(
                     <button type="submit">"Add the action item"</button>
                 </ActionForm>
             })}
+            {talk("actions")}
         </article>
     }
 }
 
-fn section_view(
-    id: i64,
-    s: SectionView,
-    can_edit: bool,
-    action: ServerAction<SaveSection>,
-) -> impl IntoView {
+fn section_view(id: i64, s: SectionView, can_edit: bool, names: &[String]) -> impl IntoView {
     let anchor = format!("section-{}", s.key);
     let (heading_id, labelled) = (format!("h-{}", s.key), format!("h-{}", s.key));
     let hints = s.hints.clone();
     let form = can_edit.then(|| {
-        let s = s.clone();
+        let draft = SectionDraft {
+            review: id,
+            key: s.key.clone(),
+            prompt: s.prompt.clone(),
+            text: s.text.clone(),
+            html: s.html.clone(),
+            names: names.to_vec(),
+        };
         view! {
             <details class="edit-section">
                 <summary>{format!("Edit {}", s.heading.to_lowercase())}</summary>
-                <ActionForm action=action attr:class="stack">
-                    <input type="hidden" name="id" value=id/>
-                    <input type="hidden" name="section" value=s.key.clone()/>
-                    <label for=format!("text-{}", s.key)>{s.prompt.clone()}" (Markdown)"</label>
-                    <textarea id=format!("text-{}", s.key) name="text" rows="8">{s.text.clone()}</textarea>
-                    <div><button type="submit">"Save"</button></div>
-                </ActionForm>
+                <SectionEditor draft/>
             </details>
         }
     });

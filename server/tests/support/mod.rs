@@ -160,7 +160,7 @@ impl TestApp {
 
     /// This app with the demo data loaded.
     pub async fn with_demo(self) -> Self {
-        server::demo::load(&self.state.db, &self.auth.hasher)
+        server::demo::load(&self.state.db, &self.auth.hasher, &self.auth.secret_key)
             .await
             .expect("demo");
         self
