@@ -158,12 +158,7 @@ async fn a_resolved_incident_replays_as_a_scenario_to_edit() {
     let app = demo().await;
     let eli = app.session_of("editor@demo.muster").await;
     let rae = app.session_of("responder@demo.muster").await;
-    let (incident,): (i64,) = sqlx::query_as(
-        "SELECT id FROM incidents WHERE title = 'Card payments failing at checkout'",
-    )
-    .fetch_one(&app.state.db.read)
-    .await
-    .expect("incident");
+    let incident = support::outage(&app).await;
     // Link a flood of imported events to it, as a responder would (at 70
     // minutes: the demo linked its own few, the last at 47).
     support::link_events(&app, &rae, incident, 70 * 60, 30).await;

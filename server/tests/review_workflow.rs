@@ -18,12 +18,7 @@ async fn demo() -> TestApp {
 }
 
 async fn started(app: &TestApp, cookie: &str) -> (i64, i64) {
-    let (incident,): (i64,) = sqlx::query_as(
-        "SELECT id FROM incidents WHERE title = 'Card payments failing at checkout'",
-    )
-    .fetch_one(&app.state.db.read)
-    .await
-    .expect("incident");
+    let incident = support::outage(app).await;
     let made = app
         .post_as(
             cookie,
@@ -74,13 +69,7 @@ async fn a_named_reviewer_publishes_and_each_version_exports_as_published() {
     )
     .await
     .ok();
-    let (entry,): (i64,) = sqlx::query_as(
-        "SELECT id FROM timeline WHERE incident_id = ? AND text LIKE 'status.stripe.com%'",
-    )
-    .bind(incident)
-    .fetch_one(&app.state.db.read)
-    .await
-    .expect("entry");
+    let entry = support::entry_starting(&app, incident, "status.stripe.com").await;
     app.post_as(
         &rae,
         "/api/reviews/entry",

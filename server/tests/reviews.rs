@@ -27,22 +27,12 @@ async fn reopen(app: &TestApp, cookie: &str, id: i64) {
     .ok();
 }
 
-async fn outage(app: &TestApp) -> i64 {
-    let (id,): (i64,) = sqlx::query_as(
-        "SELECT id FROM incidents WHERE title = 'Card payments failing at checkout'",
-    )
-    .fetch_one(&app.state.db.read)
-    .await
-    .expect("incident");
-    id
-}
-
 #[tokio::test]
 async fn a_review_of_the_payment_outage_starts_from_its_record() {
     let app = demo().await;
     let rae = app.session_of("responder@demo.muster").await;
     let viewer = app.session_of("viewer@demo.muster").await;
-    let incident = outage(&app).await;
+    let incident = support::outage(&app).await;
     let events = support::link_events(&app, &rae, incident, 8 * 60, 3).await;
     let start = form(&[("incident", &incident.to_string())]);
     let refused = app.post_as(&viewer, "/api/reviews/start", &start).await;
@@ -81,13 +71,7 @@ async fn a_review_of_the_payment_outage_starts_from_its_record() {
 
     // A statement cites an entry and an event; each shows as a link with
     // its time and source, and the event with its fingerprint.
-    let (entry,): (i64,) = sqlx::query_as(
-        "SELECT id FROM timeline WHERE incident_id = ? AND text LIKE 'status.stripe.com%'",
-    )
-    .bind(incident)
-    .fetch_one(&app.state.db.read)
-    .await
-    .expect("entry");
+    let entry = support::entry_starting(&app, incident, "status.stripe.com").await;
     let summary = format!(
         "The provider confirmed it ([[entry:{entry}]]); charges failed ([[event:{}]]). Not cited: [[entry:999999]].",
         events[1]
@@ -134,7 +118,7 @@ async fn a_review_of_the_payment_outage_starts_from_its_record() {
 async fn blame_is_hinted_and_the_record_never_changes() {
     let app = demo().await;
     let rae = app.session_of("responder@demo.muster").await;
-    let incident = outage(&app).await;
+    let incident = support::outage(&app).await;
     let made = app
         .post_as(
             &rae,
@@ -207,13 +191,7 @@ async fn blame_is_hinted_and_the_record_never_changes() {
             "SELECT COUNT(*) FROM timeline WHERE incident_id = {incident}"
         ))
         .await;
-    let (entry,): (i64,) = sqlx::query_as(
-        "SELECT id FROM timeline WHERE incident_id = ? AND text LIKE 'status.stripe.com%'",
-    )
-    .bind(incident)
-    .fetch_one(&app.state.db.read)
-    .await
-    .expect("entry");
+    let entry = support::entry_starting(&app, incident, "status.stripe.com").await;
     app.post_as(
         &rae,
         "/api/reviews/entry",
@@ -273,7 +251,7 @@ async fn action_items_from_reviews_and_drills_share_one_list_overdue_first() {
     let app = demo().await;
     let rae = app.session_of("responder@demo.muster").await;
     let viewer = app.session_of("viewer@demo.muster").await;
-    let incident = outage(&app).await;
+    let incident = support::outage(&app).await;
     let made = app
         .post_as(
             &rae,
@@ -389,7 +367,7 @@ async fn action_items_from_reviews_and_drills_share_one_list_overdue_first() {
 async fn the_demo_outage_has_a_published_blameless_review_with_its_evidence() {
     let app = demo().await;
     let viewer = app.session_of("viewer@demo.muster").await;
-    let incident = outage(&app).await;
+    let incident = support::outage(&app).await;
     let (id,): (i64,) = sqlx::query_as("SELECT id FROM reviews WHERE incident_id = ?")
         .bind(incident)
         .fetch_one(&app.state.db.read)

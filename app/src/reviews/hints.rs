@@ -109,35 +109,43 @@ pub fn marked_html(text: &str, hints: &[Hint]) -> String {
 /// Every hint in `text`; `names` are the people on the roster (first
 /// names and full names both count).
 pub fn hints(text: &str, names: &[String]) -> Vec<Hint> {
-    let lower = text.to_lowercase();
-    // Lowercasing can change byte lengths (rarely, outside ASCII): then
-    // offsets would not line up, so only ASCII-stable text is matched.
-    if lower.len() != text.len() {
-        return Vec::new();
-    }
+    // ASCII case folding: it keeps every byte offset where it was (full
+    // Unicode lowercasing can change lengths), every phrase is ASCII, and
+    // it keeps Unicode's case tables out of the browser's download. Names
+    // are folded the same way, so "José" still finds "josé".
+    let lower = text.to_ascii_lowercase();
     let names: Vec<String> = names
         .iter()
         .flat_map(|n| {
-            let n = n.to_lowercase();
+            let n = n.to_ascii_lowercase();
             let first = n.split_whitespace().next().unwrap_or_default().to_owned();
             [n, first]
         })
         .filter(|n| !n.is_empty())
         .collect();
-    let mut out = Vec::new();
+    let mut out: Vec<Hint> = Vec::new();
+    // Kept in order (by start, the longer first) as they are found: a
+    // handful at most, and no sort routine shipped to the browser for it.
+    let mut add = |start: usize, phrase: &str, advice: &'static str| {
+        let h = hint(text, start, phrase.len(), advice);
+        let at = out
+            .iter()
+            .position(|k| (k.start, h.end) > (h.start, k.end))
+            .unwrap_or(out.len());
+        out.insert(at, h);
+    };
     for (phrase, advice) in ALWAYS {
         for start in find_words(&lower, phrase) {
-            out.push(hint(text, start, phrase.len(), advice));
+            add(start, phrase, advice);
         }
     }
     for (phrase, advice) in WITH_A_PERSON {
         for start in find_words(&lower, phrase) {
             if person_before(&lower[..start], &names) {
-                out.push(hint(text, start, phrase.len(), advice));
+                add(start, phrase, advice);
             }
         }
     }
-    out.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
     // A shorter phrase inside a longer one ("did not" in "why did not")
     // is one hint, not two.
     let mut kept: Vec<Hint> = Vec::new();
@@ -158,8 +166,14 @@ fn hint(text: &str, start: usize, len: usize, advice: &'static str) -> Hint {
     }
 }
 
+/// Letters, digits, apostrophes and hyphens make words. Outside ASCII,
+/// everything but the General Punctuation block (dashes, quotes, ...)
+/// counts as a letter: close enough for word edges, and no Unicode tables
+/// in the browser.
 fn is_word(c: char) -> bool {
-    c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'
+    c.is_ascii_alphanumeric()
+        || matches!(c, '\'' | '’' | '-')
+        || (!c.is_ascii() && !('\u{2000}'..='\u{206F}').contains(&c))
 }
 
 /// Where `phrase` stands in `text` as whole words.
@@ -284,6 +298,29 @@ mod tests {
         assert_eq!(
             phrases("Why did nobody see it? Nobody did not look."),
             ["Why did nobody", "did not"]
+        );
+    }
+}
+
+#[cfg(test)]
+mod beyond_ascii {
+    use super::*;
+
+    #[test]
+    fn text_and_names_outside_ascii_are_matched_at_the_right_place() {
+        // "İ" lowercases to two characters in Unicode: offsets must hold.
+        let text = "İstanbul team: José forgot to renew — human error, “careless”.";
+        let found = hints(text, &["José Álvarez".to_owned()]);
+        let words: Vec<&str> = found.iter().map(|h| &text[h.start..h.end]).collect();
+        assert_eq!(words, ["forgot to", "human error", "careless"]);
+        assert!(
+            hints("Ωcareless, ωhuman error", &[]).is_empty(),
+            "a letter outside ASCII is part of the word"
+        );
+        assert_eq!(
+            hints("It was carelessly done’", &[]).len(),
+            0,
+            "'carelessly' is its own word"
         );
     }
 }

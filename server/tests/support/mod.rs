@@ -568,3 +568,22 @@ pub async fn link_events(
     app.post_as(cookie, "/api/events/link", &link).await.ok();
     ids
 }
+
+/// The demo's payment outage (resolved, with its published review).
+pub async fn outage(app: &TestApp) -> i64 {
+    app.count("SELECT id FROM incidents WHERE title = 'Card payments failing at checkout'")
+        .await
+}
+
+/// The first entry of an incident's timeline whose text starts so.
+pub async fn entry_starting(app: &TestApp, incident: i64, start: &str) -> i64 {
+    let (id,): (i64,) = sqlx::query_as(
+        "SELECT id FROM timeline WHERE incident_id = ? AND text LIKE ? || '%' ORDER BY id LIMIT 1",
+    )
+    .bind(incident)
+    .bind(start)
+    .fetch_one(&app.state.db.read)
+    .await
+    .expect("entry");
+    id
+}
