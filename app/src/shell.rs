@@ -44,6 +44,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/notes", "Team notes", Role::Viewer),
     ("/incidents", "Incidents", Role::Viewer),
     ("/drills", "Drills", Role::Viewer),
+    ("/reviews", "Reviews", Role::Viewer),
     ("/actions", "Action items", Role::Viewer),
     ("/events", "Audit events", Role::Viewer),
     ("/runbooks", "Runbooks", Role::Viewer),
@@ -103,6 +104,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/drills/runs/:id") view=crate::drills::RunPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/runs/:id/report") view=crate::drills::ReportPage ssr=SsrMode::Async/>
                             <Route path=path!("/actions") view=crate::actions::ActionsPage ssr=SsrMode::Async/>
+                            <Route path=path!("/reviews") view=crate::reviews::ReviewsPage ssr=SsrMode::Async/>
                             <Route path=path!("/reviews/:id") view=crate::reviews::ReviewPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/scenarios/new") view=crate::drills::ScenarioEditPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/scenarios/:id") view=crate::drills::ScenarioPage ssr=SsrMode::Async/>

@@ -226,6 +226,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
         "/alert-rules",
         "/drills",
         "/actions",
+        "/reviews",
         "/reviews/1",
         "/drills/runs/1",
         "/drills/runs/1/report",

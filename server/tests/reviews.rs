@@ -418,4 +418,15 @@ async fn the_demo_outage_has_a_published_blameless_review_with_its_evidence() {
     );
     assert!(page.contains("<svg class=\"review-picture\""), "{page}");
     assert!(page.contains("Could we subscribe to the provider's status feed"));
+
+    let list = app.get_as(&viewer, "/reviews").await.ok().body;
+    let row = list
+        .split(&format!("href=\"/reviews/{id}\""))
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("the review's row");
+    assert!(
+        row.contains("Published, version 1") && row.contains("data-open=\"2\""),
+        "published, two open action items: {row}"
+    );
 }

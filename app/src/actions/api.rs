@@ -29,14 +29,7 @@ pub async fn add_review_action(
     let (state, caller) = crate::auth::guard::require::<AddReviewAction>().await?;
     let item = super::NewItem::checked(&title, owner, &due_on, &priority, &ticket_url)?;
     let mut tx = state.db.write.begin().await?;
-    let review = crate::reviews::db::get(&mut tx, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("That review".into()))?;
-    if review.state == crate::reviews::State::Published {
-        return Err(AppError::Conflict(
-            "This review is published: reopen it to change it.".into(),
-        ));
-    }
+    crate::reviews::db::writable(&mut tx, id).await?;
     let action = super::db::add(
         &mut tx,
         super::db::Source::Review(id),

@@ -95,6 +95,7 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/actions/review/add", AtLeast(Responder)),
     ("/api/actions/status", AtLeast(Responder)),
     ("/api/reviews/get", AtLeast(Viewer)),
+    ("/api/reviews/list", AtLeast(Viewer)),
     ("/api/reviews/start", AtLeast(Responder)),
     ("/api/reviews/section", AtLeast(Responder)),
     ("/api/reviews/preview", AtLeast(Responder)),
@@ -164,6 +165,7 @@ pub const ROUTES: &[(&str, Access)] = &[
     // Senders prove themselves by their signature, checked by the route.
     ("/hooks/:name", Public),
     ("/actions", AtLeast(Viewer)),
+    ("/reviews", AtLeast(Viewer)),
     ("/reviews/:id", AtLeast(Viewer)),
     ("/reviews/:id/review.md", AtLeast(Viewer)),
     ("/reviews/:id/review.json", AtLeast(Viewer)),

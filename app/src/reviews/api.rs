@@ -218,7 +218,7 @@ pub async fn save_section(id: i64, section: String, text: String) -> Result<(), 
     let heading = super::SECTIONS[index].1;
     let text = crate::fields::text_field(heading, &text, false, super::MAX_SECTION)?;
     let mut tx = state.db.write.begin().await?;
-    let review = writable(&mut tx, id).await?;
+    let review = super::db::writable(&mut tx, id).await?;
     super::db::save_section(
         &mut tx,
         review.id,
@@ -278,7 +278,7 @@ pub async fn mark_entry(
     let moment = super::Moment::parse("Key moment", moment.trim())?;
     let hidden = matches!(hidden.trim(), "on" | "true" | "1");
     let mut tx = state.db.write.begin().await?;
-    let review = writable(&mut tx, id).await?;
+    let review = super::db::writable(&mut tx, id).await?;
     super::db::mark(&mut tx, &review, entry, hidden, &note, moment).await?;
     crate::audit::record_change(
         &mut tx,
@@ -297,21 +297,4 @@ pub async fn mark_entry(
     tx.commit().await?;
     leptos_axum::redirect(&format!("/reviews/{id}#entry-{entry}"));
     Ok(())
-}
-
-/// The review, if it can still be written.
-#[cfg(feature = "ssr")]
-pub(super) async fn writable(
-    conn: &mut sqlx::SqliteConnection,
-    id: i64,
-) -> Result<Review, AppError> {
-    let review = super::db::get(conn, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("That review".into()))?;
-    if review.state == super::State::Published {
-        return Err(AppError::Conflict(
-            "This review is published: reopen it to change it.".into(),
-        ));
-    }
-    Ok(review)
 }

@@ -59,6 +59,20 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Review>,
     row.map(review).transpose()
 }
 
+/// The review, if it can still be written: a published review is
+/// reopened before anything in it changes.
+pub async fn writable(conn: &mut SqliteConnection, id: i64) -> Result<Review, AppError> {
+    let review = get(conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That review".into()))?;
+    if review.state == State::Published {
+        return Err(AppError::Conflict(
+            "This review is published: reopen it to change it.".into(),
+        ));
+    }
+    Ok(review)
+}
+
 pub async fn of_incident(
     conn: &mut SqliteConnection,
     incident: i64,

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 pub async fn add_reviewer(id: i64, user: i64) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<AddReviewer>().await?;
     let mut tx = state.db.write.begin().await?;
-    super::api::writable(&mut tx, id).await?;
+    super::db::writable(&mut tx, id).await?;
     let name = super::flow::add_reviewer(&mut tx, id, user).await?;
     crate::audit::record_change(
         &mut tx,
@@ -30,7 +30,7 @@ pub async fn add_reviewer(id: i64, user: i64) -> Result<(), AppError> {
 pub async fn remove_reviewer(id: i64, user: i64) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<RemoveReviewer>().await?;
     let mut tx = state.db.write.begin().await?;
-    super::api::writable(&mut tx, id).await?;
+    super::db::writable(&mut tx, id).await?;
     super::flow::remove_reviewer(&mut tx, id, user).await?;
     crate::audit::record_change(
         &mut tx,
@@ -60,7 +60,7 @@ pub async fn comment_review(id: i64, part: String, text: String) -> Result<(), A
     }
     let text = crate::fields::text_field("Comment", &text, true, super::flow::MAX_COMMENT)?;
     let mut tx = state.db.write.begin().await?;
-    super::api::writable(&mut tx, id).await?;
+    super::db::writable(&mut tx, id).await?;
     let me = caller.person_id();
     let named = super::flow::reviewers(&mut tx, id)
         .await?

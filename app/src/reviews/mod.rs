@@ -16,6 +16,7 @@ pub mod flow;
 mod flow_api;
 mod flow_view;
 pub mod hints;
+mod list;
 #[cfg(feature = "ssr")]
 pub mod picture;
 #[cfg(feature = "ssr")]
@@ -24,6 +25,7 @@ mod view;
 
 pub use api::{GetReview, MarkEntry, PreviewSection, SaveSection, StartReview};
 pub use flow_api::{AddReviewer, CommentReview, MoveReview, RemoveReviewer};
+pub use list::{ListReviews, ReviewsPage};
 pub use view::ReviewPage;
 
 use crate::error::AppError;
