@@ -52,14 +52,56 @@ pub enum Command {
     /// Manage webhook sources (senders that push signed events).
     #[command(subcommand)]
     Source(SourceCommand),
-    /// Write a consistent copy of the database (safe while Muster runs),
-    /// with the audit log's anchor beside it (FILE.anchor).
-    Backup {
+    /// Backups: sealed copies made while Muster serves, checked whole and
+    /// restored without leaving a half-written database.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+}
+
+/// Where the backup key is: MUSTER_BACKUP_KEY (base64 of 32 bytes), else
+/// this file, else DATABASE.backup-key (made by the first backup).
+#[derive(Args, Debug, Clone)]
+pub struct KeyFileArg {
+    /// The backup key file; keep it apart from the backups.
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BackupCommand {
+    /// Write a sealed backup: a consistent copy (safe while Muster serves),
+    /// compressed and encrypted under the backup key, with a clear header
+    /// (versions, time, the audit anchor, a checksum).
+    Create {
         #[command(flatten)]
         database: DatabaseArg,
-        /// The copy to write; it must not exist yet.
+        /// The backup to write; it must not exist yet.
         #[arg(long, value_name = "FILE")]
         out: std::path::PathBuf,
+        #[command(flatten)]
+        key: KeyFileArg,
+    },
+    /// Open a backup in a private temporary place and check it whole:
+    /// integrity, schema, the audit chain against its anchor; print counts.
+    Verify {
+        /// The backup to check.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        key: KeyFileArg,
+    },
+    /// Restore a backup as the database (checked first; an existing
+    /// database is replaced only with --replace, and kept as
+    /// DATABASE.replaced). Stop Muster first.
+    Restore {
+        /// The backup to restore.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// Replace the database if it exists.
+        #[arg(long)]
+        replace: bool,
+        #[command(flatten)]
+        key: KeyFileArg,
     },
 }
 

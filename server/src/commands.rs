@@ -1,7 +1,7 @@
 //! What `muster user`, `muster audit` and `muster plans` do.
 use crate::{cli::DatabaseArg, db, settings};
 use app::{
-    audit::{self, chain::Break, NewEntry, Outcome},
+    audit::{self, NewEntry, Outcome},
     auth::{check_new_password, parse_display_name, password::Hasher, users, Email, Role},
 };
 use std::path::PathBuf;
@@ -65,13 +65,7 @@ pub async fn audit_verify(arg: DatabaseArg, expect: Option<String>) -> Result<St
     let result = audit::db::verify(&mut conn).await?;
     if let Some((id, why)) = result.first_bad {
         return Err(Failure(
-            format!(
-                "Audit log broken at entry {id}: {}.",
-                match why {
-                    Break::Content => "its content does not match its hash (it was changed)",
-                    Break::Link => "it does not follow the entry before it (an entry was removed, added or moved)",
-                }
-            ),
+            format!("Audit log broken at entry {id}: {why}."),
             1,
         ));
     }
@@ -183,59 +177,6 @@ pub async fn keys_rotate(arg: DatabaseArg) -> Result<String, Failure> {
         "Sealed {} secret(s) under a new key in {}; the old key is gone.",
         rotated,
         crate::keys::key_file(&path).display()
-    ))
-}
-
-/// A consistent copy of the database (SQLite's `VACUUM INTO`, safe while
-/// the server runs) whose audit chain is checked in the copy; its anchor
-/// (`ID:HASH` of the newest entry) is written beside it as `FILE.anchor`
-/// and printed, so the copy can later be held to it with
-/// `muster audit verify --database FILE --expect ID:HASH`.
-pub async fn backup(arg: DatabaseArg, out: PathBuf) -> Result<String, Failure> {
-    let path = database(arg)?;
-    if out.exists() {
-        return Err(Failure(
-            format!("{} already exists; name a new file", out.display()),
-            2,
-        ));
-    }
-    let target = out
-        .to_str()
-        .ok_or_else(|| Failure("--out must be a path written in UTF-8".into(), 2))?
-        .to_owned();
-    let mut conn = db::open_read_only(&path).await?;
-    sqlx::query("VACUUM INTO ?")
-        .bind(&target)
-        .execute(&mut conn)
-        .await?;
-    drop(conn);
-    let mut copy = db::open_read_only(&out).await?;
-    let checked = audit::db::verify(&mut copy).await?;
-    if let Some((id, _)) = checked.first_bad {
-        return Err(Failure(
-            format!("the copy's audit log is broken at entry {id}: run `muster audit verify` on the database"),
-            1,
-        ));
-    }
-    let anchor = match checked.anchor {
-        Some((id, hash)) => format!("{id}:{hash}"),
-        None => String::new(),
-    };
-    let mut anchor_file = out.as_os_str().to_owned();
-    anchor_file.push(".anchor");
-    std::fs::write(&anchor_file, format!("{anchor}\n")).map_err(|e| {
-        Failure(
-            format!(
-                "cannot write {}: {e}",
-                PathBuf::from(&anchor_file).display()
-            ),
-            1,
-        )
-    })?;
-    Ok(format!(
-        "Wrote {} ({} audit entries, every hash matches).\nAnchor: {anchor}",
-        out.display(),
-        checked.entries
     ))
 }
 

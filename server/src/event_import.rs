@@ -8,7 +8,7 @@ use crate::{
 };
 use app::events::{
     generic::Mapping,
-    import::{self, Format, ImportError, Options, Progress},
+    import::{self, Format, ImportError, Options},
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::{io::IsTerminal, path::PathBuf};
@@ -67,9 +67,19 @@ pub async fn import_events(arg: DatabaseArg, what: EventImport) -> Result<String
         key: fingerprints,
         now,
     };
-    let mut bar = Bar::new(size.unwrap_or(0));
+    let mut bar = Bar::new(size.unwrap_or(0), "import");
     let report = match started {
-        Ok(started) => started.run(write, file, options, |p| bar.show(p)).await,
+        Ok(started) => {
+            started
+                .run(write, file, options, |p| {
+                    let events = format!(
+                        "{} accepted, {} already there, {} refused",
+                        p.accepted, p.duplicates, p.rejected
+                    );
+                    bar.show(p.bytes_read, events)
+                })
+                .await
+        }
         Err(e) => Err(e),
     };
     bar.end();
@@ -100,15 +110,16 @@ pub async fn import_events(arg: DatabaseArg, what: EventImport) -> Result<String
 }
 
 /// Progress on standard error: a bar on a terminal, else a line at each
-/// tenth of the file.
-struct Bar {
+/// tenth of the work ("import: 30% done; ...").
+pub(crate) struct Bar {
     bar: Option<ProgressBar>,
     total: u64,
     tenths_shown: u64,
+    what: &'static str,
 }
 
 impl Bar {
-    fn new(total: u64) -> Self {
+    pub(crate) fn new(total: u64, what: &'static str) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             bar.set_style(
@@ -123,31 +134,29 @@ impl Bar {
             bar,
             total,
             tenths_shown: 0,
+            what,
         }
     }
 
-    fn show(&mut self, p: Progress) {
-        let events = format!(
-            "{} accepted, {} already there, {} refused",
-            p.accepted, p.duplicates, p.rejected
-        );
+    /// `done` bytes of the total, and what to say beside them.
+    pub(crate) fn show(&mut self, done: u64, message: String) {
         match &self.bar {
             Some(bar) => {
-                bar.set_position(p.bytes_read);
-                bar.set_message(events);
+                bar.set_position(done);
+                bar.set_message(message);
             }
             None if self.total > 0 => {
-                let tenths = (p.bytes_read * 10 / self.total).min(10);
+                let tenths = (done * 10 / self.total).min(10);
                 if tenths > self.tenths_shown {
                     self.tenths_shown = tenths;
-                    eprintln!("import: {}% read; {events}", tenths * 10);
+                    eprintln!("{}: {}% done; {message}", self.what, tenths * 10);
                 }
             }
             None => {}
         }
     }
 
-    fn end(&self) {
+    pub(crate) fn end(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

@@ -1,6 +1,7 @@
 //! The Muster server: settings, database, routes, and the command line.
 pub mod access;
 pub mod assets;
+pub mod backup;
 pub mod calendar;
 pub mod cli;
 pub mod commands;

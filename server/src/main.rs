@@ -1,6 +1,6 @@
 use clap::Parser;
 use server::{
-    cli::{AuditCommand, Cli, Command, KeysCommand, PlansCommand, UserCommand},
+    cli::{AuditCommand, BackupCommand, Cli, Command, KeysCommand, PlansCommand, UserCommand},
     commands::{self, Failure, NewUser},
     serve,
     settings::Settings,
@@ -87,9 +87,23 @@ fn main() -> ExitCode {
             server::event_import::EventImport { file, format, map },
         ))),
         Command::Source(command) => finish(runtime.block_on(server::source_cli::run(command))),
-        Command::Backup { database, out } => {
-            finish(runtime.block_on(commands::backup(database, out)))
+        Command::Backup(BackupCommand::Create { database, out, key }) => {
+            finish(runtime.block_on(server::backup::command::create(database, out, key.key_file)))
         }
+        Command::Backup(BackupCommand::Verify { file, key }) => {
+            finish(runtime.block_on(server::backup::command::verify(file, key.key_file)))
+        }
+        Command::Backup(BackupCommand::Restore {
+            file,
+            database,
+            replace,
+            key,
+        }) => finish(runtime.block_on(server::backup::command::restore(
+            file,
+            database,
+            replace,
+            key.key_file,
+        ))),
         Command::Keys(KeysCommand::Rotate { database }) => {
             finish(runtime.block_on(commands::keys_rotate(database)))
         }

@@ -234,9 +234,9 @@ async fn upgrading_gives_old_entries_typed_data_and_token_work_its_author() {
     assert!(changed.is_err(), "the timeline is append-only again");
 }
 
-/// `muster backup`: a consistent copy while the server has the database
-/// open, its audit chain checked in the copy, and the anchor beside it so
-/// the copy can be held to it later.
+/// `muster backup create`: a sealed copy while the server has the
+/// database open, its audit chain checked, and its anchor in the header,
+/// which `verify` holds the opened copy to.
 #[tokio::test]
 async fn a_backup_is_a_checked_copy_that_carries_its_anchor() {
     let app = support::spawn_app(app::environment::Environment::Production)
@@ -250,35 +250,36 @@ async fn a_backup_is_a_checked_copy_that_carries_its_anchor() {
         assert_eq!(res.status, 200, "{}", res.body);
     }
     let dir = tempfile::tempdir().expect("dir");
-    let out = dir.path().join("copy.db");
+    let out = dir.path().join("copy.mbk");
+    let key_dir = tempfile::tempdir().expect("dir");
+    let key_file = key_dir.path().join("backup.key");
     let database = server::cli::DatabaseArg {
         database: Some(app.db_path.display().to_string()),
     };
-    let said = server::commands::backup(database.clone(), out.clone())
-        .await
-        .map_err(|f| f.0)
-        .expect("backed up");
-    let anchor = std::fs::read_to_string(dir.path().join("copy.db.anchor")).expect("anchor file");
-    let anchor = anchor.trim();
-    assert!(said.ends_with(&format!("Anchor: {anchor}")), "{said}");
+    let said =
+        server::backup::command::create(database.clone(), out.clone(), Some(key_file.clone()))
+            .await
+            .map_err(|f| f.0)
+            .expect("backed up");
+    assert!(said.starts_with("Made a new backup key in "), "{said}");
     let (entries,): (i64,) = sqlx::query_as("SELECT count(*) FROM audit_log")
         .fetch_one(&app.state.db.read)
         .await
         .expect("count");
-    assert_eq!(anchor.split(':').next(), Some(entries.to_string().as_str()));
-    let copy = server::cli::DatabaseArg {
-        database: Some(out.display().to_string()),
-    };
-    let verified = server::commands::audit_verify(copy, Some(anchor.to_owned()))
+    assert!(
+        said.contains(&format!("audit anchor {entries}:")),
+        "the newest audit entry is the anchor: {said}"
+    );
+    let verified = server::backup::command::verify(out.clone(), Some(key_file.clone()))
         .await
         .map_err(|f| f.0)
-        .expect("the copy holds to its anchor");
-    assert!(verified.contains("matches the anchor"), "{verified}");
-    let (notes,): (i64,) = sqlx::query_as("SELECT count(*) FROM notes")
-        .fetch_one(&app.state.db.read)
-        .await
-        .expect("count");
-    assert_eq!(notes, 3);
-    let again = server::commands::backup(database, out).await;
+        .expect("verified");
+    assert!(
+        verified.contains(&format!(
+            "its audit chain of {entries} entries holds to the anchor {entries}:"
+        )),
+        "{verified}"
+    );
+    let again = server::backup::command::create(database, out, Some(key_file)).await;
     assert!(again.is_err_and(|f| f.0.ends_with("already exists; name a new file")));
 }

@@ -2,6 +2,7 @@
 //! a real headless Chromium for what a person does in the browser.
 mod access;
 mod auth;
+mod backup;
 mod cli;
 mod drills;
 mod events;

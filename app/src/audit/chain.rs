@@ -39,6 +39,17 @@ pub enum Break {
     Link,
 }
 
+impl std::fmt::Display for Break {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Content => "its content does not match its hash (it was changed)",
+            Self::Link => {
+                "it does not follow the entry before it (an entry was removed, added or moved)"
+            }
+        })
+    }
+}
+
 /// Checks one entry against the previous one (or the start of the log).
 pub fn check(prev: Option<&Entry>, e: &Entry) -> Result<(), Break> {
     let (expected_prev, expected_id) = match prev {

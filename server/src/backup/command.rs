@@ -1,0 +1,84 @@
+//! The `muster backup` commands: a thin layer that finds the key and
+//! reports, over [`super::create`], [`super::verify`] and [`super::restore`].
+use super::{check_apart, default_key_file, load_key, KeySource, KEY_VARIABLE};
+use crate::{cli::DatabaseArg, commands::Failure};
+use std::path::{Path, PathBuf};
+
+fn key_from(
+    file: Option<&Path>,
+    default_file: Option<PathBuf>,
+    create: bool,
+) -> Result<(super::format::Key, Option<PathBuf>, bool), Failure> {
+    load_key(KeySource {
+        variable: std::env::var(KEY_VARIABLE).ok(),
+        file,
+        default_file,
+        create_missing: create,
+    })
+    .map_err(|e| Failure(e, 2))
+}
+
+pub async fn create(
+    arg: DatabaseArg,
+    out: PathBuf,
+    key_file: Option<PathBuf>,
+) -> Result<String, Failure> {
+    let database = crate::commands::database(arg)?;
+    let (key, from, made) = key_from(key_file.as_deref(), Some(default_key_file(&database)), true)?;
+    check_apart(from.as_deref(), &out).map_err(|e| Failure(e, 2))?;
+    let mut bar: Option<crate::event_import::Bar> = None;
+    let made_backup = super::create(&database, &out, &key, |done, total| {
+        bar.get_or_insert_with(|| crate::event_import::Bar::new(total, "backup"))
+            .show(done, "sealed".into());
+    })
+    .await;
+    if let Some(bar) = &bar {
+        bar.end();
+    }
+    let m = made_backup?;
+    let mut said = String::new();
+    if made {
+        if let Some(path) = &from {
+            said.push_str(&format!(
+                "Made a new backup key in {} (key id {}). Keep a copy of it somewhere safe and apart from the backups: without it no backup opens.\n",
+                path.display(),
+                key.id()
+            ));
+        }
+    }
+    said.push_str(&format!(
+        "Wrote {} ({} bytes, sealed with backup key {}): a database of {} bytes at schema {}, audit anchor {}.",
+        out.display(),
+        m.bytes,
+        key.id(),
+        m.header.database_bytes,
+        m.header.schema,
+        m.header
+            .audit_anchor
+            .as_ref()
+            .map_or("(an empty log)".to_owned(), |(id, hash)| format!("{id}:{hash}"))
+    ));
+    Ok(said)
+}
+
+pub async fn verify(file: PathBuf, key_file: Option<PathBuf>) -> Result<String, Failure> {
+    let (key, _, _) = key_from(key_file.as_deref(), None, false)?;
+    let report = super::verify(&file, &key).await?;
+    Ok(format!("{} is a good backup. {report}", file.display()))
+}
+
+pub async fn restore(
+    file: PathBuf,
+    arg: DatabaseArg,
+    replace: bool,
+    key_file: Option<PathBuf>,
+) -> Result<String, Failure> {
+    let target = crate::commands::database(arg)?;
+    let (key, _, _) = key_from(key_file.as_deref(), Some(default_key_file(&target)), false)?;
+    let report = super::restore(&file, &target, replace, &key).await?;
+    Ok(format!(
+        "Restored {} from {}. {report}",
+        target.display(),
+        file.display()
+    ))
+}

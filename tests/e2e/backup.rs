@@ -1,0 +1,255 @@
+//! Backups as an operator runs them, killed with SIGKILL midway: while
+//! the copy is made, while it is sealed, and while a restore puts it in
+//! place. Each time the database and the earlier backup are exactly as
+//! they were (or, for a restore past its last step, the restored database
+//! is whole), and the next run succeeds. The moment to kill is found by
+//! watching for the command's own scratch files, not by a timer.
+use e2e::{muster_binary, Muster, MusterOptions};
+use sha2::{Digest, Sha256};
+use std::{
+    os::unix::process::ExitStatusExt,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+fn muster() -> Command {
+    let mut cmd = Command::new(muster_binary());
+    for var in ["MUSTER_DATABASE", "MUSTER_BACKUP_KEY"] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+fn sha(path: &Path) -> Vec<u8> {
+    Sha256::digest(std::fs::read(path).expect("read")).to_vec()
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    muster().args(args).output().expect("muster")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// A database of about 60 MB: accounts, and notes of random text that
+/// takes real work to compress and seal.
+async fn big_database(dir: &Path) -> PathBuf {
+    use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection};
+    let path = dir.join("big.db");
+    let m = Muster::start(MusterOptions {
+        database: Some(path.clone()),
+        ..Default::default()
+    });
+    m.add_user("admin");
+    m.stop();
+    let mut conn = SqliteConnectOptions::new()
+        .filename(&path)
+        .connect()
+        .await
+        .expect("open");
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000) \
+         INSERT INTO notes (body, created_at) SELECT hex(randomblob(1000)), '2026-11-29T00:00:00Z' FROM n",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("notes");
+    conn.close().await.expect("close");
+    path
+}
+
+/// Waits until a file whose name `matches` appears in `dir`, then kills
+/// the child with SIGKILL. Returns whether it was killed: false when it
+/// ended first.
+fn kill_when(child: &mut Child, dir: &Path, matches: impl Fn(&str) -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return false;
+        }
+        let seen = std::fs::read_dir(dir)
+            .expect("dir")
+            .filter_map(Result::ok)
+            .any(|e| matches(&e.file_name().to_string_lossy()));
+        if seen {
+            child.kill().expect("kill");
+            let status = child.wait().expect("wait");
+            return status.signal() == Some(9);
+        }
+        assert!(Instant::now() < deadline, "no scratch file appeared");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn spawn(args: &[&str]) -> Child {
+    muster()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn")
+}
+
+#[tokio::test]
+async fn a_backup_or_restore_killed_midway_leaves_the_database_and_earlier_backups_intact() {
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = tempfile::tempdir().expect("a folder apart for the key");
+    let key = keys.path().join("backup.key");
+    let database = big_database(dir.path()).await;
+    let first = dir.path().join("first.mbk");
+    let made = run(&[
+        "backup",
+        "create",
+        "--database",
+        s(&database),
+        "--out",
+        s(&first),
+        "--key-file",
+        s(&key),
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let (database_sha, first_sha) = (sha(&database), sha(&first));
+
+    // Killed while copying (its copy beside the database exists), then
+    // while sealing (its .partial exists).
+    let out = dir.path().join("second.mbk");
+    for (phase, scratch) in [("copying", ".backup-"), ("sealing", "second.mbk.partial")] {
+        let mut child = spawn(&[
+            "backup",
+            "create",
+            "--database",
+            s(&database),
+            "--out",
+            s(&out),
+            "--key-file",
+            s(&key),
+        ]);
+        assert!(
+            kill_when(&mut child, dir.path(), |name| name.contains(scratch)),
+            "killed while {phase}"
+        );
+        assert!(
+            !out.exists(),
+            "no backup is left after a kill while {phase}"
+        );
+        assert_eq!(
+            sha(&database),
+            database_sha,
+            "the database is as it was ({phase})"
+        );
+        assert_eq!(
+            sha(&first),
+            first_sha,
+            "the earlier backup is as it was ({phase})"
+        );
+    }
+    let again = run(&[
+        "backup",
+        "create",
+        "--database",
+        s(&database),
+        "--out",
+        s(&out),
+        "--key-file",
+        s(&key),
+    ]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let verified = run(&["backup", "verify", s(&out), "--key-file", s(&key)]);
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp") || n.ends_with(".partial"))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "what killed runs left is cleared: {left:?}"
+    );
+
+    // A restore killed while it opens the backup beside the target leaves
+    // the target as it was; killed as it sets the old one aside, the
+    // target is the old database or the restored one, whole either way.
+    let target = dir.path().join("live.db");
+    std::fs::copy(&database, &target).expect("copy");
+    let target_sha = sha(&target);
+    let mut child = spawn(&[
+        "backup",
+        "restore",
+        s(&first),
+        "--database",
+        s(&target),
+        "--replace",
+        "--key-file",
+        s(&key),
+    ]);
+    assert!(
+        kill_when(&mut child, dir.path(), |n| n
+            .starts_with("live.db.restoring-")),
+        "killed while opening the backup"
+    );
+    assert_eq!(sha(&target), target_sha, "the target is as it was");
+    let mut child = spawn(&[
+        "backup",
+        "restore",
+        s(&first),
+        "--database",
+        s(&target),
+        "--replace",
+        "--key-file",
+        s(&key),
+    ]);
+    // It may finish before the kill lands: the target must be whole either way.
+    let killed = kill_when(&mut child, dir.path(), |n| n == "live.db.replaced");
+    println!("restore killed as it set the old database aside: {killed}");
+    let check = {
+        use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions};
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&target)
+            .read_only(true)
+            .connect()
+            .await
+            .expect("the target opens");
+        let (integrity,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(&mut conn)
+            .await
+            .expect("check");
+        let (notes,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notes")
+            .fetch_one(&mut conn)
+            .await
+            .expect("count");
+        (integrity, notes)
+    };
+    assert_eq!(check, ("ok".to_owned(), 30_000));
+    let done = run(&[
+        "backup",
+        "restore",
+        s(&first),
+        "--database",
+        s(&target),
+        "--replace",
+        "--key-file",
+        s(&key),
+    ]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let said = String::from_utf8_lossy(&done.stdout);
+    assert!(said.starts_with("Restored "), "{said}");
+}
