@@ -11,14 +11,18 @@ pub fn key_file(database: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn decode(text: &str, from: &str) -> Result<SecretKey, String> {
+/// 32 bytes written in base64 (a key), or why not, naming where from.
+pub(crate) fn decode_32(text: &str, from: &str) -> Result<[u8; 32], String> {
     let bytes = STANDARD
         .decode(text.trim())
         .map_err(|_| format!("{from} is not base64"))?;
-    let bytes: [u8; 32] = bytes
+    bytes
         .try_into()
-        .map_err(|b: Vec<u8>| format!("{from} holds {} bytes; it must hold 32", b.len()))?;
-    Ok(SecretKey::from_bytes(bytes))
+        .map_err(|b: Vec<u8>| format!("{from} holds {} bytes; it must hold 32", b.len()))
+}
+
+fn decode(text: &str, from: &str) -> Result<SecretKey, String> {
+    decode_32(text, from).map(SecretKey::from_bytes)
 }
 
 /// The configured key, the one in the key file, or a new one written there.

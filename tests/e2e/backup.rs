@@ -33,7 +33,7 @@ fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
-/// A database of about 60 MB: accounts, and notes of random text that
+/// A database of about 30 MB: accounts, and notes of random text that
 /// takes real work to compress and seal.
 async fn big_database(dir: &Path) -> PathBuf {
     use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection};
@@ -50,7 +50,7 @@ async fn big_database(dir: &Path) -> PathBuf {
         .await
         .expect("open");
     sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000) \
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 15000) \
          INSERT INTO notes (body, created_at) SELECT hex(randomblob(1000)), '2026-11-29T00:00:00Z' FROM n",
     )
     .execute(&mut conn)
@@ -83,6 +83,20 @@ fn kill_when(child: &mut Child, dir: &Path, matches: impl Fn(&str) -> bool) -> b
     }
 }
 
+/// `muster backup create` of `database` to `out`, sealed with `key`.
+fn create_args<'a>(database: &'a Path, out: &'a Path, key: &'a Path) -> [&'a str; 8] {
+    [
+        "backup",
+        "create",
+        "--database",
+        s(database),
+        "--out",
+        s(out),
+        "--key-file",
+        s(key),
+    ]
+}
+
 fn spawn(args: &[&str]) -> Child {
     muster()
         .args(args)
@@ -99,16 +113,7 @@ async fn a_backup_or_restore_killed_midway_leaves_the_database_and_earlier_backu
     let key = keys.path().join("backup.key");
     let database = big_database(dir.path()).await;
     let first = dir.path().join("first.mbk");
-    let made = run(&[
-        "backup",
-        "create",
-        "--database",
-        s(&database),
-        "--out",
-        s(&first),
-        "--key-file",
-        s(&key),
-    ]);
+    let made = run(&create_args(&database, &first, &key));
     assert!(
         made.status.success(),
         "{}",
@@ -120,16 +125,7 @@ async fn a_backup_or_restore_killed_midway_leaves_the_database_and_earlier_backu
     // while sealing (its .partial exists).
     let out = dir.path().join("second.mbk");
     for (phase, scratch) in [("copying", ".backup-"), ("sealing", "second.mbk.partial")] {
-        let mut child = spawn(&[
-            "backup",
-            "create",
-            "--database",
-            s(&database),
-            "--out",
-            s(&out),
-            "--key-file",
-            s(&key),
-        ]);
+        let mut child = spawn(&create_args(&database, &out, &key));
         assert!(
             kill_when(&mut child, dir.path(), |name| name.contains(scratch)),
             "killed while {phase}"
@@ -149,16 +145,7 @@ async fn a_backup_or_restore_killed_midway_leaves_the_database_and_earlier_backu
             "the earlier backup is as it was ({phase})"
         );
     }
-    let again = run(&[
-        "backup",
-        "create",
-        "--database",
-        s(&database),
-        "--out",
-        s(&out),
-        "--key-file",
-        s(&key),
-    ]);
+    let again = run(&create_args(&database, &out, &key));
     assert!(
         again.status.success(),
         "{}",
@@ -234,7 +221,7 @@ async fn a_backup_or_restore_killed_midway_leaves_the_database_and_earlier_backu
             .expect("count");
         (integrity, notes)
     };
-    assert_eq!(check, ("ok".to_owned(), 30_000));
+    assert_eq!(check, ("ok".to_owned(), 15_000));
     let done = run(&[
         "backup",
         "restore",

@@ -27,13 +27,7 @@ pub fn default_key_file(database: &Path) -> PathBuf {
 }
 
 fn decode(text: &str, from: &str) -> Result<Key, String> {
-    let bytes = STANDARD
-        .decode(text.trim())
-        .map_err(|_| format!("{from} is not base64"))?;
-    let bytes: [u8; 32] = bytes
-        .try_into()
-        .map_err(|b: Vec<u8>| format!("{from} holds {} bytes; a backup key holds 32", b.len()))?;
-    Ok(Key(bytes))
+    crate::keys::decode_32(text, from).map(Key)
 }
 
 /// Where the key comes from, in order: `MUSTER_BACKUP_KEY`, the key file
