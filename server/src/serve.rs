@@ -26,6 +26,37 @@ pub enum ServeError {
     Serve(std::io::Error),
 }
 
+/// The schedule from the settings, with its key found (and made beside
+/// the database on first use) and held apart from the backup folder.
+fn backup_schedule(
+    b: &crate::settings::BackupSettings,
+    database: &std::path::Path,
+) -> Result<crate::backup::schedule::Schedule, ServeError> {
+    use crate::backup::{check_apart, default_key_file, load_key, KeySource, KEY_VARIABLE};
+    let (key, from, made) = load_key(KeySource {
+        variable: std::env::var(KEY_VARIABLE).ok(),
+        file: b.key_file.as_deref(),
+        default_file: Some(default_key_file(database)),
+        create_missing: true,
+    })
+    .map_err(ServeError::Key)?;
+    check_apart(from.as_deref(), &b.dir.join("muster.mbk")).map_err(ServeError::Key)?;
+    if made {
+        tracing::warn!(
+            key_file = %from.as_deref().unwrap_or(std::path::Path::new("")).display(),
+            key_id = %key.id(),
+            "made a new backup key: keep a copy somewhere safe and apart from the backups"
+        );
+    }
+    tracing::info!(folder = %b.dir.display(), every_minutes = b.every.num_minutes(), keep = b.keep, key_id = %key.id(), "scheduled backups on");
+    Ok(crate::backup::schedule::Schedule {
+        dir: b.dir.clone(),
+        every: b.every,
+        keep: b.keep,
+        key,
+    })
+}
+
 pub async fn run(settings: Settings) -> Result<(), ServeError> {
     if !crate::assets::site_is_complete() {
         tracing::warn!(
@@ -43,6 +74,10 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     }
     let secret_key = crate::keys::load(settings.secret_key.as_deref(), &settings.database)
         .map_err(ServeError::Key)?;
+    let schedule = match &settings.backups {
+        Some(b) => Some(backup_schedule(b, &settings.database)?),
+        None => None,
+    };
     let hasher = Hasher::default();
     let demo_file = demo::accounts_file(&settings.database);
     if opened.created && settings.demo {
@@ -83,6 +118,13 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     tokio::spawn(keep_events(state.clone()));
     tokio::spawn(resolve_quiet_alerts(state.clone()));
     tokio::spawn(run_drill_clocks(state.clone()));
+    if let Some(schedule) = schedule {
+        tokio::spawn(crate::backup::schedule::run_every(
+            state.db.clone(),
+            settings.database.clone(),
+            schedule,
+        ));
+    }
     let app =
         startup::router(state, auth).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)

@@ -45,6 +45,29 @@ pub struct RawSettings {
     /// Load demo data when the database is new (true or false).
     #[arg(long, env = "MUSTER_DEMO", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub demo: Option<String>,
+    /// Write a verified backup to this folder on a schedule [default: no
+    /// scheduled backups]. Its key: MUSTER_BACKUP_KEY, --backup-key-file,
+    /// or DATABASE.backup-key (never in this folder).
+    #[arg(long, env = "MUSTER_BACKUP_DIR", value_name = "DIR")]
+    pub backup_dir: Option<String>,
+    /// How often to back up, e.g. 6h [default: 6h].
+    #[arg(long, env = "MUSTER_BACKUP_EVERY", value_name = "DURATION")]
+    pub backup_every: Option<String>,
+    /// How many scheduled backups to keep [default: 28].
+    #[arg(long, env = "MUSTER_BACKUP_KEEP", value_name = "N")]
+    pub backup_keep: Option<String>,
+    /// The backup key file for scheduled backups.
+    #[arg(long, env = "MUSTER_BACKUP_KEY_FILE", value_name = "FILE")]
+    pub backup_key_file: Option<String>,
+}
+
+/// Scheduled backups, as set (the key is found when the server starts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackupSettings {
+    pub dir: PathBuf,
+    pub every: chrono::Duration,
+    pub keep: usize,
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +90,7 @@ pub struct Settings {
     /// Checked when the server starts (it may name a key file).
     pub secret_key: Option<String>,
     pub trusted_proxies: Vec<app::auth::client::Cidr>,
+    pub backups: Option<BackupSettings>,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -135,8 +159,53 @@ impl Settings {
                     format!("is wrong: {e}"),
                 )
             })?,
+            backups: parse_backups(
+                raw.backup_dir,
+                raw.backup_every,
+                raw.backup_keep,
+                raw.backup_key_file,
+            )?,
         })
     }
+}
+
+fn parse_backups(
+    dir: Option<String>,
+    every: Option<String>,
+    keep: Option<String>,
+    key_file: Option<String>,
+) -> Result<Option<BackupSettings>, SettingError> {
+    let every = parse_duration(every, "6h", "MUSTER_BACKUP_EVERY", "backup-every")?;
+    let keep = match keep.as_deref().map(str::trim) {
+        None => 28,
+        Some(n) => match n.parse::<usize>() {
+            Ok(n) if (1..=10_000).contains(&n) => n,
+            _ => {
+                return Err(bad(
+                    "MUSTER_BACKUP_KEEP",
+                    "backup-keep",
+                    format!("is wrong: '{}' is not a count from 1 to 10000", shown(n)),
+                ))
+            }
+        },
+    };
+    let Some(dir) = dir.filter(|d| !d.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let dir = PathBuf::from(dir);
+    if !dir.is_dir() {
+        return Err(bad(
+            "MUSTER_BACKUP_DIR",
+            "backup-dir",
+            format!("is wrong: {} is not a folder", dir.display()),
+        ));
+    }
+    Ok(Some(BackupSettings {
+        dir,
+        every,
+        keep,
+        key_file: key_file.filter(|k| !k.trim().is_empty()).map(PathBuf::from),
+    }))
 }
 
 pub fn parse_database(raw: Option<String>) -> Result<PathBuf, SettingError> {
@@ -256,6 +325,41 @@ mod tests {
         assert_eq!(s.log_format, LogFormat::Text);
         assert!(!s.demo);
         assert_eq!(s.public_url, None);
+    }
+
+    #[test]
+    fn scheduled_backups_need_a_folder_and_take_a_duration_and_a_count() {
+        let dir = tempfile::tempdir().expect("dir");
+        let raw = RawSettings {
+            backup_dir: Some(dir.path().display().to_string()),
+            backup_every: Some("30m".into()),
+            backup_keep: Some("3".into()),
+            ..Default::default()
+        };
+        let b = Settings::from_raw(raw)
+            .expect("settings")
+            .backups
+            .expect("on");
+        assert_eq!((b.every, b.keep), (chrono::Duration::minutes(30), 3));
+        assert_eq!(
+            Settings::from_raw(RawSettings::default())
+                .expect("settings")
+                .backups,
+            None
+        );
+        let bad = |raw: RawSettings| Settings::from_raw(raw).unwrap_err().to_string();
+        assert!(bad(RawSettings {
+            backup_dir: Some("/no/such/folder".into()),
+            ..Default::default()
+        })
+        .starts_with(
+            "setting MUSTER_BACKUP_DIR (--backup-dir) is wrong: /no/such/folder is not a folder"
+        ));
+        assert!(bad(RawSettings {
+            backup_keep: Some("0".into()),
+            ..Default::default()
+        })
+        .contains("'0' is not a count from 1 to 10000"));
     }
 
     #[test]

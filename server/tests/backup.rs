@@ -7,6 +7,7 @@
 //! --replace, and keeps the one it replaces.
 mod support;
 
+use app::clock::TimeSource;
 use server::backup::{self, format::Key};
 use std::sync::{
     atomic::{AtomicBool, Ordering},
@@ -328,4 +329,119 @@ async fn the_key_is_kept_apart_from_the_backups() {
     .expect("read back");
     assert!(!new);
     assert_eq!(first.id(), again.id());
+}
+
+#[tokio::test]
+async fn scheduled_backups_are_verified_recorded_and_pruned_to_the_keep_count() {
+    use server::backup::schedule::{backups_in, run_once, Schedule};
+    let clock = support::manual_clock();
+    let app = spawn_app(app::environment::Environment::Production)
+        .await
+        .on_clock(clock.clone())
+        .with_demo()
+        .await;
+    let dir = tempfile::tempdir().expect("dir");
+    let schedule = Schedule {
+        dir: dir.path().to_path_buf(),
+        every: chrono::Duration::hours(6),
+        keep: 3,
+        key: key(),
+    };
+    let start = clock.now();
+    let mut pruned = Vec::new();
+    for n in 0..5 {
+        let run = run_once(
+            &app.state.db,
+            &app.db_path,
+            &schedule,
+            start + chrono::Duration::hours(6 * n),
+        )
+        .await;
+        assert!(run.ok, "{}", run.message);
+        pruned.push(run.pruned.len());
+    }
+    assert_eq!(pruned, [0, 0, 0, 1, 1], "pruned only past the keep count");
+    let left: Vec<String> = backups_in(dir.path())
+        .iter()
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        left,
+        [
+            "muster-20261128T150000Z.mbk",
+            "muster-20261128T210000Z.mbk",
+            "muster-20261129T030000Z.mbk"
+        ],
+        "exactly the newest three"
+    );
+    for file in backups_in(dir.path()) {
+        backup::verify(&file, &key())
+            .await
+            .map_err(|f| f.0)
+            .expect("each verifies");
+    }
+
+    // Sessions end after 12 idle hours: a new one after each jump.
+    clock.set(start + chrono::Duration::hours(25));
+    let admin = app.session_for(app::auth::Role::Admin).await;
+    let home = app.get_as(&admin, "/").await.ok().body;
+    assert!(
+        home.contains("Last good backup: muster-20261129T030000Z.mbk, ")
+            && !home.contains("backup-warning"),
+        "{home}"
+    );
+    let viewer = app.session_for(app::auth::Role::Viewer).await;
+    assert!(
+        !app.get_as(&viewer, "/")
+            .await
+            .ok()
+            .body
+            .contains("home-backups"),
+        "admins only"
+    );
+    // Missed: nothing for two intervals.
+    clock.set(start + chrono::Duration::hours(37));
+    let admin = app.session_for(app::auth::Role::Admin).await;
+    let home = app.get_as(&admin, "/").await.ok().body;
+    assert!(
+        home.contains(
+            "No backup has succeeded since 2026-11-29 03:00 UTC: one is due every 6h 00m."
+        ),
+        "{home}"
+    );
+
+    // A run that cannot write records why, and prunes nothing.
+    let broken = Schedule {
+        dir: dir.path().join("gone"),
+        ..schedule
+    };
+    let run = run_once(&app.state.db, &app.db_path, &broken, clock.now()).await;
+    let home = app.get_as(&admin, "/").await.ok().body;
+    assert!(
+        home.contains("The last scheduled backup failed ("),
+        "{home}"
+    );
+    assert!(
+        !run.ok && run.message.contains("cannot write"),
+        "{}",
+        run.message
+    );
+    assert_eq!(backups_in(dir.path()).len(), 3);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM backup_runs WHERE kind = 'scheduled' AND ok")
+            .await,
+        5
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM backup_runs WHERE NOT ok AND message LIKE '%cannot write%'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'backup.scheduled'")
+            .await,
+        6
+    );
 }

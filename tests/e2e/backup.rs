@@ -240,3 +240,36 @@ async fn a_backup_or_restore_killed_midway_leaves_the_database_and_earlier_backu
     let said = String::from_utf8_lossy(&done.stdout);
     assert!(said.starts_with("Restored "), "{said}");
 }
+
+#[tokio::test]
+async fn a_serving_muster_writes_a_verified_backup_on_its_schedule() {
+    let backups = tempfile::tempdir().expect("dir");
+    let keys = tempfile::tempdir().expect("a folder apart for the key");
+    let key = keys.path().join("scheduled.key");
+    let muster = Muster::start(MusterOptions {
+        demo: true,
+        args: vec![
+            format!("--backup-dir={}", backups.path().display()),
+            "--backup-every=6h".into(),
+            "--backup-keep=2".into(),
+            format!("--backup-key-file={}", key.display()),
+        ],
+        ..Default::default()
+    });
+    let log = muster.wait_for_log(|l| l.contains("backup written and verified"));
+    assert!(log.contains("made a new backup key"), "{log}");
+    let written: Vec<PathBuf> = std::fs::read_dir(backups.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    let verified = run(&["backup", "verify", s(&written[0]), "--key-file", s(&key)]);
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("is a good backup"));
+    muster.stop();
+}

@@ -41,6 +41,8 @@ pub struct MusterOptions {
     /// The address to listen on (to come back on the same one after a
     /// restart); a free loopback port otherwise.
     pub bind: Option<String>,
+    /// More arguments for `muster serve`.
+    pub args: Vec<String>,
 }
 
 /// A running `muster serve`, stopped when dropped.
@@ -82,6 +84,7 @@ impl Muster {
                 options.environment.unwrap_or("production")
             ))
             .arg(format!("--demo={}", options.demo))
+            .args(&options.args)
             .env_remove("MUSTER_PUBLIC_URL")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())

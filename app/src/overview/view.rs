@@ -88,8 +88,24 @@ fn blocks(h: Home) -> impl IntoView {
         }
         .into_any()
     };
+    let backups = h.backups.map(|b| {
+        let last = b.last_good.map_or_else(
+            || "No scheduled backup has succeeded yet.".to_owned(),
+            |(at, file, bytes)| {
+                format!("Last good backup: {file}, {} KB, verified, {}.", bytes / 1024, crate::ui::when(at))
+            },
+        );
+        view! {
+            <section class="card" aria-labelledby="home-backups">
+                <h2 id="home-backups">"Backups"</h2>
+                {b.warning.map(|w| view! { <p class="warn" id="backup-warning" role="alert">{w}</p> })}
+                <p id="backup-last">{last}</p>
+            </section>
+        }
+    });
     view! {
         <div class="home-grid">
+            {backups}
             <section class="card" aria-labelledby="home-incidents">
                 <h2 id="home-incidents"><a href="/incidents">"Open incidents"</a></h2>
                 {open}

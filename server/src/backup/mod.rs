@@ -7,6 +7,7 @@ pub mod command;
 mod create;
 pub mod format;
 mod open;
+pub mod schedule;
 
 pub use create::create;
 pub use open::{restore, verify, Report};

@@ -1,0 +1,177 @@
+//! Backups on a schedule while Muster serves: every so often a sealed
+//! backup is written to the backup folder (atomically, as `create` always
+//! writes), verified whole, and only then are the oldest pruned down to
+//! the keep count. Each run is recorded (`backup_runs`, and the audit log)
+//! so the admin pages can say when the last good backup was.
+use super::format::Key;
+use app::{
+    audit::{self, NewEntry, Outcome},
+    state::Db,
+};
+use chrono::{DateTime, Utc};
+use std::path::{Path, PathBuf};
+
+/// Where and how often, from the settings.
+pub struct Schedule {
+    pub dir: PathBuf,
+    pub every: chrono::Duration,
+    pub keep: usize,
+    pub key: Key,
+}
+
+/// How one run went.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Run {
+    pub file: PathBuf,
+    pub bytes: u64,
+    pub ok: bool,
+    pub message: String,
+    pub pruned: Vec<PathBuf>,
+}
+
+/// The backups in `dir` this schedule wrote, oldest first (their names
+/// hold their times, so names sort as times do).
+pub fn backups_in(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("muster-") && n.ends_with(".mbk"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+fn name_for(dir: &Path, at: DateTime<Utc>) -> PathBuf {
+    let stem = format!("muster-{}", at.format("%Y%m%dT%H%M%SZ"));
+    let mut path = dir.join(format!("{stem}.mbk"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{stem}-{n}.mbk"));
+        n += 1;
+    }
+    path
+}
+
+/// Writes, verifies, prunes and records one backup.
+pub async fn run_once(db: &Db, database: &Path, s: &Schedule, now: DateTime<Utc>) -> Run {
+    let began = std::time::Instant::now();
+    let file = name_for(&s.dir, now);
+    let outcome = async {
+        let made = super::create(database, &file, &s.key, |_, _| {}).await?;
+        super::verify(&file, &s.key).await?;
+        Ok::<_, crate::commands::Failure>(made.bytes)
+    }
+    .await;
+    let mut run = match outcome {
+        Ok(bytes) => Run {
+            file,
+            bytes,
+            ok: true,
+            message: "written and verified".into(),
+            pruned: Vec::new(),
+        },
+        Err(f) => Run {
+            file,
+            bytes: 0,
+            ok: false,
+            message: f.0,
+            pruned: Vec::new(),
+        },
+    };
+    if run.ok {
+        let all = backups_in(&s.dir);
+        let extra = all.len().saturating_sub(s.keep);
+        for old in all.into_iter().take(extra) {
+            if std::fs::remove_file(&old).is_ok() {
+                run.pruned.push(old);
+            }
+        }
+    }
+    let took = chrono::Duration::from_std(began.elapsed()).unwrap_or_default();
+    if let Err(e) = record(db, &run, s.every, (now, took)).await {
+        tracing::warn!(error = %e, "could not record a backup run");
+    }
+    run
+}
+
+/// Records a run that began at `started` (the caller's time source) and
+/// took `took`.
+async fn record(
+    db: &Db,
+    run: &Run,
+    every: chrono::Duration,
+    (started, took): (DateTime<Utc>, chrono::Duration),
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let file = run.file.display().to_string();
+    sqlx::query(
+        "INSERT INTO backup_runs (kind, file, bytes, ok, message, pruned, every_s, started_at, finished_at) \
+         VALUES ('scheduled', ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&file)
+    .bind(run.bytes as i64)
+    .bind(run.ok)
+    .bind(&run.message)
+    .bind(run.pruned.len() as i64)
+    .bind(every.num_seconds())
+    .bind(started)
+    .bind(started + took)
+    .execute(&mut *tx)
+    .await?;
+    let entry = NewEntry::new(
+        "muster",
+        "backup.scheduled",
+        format!("backup:{file}"),
+        if run.ok {
+            Outcome::Allowed
+        } else {
+            Outcome::Failed
+        },
+    )
+    .because(format!(
+        "{} ({} bytes); {} older pruned",
+        run.message,
+        run.bytes,
+        run.pruned.len()
+    ));
+    audit::db::record(&mut tx, entry, "").await?;
+    tx.commit().await
+}
+
+/// The newest scheduled run that succeeded: when it finished.
+pub async fn last_good(db: &Db) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
+        "SELECT finished_at FROM backup_runs WHERE kind = 'scheduled' AND ok ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(row.map(|(t,)| t))
+}
+
+/// Runs the schedule for as long as Muster serves: the first backup is
+/// due one interval after the last good one (at once if there is none).
+pub async fn run_every(db: Db, database: PathBuf, s: Schedule) {
+    let mut due = match last_good(&db).await {
+        Ok(Some(t)) => t + s.every,
+        _ => Utc::now(),
+    };
+    loop {
+        let wait = (due - Utc::now()).to_std().unwrap_or_default();
+        tokio::time::sleep(wait).await;
+        let run = run_once(&db, &database, &s, Utc::now()).await;
+        if run.ok {
+            tracing::info!(file = %run.file.display(), bytes = run.bytes, pruned = run.pruned.len(), "backup written and verified");
+        } else {
+            tracing::error!(file = %run.file.display(), problem = %run.message, "the scheduled backup failed");
+        }
+        due = Utc::now() + s.every;
+    }
+}
