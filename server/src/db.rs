@@ -31,6 +31,8 @@ pub enum OpenError {
     },
     #[error("{path}: {source}")]
     Sqlite { path: String, source: sqlx::Error },
+    #[error("{path}: no verified copy could be made before upgrading its schema, so it was left as it was: {problem}")]
+    UpgradeCopy { path: String, problem: String },
     #[error("{path}: migrating the schema failed: {source}")]
     Migrate {
         path: String,
@@ -84,6 +86,9 @@ pub async fn open(path: &Path) -> Result<Opened, OpenError> {
         )
         .await
         .map_err(sqlite)?;
+    if !created {
+        copy_before_upgrade(&write, path).await?;
+    }
     MIGRATOR
         .run(&write)
         .await
@@ -114,6 +119,90 @@ pub async fn open(path: &Path) -> Result<Opened, OpenError> {
         },
         created,
     })
+}
+
+/// Before migrating a database that holds data, a copy of it beside it
+/// named with its schema version (`muster.db.before-schema-V`), made with
+/// `VACUUM INTO`, checked (integrity and the audit chain) and only then
+/// given its name. A copy that is already there is kept: it was checked
+/// when it was made. Returns the copy's path when one was needed.
+pub async fn copy_before_upgrade(
+    write: &sqlx::SqlitePool,
+    path: &Path,
+) -> Result<Option<std::path::PathBuf>, OpenError> {
+    let failed = |problem: String| OpenError::UpgradeCopy {
+        path: path.display().to_string(),
+        problem,
+    };
+    let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
+        .fetch_all(write)
+        .await
+        .unwrap_or_default();
+    let Some(old) = applied.iter().map(|(v,)| *v).max() else {
+        return Ok(None);
+    };
+    if MIGRATOR
+        .iter()
+        .all(|m| applied.iter().any(|(v,)| *v == m.version))
+    {
+        return Ok(None);
+    }
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".before-schema-{old}"));
+    let copy = std::path::PathBuf::from(name);
+    if copy.exists() {
+        return Ok(Some(copy));
+    }
+    let mut partial = copy.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let _ = std::fs::remove_file(&partial);
+    let target = partial
+        .to_str()
+        .ok_or_else(|| failed("the path is not UTF-8".into()))?
+        .to_owned();
+    sqlx::query("VACUUM INTO ?")
+        .bind(&target)
+        .execute(write)
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let checked = async {
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&partial)
+            .read_only(true)
+            .connect()
+            .await?;
+        let (integrity,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(&mut conn)
+            .await?;
+        let audit = app::audit::db::verify(&mut conn).await?;
+        conn.close().await?;
+        Ok::<_, sqlx::Error>((integrity, audit.first_bad))
+    }
+    .await
+    .map_err(|e| failed(e.to_string()))?;
+    match checked {
+        (integrity, _) if integrity != "ok" => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(failed(format!(
+                "the copy fails its integrity check: {integrity}"
+            )));
+        }
+        (_, Some((id, why))) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(failed(format!(
+                "its audit log is broken at entry {id}: {why}"
+            )));
+        }
+        _ => {}
+    }
+    std::fs::rename(&partial, &copy).map_err(|e| failed(e.to_string()))?;
+    tracing::info!(
+        copy = %copy.display(),
+        schema = old,
+        "wrote a verified copy of the database before upgrading its schema"
+    );
+    Ok(Some(copy))
 }
 
 /// How often the write-ahead log is copied into the database.

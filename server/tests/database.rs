@@ -283,3 +283,79 @@ async fn a_backup_is_a_checked_copy_that_carries_its_anchor() {
     let again = server::backup::command::create(database, out, Some(key_file)).await;
     assert!(again.is_err_and(|f| f.0.ends_with("already exists; name a new file")));
 }
+
+/// Upgrades are safe: a database made with the previous schema, opened by
+/// this Muster, leaves a checked copy beside it named with the old schema
+/// version, and both hold the data.
+#[tokio::test]
+async fn an_upgrade_leaves_a_checked_copy_at_the_old_schema_beside_the_database() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("old.db");
+    let mut conn = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .connect()
+        .await
+        .expect("file");
+    let newest = db::latest_known_version();
+    let previous = sqlx::migrate::Migrator {
+        migrations: std::borrow::Cow::Owned(
+            db::MIGRATOR
+                .iter()
+                .filter(|m| m.version < newest)
+                .cloned()
+                .collect(),
+        ),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    previous.run(&mut conn).await.expect("the previous schema");
+    let old = previous.iter().map(|m| m.version).max().expect("a version");
+    sqlx::raw_sql(&format!(
+        "PRAGMA application_id = {APPLICATION_ID};
+         INSERT INTO users (id, email, display_name, password_hash, role, created_at)
+           VALUES (1, 'ada@example.com', 'Ada', 'x', 'admin', '2026-11-01T00:00:00Z');
+         INSERT INTO incidents (id, title, severity, declared_at, declared_by)
+           VALUES (1, 'Kept', 'sev2', '2026-11-01T00:00:00Z', 'Ada');"
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("rows");
+    conn.close().await.expect("close");
+
+    let opened = db::open(&path).await.expect("upgraded");
+    let copy = dir.path().join(format!("old.db.before-schema-{old}"));
+    assert!(copy.exists(), "a copy named with the old schema version");
+    let (title,): (String,) = sqlx::query_as("SELECT title FROM incidents WHERE id = 1")
+        .fetch_one(&opened.db.read)
+        .await
+        .expect("the data, upgraded");
+    assert_eq!(title, "Kept");
+    opened.db.close().await;
+    let mut kept = SqliteConnectOptions::new()
+        .filename(&copy)
+        .read_only(true)
+        .connect()
+        .await
+        .expect("the copy opens");
+    let (version,): (i64,) = sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations")
+        .fetch_one(&mut kept)
+        .await
+        .expect("version");
+    assert_eq!(version, old, "the copy is at the old schema");
+    let (title,): (String,) = sqlx::query_as("SELECT title FROM incidents WHERE id = 1")
+        .fetch_one(&mut kept)
+        .await
+        .expect("the data in the copy");
+    assert_eq!(title, "Kept");
+    kept.close().await.expect("close");
+
+    // Opened again at the newest schema: no new copy.
+    let again = db::open(&path).await.expect("reopened");
+    again.db.close().await;
+    let copies = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("before-schema"))
+        .count();
+    assert_eq!(copies, 1);
+}
