@@ -74,13 +74,11 @@ pub async fn get_review(id: i64) -> Result<ReviewView, AppError> {
             .bind(review.incident_id)
             .fetch_one(&mut *conn)
             .await?;
-    let names: Vec<String> =
-        sqlx::query_as::<_, (String,)>("SELECT name FROM people ORDER BY name")
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|(n,)| n)
-            .collect();
+    // Who can own an action item, and the names the hints look for.
+    let people: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM people ORDER BY name")
+        .fetch_all(&mut *conn)
+        .await?;
+    let names: Vec<String> = people.iter().map(|(_, n)| n.clone()).collect();
     let (entries, events) = super::db::citations(&mut conn, &review).await?;
     let names = &names;
     let sections = super::SECTIONS
@@ -113,9 +111,6 @@ pub async fn get_review(id: i64) -> Result<ReviewView, AppError> {
     let lines = super::db::lines(&mut conn, &review).await?;
     let actions =
         crate::actions::db::of_review(&mut conn, id, state.clock.now().date_naive()).await?;
-    let people = sqlx::query_as("SELECT id, name FROM people ORDER BY name")
-        .fetch_all(&mut *conn)
-        .await?;
     let shown: Vec<_> = lines
         .iter()
         .filter(|l| !l.hidden)

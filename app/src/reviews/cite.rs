@@ -54,12 +54,7 @@ pub fn find(text: &str) -> Vec<(Target, std::ops::Range<usize>)> {
     out
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::ui::escape_html as escape;
 
 /// `text` with each citation replaced by what `shown` makes of it.
 fn replace(text: &str, mut shown: impl FnMut(Target) -> String) -> String {

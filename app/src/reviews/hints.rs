@@ -85,12 +85,7 @@ pub const PERSON_WORDS: &[&str] = &[
 /// `text` as HTML with each hint's words in a `<mark>` that carries its
 /// advice as a title; everything else escaped.
 pub fn marked_html(text: &str, hints: &[Hint]) -> String {
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    use crate::ui::escape_html as escape;
     let mut out = String::new();
     let mut at = 0;
     for h in hints {

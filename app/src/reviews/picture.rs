@@ -10,12 +10,7 @@ const LEFT: i64 = 110;
 const WIDTH: i64 = 870;
 const LANE: i64 = 28;
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::ui::escape_html as escape;
 
 fn colour(m: Option<Moment>) -> &'static str {
     match m {

@@ -29,6 +29,14 @@ pub fn hh_mm(t: chrono::DateTime<chrono::Utc>) -> String {
     format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
+/// Text made safe inside HTML, in an element or a quoted attribute.
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// "03:15:09".
 pub fn hh_mm_ss(t: chrono::DateTime<chrono::Utc>) -> String {
     use chrono::Timelike;
