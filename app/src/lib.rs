@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod approval;
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod clock;
 pub mod drills;
 pub mod environment;

@@ -54,6 +54,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/admin/users", "Accounts", Role::Admin),
     ("/admin/tokens", "API tokens", Role::Admin),
     ("/admin/audit", "Audit log", Role::Admin),
+    ("/admin/backups", "Backups", Role::Admin),
 ];
 
 /// The areas this role may open (none before signing in).
@@ -130,6 +131,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/tokens") view=TokensPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
+                            <Route path=path!("/admin/backups") view=crate::backups::view::BackupsPage ssr=SsrMode::Async/>
                         </Routes>
                     }
                         .into_any()

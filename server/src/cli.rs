@@ -103,6 +103,22 @@ pub enum BackupCommand {
         #[command(flatten)]
         key: KeyFileArg,
     },
+    /// Prove a backup opens: restore it into a temporary database (checked
+    /// whole), serve it with a second Muster on a free loopback port, ask
+    /// it for /healthz and the sign-in page, stop it. The result goes into
+    /// the database's audit log. Run one monthly and after every upgrade.
+    Drill {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// The backup to drill [default: the newest in --backup-dir].
+        #[arg(long, value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+        /// The scheduled backups' folder.
+        #[arg(long, env = "MUSTER_BACKUP_DIR", value_name = "DIR")]
+        backup_dir: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        key: KeyFileArg,
+    },
 }
 
 #[derive(Subcommand, Debug)]

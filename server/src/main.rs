@@ -104,6 +104,17 @@ fn main() -> ExitCode {
             replace,
             key.key_file,
         ))),
+        Command::Backup(BackupCommand::Drill {
+            database,
+            file,
+            backup_dir,
+            key,
+        }) => finish(runtime.block_on(server::backup::command::drill(
+            database,
+            file,
+            backup_dir,
+            key.key_file,
+        ))),
         Command::Keys(KeysCommand::Rotate { database }) => {
             finish(runtime.block_on(commands::keys_rotate(database)))
         }

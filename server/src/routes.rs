@@ -16,6 +16,7 @@ pub fn all() -> Vec<Route> {
         crate::event_upload::routes(),
         crate::hooks::routes(),
         crate::calendar::routes(),
+        crate::backup::drill::routes(),
     ]
     .into_iter()
     .flatten()

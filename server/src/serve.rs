@@ -118,6 +118,10 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     tokio::spawn(keep_events(state.clone()));
     tokio::spawn(resolve_quiet_alerts(state.clone()));
     tokio::spawn(run_drill_clocks(state.clone()));
+    // The admin page's restore drill uses the schedule's folder and key.
+    let drill_place = schedule.as_ref().map(|s| {
+        crate::backup::drill::Place::new(s.dir.clone(), crate::backup::format::Key(s.key.0))
+    });
     if let Some(schedule) = schedule {
         tokio::spawn(crate::backup::schedule::run_every(
             state.db.clone(),
@@ -125,8 +129,11 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
             schedule,
         ));
     }
-    let app =
-        startup::router(state, auth).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let mut router = startup::router(state, auth);
+    if let Some(place) = drill_place {
+        router = router.layer(axum::Extension(place));
+    }
+    let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;

@@ -242,6 +242,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
         "/admin/users",
         "/admin/tokens",
         "/admin/audit",
+        "/admin/backups",
     ];
     for (pattern, _) in ROUTES {
         let path = pattern

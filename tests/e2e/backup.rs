@@ -271,5 +271,75 @@ async fn a_serving_muster_writes_a_verified_backup_on_its_schedule() {
         String::from_utf8_lossy(&verified.stderr)
     );
     assert!(String::from_utf8_lossy(&verified.stdout).contains("is a good backup"));
+
+    // The restore drill on the demo data, run by the operator while this
+    // Muster serves: a second Muster starts on the restored copy.
+    let drilled = run(&[
+        "backup",
+        "drill",
+        "--database",
+        s(&muster.database),
+        "--backup-dir",
+        s(backups.path()),
+        "--key-file",
+        s(&key),
+    ]);
+    let (said, steps) = (
+        String::from_utf8_lossy(&drilled.stdout),
+        String::from_utf8_lossy(&drilled.stderr),
+    );
+    assert!(drilled.status.success(), "{said}{steps}");
+    assert!(
+        said.starts_with("The restore drill on ")
+            && said.contains(" passed in ")
+            && said.contains("a second Muster served /healthz and the sign-in page"),
+        "{said}"
+    );
+    assert!(
+        steps.contains("answered /healthz and the sign-in page; stopped it"),
+        "{steps}"
+    );
+    // The serving Muster shows it: recorded in its audit log by the command.
+    let reason = sqlite_value(
+        &muster.database,
+        "SELECT reason FROM audit_log WHERE action = 'backup.drill' AND actor = 'cli' AND outcome = 'allowed'",
+    )
+    .await;
+    assert!(
+        reason.contains("took ") && reason.contains(" accounts"),
+        "{reason}"
+    );
+
+    // A file that is no backup fails its drill, with a non-zero exit.
+    let stranger = backups.path().join("notes.txt");
+    std::fs::write(&stranger, "not a backup").expect("write");
+    let failed = run(&[
+        "backup",
+        "drill",
+        "--database",
+        s(&muster.database),
+        "--file",
+        s(&stranger),
+        "--key-file",
+        s(&key),
+    ]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&failed.stderr).contains("The restore drill on "),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
     muster.stop();
+}
+
+/// One text value from a database, read on a connection of its own.
+async fn sqlite_value(database: &Path, sql: &str) -> String {
+    use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions};
+    let mut conn = SqliteConnectOptions::new()
+        .filename(database)
+        .connect()
+        .await
+        .expect("open");
+    let (value,): (String,) = sqlx::query_as(sql).fetch_one(&mut conn).await.expect(sql);
+    value
 }

@@ -76,6 +76,7 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/account/mfa/confirm", AtLeast(Viewer)),
     ("/api/account/mfa/disable", AtLeast(Viewer)),
     ("/api/admin/require-mfa", AtLeast(Admin)),
+    ("/api/admin/backups", AtLeast(Admin)),
     ("/api/admin/tokens", AtLeast(Admin)),
     ("/api/admin/tokens/create", AtLeast(Admin)),
     ("/api/admin/tokens/revoke", AtLeast(Admin)),
@@ -188,6 +189,8 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/admin/tokens", AtLeast(Admin)),
     ("/admin/audit", AtLeast(Admin)),
     ("/admin/audit/export", AtLeast(Admin)),
+    ("/admin/backups", AtLeast(Admin)),
+    ("/admin/backups/drill", AtLeast(Admin)),
 ];
 
 /// Why a caller was turned away.

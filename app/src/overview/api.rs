@@ -30,61 +30,10 @@ pub struct Home {
     pub overdue: Vec<DrillDate>,
     pub actions: Vec<crate::actions::Item>,
     pub trends: Vec<RunbookTrend>,
-    /// For admins: how the scheduled backups stand.
-    pub backups: Option<Backups>,
+    /// For admins: how the backups and restore drills stand.
+    pub backups: Option<crate::backups::Standing>,
 }
 
-/// The newest scheduled backup, and a warning when it failed or none has
-/// succeeded for two of the schedule's intervals.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Backups {
-    /// (finished at, file, bytes, verified) of the newest good one.
-    pub last_good: Option<(chrono::DateTime<chrono::Utc>, String, i64)>,
-    pub warning: Option<String>,
-}
-
-#[cfg(feature = "ssr")]
-async fn backups(
-    conn: &mut sqlx::SqliteConnection,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Option<Backups>, AppError> {
-    type Last = (bool, String, chrono::DateTime<chrono::Utc>, i64);
-    let last: Option<Last> = sqlx::query_as(
-        "SELECT ok, message, finished_at, every_s FROM backup_runs WHERE kind = 'scheduled' ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((ok, message, at, every_s)) = last else {
-        return Ok(None);
-    };
-    let good: Option<(chrono::DateTime<chrono::Utc>, String, i64)> = sqlx::query_as(
-        "SELECT finished_at, file, bytes FROM backup_runs WHERE kind = 'scheduled' AND ok ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    let since = good.as_ref().map(|(t, _, _)| *t);
-    let warning = if !ok {
-        Some(format!(
-            "The last scheduled backup failed ({}): {message}",
-            crate::ui::when(at)
-        ))
-    } else if since.is_some_and(|t| now - t > chrono::Duration::seconds(2 * every_s)) {
-        Some(format!(
-            "No backup has succeeded since {}: one is due every {}.",
-            since.map(crate::ui::when).unwrap_or_default(),
-            crate::clock::duration_text(every_s)
-        ))
-    } else {
-        None
-    };
-    Ok(Some(Backups {
-        last_good: good.map(|(t, file, bytes)| {
-            let name = file.rsplit(['/', '\\']).next().unwrap_or(&file).to_owned();
-            (t, name, bytes)
-        }),
-        warning,
-    }))
-}
 #[server(prefix = "/api", endpoint = "home")]
 pub async fn get_home() -> Result<Home, AppError> {
     use crate::incidents::{db as incidents, Status};
@@ -124,7 +73,7 @@ pub async fn get_home() -> Result<Home, AppError> {
     let actions = crate::actions::db::open(&mut conn, now.date_naive(), SHOWN).await?;
     let trends = crate::drills::trend::trends(&mut conn).await?;
     let backups = match caller.role() {
-        Some(crate::auth::Role::Admin) => backups(&mut conn, now).await?,
+        Some(crate::auth::Role::Admin) => crate::backups::db::standing(&mut conn, now).await?,
         _ => None,
     };
     Ok(Home {

@@ -89,17 +89,13 @@ fn blocks(h: Home) -> impl IntoView {
         .into_any()
     };
     let backups = h.backups.map(|b| {
-        let last = b.last_good.map_or_else(
-            || "No scheduled backup has succeeded yet.".to_owned(),
-            |(at, file, bytes)| {
-                format!("Last good backup: {file}, {} KB, verified, {}.", bytes / 1024, crate::ui::when(at))
-            },
-        );
+        use crate::backups::view::{last_backup_text, last_drill_text};
         view! {
             <section class="card" aria-labelledby="home-backups">
-                <h2 id="home-backups">"Backups"</h2>
-                {b.warning.map(|w| view! { <p class="warn" id="backup-warning" role="alert">{w}</p> })}
-                <p id="backup-last">{last}</p>
+                <h2 id="home-backups"><a href="/admin/backups">"Backups"</a></h2>
+                {b.backup_warning.clone().map(|w| view! { <p class="warn" id="backup-warning" role="alert">{w}</p> })}
+                <p id="backup-last">{last_backup_text(&b)}</p>
+                <p id="drill-last">{last_drill_text(&b)}</p>
             </section>
         }
     });

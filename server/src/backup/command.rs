@@ -82,3 +82,67 @@ pub async fn restore(
         file.display()
     ))
 }
+
+pub async fn drill(
+    arg: DatabaseArg,
+    file: Option<PathBuf>,
+    backup_dir: Option<PathBuf>,
+    key_file: Option<PathBuf>,
+) -> Result<String, Failure> {
+    let database = crate::commands::database(arg)?;
+    if !database.exists() {
+        return Err(Failure(
+            format!(
+                "{} does not exist: a drill records its result in the database its backups protect",
+                database.display()
+            ),
+            2,
+        ));
+    }
+    let backup = match (file, backup_dir) {
+        (Some(file), _) => file,
+        (None, Some(dir)) => super::drill::newest(&dir).ok_or_else(|| {
+            Failure(
+                format!("{} holds no scheduled backup (muster-*.mbk)", dir.display()),
+                1,
+            )
+        })?,
+        (None, None) => {
+            return Err(Failure(
+                "name the backup with --file, or the scheduled backups' folder with --backup-dir (MUSTER_BACKUP_DIR)".into(),
+                2,
+            ))
+        }
+    };
+    let (key, _, _) = key_from(
+        key_file.as_deref(),
+        Some(default_key_file(&database)),
+        false,
+    )?;
+    let opened = crate::db::open(&database).await?;
+    let (ok, message, took) = super::drill::run_and_record(
+        &opened.db,
+        &backup,
+        &key,
+        "cli",
+        chrono::Utc::now(),
+        |step| eprintln!("{step}"),
+    )
+    .await;
+    opened.db.close().await;
+    let took = took.num_milliseconds() as f64 / 1000.0;
+    if ok {
+        Ok(format!(
+            "The restore drill on {} passed in {took:.1} s: {message}. Recorded in the audit log.",
+            backup.display()
+        ))
+    } else {
+        Err(Failure(
+            format!(
+                "The restore drill on {} failed after {took:.1} s: {message}. Recorded in the audit log.",
+                backup.display()
+            ),
+            1,
+        ))
+    }
+}

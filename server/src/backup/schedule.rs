@@ -5,7 +5,7 @@
 //! so the admin pages can say when the last good backup was.
 use super::format::Key;
 use app::{
-    audit::{self, NewEntry, Outcome},
+    backups::{Kind, NewRun},
     state::Db,
 };
 use chrono::{DateTime, Utc};
@@ -96,64 +96,35 @@ pub async fn run_once(db: &Db, database: &Path, s: &Schedule, now: DateTime<Utc>
         }
     }
     let took = chrono::Duration::from_std(began.elapsed()).unwrap_or_default();
-    if let Err(e) = record(db, &run, s.every, (now, took)).await {
+    let file = run.file.display().to_string();
+    let recorded = app::backups::db::record(
+        db,
+        NewRun {
+            kind: Kind::Scheduled,
+            file: &file,
+            bytes: run.bytes,
+            ok: run.ok,
+            message: &run.message,
+            pruned: run.pruned.len(),
+            every: s.every,
+            started_at: now,
+            took,
+            actor: "muster",
+        },
+    )
+    .await;
+    if let Err(e) = recorded {
         tracing::warn!(error = %e, "could not record a backup run");
     }
     run
 }
 
-/// Records a run that began at `started` (the caller's time source) and
-/// took `took`.
-async fn record(
-    db: &Db,
-    run: &Run,
-    every: chrono::Duration,
-    (started, took): (DateTime<Utc>, chrono::Duration),
-) -> Result<(), sqlx::Error> {
-    let mut tx = db.write.begin().await?;
-    let file = run.file.display().to_string();
-    sqlx::query(
-        "INSERT INTO backup_runs (kind, file, bytes, ok, message, pruned, every_s, started_at, finished_at) \
-         VALUES ('scheduled', ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&file)
-    .bind(run.bytes as i64)
-    .bind(run.ok)
-    .bind(&run.message)
-    .bind(run.pruned.len() as i64)
-    .bind(every.num_seconds())
-    .bind(started)
-    .bind(started + took)
-    .execute(&mut *tx)
-    .await?;
-    let entry = NewEntry::new(
-        "muster",
-        "backup.scheduled",
-        format!("backup:{file}"),
-        if run.ok {
-            Outcome::Allowed
-        } else {
-            Outcome::Failed
-        },
-    )
-    .because(format!(
-        "{} ({} bytes); {} older pruned",
-        run.message,
-        run.bytes,
-        run.pruned.len()
-    ));
-    audit::db::record(&mut tx, entry, "").await?;
-    tx.commit().await
-}
-
-/// The newest scheduled run that succeeded: when it finished.
+/// When the newest scheduled backup that passed its verify finished.
 pub async fn last_good(db: &Db) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
-        "SELECT finished_at FROM backup_runs WHERE kind = 'scheduled' AND ok ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_optional(&db.read)
-    .await?;
-    Ok(row.map(|(t,)| t))
+    let mut conn = db.read.acquire().await?;
+    Ok(app::backups::db::last_good(&mut conn)
+        .await?
+        .map(|r| r.finished_at))
 }
 
 /// Runs the schedule for as long as Muster serves: the first backup is
