@@ -289,3 +289,23 @@ async fn has_accounts(state: &ServerState) -> bool {
         }
     }
 }
+
+/// A route's own second check, after the gate: the caller the gate
+/// resolved, if the route table lets them use `pattern` (else answer
+/// [`forbidden`]). Routes that act (uploads, drills) check twice so a gate
+/// mistake is not the only thing between a viewer and the action.
+pub fn recheck(req: &Request, pattern: &str) -> Option<Caller> {
+    let caller = req
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or_default();
+    guard::decide(guard::access_for_route(pattern), &caller)
+        .is_ok()
+        .then_some(caller)
+}
+
+/// The answer to a caller [`recheck`] refused.
+pub fn forbidden() -> Response {
+    (StatusCode::FORBIDDEN, "Your role does not allow this.").into_response()
+}

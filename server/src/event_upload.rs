@@ -3,12 +3,9 @@
 //! sent to its report, which shows its progress while it runs in the
 //! background. Refusals before it starts go back to the import page.
 use crate::state::ServerState;
-use app::{
-    auth::Caller,
-    events::{
-        generic::Mapping,
-        import::{self, Format, ImportError, Options},
-    },
+use app::events::{
+    generic::Mapping,
+    import::{self, Format, ImportError, Options},
 };
 use axum::{
     extract::{Multipart, Request, State},
@@ -112,20 +109,9 @@ async fn read_form(mut multipart: Multipart, dir: &Path) -> Result<Form, String>
 }
 
 pub async fn upload(State(state): State<ServerState>, req: Request) -> Response {
-    let caller = req
-        .extensions()
-        .get::<Caller>()
-        .cloned()
-        .unwrap_or_default();
-    // The gate refused others already; this route checks again itself.
-    let access = app::auth::guard::access_for_route("/event-files");
-    if app::auth::guard::decide(access, &caller).is_err() {
-        return (
-            axum::http::StatusCode::FORBIDDEN,
-            "Your role does not allow this.",
-        )
-            .into_response();
-    }
+    let Some(caller) = crate::access::recheck(&req, "/event-files") else {
+        return crate::access::forbidden();
+    };
     let multipart =
         match <Multipart as axum::extract::FromRequest<_>>::from_request(req, &state).await {
             Ok(m) => m,

@@ -145,3 +145,73 @@ async fn a_restore_drill_passes_on_the_demo_data_and_a_damaged_backup_fails_one(
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn the_run_history_keeps_a_bounded_number_of_each_kind() {
+    use app::backups::{db::record, Kind, NewRun, RUNS_KEPT};
+    let clock = support::manual_clock();
+    let app = spawn_app(app::environment::Environment::Production)
+        .await
+        .on_clock(clock.clone());
+    let start = clock.now();
+    for n in 0..=RUNS_KEPT {
+        let kind = Kind::Scheduled;
+        record(
+            &app.state.db,
+            NewRun {
+                kind,
+                file: &format!("/backups/muster-{n}.mbk"),
+                bytes: 1,
+                ok: true,
+                message: "written and verified",
+                pruned: 0,
+                every: chrono::Duration::hours(6),
+                started_at: start + chrono::Duration::hours(6 * n),
+                took: chrono::Duration::seconds(1),
+                actor: "muster",
+            },
+        )
+        .await
+        .expect("recorded");
+    }
+    record(
+        &app.state.db,
+        NewRun {
+            kind: Kind::Drill,
+            file: "/backups/muster-0.mbk",
+            bytes: 1,
+            ok: true,
+            message: "fine",
+            pruned: 0,
+            every: chrono::Duration::zero(),
+            started_at: start,
+            took: chrono::Duration::seconds(2),
+            actor: "cli",
+        },
+    )
+    .await
+    .expect("recorded");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM backup_runs WHERE kind = 'scheduled'")
+            .await,
+        RUNS_KEPT,
+        "one past the bound: the oldest went"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM backup_runs WHERE file = '/backups/muster-0.mbk' AND kind = 'scheduled'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM backup_runs WHERE kind = 'drill'")
+            .await,
+        1,
+        "the drill is not crowded out by the schedule"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'backup.%'")
+            .await,
+        RUNS_KEPT + 2,
+        "the audit log keeps every run"
+    );
+}

@@ -1,4 +1,5 @@
-//! The `backup_runs` table: written once per run, read newest first.
+//! The `backup_runs` table: written once per run (the oldest beyond
+//! `RUNS_KEPT` of a kind deleted then), read newest first.
 use super::{file_name, Kind, NewRun, Run, Standing};
 use crate::{
     audit::{self, NewEntry, Outcome},
@@ -58,6 +59,15 @@ pub async fn record(db: &Db, run: NewRun<'_>) -> Result<(), sqlx::Error> {
     .bind(run.every.num_seconds())
     .bind(run.started_at)
     .bind(run.started_at + run.took)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM backup_runs WHERE kind = ? AND id <= \
+         (SELECT id FROM backup_runs WHERE kind = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+    )
+    .bind(run.kind.as_str())
+    .bind(run.kind.as_str())
+    .bind(super::RUNS_KEPT)
     .execute(&mut *tx)
     .await?;
     let reason = match run.kind {

@@ -18,6 +18,11 @@ pub const DRILL_EVERY_DAYS: i64 = 30;
 /// How many runs the admin page lists.
 pub const RUNS_SHOWN: i64 = 50;
 
+/// How many runs of each kind are kept (four scheduled a day is most of a
+/// year); older ones are deleted as new ones are recorded. The audit log
+/// keeps every run's entry regardless.
+pub const RUNS_KEPT: i64 = 1_000;
+
 /// Scheduled backup, or restore drill.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Kind {

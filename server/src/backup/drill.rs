@@ -257,21 +257,9 @@ async fn drill_now(
     axum::extract::State(state): axum::extract::State<crate::state::ServerState>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let caller = req
-        .extensions()
-        .get::<app::auth::Caller>()
-        .cloned()
-        .unwrap_or_default();
-    // The gate refused others already; this route checks again itself.
-    let access = app::auth::guard::access_for_route("/admin/backups/drill");
-    if app::auth::guard::decide(access, &caller).is_err() {
-        return (
-            axum::http::StatusCode::FORBIDDEN,
-            "Your role does not allow this.",
-        )
-            .into_response();
-    }
+    let Some(caller) = crate::access::recheck(&req, "/admin/backups/drill") else {
+        return crate::access::forbidden();
+    };
     let Some(place) = req.extensions().get::<Place>().cloned() else {
         return back(Some(
             "Scheduled backups are off (start Muster with --backup-dir), so there is no backup here to drill. \
