@@ -71,6 +71,11 @@ async fn a_restore_drill_passes_on_the_demo_data_and_a_damaged_backup_fails_one(
         0
     );
 
+    // A drill killed earlier left its folder; the next one clears it.
+    let stale = app.db_path.with_file_name("muster.db.drill-4000000000");
+    std::fs::create_dir(&stale).expect("stale folder");
+    std::fs::write(stale.join("drill.db"), "left by a killed drill").expect("write");
+
     let passed = drill(&app, admin.clone()).await;
     assert_eq!(passed.status, 303, "{}", passed.body);
     assert_eq!(passed.headers["location"], "/admin/backups");
@@ -89,6 +94,13 @@ async fn a_restore_drill_passes_on_the_demo_data_and_a_damaged_backup_fails_one(
     .await
     .expect("one drill, audited");
     assert!(ok, "{message}");
+    let left: Vec<String> = std::fs::read_dir(app.db_path.parent().expect("folder"))
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".drill-"))
+        .collect();
+    assert!(left.is_empty(), "no drill folder left behind: {left:?}");
     assert!(actor.starts_with("user:"), "the admin who asked: {actor}");
     assert!(
         message.contains("a second Muster served /healthz and the sign-in page")

@@ -122,6 +122,7 @@ pub async fn drill(
     let opened = crate::db::open(&database).await?;
     let (ok, message, took) = super::drill::run_and_record(
         &opened.db,
+        &database,
         &backup,
         &key,
         "cli",

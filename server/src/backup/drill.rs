@@ -1,10 +1,11 @@
 //! The restore drill: a backup is proven only by restoring it. The newest
-//! backup is restored into a private temporary database (which verifies
-//! it whole: checksum, integrity, schema, the audit chain), a second
-//! Muster is started on it on a free loopback port, `/healthz` and the
-//! sign-in page are fetched from it over real TCP, and it is stopped. The
-//! result, with the time it took and what the backup holds, goes into
-//! `backup_runs` and the audit log (`backup.drill`).
+//! backup is restored into a private temporary folder beside the live
+//! database (which verifies it whole: checksum, integrity, schema, the
+//! audit chain), a second Muster is started on it on a free loopback
+//! port, `/healthz` and the sign-in page are fetched from it over real
+//! TCP, and it is stopped. The result, with the time it took and what the
+//! backup holds, goes into `backup_runs` and the audit log
+//! (`backup.drill`).
 //!
 //! The second Muster runs in this process, on its own database, router
 //! and port, labelled sandbox, and with a throwaway sealing key: it is
@@ -62,23 +63,50 @@ pub fn newest(dir: &Path) -> Option<PathBuf> {
     super::schedule::backups_in(dir).pop()
 }
 
-/// Restores `backup`, serves it, checks it, and cleans up whatever
-/// happens. `say` hears each step (the command line prints them).
-pub async fn drill(
-    backup: &Path,
-    key: &Key,
-    mut say: impl FnMut(String),
-) -> Result<Found, Failure> {
-    let dir = tempfile::Builder::new()
-        .prefix(".muster-drill-")
-        .tempdir()
-        .map_err(|e| {
+/// A folder beside the database, `DATABASE.drill-PID`, removed when
+/// dropped (and by the next drill if this process is killed). Beside the
+/// database, not in the system's temporary folder: a plain copy of the
+/// data never leaves the database's folder, and a large one does not land
+/// in a memory-backed /tmp.
+struct Folder(PathBuf);
+
+impl Folder {
+    fn beside(database: &Path) -> Result<Self, Failure> {
+        super::clear_stale(database, "drill", "");
+        let path = super::beside(database, &format!("drill-{}", std::process::id()));
+        // A folder left by this same process (an earlier drill that
+        // panicked) is ours to clear.
+        let _ = std::fs::remove_dir_all(&path);
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&path).map_err(|e| {
             Failure(
-                format!("cannot make a temporary folder for the drill: {e}"),
+                format!("cannot make the drill's folder {}: {e}", path.display()),
                 1,
             )
         })?;
-    let target = dir.path().join("drill.db");
+        Ok(Self(path))
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Restores `backup` beside `database`, serves it, checks it, and cleans
+/// up whatever happens. `say` hears each step (the command line prints
+/// them).
+pub async fn drill(
+    backup: &Path,
+    key: &Key,
+    database: &Path,
+    mut say: impl FnMut(String),
+) -> Result<Found, Failure> {
+    let dir = Folder::beside(database)?;
+    let target = dir.0.join("drill.db");
     say(format!(
         "restoring {} into a temporary database",
         backup.display()
@@ -183,6 +211,7 @@ async fn get(address: SocketAddr, path: &str) -> Result<(u16, String), Failure> 
 /// Returns whether it passed, the recorded message, and how long it took.
 pub async fn run_and_record(
     db: &Db,
+    database: &Path,
     backup: &Path,
     key: &Key,
     actor: &str,
@@ -190,7 +219,7 @@ pub async fn run_and_record(
     say: impl FnMut(String),
 ) -> (bool, String, chrono::Duration) {
     let began = std::time::Instant::now();
-    let (ok, message) = match drill(backup, key, say).await {
+    let (ok, message) = match drill(backup, key, database, say).await {
         Ok(found) => (true, found.summary()),
         Err(f) => (false, f.0),
     };
@@ -272,8 +301,16 @@ async fn drill_now(
     let Some(newest) = newest(&place.dir) else {
         return back(Some("The backup folder holds no backup yet: the first one is written at start, then on the schedule."));
     };
+    let database = state
+        .app
+        .db
+        .write
+        .connect_options()
+        .get_filename()
+        .to_path_buf();
     let (ok, message, _) = run_and_record(
         &state.app.db,
+        &database,
         &newest,
         &place.key,
         &caller.audit_name(),

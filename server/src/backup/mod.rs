@@ -108,8 +108,9 @@ pub(crate) fn beside(path: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Scratch files beside `path` named `PATH.KIND-PID` (with `end` after
-/// the pid) whose process is gone: a create or restore that was killed.
-/// Removed; a live process's are left alone. Only where /proc tells.
+/// the pid) whose process is gone: a create, restore or drill that was
+/// killed. Removed (a drill's is a folder); a live process's are left
+/// alone. Only where /proc tells.
 pub(crate) fn clear_stale(path: &Path, kind: &str, end: &str) {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
         return;
@@ -134,7 +135,11 @@ pub(crate) fn clear_stale(path: &Path, kind: &str, end: &str) {
             .and_then(|pid| pid.parse::<u32>().ok());
         if let Some(pid) = pid {
             if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-                let _ = std::fs::remove_file(e.path());
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                } else {
+                    let _ = std::fs::remove_file(e.path());
+                }
             }
         }
     }
