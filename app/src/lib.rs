@@ -23,6 +23,7 @@ pub mod notices;
 pub mod overview;
 pub mod plan_file;
 pub mod plans;
+pub mod reach;
 pub mod reviews;
 pub mod roster;
 pub mod runbooks;

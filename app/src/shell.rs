@@ -54,6 +54,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/admin/users", "Accounts", Role::Admin),
     ("/admin/tokens", "API tokens", Role::Admin),
     ("/admin/audit", "Audit log", Role::Admin),
+    ("/admin/channels", "Channels", Role::Admin),
     ("/admin/backups", "Backups", Role::Admin),
 ];
 
@@ -132,6 +133,8 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/admin/tokens") view=TokensPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/backups") view=crate::backups::view::BackupsPage ssr=SsrMode::Async/>
+                            <Route path=path!("/admin/channels") view=crate::reach::ChannelsPage ssr=SsrMode::Async/>
+                            <Route path=path!("/admin/channels/:name") view=crate::reach::ChannelPage ssr=SsrMode::Async/>
                         </Routes>
                     }
                         .into_any()

@@ -56,6 +56,9 @@ pub enum Command {
     /// restored without leaving a half-written database.
     #[command(subcommand)]
     Backup(BackupCommand),
+    /// Channels that reach people: email over SMTP, outgoing webhooks.
+    #[command(subcommand)]
+    Channel(ChannelCommand),
 }
 
 /// Where the backup key is: MUSTER_BACKUP_KEY (base64 of 32 bytes), else
@@ -175,6 +178,68 @@ pub enum KeysCommand {
     Rotate {
         #[command(flatten)]
         database: DatabaseArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChannelCommand {
+    /// Add a channel. A Standard Webhooks channel's signing secret is made
+    /// and printed once, on the last line; an SMTP password is read from
+    /// standard input with --password-stdin and sealed.
+    Add {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// Its name (letters, digits, - and _).
+        name: String,
+        /// email or webhook.
+        #[arg(long)]
+        kind: String,
+        /// The SMTP server (host:port) or the webhook URL.
+        #[arg(long)]
+        address: String,
+        /// Webhook shape: standard, slack or teams [default: standard].
+        #[arg(long)]
+        preset: Option<String>,
+        /// Email encryption: starttls, tls, or plain (only to this
+        /// machine) [default: starttls].
+        #[arg(long)]
+        security: Option<String>,
+        /// Email: the SMTP user.
+        #[arg(long)]
+        user: Option<String>,
+        /// Email: read the SMTP password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Email: the From address.
+        #[arg(long)]
+        from: Option<String>,
+        /// Email: the channel's own recipients, comma separated.
+        #[arg(long)]
+        to: Option<String>,
+        /// Published customer notices may go to this channel.
+        #[arg(long)]
+        for_customers: bool,
+        /// At most this many messages a minute [default: 30].
+        #[arg(long)]
+        per_minute: Option<i64>,
+    },
+    /// List the channels (never their secrets).
+    List {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Send a clearly marked test message now and print the answer
+    /// (withheld, like everything, unless --env is production).
+    Test {
+        #[command(flatten)]
+        database: DatabaseArg,
+        name: String,
+        /// The instance's environment, as `muster serve` is told it.
+        #[arg(long = "env", env = "MUSTER_ENV", value_name = "ENV")]
+        environment: Option<String>,
+        /// The address people use to reach Muster (for the message's link).
+        #[arg(long, env = "MUSTER_PUBLIC_URL", value_name = "URL")]
+        public_url: Option<String>,
     },
 }
 

@@ -3,6 +3,7 @@ pub mod access;
 pub mod assets;
 pub mod backup;
 pub mod calendar;
+pub mod channel_cli;
 pub mod cli;
 pub mod commands;
 pub mod db;

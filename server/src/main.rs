@@ -87,6 +87,7 @@ fn main() -> ExitCode {
             server::event_import::EventImport { file, format, map },
         ))),
         Command::Source(command) => finish(runtime.block_on(server::source_cli::run(command))),
+        Command::Channel(command) => finish(runtime.block_on(server::channel_cli::run(command))),
         Command::Backup(BackupCommand::Create { database, out, key }) => {
             finish(runtime.block_on(server::backup::command::create(database, out, key.key_file)))
         }

@@ -118,6 +118,10 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     tokio::spawn(keep_events(state.clone()));
     tokio::spawn(resolve_quiet_alerts(state.clone()));
     tokio::spawn(run_drill_clocks(state.clone()));
+    tokio::spawn(
+        app::reach::sender::Sender::new(auth.secret_key.clone())
+            .run(state.db.clone(), state.clock.clone()),
+    );
     // The admin page's restore drill uses the schedule's folder and key.
     let drill_place = schedule.as_ref().map(|s| {
         crate::backup::drill::Place::new(s.dir.clone(), crate::backup::format::Key(s.key.0))

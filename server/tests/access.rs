@@ -94,7 +94,9 @@ const EVERY_FIELD: &str = "id=1&version=1&kind=Runbook&query=&tag=&from=1&to=1\
 &rule[severity]=sev2&rule[runbook]=&scenario=1&scheduled_for=&start=&speed=10x&inject=1&expectation=1\
 &verdict=met&comment=&strengths=&improvements=&owner=1&due_on=2026-12-15\
 &planned=45&roles=&injects=&every=quarterly&starts=2027-01-04+10%3A00&minutes=\
-&section=summary&entry=1&hidden=&moment=&priority=high&ticket_url=&user=1&part=summary";
+&section=summary&entry=1&hidden=&moment=&priority=high&ticket_url=&user=1&part=summary\
+&channel[name]=ops&channel[kind]=webhook&channel[preset]=standard&channel[address]=http%3A%2F%2F127.0.0.1%3A9%2F\
+&channel[security]=&channel[username]=&channel[sender]=&channel[recipients]=&channel[per_minute]=";
 
 #[tokio::test]
 async fn every_server_function_answers_every_role_as_the_table_says() {
@@ -243,6 +245,8 @@ async fn every_route_answers_every_role_as_the_table_says() {
         "/admin/tokens",
         "/admin/audit",
         "/admin/backups",
+        "/admin/channels",
+        "/admin/channels/1",
     ];
     for (pattern, _) in ROUTES {
         let path = pattern

@@ -77,6 +77,10 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/account/mfa/disable", AtLeast(Viewer)),
     ("/api/admin/require-mfa", AtLeast(Admin)),
     ("/api/admin/backups", AtLeast(Admin)),
+    ("/api/admin/channels", AtLeast(Admin)),
+    ("/api/admin/channel", AtLeast(Admin)),
+    ("/api/admin/channels/add", AtLeast(Admin)),
+    ("/api/admin/channels/test", AtLeast(Admin)),
     ("/api/admin/tokens", AtLeast(Admin)),
     ("/api/admin/tokens/create", AtLeast(Admin)),
     ("/api/admin/tokens/revoke", AtLeast(Admin)),
@@ -191,6 +195,8 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/admin/audit/export", AtLeast(Admin)),
     ("/admin/backups", AtLeast(Admin)),
     ("/admin/backups/drill", AtLeast(Admin)),
+    ("/admin/channels", AtLeast(Admin)),
+    ("/admin/channels/:name", AtLeast(Admin)),
 ];
 
 /// Why a caller was turned away.

@@ -13,6 +13,8 @@ use axum::{
 use std::path::PathBuf;
 use tower::ServiceExt;
 
+pub mod reach;
+
 pub const ORIGIN: &str = "http://127.0.0.1:3000";
 
 pub struct TestApp {

@@ -1,0 +1,114 @@
+//! Thin server functions for channels (admins only): list, look at one
+//! with its newest messages, add one, send a clearly marked test message.
+use super::{Channel, OutboxLine, SettingsForm};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelsView {
+    pub channels: Vec<Channel>,
+    /// Messages given up as failed in the last day: the page's warning.
+    pub failed_today: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelDetail {
+    pub channel: Channel,
+    pub lines: Vec<OutboxLine>,
+    /// A signing secret Muster just made, shown this once.
+    pub new_secret: Option<String>,
+}
+
+#[server(prefix = "/api", endpoint = "admin/channels")]
+pub async fn list_channels() -> Result<ChannelsView, AppError> {
+    let (state, _) = crate::auth::guard::require::<ListChannels>().await?;
+    let now = state.clock.now();
+    let mut conn = state.db.read.acquire().await?;
+    Ok(ChannelsView {
+        channels: super::db::list(&mut conn).await?,
+        failed_today: super::db::failed_since(&mut conn, now - chrono::Duration::days(1)).await?,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "admin/channel")]
+pub async fn get_channel(name: String) -> Result<ChannelDetail, AppError> {
+    let (state, _) = crate::auth::guard::require::<GetChannel>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    let stored = super::db::find(&mut conn, name.trim())
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(format!("A channel named {}", crate::fields::shown(&name)))
+        })?;
+    let lines = super::db::lines(
+        &mut conn,
+        Some(stored.channel.id),
+        None,
+        super::OUTBOX_SHOWN,
+    )
+    .await?;
+    let new_secret = server::take_revealed(&stored.channel.name);
+    Ok(ChannelDetail {
+        channel: stored.channel,
+        lines,
+        new_secret,
+    })
+}
+
+/// Adds a channel. A Standard Webhooks channel with no secret given gets
+/// one made by Muster, shown once on the channel's page; an SMTP password
+/// is sealed and never shown again.
+#[server(prefix = "/api", endpoint = "admin/channels/add")]
+pub async fn add_channel(channel: SettingsForm, secret: Option<String>) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<AddChannel>().await?;
+    let auth = crate::auth::AuthState::current()?;
+    let (name, made) = super::manage::add(
+        &state.db,
+        &auth.secret_key,
+        &channel,
+        secret,
+        &caller.audit_name(),
+        state.clock.now(),
+    )
+    .await?;
+    if let (Some(secret), crate::auth::Caller::User { session_id, .. }) = (made, &caller) {
+        auth.reveals
+            .put(*session_id, server::KIND, format!("{name}\n{secret}"));
+    }
+    leptos_axum::redirect(&format!("/admin/channels/{name}"));
+    Ok(())
+}
+
+/// Sends a clearly marked test message now; the channel's page shows its
+/// answer (withheld, like everything, outside production).
+#[server(prefix = "/api", endpoint = "admin/channels/test")]
+pub async fn test_channel(name: String) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<TestChannel>().await?;
+    let auth = crate::auth::AuthState::current()?;
+    let place = super::manage::Place {
+        environment: state.environment,
+        public_url: &state.public_url,
+    };
+    super::manage::test(
+        &state.db,
+        &auth.secret_key,
+        place,
+        &name,
+        &caller.audit_name(),
+        state.clock.now(),
+    )
+    .await?;
+    leptos_axum::redirect(&format!("/admin/channels/{}", name.trim()));
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    pub const KIND: &str = "channel-secret";
+
+    pub fn take_revealed(channel: &str) -> Option<String> {
+        let kept = crate::auth::reveal::take_for_page(KIND)?;
+        let (name, secret) = kept.split_once('\n')?;
+        (name == channel).then(|| secret.to_owned())
+    }
+}

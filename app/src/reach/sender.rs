@@ -1,0 +1,141 @@
+//! The sender: delivers what is due in the outbox, keeps each channel
+//! within its rate (counted from the delivery log, so a restart does not
+//! reset it), and records every attempt in the same transaction that
+//! moves the message on. A message is sent at least once: one written
+//! before a crash is still pending after it, and goes out then; its key
+//! (webhook-id, Message-ID) lets a receiver drop a repeat.
+use super::{
+    db::{self, Due, Stored},
+    send::{self, Outgoing},
+    State,
+};
+use crate::{auth::mfa::crypto::SecretKey, error::AppError, state::Db};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// Messages looked at per run.
+const BATCH: i64 = 100;
+
+pub struct Sender {
+    http: reqwest::Client,
+    sealing: SecretKey,
+}
+
+impl Sender {
+    pub fn new(sealing: SecretKey) -> Self {
+        Self {
+            http: send::client(),
+            sealing,
+        }
+    }
+
+    /// Delivers every message due at `now`, as far as each channel's
+    /// rate allows. Returns how many were tried.
+    pub async fn run_due(&self, db: &Db, now: DateTime<Utc>) -> Result<usize, AppError> {
+        let mut conn = db.read.acquire().await?;
+        let due = db::due(&mut conn, now, BATCH).await?;
+        let mut channels: HashMap<i64, (Stored, Option<String>, i64)> = HashMap::new();
+        let mut tried = 0;
+        for d in due {
+            if let std::collections::hash_map::Entry::Vacant(slot) = channels.entry(d.channel_id) {
+                let Some(stored) = db::get(&mut conn, d.channel_id).await? else {
+                    continue;
+                };
+                let secret = db::secret(&mut conn, d.channel_id, &self.sealing).await?;
+                let (used,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM outbox_attempts WHERE channel_id = ? AND at > ?",
+                )
+                .bind(d.channel_id)
+                .bind(now - chrono::Duration::seconds(60))
+                .fetch_one(&mut *conn)
+                .await?;
+                slot.insert((stored, secret, used));
+            }
+            let Some((stored, secret, used)) = channels.get_mut(&d.channel_id) else {
+                continue;
+            };
+            // Over its rate: it waits for the next run.
+            if *used >= stored.channel.per_minute {
+                continue;
+            }
+            *used += 1;
+            tried += 1;
+            self.attempt(db, &d, stored, secret.as_deref(), now).await?;
+        }
+        drop(conn);
+        if tried > 0 {
+            let mut tx = db.write.begin().await?;
+            db::prune(&mut tx).await?;
+            tx.commit().await?;
+        }
+        Ok(tried)
+    }
+
+    /// Delivers one pending message now, whatever its due time (a
+    /// channel's test button): its state and answer afterwards.
+    pub async fn deliver_now(
+        &self,
+        db: &Db,
+        outbox_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(State, String), AppError> {
+        let mut conn = db.read.acquire().await?;
+        let d: Option<Due> = sqlx::query_as(
+            "SELECT id, channel_id, purpose, recipient, subject, body, link, key, attempts, created_at \
+             FROM outbox WHERE id = ? AND state = 'pending'",
+        )
+        .bind(outbox_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(d) = d else {
+            let (state, note, answer): (String, String, String) =
+                sqlx::query_as("SELECT state, note, answer FROM outbox WHERE id = ?")
+                    .bind(outbox_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            return Ok((
+                State::parse(&state),
+                if note.is_empty() { answer } else { note },
+            ));
+        };
+        let stored = db::get(&mut conn, d.channel_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The channel".into()))?;
+        let secret = db::secret(&mut conn, d.channel_id, &self.sealing).await?;
+        drop(conn);
+        self.attempt(db, &d, &stored, secret.as_deref(), now).await
+    }
+
+    async fn attempt(
+        &self,
+        db: &Db,
+        d: &Due,
+        stored: &Stored,
+        secret: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(State, String), AppError> {
+        let out = Outgoing {
+            channel: stored,
+            secret,
+            now: now.timestamp(),
+        };
+        let attempt = send::deliver(&self.http, &out, d).await;
+        let mut tx = db.write.begin().await?;
+        let state = db::finish(&mut tx, d, &attempt, now).await?;
+        tx.commit().await?;
+        if state == State::Failed {
+            tracing::warn!(channel = %stored.channel.name, message = d.id, answer = %attempt.answer, "a message could not be delivered");
+        }
+        Ok((state, attempt.answer))
+    }
+
+    /// Runs for as long as Muster serves: what is due, every second.
+    pub async fn run(self, db: Db, clock: crate::clock::Clock) {
+        loop {
+            if let Err(e) = self.run_due(&db, clock.now()).await {
+                tracing::warn!(error = %e, "the sender could not run");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+}
