@@ -24,6 +24,18 @@ async fn open(
     Ok((db::open(&path).await?, key))
 }
 
+async fn toggle(database: DatabaseArg, name: &str, on: bool) -> Result<String, Failure> {
+    let (opened, _) = open(database).await?;
+    let done = manage::set_enabled(&opened.db, name, on, "cli").await;
+    opened.db.close().await;
+    done.map_err(shown)?;
+    Ok(format!(
+        "Channel {} is {}.",
+        name.trim(),
+        if on { "on" } else { "off" }
+    ))
+}
+
 pub async fn run(command: ChannelCommand) -> Result<String, Failure> {
     let now = chrono::Utc::now();
     match command {
@@ -71,6 +83,8 @@ pub async fn run(command: ChannelCommand) -> Result<String, Failure> {
                 None => format!("Channel {name} added."),
             })
         }
+        ChannelCommand::Enable { database, name } => toggle(database, &name, true).await,
+        ChannelCommand::Disable { database, name } => toggle(database, &name, false).await,
         ChannelCommand::List { database } => {
             let (opened, _) = open(database).await?;
             let mut conn = opened.db.read.acquire().await?;
@@ -123,6 +137,9 @@ pub async fn run(command: ChannelCommand) -> Result<String, Failure> {
             match state {
                 app::reach::State::Sent => Ok(format!("Sent: {answer}")),
                 app::reach::State::Withheld => Ok(format!("Withheld: {answer}")),
+                // Held by a channel that is off, or refused for now: the
+                // sender of a serving Muster tries again.
+                app::reach::State::Pending => Ok(format!("Queued: {answer}")),
                 _ => Err(Failure(format!("Not delivered: {answer}"), 1)),
             }
         }

@@ -223,6 +223,18 @@ pub enum ChannelCommand {
         #[arg(long)]
         per_minute: Option<i64>,
     },
+    /// Turn a channel on again: the messages it held go out.
+    Enable {
+        #[command(flatten)]
+        database: DatabaseArg,
+        name: String,
+    },
+    /// Turn a channel off: its messages wait in the outbox.
+    Disable {
+        #[command(flatten)]
+        database: DatabaseArg,
+        name: String,
+    },
     /// List the channels (never their secrets).
     List {
         #[command(flatten)]

@@ -3,6 +3,7 @@
 mod access;
 mod auth;
 mod backup;
+mod channels;
 mod cli;
 mod drills;
 mod events;

@@ -81,6 +81,7 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/admin/channel", AtLeast(Admin)),
     ("/api/admin/channels/add", AtLeast(Admin)),
     ("/api/admin/channels/test", AtLeast(Admin)),
+    ("/api/admin/channels/enabled", AtLeast(Admin)),
     ("/api/admin/tokens", AtLeast(Admin)),
     ("/api/admin/tokens/create", AtLeast(Admin)),
     ("/api/admin/tokens/revoke", AtLeast(Admin)),

@@ -102,6 +102,16 @@ pub async fn test_channel(name: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Turns a channel off (its messages wait) or on again.
+#[server(prefix = "/api", endpoint = "admin/channels/enabled")]
+pub async fn set_channel_enabled(name: String, enabled: Option<String>) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<SetChannelEnabled>().await?;
+    let on = enabled.as_deref().is_some_and(|v| v == "true" || v == "on");
+    super::manage::set_enabled(&state.db, &name, on, &caller.audit_name()).await?;
+    leptos_axum::redirect(&format!("/admin/channels/{}", name.trim()));
+    Ok(())
+}
+
 #[cfg(feature = "ssr")]
 mod server {
     pub const KIND: &str = "channel-secret";

@@ -135,3 +135,22 @@ pub async fn test(
     tx.commit().await?;
     Sender::new(sealing.clone()).deliver_now(db, id, now).await
 }
+
+/// Turns a channel on or off (audited). An off channel holds its messages:
+/// they wait in the outbox, and go when it is turned on again.
+pub async fn set_enabled(db: &Db, name: &str, enabled: bool, actor: &str) -> Result<(), AppError> {
+    let mut tx = db.write.begin().await?;
+    let stored = db::find(&mut tx, name.trim()).await?.ok_or_else(|| {
+        AppError::NotFound(format!("A channel named {}", crate::fields::shown(name)))
+    })?;
+    db::set_enabled(&mut tx, stored.channel.id, enabled).await?;
+    let entry = NewEntry::new(
+        actor,
+        if enabled { "channel.on" } else { "channel.off" },
+        format!("channel:{}", stored.channel.name),
+        Outcome::Allowed,
+    );
+    audit::db::record(&mut tx, entry, "").await?;
+    tx.commit().await?;
+    Ok(())
+}

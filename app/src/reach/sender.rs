@@ -101,6 +101,12 @@ impl Sender {
         let stored = db::get(&mut conn, d.channel_id)
             .await?
             .ok_or_else(|| AppError::NotFound("The channel".into()))?;
+        if !stored.channel.enabled {
+            return Ok((
+                State::Pending,
+                "held: the channel is off; it goes when the channel is turned on".into(),
+            ));
+        }
         let secret = db::secret(&mut conn, d.channel_id, &self.sealing).await?;
         drop(conn);
         self.attempt(db, &d, &stored, secret.as_deref(), now).await

@@ -2,7 +2,7 @@
 //! form to add one) and `/admin/channels/:name` (its settings, the test
 //! button, and its newest messages with their answers).
 use super::{
-    api::{get_channel, list_channels, AddChannel, ChannelDetail, TestChannel},
+    api::{get_channel, list_channels, AddChannel, ChannelDetail, SetChannelEnabled, TestChannel},
     Channel, Kind, OutboxLine, State,
 };
 use crate::ui::{returned_error, when, DataTable, ErrorNotice};
@@ -141,7 +141,11 @@ fn lines_table(lines: Vec<OutboxLine>) -> impl IntoView {
     .into_any()
 }
 
-fn channel_view(d: ChannelDetail, test: ServerAction<TestChannel>) -> impl IntoView {
+fn channel_view(
+    d: ChannelDetail,
+    test: ServerAction<TestChannel>,
+    toggle: ServerAction<SetChannelEnabled>,
+) -> impl IntoView {
     let c = d.channel;
     let revealed = d.new_secret.map(|secret| {
         view! {
@@ -153,6 +157,7 @@ fn channel_view(d: ChannelDetail, test: ServerAction<TestChannel>) -> impl IntoV
         }
     });
     let how = how(&c);
+    let (name_test, name_toggle) = (c.name.clone(), c.name.clone());
     view! {
         <h1>{format!("Channel {}", c.name)}</h1>
         {revealed}
@@ -164,10 +169,20 @@ fn channel_view(d: ChannelDetail, test: ServerAction<TestChannel>) -> impl IntoV
             <dt>"Secret"</dt><dd>{if c.has_secret { "set (sealed; never shown again)" } else { "none" }}</dd>
             <dt>"Added"</dt><dd>{when(c.created_at)}</dd>
         </dl>
-        <ActionForm action=test attr:id="test-channel-form">
-            <input type="hidden" name="name" value=c.name/>
-            <button type="submit">"Send a test message"</button>
-        </ActionForm>
+        {(!c.enabled).then(|| view! {
+            <p class="warn" id="channel-off" role="status">"This channel is off: its messages wait in the outbox until it is turned on."</p>
+        })}
+        <div class="inline-form">
+            <ActionForm action=test attr:id="test-channel-form">
+                <input type="hidden" name="name" value=name_test/>
+                <button type="submit">"Send a test message"</button>
+            </ActionForm>
+            <ActionForm action=toggle attr:id="channel-toggle-form">
+                <input type="hidden" name="name" value=name_toggle/>
+                <input type="hidden" name="enabled" value=if c.enabled { "false" } else { "true" }/>
+                <button type="submit">{if c.enabled { "Turn off" } else { "Turn on" }}</button>
+            </ActionForm>
+        </div>
         <h2>"Newest messages"</h2>
         {lines_table(d.lines)}
     }
@@ -178,7 +193,8 @@ pub fn ChannelPage() -> impl IntoView {
     let name = leptos_router::hooks::use_params_map()
         .with_untracked(|p| p.get("name").unwrap_or_default());
     let test = ServerAction::<TestChannel>::new();
-    let error = returned_error(test);
+    let toggle = ServerAction::<SetChannelEnabled>::new();
+    let error = (returned_error(test), returned_error(toggle));
     view! {
         <Title text="Channel"/>
         {error}
@@ -187,7 +203,7 @@ pub fn ChannelPage() -> impl IntoView {
                 let name = name.clone();
                 Suspend::new(async move {
                     match get_channel(name).await {
-                        Ok(d) => channel_view(d, test).into_any(),
+                        Ok(d) => channel_view(d, test, toggle).into_any(),
                         Err(error) => view! { <h1>"Channel"</h1><ErrorNotice error/> }.into_any(),
                     }
                 })
