@@ -51,6 +51,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/notices", "Notices", Role::Viewer),
     ("/roster", "Roster", Role::Viewer),
     ("/roster/roles", "Incident roles", Role::Viewer),
+    ("/routing", "Routing", Role::Editor),
     ("/admin/users", "Accounts", Role::Admin),
     ("/admin/tokens", "API tokens", Role::Admin),
     ("/admin/audit", "Audit log", Role::Admin),
@@ -135,6 +136,8 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/admin/backups") view=crate::backups::view::BackupsPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/channels") view=crate::reach::ChannelsPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/channels/:name") view=crate::reach::ChannelPage ssr=SsrMode::Async/>
+                            <Route path=path!("/routing") view=crate::reach::RoutingPage ssr=SsrMode::Async/>
+                            <Route path=path!("/ack") view=crate::reach::AckPage ssr=SsrMode::Async/>
                         </Routes>
                     }
                         .into_any()

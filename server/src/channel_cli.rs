@@ -127,7 +127,7 @@ pub async fn run(command: ChannelCommand) -> Result<String, Failure> {
             };
             let public_url = public_url.unwrap_or_else(|| "http://127.0.0.1:3000".into());
             let (opened, key) = open(database).await?;
-            let place = manage::Place {
+            let place = app::reach::Place {
                 environment,
                 public_url: &public_url,
             };

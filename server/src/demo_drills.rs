@@ -321,9 +321,21 @@ pub async fn insert_completed(
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
     // At 10x: a real minute is ten minutes of the drill.
-    let incident = runs::start(&mut *tx, &stored, t0, 1000, "Eli Editor")
-        .await
-        .map_err(failed)?;
+    let incident = runs::start(
+        &mut *tx,
+        &stored,
+        t0,
+        1000,
+        "Eli Editor",
+        // The demo has no channels: its drill reaches nobody, and says so
+        // nowhere.
+        &app::reach::Place {
+            environment: app::environment::Environment::Sandbox,
+            public_url: "",
+        },
+    )
+    .await
+    .map_err(failed)?;
     advance(&mut *tx, run, real(0)).await.map_err(failed)?;
     advance(&mut *tx, run, real(36)).await.map_err(failed)?;
     let virtual_at = |minutes: i64| t0 + Duration::minutes(minutes);

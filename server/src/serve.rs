@@ -122,6 +122,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         app::reach::sender::Sender::new(auth.secret_key.clone())
             .run(state.db.clone(), state.clock.clone()),
     );
+    tokio::spawn(escalate_calls(state.clone()));
     // The admin page's restore drill uses the schedule's folder and key.
     let drill_place = schedule.as_ref().map(|s| {
         crate::backup::drill::Place::new(s.dir.clone(), crate::backup::format::Key(s.key.0))
@@ -149,6 +150,23 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Every five seconds: calls nobody acknowledged in time go to the role's
+/// next backup.
+async fn escalate_calls(state: AppState) {
+    loop {
+        let place = app::reach::Place {
+            environment: state.environment,
+            public_url: &state.public_url,
+        };
+        if let Err(err) =
+            app::reach::route::escalate_due(&state.db, &place, state.clock.now()).await
+        {
+            tracing::warn!(error = %err, "could not escalate unanswered calls");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
 }
 
 /// Writes the counts of refusals whose window has passed, so a flood that

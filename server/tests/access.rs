@@ -96,7 +96,8 @@ const EVERY_FIELD: &str = "id=1&version=1&kind=Runbook&query=&tag=&from=1&to=1\
 &planned=45&roles=&injects=&every=quarterly&starts=2027-01-04+10%3A00&minutes=\
 &section=summary&entry=1&hidden=&moment=&priority=high&ticket_url=&user=1&part=summary\
 &channel[name]=ops&channel[kind]=webhook&channel[preset]=standard&channel[address]=http%3A%2F%2F127.0.0.1%3A9%2F\
-&channel[security]=&channel[username]=&channel[sender]=&channel[recipients]=&channel[per_minute]=";
+&channel[security]=&channel[username]=&channel[sender]=&channel[recipients]=&channel[per_minute]=\
+&scope=runbook%3A1&key=not-a-key";
 
 #[tokio::test]
 async fn every_server_function_answers_every_role_as_the_table_says() {
@@ -247,6 +248,8 @@ async fn every_route_answers_every_role_as_the_table_says() {
         "/admin/backups",
         "/admin/channels",
         "/admin/channels/1",
+        "/routing",
+        "/ack",
     ];
     for (pattern, _) in ROUTES {
         let path = pattern

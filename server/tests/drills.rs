@@ -73,7 +73,11 @@ async fn a_drill_releases_each_inject_once_at_its_virtual_time_and_scores_with_c
         .await
         .expect("create");
         let stored = runs::get(&mut tx, run).await.expect("get").expect("run");
-        runs::start(&mut tx, &stored, t0, 1000, "Ada Admin")
+        let place = app::reach::Place {
+            environment: Environment::Sandbox,
+            public_url: support::ORIGIN,
+        };
+        runs::start(&mut tx, &stored, t0, 1000, "Ada Admin", &place)
             .await
             .expect("start");
         tx.commit().await.expect("commit");

@@ -141,9 +141,21 @@ pub async fn declare_from_alert(id: i64) -> Result<i64, AppError> {
             .map(|_| r),
         None => None,
     };
-    let incident =
-        crate::incidents::declare_in(&mut tx, &caller, &title, severity, &impact, runbook, now)
-            .await?;
+    let incident = crate::incidents::declare_in(
+        &mut tx,
+        &caller,
+        (&title, severity, &impact),
+        runbook,
+        (
+            &crate::reach::Place {
+                environment: state.environment,
+                public_url: &state.public_url,
+            },
+            Some(detail.rule.id),
+        ),
+        now,
+    )
+    .await?;
     let events: Vec<i64> = detail.samples.iter().map(|e| e.id).collect();
     if !events.is_empty() {
         let author = crate::incidents::author(&caller);

@@ -82,6 +82,12 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/admin/channels/add", AtLeast(Admin)),
     ("/api/admin/channels/test", AtLeast(Admin)),
     ("/api/admin/channels/enabled", AtLeast(Admin)),
+    ("/api/routing", AtLeast(Editor)),
+    ("/api/routing/add", AtLeast(Editor)),
+    ("/api/routing/remove", AtLeast(Editor)),
+    // The key in an acknowledge link is the proof (only its hash is kept).
+    ("/api/calls/look", Public),
+    ("/api/calls/acknowledge", Public),
     ("/api/admin/tokens", AtLeast(Admin)),
     ("/api/admin/tokens/create", AtLeast(Admin)),
     ("/api/admin/tokens/revoke", AtLeast(Admin)),
@@ -198,6 +204,9 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/admin/backups/drill", AtLeast(Admin)),
     ("/admin/channels", AtLeast(Admin)),
     ("/admin/channels/:name", AtLeast(Admin)),
+    ("/routing", AtLeast(Editor)),
+    // Reached from an email: the page asks before it acknowledges.
+    ("/ack", Public),
 ];
 
 /// Why a caller was turned away.

@@ -303,7 +303,7 @@ pub async fn plan_run(
         let run = super::db::get(&mut tx, id)
             .await?
             .ok_or_else(|| AppError::internal("the run just made"))?;
-        super::db::start(&mut tx, &run, now, speed, &author).await?;
+        super::db::start(&mut tx, &run, now, speed, &author, &server::place(&state)).await?;
     }
     crate::audit::record_change(
         &mut tx,
@@ -332,7 +332,15 @@ pub async fn drive_clock(id: i64, change: String, speed: String) -> Result<(), A
     let change_name = change.trim().to_owned();
     match change_name.as_str() {
         "start" => {
-            super::db::start(&mut tx, &run, now, server::speed(&speed)?, &author).await?;
+            super::db::start(
+                &mut tx,
+                &run,
+                now,
+                server::speed(&speed)?,
+                &author,
+                &server::place(&state),
+            )
+            .await?;
         }
         other => {
             let change = match other {
@@ -588,6 +596,14 @@ pub(crate) mod server {
             }
         }
         Ok(())
+    }
+
+    /// Where this Muster runs, for the drill's rehearsed calls.
+    pub fn place(state: &crate::state::AppState) -> crate::reach::Place<'_> {
+        crate::reach::Place {
+            environment: state.environment,
+            public_url: &state.public_url,
+        }
     }
 
     /// "10x", "0.5", "250" (percent) as a speed in percent.

@@ -171,6 +171,7 @@ pub async fn start(
     real: DateTime<Utc>,
     speed_pct: u32,
     author: &str,
+    place: &crate::reach::Place<'_>,
 ) -> Result<i64, AppError> {
     if run.state != RunState::Scheduled {
         return Err(AppError::Conflict("This drill has already started.".into()));
@@ -200,25 +201,24 @@ pub async fn start(
         "Tabletop drill of the scenario {} (version {}). Nothing leaves Muster.",
         scenario.title, run.scenario_version
     );
-    let incident = crate::incidents::db::declare(
-        &mut *conn,
-        &crate::incidents::db::Declaration {
-            title: &title,
-            severity: runbook
-                .as_ref()
-                .map_or(Severity::Sev2, |r| r.content.severity),
-            impact: &impact,
-            runbook: runbook.as_ref().map(|r| (r.id, r.info.version, &r.content)),
-            author,
-            at: clock.now_at(real),
-            drill: Some(crate::incidents::db::Drill {
-                run: run.id,
-                clock: &clock,
-                players: &players,
-            }),
-        },
-    )
-    .await?;
+    let declaration = crate::incidents::db::Declaration {
+        title: &title,
+        severity: runbook
+            .as_ref()
+            .map_or(Severity::Sev2, |r| r.content.severity),
+        impact: &impact,
+        runbook: runbook.as_ref().map(|r| (r.id, r.info.version, &r.content)),
+        author,
+        at: clock.now_at(real),
+        drill: Some(crate::incidents::db::Drill {
+            run: run.id,
+            clock: &clock,
+            players: &players,
+        }),
+    };
+    let incident = crate::incidents::db::declare(&mut *conn, &declaration).await?;
+    // The routing is rehearsed too: every call is withheld (a drill).
+    crate::incidents::reach_declared(&mut *conn, incident, &declaration, place, None).await?;
     sqlx::query("UPDATE drill_runs SET state = 'running', incident_id = ? WHERE id = ?")
         .bind(incident)
         .bind(run.id)

@@ -108,10 +108,15 @@ pub async fn declare_incident(
     let id = declare_in(
         &mut tx,
         &caller,
-        &title,
-        severity,
-        &impact,
+        (&title, severity, &impact),
         runbook_id,
+        (
+            &crate::reach::Place {
+                environment: state.environment,
+                public_url: &state.public_url,
+            },
+            None,
+        ),
         state.clock.now(),
     )
     .await?;
@@ -127,10 +132,9 @@ pub async fn declare_incident(
 pub(crate) async fn declare_in(
     tx: &mut sqlx::SqliteConnection,
     caller: &crate::auth::Caller,
-    title: &str,
-    severity: Severity,
-    impact: &str,
+    (title, severity, impact): (&str, Severity, &str),
     runbook_id: Option<i64>,
+    (place, alert_rule): (&crate::reach::Place<'_>, Option<i64>),
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, AppError> {
     use crate::{
@@ -146,19 +150,17 @@ pub(crate) async fn declare_in(
         ),
     };
     let author = super::act::author(caller);
-    let id = super::db::declare(
-        &mut *tx,
-        &super::db::Declaration {
-            title,
-            severity,
-            impact,
-            runbook: pinned.as_ref().map(|p| (p.id, p.info.version, &p.content)),
-            author: &author,
-            at: now,
-            drill: None,
-        },
-    )
-    .await?;
+    let declaration = super::db::Declaration {
+        title,
+        severity,
+        impact,
+        runbook: pinned.as_ref().map(|p| (p.id, p.info.version, &p.content)),
+        author: &author,
+        at: now,
+        drill: None,
+    };
+    let id = super::db::declare(&mut *tx, &declaration).await?;
+    reach_declared(&mut *tx, id, &declaration, place, alert_rule).await?;
     crate::audit::record_change(
         &mut *tx,
         caller,
@@ -168,6 +170,60 @@ pub(crate) async fn declare_in(
     )
     .await?;
     Ok(id)
+}
+
+/// Reaches the people a new incident needs, in the declaring
+/// transaction: its commander and the roles its runbook lists, then what
+/// the routing rules of its runbook (or the alert rule that raised it)
+/// add. In a drill, the sandbox or staging, nobody is reached: the
+/// timeline says whom it would have called.
+#[cfg(feature = "ssr")]
+pub(crate) async fn reach_declared(
+    tx: &mut sqlx::SqliteConnection,
+    id: i64,
+    d: &super::db::Declaration<'_>,
+    place: &crate::reach::Place<'_>,
+    alert_rule: Option<i64>,
+) -> Result<(), AppError> {
+    use crate::reach::route::{self, About, Held};
+    let held: Vec<Held> = super::db::roles(&mut *tx, id)
+        .await?
+        .into_iter()
+        .map(|r| Held {
+            role_id: r.role_id,
+            role: r.role,
+            person: r.person_id,
+        })
+        .collect();
+    let mut needed: Vec<i64> = held
+        .iter()
+        .filter(|h| h.role == super::COMMANDER)
+        .map(|h| h.role_id)
+        .collect();
+    if let Some((_, _, book)) = d.runbook {
+        for step in &book.steps {
+            if !needed.contains(&step.role_id) {
+                needed.push(step.role_id);
+            }
+        }
+    }
+    let about = About::new(
+        id,
+        (d.title, d.severity.as_str(), "investigating"),
+        d.drill.is_some(),
+        d.at,
+        d.at,
+    );
+    route::on_declare(
+        tx,
+        place,
+        &about,
+        &held,
+        &needed,
+        (d.runbook.map(|(r, _, _)| r), alert_rule),
+        d.at,
+    )
+    .await
 }
 
 /// A note, optionally about an earlier time, or a correction of an entry.
@@ -262,6 +318,7 @@ pub async fn set_severity(id: i64, severity: String) -> Result<Delta, AppError> 
 pub async fn assign_role(id: i64, role_id: i64, person_id: String) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<AssignRole>().await?;
     let person_id = crate::fields::optional_id("Person", &person_id)?;
+    let (environment, public_url) = (state.environment, state.public_url.clone());
     super::act::act(
         &state,
         &caller,
@@ -269,6 +326,7 @@ pub async fn assign_role(id: i64, role_id: i64, person_id: String) -> Result<Del
         "incident.role",
         move |tx, author, now| {
             Box::pin(async move {
+                let before = super::db::role(tx, id, role_id).await?;
                 let person = match person_id {
                     None => None,
                     Some(pid) => Some((
@@ -280,6 +338,35 @@ pub async fn assign_role(id: i64, role_id: i64, person_id: String) -> Result<Del
                 };
                 if !super::db::assign_role(tx, id, role_id, person, &author, now).await? {
                     return Err(AppError::NotFound("That incident role".into()));
+                }
+                // A handoff reaches the new holder.
+                if let Some(before) =
+                    before.filter(|b| person_id.is_some() && b.person_id != person_id)
+                {
+                    let incident = super::db::get(tx, id)
+                        .await?
+                        .ok_or_else(|| AppError::NotFound("That incident".into()))?;
+                    let about = crate::reach::route::About::new(
+                        id,
+                        (
+                            &incident.title,
+                            incident.severity.as_str(),
+                            incident.status.as_str(),
+                        ),
+                        incident.drill_run.is_some(),
+                        incident.declared_at,
+                        now,
+                    );
+                    let held = crate::reach::route::Held {
+                        role_id,
+                        role: before.role,
+                        person: person_id,
+                    };
+                    let place = crate::reach::Place {
+                        environment,
+                        public_url: &public_url,
+                    };
+                    crate::reach::route::on_handoff(tx, &place, &about, &held, now).await?;
                 }
                 Ok((format!("role {role_id}"), Part::Role(role_id)))
             })
@@ -452,11 +539,14 @@ pub async fn approve_incident_notice(id: i64, notice: i64) -> Result<Delta, AppE
     .await
 }
 
-/// Records an approved notice as published. Muster has no outbound
-/// channels yet, so nothing leaves Muster: the page shows the text to copy.
+/// Records an approved notice as published, and sends it to every
+/// channel marked for customers (in the same transaction, through the
+/// outbox; withheld in a drill, the sandbox or staging). The timeline says
+/// where it went, and later each channel's answer.
 #[server(prefix = "/api", endpoint = "incidents/notice/publish")]
 pub async fn publish_notice(id: i64, notice: i64) -> Result<Delta, AppError> {
     let (state, caller) = crate::auth::guard::require::<PublishNotice>().await?;
+    let (environment, public_url) = (state.environment, state.public_url.clone());
     super::act::act(
         &state,
         &caller,
@@ -470,6 +560,28 @@ pub async fn publish_notice(id: i64, notice: i64) -> Result<Delta, AppError> {
                             .into(),
                     ));
                 }
+                let (subject, body): (String, String) = sqlx::query_as(
+                    "SELECT subject, body FROM incident_notices WHERE id = ? AND incident_id = ?",
+                )
+                .bind(notice)
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let incident = super::db::get(tx, id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound("That incident".into()))?;
+                let place = crate::reach::Place {
+                    environment,
+                    public_url: &public_url,
+                };
+                crate::reach::route::to_customers(
+                    tx,
+                    &place,
+                    (id, incident.drill_run.is_some()),
+                    (&subject, &body),
+                    now,
+                )
+                .await?;
                 Ok((format!("notice {notice}"), Part::Notice(notice)))
             })
         },

@@ -282,6 +282,19 @@ fn holder(
     }
 }
 
+/// Who holds each role of the incident now, in the roster's order.
+pub async fn roles(conn: &mut SqliteConnection, id: i64) -> Result<Vec<RoleHolder>, sqlx::Error> {
+    Ok(
+        sqlx::query_as(&format!("{ROLE_SELECT} ORDER BY r.position, r.name"))
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(holder)
+            .collect(),
+    )
+}
+
 /// Who holds one role of the incident now.
 pub async fn role(
     conn: &mut SqliteConnection,
@@ -307,13 +320,7 @@ pub async fn load(
     let Some(incident) = get(conn, id).await? else {
         return Ok(None);
     };
-    let roles = sqlx::query_as(&format!("{ROLE_SELECT} ORDER BY r.position, r.name"))
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(holder)
-        .collect();
+    let roles = roles(conn, id).await?;
     let items: Vec<ItemRow> = sqlx::query_as(&format!(
         "SELECT {ITEM_COLUMNS} FROM incident_checklist WHERE incident_id = ? ORDER BY position"
     ))

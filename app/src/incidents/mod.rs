@@ -17,7 +17,10 @@ pub use api::{
 };
 pub use view::{IncidentPage, IncidentsPage};
 #[cfg(feature = "ssr")]
-pub(crate) use {act::author, api::declare_in};
+pub(crate) use {
+    act::author,
+    api::{declare_in, reach_declared},
+};
 
 use crate::{
     clock,

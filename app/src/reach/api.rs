@@ -1,6 +1,6 @@
 //! Thin server functions for channels (admins only): list, look at one
 //! with its newest messages, add one, send a clearly marked test message.
-use super::{Channel, OutboxLine, SettingsForm};
+use super::{CallView, Channel, OutboxLine, Routing, SettingsForm};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -16,8 +16,21 @@ pub struct ChannelsView {
 pub struct ChannelDetail {
     pub channel: Channel,
     pub lines: Vec<OutboxLine>,
-    /// A signing secret Muster just made, shown this once.
-    pub new_secret: Option<String>,
+}
+
+/// The signing secret just made for this channel in this session, taken
+/// so it is shown once (when the page renders, not in a resource that may
+/// run more than once).
+pub fn take_revealed(channel: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        server::take_revealed(channel)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = channel;
+        None
+    }
 }
 
 #[server(prefix = "/api", endpoint = "admin/channels")]
@@ -47,11 +60,9 @@ pub async fn get_channel(name: String) -> Result<ChannelDetail, AppError> {
         super::OUTBOX_SHOWN,
     )
     .await?;
-    let new_secret = server::take_revealed(&stored.channel.name);
     Ok(ChannelDetail {
         channel: stored.channel,
         lines,
-        new_secret,
     })
 }
 
@@ -85,7 +96,7 @@ pub async fn add_channel(channel: SettingsForm, secret: Option<String>) -> Resul
 pub async fn test_channel(name: String) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<TestChannel>().await?;
     let auth = crate::auth::AuthState::current()?;
-    let place = super::manage::Place {
+    let place = super::Place {
         environment: state.environment,
         public_url: &state.public_url,
     };
@@ -110,6 +121,57 @@ pub async fn set_channel_enabled(name: String, enabled: Option<String>) -> Resul
     super::manage::set_enabled(&state.db, &name, on, &caller.audit_name()).await?;
     leptos_axum::redirect(&format!("/admin/channels/{}", name.trim()));
     Ok(())
+}
+
+/// The routing page (editors): every rule, and what a rule may name.
+#[server(prefix = "/api", endpoint = "routing")]
+pub async fn get_routing() -> Result<Routing, AppError> {
+    let (state, _) = crate::auth::guard::require::<GetRouting>().await?;
+    let mut conn = state.db.read.acquire().await?;
+    Ok(super::route::routing(&mut conn).await?)
+}
+
+#[server(prefix = "/api", endpoint = "routing/add")]
+pub async fn add_routing_rule(
+    scope: String,
+    target: String,
+    minutes: String,
+) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<AddRoutingRule>().await?;
+    super::route::add_rule(
+        &state.db,
+        &scope,
+        &target,
+        &minutes,
+        &caller.audit_name(),
+        state.clock.now(),
+    )
+    .await?;
+    leptos_axum::redirect("/routing");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "routing/remove")]
+pub async fn remove_routing_rule(id: i64) -> Result<(), AppError> {
+    let (state, caller) = crate::auth::guard::require::<RemoveRoutingRule>().await?;
+    super::route::remove_rule(&state.db, id, &caller.audit_name()).await?;
+    leptos_axum::redirect("/routing");
+    Ok(())
+}
+
+/// The call an acknowledge link names. Public: the key in the link is the
+/// proof, and only its hash is stored.
+#[server(prefix = "/api", endpoint = "calls/look")]
+pub async fn look_call(key: String) -> Result<CallView, AppError> {
+    let (state, _) = crate::auth::guard::require::<LookCall>().await?;
+    super::route::look(&state.db, &key, state.clock.now()).await
+}
+
+/// Acknowledges a call (once, before its link expires).
+#[server(prefix = "/api", endpoint = "calls/acknowledge")]
+pub async fn acknowledge_call(key: String) -> Result<CallView, AppError> {
+    let (state, _) = crate::auth::guard::require::<AcknowledgeCall>().await?;
+    super::route::acknowledge(&state.db, &key, state.clock.now()).await
 }
 
 #[cfg(feature = "ssr")]

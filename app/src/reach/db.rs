@@ -247,6 +247,7 @@ pub async fn enqueue(
 pub struct Due {
     pub id: i64,
     pub channel_id: i64,
+    pub incident_id: Option<i64>,
     pub purpose: String,
     pub recipient: String,
     pub subject: String,
@@ -264,7 +265,7 @@ pub async fn due(
     limit: i64,
 ) -> Result<Vec<Due>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT o.id, o.channel_id, o.purpose, o.recipient, o.subject, o.body, o.link, o.key, o.attempts, o.created_at \
+        "SELECT o.id, o.channel_id, o.incident_id, o.purpose, o.recipient, o.subject, o.body, o.link, o.key, o.attempts, o.created_at \
          FROM outbox o JOIN channels c ON c.id = o.channel_id \
          WHERE o.state = 'pending' AND o.next_at <= ? AND c.enabled ORDER BY o.next_at, o.id LIMIT ?",
     )

@@ -1,10 +1,9 @@
 //! Adding a channel and sending its test message: one path for the page
 //! and the command line, each with its audit entry.
-use super::{db, sender::Sender, Kind, Message, Preset, Settings, SettingsForm, State};
+use super::{db, sender::Sender, Kind, Message, Place, Preset, Settings, SettingsForm, State};
 use crate::{
     audit::{self, NewEntry, Outcome},
     auth::mfa::crypto::SecretKey,
-    environment::Environment,
     error::AppError,
     state::Db,
 };
@@ -79,13 +78,6 @@ pub async fn add(
     audit::db::record(&mut tx, entry, "").await?;
     tx.commit().await?;
     Ok((settings.name, if made { secret } else { None }))
-}
-
-/// Where Muster runs, for a test message: its environment (nothing leaves
-/// outside production) and its public address (the link).
-pub struct Place<'a> {
-    pub environment: Environment,
-    pub public_url: &'a str,
 }
 
 /// Queues a clearly marked test message (audited as `channel.test`) and

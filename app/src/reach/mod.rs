@@ -13,13 +13,15 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod manage;
 #[cfg(feature = "ssr")]
+pub mod route;
+#[cfg(feature = "ssr")]
 pub mod send;
 #[cfg(feature = "ssr")]
 pub mod sender;
 mod view;
 
 pub use api::*;
-pub use view::{ChannelPage, ChannelsPage};
+pub use view::{AckPage, ChannelPage, ChannelsPage, RoutingPage};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -46,6 +48,49 @@ pub const SEND_TIMEOUT_SECS: u64 = 10;
 pub const OUTBOX_KEPT: i64 = 10_000;
 /// Outbox lines a channel page shows.
 pub const OUTBOX_SHOWN: i64 = 50;
+
+/// Where Muster runs: its environment (nothing leaves outside
+/// production) and its public address (for links).
+pub struct Place<'a> {
+    pub environment: crate::environment::Environment,
+    pub public_url: &'a str,
+}
+
+/// A call as its acknowledge page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallView {
+    pub incident_id: i64,
+    pub headline: String,
+    pub person: String,
+    pub role: String,
+    /// open, acked, escalated, closed or expired.
+    pub state: String,
+}
+
+/// A routing rule as the routing page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleLine {
+    pub id: i64,
+    /// "Runbook: Payment provider outage", "Alert rule: Payment failures spike".
+    pub scope: String,
+    /// "Role: Incident Commander", "Person: Rae Responder", "Channel: team-chat".
+    pub target: String,
+    pub escalate_minutes: i64,
+}
+
+/// The routing page: the rules, and what a new rule may name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Routing {
+    pub rules: Vec<RuleLine>,
+    /// ("runbook:ID" or "alert:ID", label)
+    pub scopes: Vec<(String, String)>,
+    /// ("role:ID", "person:ID" or "channel:ID", label)
+    pub targets: Vec<(String, String)>,
+}
+
+/// Routing rules a runbook or alert rule may have, and in all.
+pub const MAX_RULES_EACH: i64 = 20;
+pub const MAX_RULES: i64 = 500;
 
 /// Email or webhook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -81,7 +81,7 @@ impl Sender {
     ) -> Result<(State, String), AppError> {
         let mut conn = db.read.acquire().await?;
         let d: Option<Due> = sqlx::query_as(
-            "SELECT id, channel_id, purpose, recipient, subject, body, link, key, attempts, created_at \
+            "SELECT id, channel_id, incident_id, purpose, recipient, subject, body, link, key, attempts, created_at \
              FROM outbox WHERE id = ? AND state = 'pending'",
         )
         .bind(outbox_id)
@@ -128,6 +128,26 @@ impl Sender {
         let attempt = send::deliver(&self.http, &out, d).await;
         let mut tx = db.write.begin().await?;
         let state = db::finish(&mut tx, d, &attempt, now).await?;
+        // The incident's timeline hears how a notice went, and of a call
+        // that could not be delivered.
+        let name = &stored.channel.name;
+        let line = match (d.incident_id, d.purpose.as_str(), state) {
+            (Some(_), "notice", State::Sent) => {
+                Some(format!("The notice reached {name}: {}", attempt.answer))
+            }
+            (Some(_), "notice", State::Failed) => Some(format!(
+                "The notice could not be delivered to {name}: {}",
+                attempt.answer
+            )),
+            (Some(_), "call", State::Failed) => Some(format!(
+                "The call to {} by {name} could not be delivered: {}",
+                d.recipient, attempt.answer
+            )),
+            _ => None,
+        };
+        if let (Some(incident), Some(line)) = (d.incident_id, line) {
+            super::route::note(&mut tx, incident, line, now).await?;
+        }
         tx.commit().await?;
         if state == State::Failed {
             tracing::warn!(channel = %stored.channel.name, message = d.id, answer = %attempt.answer, "a message could not be delivered");

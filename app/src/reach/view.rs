@@ -2,8 +2,11 @@
 //! form to add one) and `/admin/channels/:name` (its settings, the test
 //! button, and its newest messages with their answers).
 use super::{
-    api::{get_channel, list_channels, AddChannel, ChannelDetail, SetChannelEnabled, TestChannel},
-    Channel, Kind, OutboxLine, State,
+    api::{
+        get_channel, get_routing, list_channels, look_call, AcknowledgeCall, AddChannel,
+        AddRoutingRule, ChannelDetail, RemoveRoutingRule, SetChannelEnabled, TestChannel,
+    },
+    CallView, Channel, Kind, OutboxLine, Routing, State,
 };
 use crate::ui::{returned_error, when, DataTable, ErrorNotice};
 use leptos::prelude::*;
@@ -147,20 +150,10 @@ fn channel_view(
     toggle: ServerAction<SetChannelEnabled>,
 ) -> impl IntoView {
     let c = d.channel;
-    let revealed = d.new_secret.map(|secret| {
-        view! {
-            <div class="reveal" role="status">
-                <p><strong>"Copy this signing secret now: it will not be shown again."</strong></p>
-                <code id="new-secret">{secret}</code>
-                <p class="help">"The receiver verifies Muster's webhook-signature header with it (Standard Webhooks)."</p>
-            </div>
-        }
-    });
     let how = how(&c);
     let (name_test, name_toggle) = (c.name.clone(), c.name.clone());
     view! {
         <h1>{format!("Channel {}", c.name)}</h1>
-        {revealed}
         <dl class="facts">
             <dt>"How"</dt><dd id="channel-how">{how}</dd>
             <dt>"Recipients"</dt><dd>{if c.recipients.is_empty() { "(each person's own address)".to_owned() } else { c.recipients.join(", ") }}</dd>
@@ -192,12 +185,22 @@ fn channel_view(
 pub fn ChannelPage() -> impl IntoView {
     let name = leptos_router::hooks::use_params_map()
         .with_untracked(|p| p.get("name").unwrap_or_default());
+    let revealed = super::api::take_revealed(&name).map(|secret| {
+        view! {
+            <div class="reveal" role="status">
+                <p><strong>"Copy this signing secret now: it will not be shown again."</strong></p>
+                <code id="new-secret">{secret}</code>
+                <p class="help">"The receiver verifies Muster's webhook-signature header with it (Standard Webhooks)."</p>
+            </div>
+        }
+    });
     let test = ServerAction::<TestChannel>::new();
     let toggle = ServerAction::<SetChannelEnabled>::new();
     let error = (returned_error(test), returned_error(toggle));
     view! {
         <Title text="Channel"/>
         {error}
+        {revealed}
         <Suspense fallback=loading>
             {move || {
                 let name = name.clone();
@@ -205,6 +208,130 @@ pub fn ChannelPage() -> impl IntoView {
                     match get_channel(name).await {
                         Ok(d) => channel_view(d, test, toggle).into_any(),
                         Err(error) => view! { <h1>"Channel"</h1><ErrorNotice error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+fn routing_view(
+    r: Routing,
+    add: ServerAction<AddRoutingRule>,
+    remove: ServerAction<RemoveRoutingRule>,
+) -> impl IntoView {
+    let rules = if r.rules.is_empty() {
+        view! { <p class="empty" id="no-rules">"No routing rules: declaring calls the incident's commander and the roles its runbook lists."</p> }.into_any()
+    } else {
+        view! {
+            <DataTable id="routing-rules" headers=&["For", "Reach", "Escalate after", ""]>
+                {r.rules.into_iter().map(|rule| view! {
+                    <tr>
+                        <td>{rule.scope}</td>
+                        <td>{rule.target}</td>
+                        <td>{format!("{} min", rule.escalate_minutes)}</td>
+                        <td>
+                            <ActionForm action=remove>
+                                <input type="hidden" name="id" value=rule.id/>
+                                <button type="submit" class="secondary">"Remove"</button>
+                            </ActionForm>
+                        </td>
+                    </tr>
+                }).collect_view()}
+            </DataTable>
+        }
+        .into_any()
+    };
+    view! {
+        {rules}
+        <h2>"Add a rule"</h2>
+        <ActionForm action=add attr:class="stack narrow" attr:id="add-rule-form">
+            <label for="rule-scope">"For"</label>
+            <select id="rule-scope" name="scope">
+                {r.scopes.into_iter().map(|(v, l)| view! { <option value=v>{l}</option> }).collect_view()}
+            </select>
+            <label for="rule-target">"Reach"</label>
+            <select id="rule-target" name="target">
+                {r.targets.into_iter().map(|(v, l)| view! { <option value=v>{l}</option> }).collect_view()}
+            </select>
+            <label for="rule-minutes">"A role's call goes to the next backup after (minutes)"</label>
+            <input id="rule-minutes" name="minutes" inputmode="numeric" placeholder="5"/>
+            <div><button type="submit">"Add rule"</button></div>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn RoutingPage() -> impl IntoView {
+    let add = ServerAction::<AddRoutingRule>::new();
+    let remove = ServerAction::<RemoveRoutingRule>::new();
+    let error = (returned_error(add), returned_error(remove));
+    view! {
+        <Title text="Routing"/>
+        <h1>"Routing"</h1>
+        <p class="lede">
+            "Who an incident reaches when it is declared. Every incident calls its commander and the roles its runbook lists; "
+            "these rules add roles, people and channels for a runbook or an alert rule. A role's call that nobody acknowledges goes "
+            "to the role's next backup on the roster. Drills, the sandbox and staging call nobody: their timelines say whom they would have called."
+        </p>
+        {error}
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match get_routing().await {
+                    Ok(r) => routing_view(r, add, remove).into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn call_view(c: CallView, ack: ServerAction<AcknowledgeCall>, key: String) -> impl IntoView {
+    let role = if c.role.is_empty() {
+        String::new()
+    } else {
+        format!(" as {}", c.role)
+    };
+    let said = match c.state.as_str() {
+        "open" => view! {
+            <p>{format!("{} is called{role}.", c.person)}</p>
+            <ActionForm action=ack attr:id="ack-form">
+                <input type="hidden" name="key" value=key/>
+                <button type="submit">"Acknowledge: I am on it"</button>
+            </ActionForm>
+        }.into_any(),
+        "acked" => view! { <p id="ack-done" role="status">{format!("Acknowledged: {} is on it{role}. The incident's timeline says so.", c.person)}</p> }.into_any(),
+        "expired" => view! { <p class="warn">"This acknowledge link has expired."</p> }.into_any(),
+        _ => view! { <p class="warn">"This call is over: it went to someone else, or the role changed hands."</p> }.into_any(),
+    };
+    view! {
+        <h1>{c.headline}</h1>
+        {said}
+        <p><a href=format!("/incidents/{}", c.incident_id)>"Open the incident"</a>" (sign in first)"</p>
+    }
+}
+
+/// `/ack?key=...`: the page an acknowledge link opens. It asks before it
+/// acknowledges, so a mail scanner opening the link acknowledges nothing.
+#[component]
+pub fn AckPage() -> impl IntoView {
+    let key = crate::fields::query("key");
+    let ack = ServerAction::<AcknowledgeCall>::new();
+    let error = returned_error(ack);
+    view! {
+        <Title text="Acknowledge a call"/>
+        {error}
+        <Suspense fallback=loading>
+            {move || {
+                let key = key.clone();
+                let done = ack.value().get().and_then(Result::ok);
+                Suspend::new(async move {
+                    if let Some(c) = done {
+                        return call_view(c, ack, key).into_any();
+                    }
+                    match look_call(key.clone()).await {
+                        Ok(c) => call_view(c, ack, key).into_any(),
+                        Err(error) => view! { <h1>"Acknowledge a call"</h1><ErrorNotice error/> }.into_any(),
                     }
                 })
             }}

@@ -70,10 +70,13 @@ pub enum Kind {
     DrillClock,
     InjectReleased,
     ExpectationJudged,
+    /// Someone called, acknowledging, escalated to, or a message's
+    /// delivery (reaching people).
+    Call,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Self::Declared,
         Self::Note,
         Self::Correction,
@@ -90,6 +93,7 @@ impl Kind {
         Self::DrillClock,
         Self::InjectReleased,
         Self::ExpectationJudged,
+        Self::Call,
     ];
 
     /// Its name in storage and exports, and a label for people.
@@ -111,6 +115,7 @@ impl Kind {
             Self::DrillClock => ("drill_clock", "Drill clock"),
             Self::InjectReleased => ("inject_released", "Inject"),
             Self::ExpectationJudged => ("expectation_judged", "Expectation"),
+            Self::Call => ("call", "Call"),
         }
     }
 

@@ -13,7 +13,53 @@ pub struct Mail {
     pub auth: Option<(String, String)>,
     pub from: String,
     pub to: Vec<String>,
+    /// The message as it came (headers and encoded body).
     pub data: String,
+    /// Its body decoded as a mail reader decodes it (base64 or
+    /// quoted-printable).
+    pub text: String,
+}
+
+/// The body of a message, decoded by its Content-Transfer-Encoding.
+fn decoded(data: &str) -> String {
+    use base64::Engine;
+    let (head, body) = data.split_once("\n\n").unwrap_or((data, ""));
+    let encoding = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Transfer-Encoding:"))
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    match encoding.as_str() {
+        "base64" => {
+            let joined: String = body.split_whitespace().collect();
+            String::from_utf8_lossy(
+                &base64::engine::general_purpose::STANDARD
+                    .decode(joined)
+                    .unwrap_or_default(),
+            )
+            .into_owned()
+        }
+        "quoted-printable" => {
+            let mut out = Vec::new();
+            let joined = body.replace("=\n", "");
+            let bytes = joined.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'=' && i + 2 < bytes.len() + 1 {
+                    if let Ok(b) = u8::from_str_radix(&joined[i + 1..(i + 3).min(joined.len())], 16)
+                    {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                }
+                out.push(bytes[i]);
+                i += 1;
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        }
+        _ => body.to_owned(),
+    }
 }
 
 pub struct SmtpSink {
@@ -95,6 +141,7 @@ async fn converse(
                 data.push_str(&l);
                 data.push('\n');
             }
+            mail.text = decoded(&data);
             mail.data = data;
             mails.lock().expect("lock").push(std::mem::take(&mut mail));
             b"250 2.0.0 queued as 1\r\n"

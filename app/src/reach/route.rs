@@ -1,0 +1,849 @@
+//! Calls: who an incident reaches, and what happens when nobody answers.
+//! Declaring calls the holder of each role the incident needs (its
+//! commander, the roles its runbook lists, the roles its routing rules
+//! name), the people the rules name, and posts to the channels they name.
+//! A call carries a one-use acknowledge link; a role's call that is not
+//! acknowledged in time goes to the role's next backup on the roster.
+//! Every call, acknowledgement and escalation goes on the timeline. All of
+//! it goes through the outbox, so a drill, the sandbox and staging call
+//! nobody: the timeline then says whom they would have called.
+use super::{db, CallView, Message, Place, Routing, RuleLine};
+use crate::{
+    error::AppError,
+    state::Db,
+    timeline::{self, Kind as EntryKind, NewEntry, Subject},
+};
+use chrono::{DateTime, Duration, Utc};
+use sqlx::SqliteConnection;
+
+/// Minutes before a role's unanswered call goes to its next backup,
+/// unless a routing rule says otherwise.
+pub const DEFAULT_ESCALATE_MINUTES: i64 = 5;
+/// How long an acknowledge link works.
+pub const ACK_LINK_HOURS: i64 = 24;
+/// Calls one declaration may make (roles, people and channels together).
+pub const MAX_CALLS: usize = 30;
+
+const AUTHOR: &str = "muster";
+
+/// The incident a call is about, as its messages say it (never a payload
+/// or a secret): a headline (severity and title, DRILL first in a drill)
+/// and a few lines (severity, status, how long it has been open).
+pub struct About {
+    pub incident_id: i64,
+    pub drill: bool,
+    pub headline: String,
+    pub text: String,
+}
+
+impl About {
+    pub fn new(
+        incident_id: i64,
+        (title, severity, status): (&str, &str, &str),
+        drill: bool,
+        declared_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let severity = severity.to_uppercase();
+        Self {
+            incident_id,
+            drill,
+            headline: format!("{}[{severity}] {title}", if drill { "DRILL " } else { "" }),
+            text: format!(
+                "Incident #{incident_id}: {title}\nSeverity {severity} · status {status} · open for {}",
+                crate::clock::elapsed(declared_at, now)
+            ),
+        }
+    }
+
+    fn subject(&self, why: &str) -> String {
+        format!("{}: {why}", self.headline)
+    }
+}
+
+/// What is kept of an acknowledge key: its SHA-256, in hex.
+fn key_hash(key: &str) -> String {
+    crate::auth::sessions::token_hash(key.trim())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn link(place: &Place<'_>, incident_id: i64) -> String {
+    format!(
+        "{}/incidents/{incident_id}",
+        place.public_url.trim_end_matches('/')
+    )
+}
+
+/// A role of the incident: its id, name and who holds it now.
+#[derive(Clone, Debug)]
+pub struct Held {
+    pub role_id: i64,
+    pub role: String,
+    pub person: Option<i64>,
+}
+
+/// A routing rule's target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Role(i64),
+    Person(i64),
+    Channel(i64),
+}
+
+/// The rules of a runbook or an alert rule: target and escalation minutes.
+pub async fn rules_for(
+    conn: &mut SqliteConnection,
+    runbook_id: Option<i64>,
+    alert_rule_id: Option<i64>,
+) -> Result<Vec<(Target, i64)>, sqlx::Error> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT target, target_id, escalate_minutes FROM reach_rules \
+         WHERE (runbook_id IS NOT NULL AND runbook_id = ?) OR (alert_rule_id IS NOT NULL AND alert_rule_id = ?) \
+         ORDER BY id",
+    )
+    .bind(runbook_id)
+    .bind(alert_rule_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(t, id, minutes)| {
+            let target = match t.as_str() {
+                "role" => Target::Role(id),
+                "person" => Target::Person(id),
+                "channel" => Target::Channel(id),
+                _ => return None,
+            };
+            Some((target, minutes))
+        })
+        .collect())
+}
+
+/// A line on the incident's timeline, written by Muster.
+pub(crate) async fn note(
+    tx: &mut SqliteConnection,
+    incident_id: i64,
+    text: String,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    timeline::db::append(
+        tx,
+        Subject::Incident(incident_id),
+        NewEntry::new(EntryKind::Call, text, AUTHOR, now),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn any_channel(tx: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    let (any,): (bool,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM channels)")
+        .fetch_one(tx)
+        .await?;
+    Ok(any)
+}
+
+/// The channel calls to people go out on: the first enabled email channel
+/// that is not for customers.
+async fn people_channel(tx: &mut SqliteConnection) -> Result<Option<super::Channel>, sqlx::Error> {
+    Ok(db::list(tx)
+        .await?
+        .into_iter()
+        .find(|c| c.enabled && !c.for_customers && c.kind == super::Kind::Email))
+}
+
+/// How a call is asked for.
+pub struct Ask<'a> {
+    pub person_id: i64,
+    /// The role it is for, and the person's rank among its holders.
+    pub role: Option<(&'a Held, i64)>,
+    pub reason: &'static str,
+    /// Minutes until it goes to the next backup; none for no escalation.
+    pub escalate_minutes: Option<i64>,
+}
+
+/// Calls one person: the call, its message in the outbox, and a line on
+/// the timeline (or, when they cannot be reached, a line saying why).
+pub async fn call(
+    tx: &mut SqliteConnection,
+    place: &Place<'_>,
+    about: &About,
+    ask: Ask<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let person: Option<(String, String)> =
+        sqlx::query_as("SELECT name, email FROM people WHERE id = ?")
+            .bind(ask.person_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((name, email)) = person else {
+        return Ok(());
+    };
+    let role_name = ask.role.map(|(h, _)| h.role.clone()).unwrap_or_default();
+    let as_role = if role_name.is_empty() {
+        String::new()
+    } else {
+        format!(" as {role_name}")
+    };
+    let channel = people_channel(tx).await?;
+    let Some(channel) = channel.filter(|_| !email.is_empty()) else {
+        let why = if email.is_empty() {
+            "they have no email address on the roster"
+        } else {
+            "no email channel is set up for people"
+        };
+        note(
+            tx,
+            about.incident_id,
+            format!("Could not call {name}{as_role}: {why}."),
+            now,
+        )
+        .await?;
+        return Ok(());
+    };
+    let mut key = [0_u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+    let key = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, key);
+    let key_hash = key_hash(&key);
+    let subject = about.subject(&format!("you are called{as_role}"));
+    let ack = format!("{}/ack?key={key}", place.public_url.trim_end_matches('/'));
+    let body = format!(
+        "{}\n\nAcknowledge this call (one use, for {ACK_LINK_HOURS} hours): {ack}{}",
+        about.text,
+        match ask.escalate_minutes {
+            Some(m) => format!(
+                "\nWithout an acknowledgement within {m} minutes, the next backup is called."
+            ),
+            None => String::new(),
+        }
+    );
+    let (role_id, rank) = ask
+        .role
+        .map_or((None, 0), |(h, rank)| (Some(h.role_id), rank));
+    sqlx::query(
+        "INSERT INTO calls (incident_id, person_id, person_name, role_id, role_name, rank, reason, drill, subject, about, \
+         key_hash, escalate_minutes, escalate_at, expires_at, created_at, state) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
+    )
+    .bind(about.incident_id)
+    .bind(ask.person_id)
+    .bind(&name)
+    .bind(role_id)
+    .bind(&role_name)
+    .bind(rank)
+    .bind(ask.reason)
+    .bind(about.drill)
+    .bind(&about.headline)
+    .bind(&about.text)
+    .bind(key_hash)
+    .bind(ask.escalate_minutes.unwrap_or(DEFAULT_ESCALATE_MINUTES))
+    .bind(ask.escalate_minutes.map(|m| now + Duration::minutes(m)))
+    .bind(now + Duration::hours(ACK_LINK_HOURS))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let message = Message {
+        purpose: "call",
+        incident_id: Some(about.incident_id),
+        to: email.clone(),
+        subject,
+        body,
+        link: Some(link(place, about.incident_id)),
+    };
+    let (_, withheld) = db::enqueue(
+        tx,
+        &channel,
+        &message,
+        (place.environment, about.drill),
+        now,
+    )
+    .await?;
+    let text = match super::withheld_because(place.environment, about.drill) {
+        Some(why) if withheld => format!(
+            "Would have called {name}{as_role} at {email} by {} (not sent: {why}).",
+            channel.name
+        ),
+        _ => format!("Calling {name}{as_role} at {email} by {}.", channel.name),
+    };
+    note(tx, about.incident_id, text, now).await?;
+    Ok(())
+}
+
+/// Posts about an incident to a channel (a routing rule names it).
+pub async fn post(
+    tx: &mut SqliteConnection,
+    place: &Place<'_>,
+    about: &About,
+    channel_id: i64,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(stored) = db::get(tx, channel_id).await? else {
+        return Ok(());
+    };
+    let message = Message {
+        purpose: "call",
+        incident_id: Some(about.incident_id),
+        to: String::new(),
+        subject: about.subject(why),
+        body: about.text.clone(),
+        link: Some(link(place, about.incident_id)),
+    };
+    let (_, withheld) = db::enqueue(
+        tx,
+        &stored.channel,
+        &message,
+        (place.environment, about.drill),
+        now,
+    )
+    .await?;
+    let text = match super::withheld_because(place.environment, about.drill) {
+        Some(reason) if withheld => format!(
+            "Would have posted to {} (not sent: {reason}).",
+            stored.channel.name
+        ),
+        _ => format!("Posting to {}.", stored.channel.name),
+    };
+    note(tx, about.incident_id, text, now).await?;
+    Ok(())
+}
+
+/// The holder's rank among the role's roster holders (0 when not there).
+async fn rank_of(tx: &mut SqliteConnection, role_id: i64, person: i64) -> Result<i64, sqlx::Error> {
+    let holders = crate::roster::db::holders(&mut *tx, role_id).await?;
+    Ok(holders.iter().position(|p| *p == person).unwrap_or(0) as i64)
+}
+
+/// Everyone a new incident reaches, in the declaring transaction:
+/// `needed` are the roles it calls anyway (its commander, its runbook's
+/// roles); the routing rules of its runbook or alert rule add more.
+pub async fn on_declare(
+    tx: &mut SqliteConnection,
+    place: &Place<'_>,
+    about: &About,
+    held: &[Held],
+    needed: &[i64],
+    (runbook_id, alert_rule_id): (Option<i64>, Option<i64>),
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    // A Muster with no channel reaches nobody, and says nothing of it.
+    if !any_channel(tx).await? {
+        return Ok(());
+    }
+    let rules = rules_for(tx, runbook_id, alert_rule_id).await?;
+    let mut roles: Vec<(i64, i64)> = needed
+        .iter()
+        .map(|r| (*r, DEFAULT_ESCALATE_MINUTES))
+        .collect();
+    for (target, minutes) in &rules {
+        if let Target::Role(r) = target {
+            match roles.iter_mut().find(|(id, _)| id == r) {
+                Some(found) => found.1 = *minutes,
+                None => roles.push((*r, *minutes)),
+            }
+        }
+    }
+    let mut made = 0;
+    let mut called: Vec<i64> = Vec::new();
+    for (role_id, minutes) in roles {
+        let Some(h) = held.iter().find(|h| h.role_id == role_id) else {
+            continue;
+        };
+        made += 1;
+        if made > MAX_CALLS {
+            break;
+        }
+        let Some(person) = h.person else {
+            note(
+                tx,
+                about.incident_id,
+                format!("Nobody holds {}: nobody to call.", h.role),
+                now,
+            )
+            .await?;
+            continue;
+        };
+        // A drill's players have no backups to escalate to.
+        let rank = if about.drill {
+            0
+        } else {
+            rank_of(tx, role_id, person).await?
+        };
+        called.push(person);
+        let ask = Ask {
+            person_id: person,
+            role: Some((h, rank)),
+            reason: "declared",
+            escalate_minutes: (!about.drill).then_some(minutes),
+        };
+        call(tx, place, about, ask, now).await?;
+    }
+    for (target, _) in rules {
+        made += 1;
+        if made > MAX_CALLS {
+            break;
+        }
+        match target {
+            Target::Person(p) if !called.contains(&p) => {
+                called.push(p);
+                let ask = Ask {
+                    person_id: p,
+                    role: None,
+                    reason: "rule",
+                    escalate_minutes: None,
+                };
+                call(tx, place, about, ask, now).await?;
+            }
+            Target::Channel(c) => post(tx, place, about, c, "declared", now).await?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Calls the new holder of a role handed over during an incident.
+pub async fn on_handoff(
+    tx: &mut SqliteConnection,
+    place: &Place<'_>,
+    about: &About,
+    held: &Held,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(person) = held.person else {
+        return Ok(());
+    };
+    if !any_channel(tx).await? {
+        return Ok(());
+    }
+    // The calls for this role so far are over: the role has a new holder.
+    sqlx::query("UPDATE calls SET state = 'closed' WHERE incident_id = ? AND role_id = ? AND state = 'open'")
+        .bind(about.incident_id)
+        .bind(held.role_id)
+        .execute(&mut *tx)
+        .await?;
+    let ask = Ask {
+        person_id: person,
+        role: Some((held, 0)),
+        reason: "handoff",
+        escalate_minutes: None,
+    };
+    call(tx, place, about, ask, now).await
+}
+
+/// An open call, as the escalation and acknowledgement read it.
+#[derive(sqlx::FromRow)]
+struct Open {
+    id: i64,
+    incident_id: i64,
+    person_name: String,
+    role_id: Option<i64>,
+    role_name: String,
+    rank: i64,
+    drill: bool,
+    subject: String,
+    about: String,
+    escalate_minutes: i64,
+}
+
+/// Moves every call whose time ran out without an acknowledgement on to
+/// the role's next backup (or says on the timeline that nobody is left).
+/// Returns how many calls escalated.
+pub async fn escalate_due(
+    db: &Db,
+    place: &Place<'_>,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let due: Vec<Open> = sqlx::query_as(
+        "SELECT id, incident_id, person_name, role_id, role_name, rank, drill, subject, about, escalate_minutes \
+         FROM calls WHERE state = 'open' AND escalate_at IS NOT NULL AND escalate_at <= ? ORDER BY escalate_at LIMIT 100",
+    )
+    .bind(now)
+    .fetch_all(&db.read)
+    .await?;
+    let mut moved = 0;
+    for c in due {
+        let mut tx = db.write.begin().await?;
+        let taken =
+            sqlx::query("UPDATE calls SET state = 'escalated' WHERE id = ? AND state = 'open'")
+                .bind(c.id)
+                .execute(&mut *tx)
+                .await?;
+        if taken.rows_affected() == 0 {
+            continue;
+        }
+        moved += 1;
+        let Some(role_id) = c.role_id else {
+            tx.commit().await?;
+            continue;
+        };
+        let holders = crate::roster::db::holders(&mut *tx, role_id).await?;
+        let next = holders.get(c.rank as usize + 1).copied();
+        let missed = format!(
+            "{} did not acknowledge the call as {} within {} minutes",
+            c.person_name, c.role_name, c.escalate_minutes
+        );
+        match next {
+            Some(person) => {
+                let backup = crate::roster::db::person_name(&mut *tx, person)
+                    .await?
+                    .unwrap_or_default();
+                note(
+                    tx.as_mut(),
+                    c.incident_id,
+                    format!("{missed}: calling {backup}, backup {}.", c.rank + 1),
+                    now,
+                )
+                .await?;
+                let held = Held {
+                    role_id,
+                    role: c.role_name.clone(),
+                    person: Some(person),
+                };
+                let about = About {
+                    incident_id: c.incident_id,
+                    drill: c.drill,
+                    headline: c.subject.clone(),
+                    text: c.about.clone(),
+                };
+                let ask = Ask {
+                    person_id: person,
+                    role: Some((&held, c.rank + 1)),
+                    reason: "escalated",
+                    escalate_minutes: Some(c.escalate_minutes),
+                };
+                call(tx.as_mut(), place, &about, ask, now).await?;
+            }
+            None => {
+                note(
+                    tx.as_mut(),
+                    c.incident_id,
+                    format!("{missed}, and {} has no backup left to call.", c.role_name),
+                    now,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(moved)
+}
+
+async fn find(db: &Db, key: &str, now: DateTime<Utc>) -> Result<(i64, CallView), AppError> {
+    /// id, incident, headline, person, role, state, expires
+    type Row = (i64, i64, String, String, String, String, DateTime<Utc>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, incident_id, subject, person_name, role_name, state, expires_at FROM calls WHERE key_hash = ?",
+    )
+    .bind(key_hash(key))
+    .fetch_optional(&db.read)
+    .await?;
+    let (id, incident_id, headline, person, role, state, expires) =
+        row.ok_or_else(|| AppError::NotFound("That acknowledge link".into()))?;
+    let state = if state == "open" && now >= expires {
+        "expired".to_owned()
+    } else {
+        state
+    };
+    Ok((
+        id,
+        CallView {
+            incident_id,
+            headline,
+            person,
+            role,
+            state,
+        },
+    ))
+}
+
+/// The call an acknowledge key belongs to (the page asks before acting:
+/// mail scanners open links, and must not acknowledge anything).
+pub async fn look(db: &Db, key: &str, now: DateTime<Utc>) -> Result<CallView, AppError> {
+    Ok(find(db, key, now).await?.1)
+}
+
+/// Acknowledges a call: once, before its link expires. It stops the
+/// escalation of its role (every open call for that role in the incident
+/// closes) and goes on the timeline.
+pub async fn acknowledge(db: &Db, key: &str, now: DateTime<Utc>) -> Result<CallView, AppError> {
+    let (id, view) = find(db, key, now).await?;
+    match view.state.as_str() {
+        "open" => {}
+        "acked" => {
+            return Err(AppError::Conflict(
+                "This call was acknowledged already.".into(),
+            ))
+        }
+        "expired" => {
+            return Err(AppError::Conflict(
+                "This acknowledge link has expired.".into(),
+            ))
+        }
+        _ => {
+            return Err(AppError::Conflict(
+                "This call is over: it went to someone else, or the role changed hands.".into(),
+            ))
+        }
+    }
+    let mut tx = db.write.begin().await?;
+    let done = sqlx::query(
+        "UPDATE calls SET state = 'acked', acked_at = ? WHERE id = ? AND state = 'open'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::Conflict(
+            "This call was acknowledged already.".into(),
+        ));
+    }
+    sqlx::query(
+        "UPDATE calls SET state = 'closed' WHERE incident_id = ? AND state = 'open' AND role_id IS NOT NULL \
+         AND role_id = (SELECT role_id FROM calls WHERE id = ?)",
+    )
+    .bind(view.incident_id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let as_role = if view.role.is_empty() {
+        String::new()
+    } else {
+        format!(" as {}", view.role)
+    };
+    note(
+        &mut tx,
+        view.incident_id,
+        format!("{} acknowledged the call{as_role}.", view.person),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CallView {
+        state: "acked".into(),
+        ..view
+    })
+}
+
+/// `kind:ID` as the routing form sends it.
+fn tagged(value: &str, field: &str) -> Result<(String, i64), AppError> {
+    let (kind, id) = value
+        .trim()
+        .split_once(':')
+        .ok_or_else(|| AppError::invalid(field, "choose one from the list"))?;
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| AppError::invalid(field, "choose one from the list"))?;
+    Ok((kind.to_owned(), id))
+}
+
+/// The routing page's read: rules with names, and what a rule may name.
+/// Names come from the runbooks', alert rules', roster's and channels'
+/// tables by one read each (their domains import this one, so it cannot
+/// import theirs).
+pub async fn routing(conn: &mut SqliteConnection) -> Result<Routing, sqlx::Error> {
+    /// id, runbook, alert rule, target kind, target name, minutes
+    type Rule = (i64, Option<String>, Option<String>, String, String, i64);
+    let rules: Vec<Rule> = sqlx::query_as(
+        "SELECT r.id, p.title, a.name, r.target, \
+           COALESCE(CASE r.target WHEN 'role' THEN (SELECT name FROM incident_roles WHERE id = r.target_id) \
+             WHEN 'person' THEN (SELECT name FROM people WHERE id = r.target_id) \
+             ELSE (SELECT name FROM channels WHERE id = r.target_id) END, '(gone)'), r.escalate_minutes \
+         FROM reach_rules r LEFT JOIN plans p ON p.id = r.runbook_id LEFT JOIN alert_rules a ON a.id = r.alert_rule_id \
+         ORDER BY r.id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let rules = rules
+        .into_iter()
+        .map(|(id, runbook, alert, target, name, minutes)| RuleLine {
+            id,
+            scope: match (runbook, alert) {
+                (Some(r), _) => format!("Runbook: {r}"),
+                (_, Some(a)) => format!("Alert rule: {a}"),
+                _ => "(gone)".into(),
+            },
+            target: format!(
+                "{}: {name}",
+                match target.as_str() {
+                    "role" => "Role",
+                    "person" => "Person",
+                    _ => "Channel",
+                }
+            ),
+            escalate_minutes: minutes,
+        })
+        .collect();
+    let scopes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT 'runbook:' || id, 'Runbook: ' || title FROM plans WHERE kind = 'runbook' \
+         UNION ALL SELECT 'alert:' || id, 'Alert rule: ' || name FROM alert_rules ORDER BY 2",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let targets: Vec<(String, String)> = sqlx::query_as(
+        "SELECT * FROM (SELECT 'role:' || id, 'Role: ' || name FROM incident_roles ORDER BY position) \
+         UNION ALL SELECT * FROM (SELECT 'person:' || id, 'Person: ' || name FROM people ORDER BY name) \
+         UNION ALL SELECT * FROM (SELECT 'channel:' || id, 'Channel: ' || name FROM channels ORDER BY name)",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Routing {
+        rules,
+        scopes,
+        targets,
+    })
+}
+
+/// Adds a routing rule (audited as `routing.add`). Returns its id.
+pub async fn add_rule(
+    db: &Db,
+    scope: &str,
+    target: &str,
+    minutes: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    let (scope_kind, scope_id) = tagged(scope, "For")?;
+    let (target_kind, target_id) = tagged(target, "Reach")?;
+    let minutes = match minutes.trim() {
+        "" => DEFAULT_ESCALATE_MINUTES,
+        m => m
+            .parse::<i64>()
+            .ok()
+            .filter(|m| (1..=120).contains(m))
+            .ok_or_else(|| {
+                AppError::invalid("Escalate after", "a whole number of minutes from 1 to 120")
+            })?,
+    };
+    let (runbook, alert) = match scope_kind.as_str() {
+        "runbook" => (Some(scope_id), None),
+        "alert" => (None, Some(scope_id)),
+        _ => return Err(AppError::invalid("For", "a runbook or an alert rule")),
+    };
+    if !matches!(target_kind.as_str(), "role" | "person" | "channel") {
+        return Err(AppError::invalid("Reach", "a role, a person or a channel"));
+    }
+    let mut tx = db.write.begin().await?;
+    let exists: (bool, bool) = sqlx::query_as(
+        "SELECT CASE ?1 WHEN 'runbook' THEN EXISTS (SELECT 1 FROM plans WHERE id = ?2 AND kind = 'runbook') \
+                ELSE EXISTS (SELECT 1 FROM alert_rules WHERE id = ?2) END, \
+         CASE ?3 WHEN 'role' THEN EXISTS (SELECT 1 FROM incident_roles WHERE id = ?4) \
+                WHEN 'person' THEN EXISTS (SELECT 1 FROM people WHERE id = ?4) \
+                ELSE EXISTS (SELECT 1 FROM channels WHERE id = ?4) END",
+    )
+    .bind(&scope_kind)
+    .bind(scope_id)
+    .bind(&target_kind)
+    .bind(target_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !exists.0 {
+        return Err(AppError::invalid("For", "no such runbook or alert rule"));
+    }
+    if !exists.1 {
+        return Err(AppError::invalid(
+            "Reach",
+            "no such role, person or channel",
+        ));
+    }
+    let (each, all): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM reach_rules WHERE runbook_id IS ? AND alert_rule_id IS ?), \
+                (SELECT COUNT(*) FROM reach_rules)",
+    )
+    .bind(runbook)
+    .bind(alert)
+    .fetch_one(&mut *tx)
+    .await?;
+    if each >= super::MAX_RULES_EACH || all >= super::MAX_RULES {
+        return Err(AppError::Conflict(format!(
+            "At most {} rules for one runbook or alert rule, {} in all.",
+            super::MAX_RULES_EACH,
+            super::MAX_RULES
+        )));
+    }
+    let id: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO reach_rules (runbook_id, alert_rule_id, target, target_id, escalate_minutes, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(runbook)
+    .bind(alert)
+    .bind(&target_kind)
+    .bind(target_id)
+    .bind(minutes)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (id,) = id.ok_or_else(|| AppError::Conflict("That rule exists already.".into()))?;
+    let entry = crate::audit::NewEntry::new(
+        actor,
+        "routing.add",
+        format!("{scope_kind}:{scope_id}"),
+        crate::audit::Outcome::Allowed,
+    )
+    .because(format!(
+        "reach {target_kind}:{target_id}, escalate after {minutes} min"
+    ));
+    crate::audit::db::record(&mut tx, entry, "").await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Removes a routing rule (audited as `routing.remove`).
+pub async fn remove_rule(db: &Db, id: i64, actor: &str) -> Result<(), AppError> {
+    let mut tx = db.write.begin().await?;
+    let gone = sqlx::query("DELETE FROM reach_rules WHERE id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if gone.rows_affected() == 0 {
+        return Err(AppError::NotFound("That rule".into()));
+    }
+    let entry = crate::audit::NewEntry::new(
+        actor,
+        "routing.remove",
+        format!("rule:{id}"),
+        crate::audit::Outcome::Allowed,
+    );
+    crate::audit::db::record(&mut tx, entry, "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sends a published customer notice to every enabled channel marked for
+/// customers, as it was approved (no link: customers do not sign in to
+/// Muster). Each goes on the timeline; its answer follows when delivered.
+pub async fn to_customers(
+    tx: &mut SqliteConnection,
+    place: &Place<'_>,
+    (incident_id, drill): (i64, bool),
+    (subject, body): (&str, &str),
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let channels: Vec<super::Channel> = db::list(tx)
+        .await?
+        .into_iter()
+        .filter(|c| c.enabled && c.for_customers)
+        .collect();
+    for channel in &channels {
+        let message = Message {
+            purpose: "notice",
+            incident_id: Some(incident_id),
+            to: String::new(),
+            subject: subject.to_owned(),
+            body: body.to_owned(),
+            link: None,
+        };
+        let (_, withheld) =
+            db::enqueue(tx, channel, &message, (place.environment, drill), now).await?;
+        let text = match super::withheld_because(place.environment, drill) {
+            Some(why) if withheld => format!(
+                "Would have sent the notice to {} (not sent: {why}).",
+                channel.name
+            ),
+            _ => format!("Sending the notice to {}.", channel.name),
+        };
+        note(tx, incident_id, text, now).await?;
+    }
+    Ok(channels.len())
+}
