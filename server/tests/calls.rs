@@ -418,6 +418,25 @@ async fn a_published_notice_goes_to_the_customer_channels_and_their_answer_is_on
     )
     .await
     .ok();
+    // A second customer channel, a Teams webhook, refuses (404).
+    app.post_as(
+        &admin,
+        "/api/admin/channels/add",
+        &form(&[
+            ("channel[name]", "status-mirror"),
+            ("channel[kind]", "webhook"),
+            ("channel[preset]", "teams"),
+            ("channel[address]", &receiver.url("/mirror")),
+            ("channel[security]", ""),
+            ("channel[username]", ""),
+            ("channel[sender]", ""),
+            ("channel[recipients]", ""),
+            ("channel[per_minute]", ""),
+            ("channel[for_customers]", "on"),
+        ]),
+    )
+    .await
+    .ok();
     let page = app
         .get_as(&admin, "/admin/channels/status-page")
         .await
@@ -484,14 +503,29 @@ async fn a_published_notice_goes_to_the_customer_channels_and_their_answer_is_on
     assert!(timeline(&app, incident)
         .await
         .contains(&"Sending the notice to status-page.".to_owned()));
+    // The outbox goes oldest first: the mirror (first by name) gets the 404.
+    receiver.answer(&[404]);
     Sender::new(app.auth.secret_key.clone())
         .run_due(&app.state.db, clock.now())
         .await
         .expect("send");
     let got = receiver.received();
-    assert_eq!(got.len(), 1);
-    assert!(got[0].verified, "signed");
-    let body: serde_json::Value = serde_json::from_str(&got[0].body).expect("json");
+    assert_eq!(got.len(), 2);
+    let mirror = got
+        .iter()
+        .find(|d| d.path == "/mirror")
+        .expect("the mirror");
+    let teams: serde_json::Value = serde_json::from_str(&mirror.body).expect("json");
+    assert_eq!(
+        teams["attachments"][0]["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
+    let status = got
+        .iter()
+        .find(|d| d.path == "/status")
+        .expect("the status page");
+    assert!(status.verified, "signed");
+    let body: serde_json::Value = serde_json::from_str(&status.body).expect("json");
     assert_eq!(body["type"], "muster.notice");
     let subject: (String,) = sqlx::query_as("SELECT subject FROM incident_notices WHERE id = ?")
         .bind(notice)
@@ -503,11 +537,34 @@ async fn a_published_notice_goes_to_the_customer_channels_and_their_answer_is_on
         body["data"]["link"].is_null(),
         "customers get no link into Muster"
     );
+    let said = timeline(&app, incident).await;
     assert!(
-        timeline(&app, incident)
-            .await
-            .contains(&"The notice reached status-page: HTTP 200".to_owned()),
-        "{:?}",
-        timeline(&app, incident).await
+        said.contains(&"The notice reached status-page: HTTP 200".to_owned()),
+        "{said:?}"
+    );
+    assert!(
+        said.contains(&"The notice could not be delivered to status-mirror: HTTP 404".to_owned()),
+        "{said:?}"
+    );
+    // The refusal warns on the incident's page and on the channels page.
+    let page = app
+        .get_as(&responder, &format!("/incidents/{incident}"))
+        .await
+        .ok()
+        .body;
+    assert!(
+        page.contains(r#"id="delivery-warning""#) && page.contains("status-mirror: HTTP 404"),
+        "{page}"
+    );
+    let channels = app.get_as(&admin, "/admin/channels").await.ok().body;
+    assert!(channels.contains(r#"id="channels-warning""#));
+    let log = app
+        .get_as(&admin, "/admin/channels/status-mirror")
+        .await
+        .ok()
+        .body;
+    assert!(
+        log.contains(r#"id="delivery-log""#) && log.contains(r#"data-outcome="failed""#),
+        "{log}"
     );
 }

@@ -343,6 +343,50 @@ async fn email_goes_out_through_a_real_smtp_conversation() {
         "{page}"
     );
 
+    // STARTTLS is required: a server that does not offer it gets no
+    // password and no message.
+    let said_before = sink.said.lock().expect("lock").len();
+    let mails_before = sink.received().len();
+    app.post_as(
+        &admin,
+        "/api/admin/channels/add",
+        &add_form(&[
+            ("name", "needs-tls"),
+            ("kind", "email"),
+            ("address", &format!("localhost:{}", sink.port)),
+            ("security", "starttls"),
+            ("username", "muster"),
+            ("secret", "never on the wire"),
+            ("sender", "muster@example.com"),
+            ("recipients", "oncall@example.com"),
+        ]),
+    )
+    .await
+    .ok();
+    app.post_as(
+        &admin,
+        "/api/admin/channels/test",
+        &form(&[("name", "needs-tls")]),
+    )
+    .await
+    .ok();
+    let heard: Vec<String> = sink.said.lock().expect("lock")[said_before..].to_vec();
+    assert!(heard.iter().any(|l| l.to_ascii_uppercase().starts_with("EHLO")), "it did connect: {heard:?}");
+    assert!(
+        heard
+            .iter()
+            .all(|l| !l.to_ascii_uppercase().starts_with("AUTH")
+                && !l.to_ascii_uppercase().starts_with("MAIL")),
+        "{heard:?}"
+    );
+    assert_eq!(sink.received().len(), mails_before, "no message");
+    let page = app
+        .get_as(&admin, "/admin/channels/needs-tls")
+        .await
+        .ok()
+        .body;
+    assert!(!page.contains(r#"data-state="sent""#), "{page}");
+
     // Plain SMTP to another machine is refused when the channel is added.
     let far = app
         .post_as(

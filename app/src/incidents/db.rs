@@ -351,6 +351,7 @@ pub async fn load(
         templates: usable_templates(conn).await?,
         now: incident.now(now),
         real_now: now,
+        failed_deliveries: crate::reach::db::failed_for_incident(conn, id).await?,
         incident,
     }))
 }

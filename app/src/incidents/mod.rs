@@ -166,6 +166,9 @@ pub struct IncidentView {
     /// The server's real time when read: the browser's clock follows it,
     /// and works a drill's time out from it.
     pub real_now: DateTime<Utc>,
+    /// Messages about this incident that could not be delivered
+    /// ("channel: answer"), newest first: a warning on its page.
+    pub failed_deliveries: Vec<String>,
 }
 
 /// How many timeline entries one page shows.

@@ -62,6 +62,7 @@ fn view(
         templates: vec![],
         now: t(500),
         real_now: t(500),
+        failed_deliveries: vec![],
     }
 }
 

@@ -408,6 +408,9 @@ fn head(v: &IncidentView, can_act: bool, a: Actions) -> AnyView {
         {i.drill_run.map(|run| view! {
             <p class="drill-banner" id="drill-banner">{format!("DRILL (run {run}): a practice incident on a virtual clock. Notices are never sent outside Muster and nobody is paged.")}</p>
         })}
+        {(!v.failed_deliveries.is_empty()).then(|| view! {
+            <p class="warn" id="delivery-warning" role="alert">{format!("Could not be delivered: {}", v.failed_deliveries.join("; "))}</p>
+        })}
         <h1>{i.title.clone()}</h1>
         <p class="severity-meaning"><strong>{i.severity.label()}": "</strong>{severity_meaning(i.severity)}</p>
         {(!i.impact.is_empty()).then(|| view! { <p class="impact"><strong>"Impact: "</strong>{i.impact.clone()}</p> })}

@@ -1,6 +1,6 @@
 //! Thin server functions for channels (admins only): list, look at one
 //! with its newest messages, add one, send a clearly marked test message.
-use super::{CallView, Channel, OutboxLine, Routing, SettingsForm};
+use super::{AttemptLine, CallView, Channel, OutboxLine, Routing, SettingsForm};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,8 @@ pub struct ChannelsView {
 pub struct ChannelDetail {
     pub channel: Channel,
     pub lines: Vec<OutboxLine>,
+    /// The delivery log: the newest attempts.
+    pub attempts: Vec<AttemptLine>,
 }
 
 /// The signing secret just made for this channel in this session, taken
@@ -60,9 +62,11 @@ pub async fn get_channel(name: String) -> Result<ChannelDetail, AppError> {
         super::OUTBOX_SHOWN,
     )
     .await?;
+    let attempts = super::db::attempts(&mut conn, stored.channel.id, super::OUTBOX_SHOWN).await?;
     Ok(ChannelDetail {
         channel: stored.channel,
         lines,
+        attempts,
     })
 }
 

@@ -415,3 +415,47 @@ pub async fn failed_since(
             .await?;
     Ok(n)
 }
+
+/// The newest messages about an incident that failed for good, as
+/// "channel: answer" (at most five): the incident page's warning.
+pub async fn failed_for_incident(
+    conn: &mut SqliteConnection,
+    incident_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.name, o.answer FROM outbox o JOIN channels c ON c.id = o.channel_id \
+         WHERE o.incident_id = ? AND o.state = 'failed' ORDER BY o.id DESC LIMIT 5",
+    )
+    .bind(incident_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(c, a)| format!("{c}: {a}")).collect())
+}
+
+/// The newest attempts on a channel.
+pub async fn attempts(
+    conn: &mut SqliteConnection,
+    channel_id: i64,
+    limit: i64,
+) -> Result<Vec<super::AttemptLine>, sqlx::Error> {
+    /// at, outcome, code, answer, subject
+    type Row = (DateTime<Utc>, String, Option<i64>, String, String);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT a.at, a.outcome, a.code, a.answer, o.subject FROM outbox_attempts a \
+         JOIN outbox o ON o.id = a.outbox_id WHERE a.channel_id = ? ORDER BY a.id DESC LIMIT ?",
+    )
+    .bind(channel_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, outcome, code, answer, subject)| super::AttemptLine {
+            at,
+            outcome,
+            code,
+            answer,
+            subject,
+        })
+        .collect())
+}

@@ -478,6 +478,18 @@ pub struct OutboxLine {
     pub done_at: Option<DateTime<Utc>>,
 }
 
+/// One delivery attempt, as the channel page's delivery log shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptLine {
+    pub at: DateTime<Utc>,
+    /// sent, retry or failed.
+    pub outcome: String,
+    /// HTTP status or SMTP reply code.
+    pub code: Option<i64>,
+    pub answer: String,
+    pub subject: String,
+}
+
 /// A message to put in the outbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {

@@ -6,7 +6,7 @@ use super::{
         get_channel, get_routing, list_channels, look_call, AcknowledgeCall, AddChannel,
         AddRoutingRule, ChannelDetail, RemoveRoutingRule, SetChannelEnabled, TestChannel,
     },
-    CallView, Channel, Kind, OutboxLine, Routing, State,
+    AttemptLine, CallView, Channel, Kind, OutboxLine, Routing, State,
 };
 use crate::ui::{returned_error, when, DataTable, ErrorNotice};
 use leptos::prelude::*;
@@ -144,6 +144,29 @@ fn lines_table(lines: Vec<OutboxLine>) -> impl IntoView {
     .into_any()
 }
 
+fn attempts_table(attempts: Vec<AttemptLine>) -> impl IntoView {
+    if attempts.is_empty() {
+        return view! { <p class="empty">"Nothing delivered yet."</p> }.into_any();
+    }
+    view! {
+        <DataTable id="delivery-log" headers=&["Time (UTC)", "Message", "Outcome", "Code", "Answer"]>
+            {attempts.into_iter().map(|a| {
+                let outcome = a.outcome.clone();
+                view! {
+                <tr data-outcome=outcome>
+                    <td>{when(a.at)}</td>
+                    <td>{a.subject}</td>
+                    <td>{a.outcome}</td>
+                    <td>{a.code.map(|c| c.to_string()).unwrap_or_default()}</td>
+                    <td class="answer">{a.answer}</td>
+                </tr>
+                }
+            }).collect_view()}
+        </DataTable>
+    }
+    .into_any()
+}
+
 fn channel_view(
     d: ChannelDetail,
     test: ServerAction<TestChannel>,
@@ -178,6 +201,9 @@ fn channel_view(
         </div>
         <h2>"Newest messages"</h2>
         {lines_table(d.lines)}
+        <h2>"Delivery log"</h2>
+        <p class="hint">"Every attempt, with the receiver's code and first words; never a password or a signing secret."</p>
+        {attempts_table(d.attempts)}
     }
 }
 

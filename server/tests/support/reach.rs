@@ -65,6 +65,8 @@ fn decoded(data: &str) -> String {
 pub struct SmtpSink {
     pub port: u16,
     pub mails: Arc<Mutex<Vec<Mail>>>,
+    /// Every command a client sent (DATA's content aside).
+    pub said: Arc<Mutex<Vec<String>>>,
 }
 
 impl SmtpSink {
@@ -75,16 +77,17 @@ impl SmtpSink {
             .expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let mails: Arc<Mutex<Vec<Mail>>> = Arc::default();
-        let kept = mails.clone();
+        let said: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (kept, heard) = (mails.clone(), said.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let kept = kept.clone();
+                let (kept, heard) = (kept.clone(), heard.clone());
                 tokio::spawn(async move {
-                    let _ = converse(stream, kept).await;
+                    let _ = converse(stream, kept, heard).await;
                 });
             }
         });
-        Self { port, mails }
+        Self { port, mails, said }
     }
 
     pub fn received(&self) -> Vec<Mail> {
@@ -95,6 +98,7 @@ impl SmtpSink {
 async fn converse(
     stream: tokio::net::TcpStream,
     mails: Arc<Mutex<Vec<Mail>>>,
+    said: Arc<Mutex<Vec<String>>>,
 ) -> std::io::Result<()> {
     use base64::Engine;
     let (read, mut write) = stream.into_split();
@@ -102,6 +106,7 @@ async fn converse(
     write.write_all(b"220 sink.test ESMTP ready\r\n").await?;
     let mut mail = Mail::default();
     while let Some(line) = lines.next_line().await? {
+        said.lock().expect("lock").push(line.clone());
         let upper = line.to_ascii_uppercase();
         let answer: &[u8] = if upper.starts_with("EHLO") {
             b"250-sink.test\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n"
