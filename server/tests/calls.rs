@@ -15,7 +15,7 @@ use app::{
 };
 use support::{
     form,
-    reach::{Receiver, SmtpSink},
+    reach::{channel_form, Receiver, SmtpSink},
     spawn_app, TestApp,
 };
 
@@ -36,21 +36,43 @@ async fn timeline(app: &TestApp, incident: i64) -> Vec<String> {
     .collect()
 }
 
+/// Declares a real incident as the holder of `cookie`: its id.
+async fn declare(
+    app: &TestApp,
+    cookie: &str,
+    (title, severity, impact): (&str, &str, &str),
+    runbook: &str,
+) -> i64 {
+    app.post_as(
+        cookie,
+        "/api/incidents/declare",
+        &form(&[
+            ("title", title),
+            ("severity", severity),
+            ("impact", impact),
+            ("runbook", runbook),
+        ]),
+    )
+    .await
+    .ok();
+    one(
+        app,
+        "SELECT MAX(id) FROM incidents WHERE drill_run_id IS NULL",
+    )
+    .await
+}
+
 /// An email channel for people to the sink, added by an admin.
 async fn people_mail(app: &TestApp, admin: &str, port: u16) {
     app.post_as(
         admin,
         "/api/admin/channels/add",
-        &form(&[
-            ("channel[name]", "people-mail"),
-            ("channel[kind]", "email"),
-            ("channel[address]", &format!("127.0.0.1:{port}")),
-            ("channel[security]", "plain"),
-            ("channel[sender]", "muster@example.com"),
-            ("channel[preset]", ""),
-            ("channel[username]", ""),
-            ("channel[recipients]", ""),
-            ("channel[per_minute]", ""),
+        &channel_form(&[
+            ("name", "people-mail"),
+            ("kind", "email"),
+            ("address", &format!("127.0.0.1:{port}")),
+            ("security", "plain"),
+            ("sender", "muster@example.com"),
         ]),
     )
     .await
@@ -98,23 +120,7 @@ async fn the_commander_is_called_the_backup_after_five_minutes_and_an_acknowledg
     let (primary, backup) = (&holders[0], &holders[1]);
 
     let responder = app.session_of("responder@demo.muster").await;
-    app.post_as(
-        &responder,
-        "/api/incidents/declare",
-        &form(&[
-            ("title", "Checkout down"),
-            ("severity", "sev1"),
-            ("impact", ""),
-            ("runbook", ""),
-        ]),
-    )
-    .await
-    .ok();
-    let incident = one(
-        &app,
-        "SELECT MAX(id) FROM incidents WHERE drill_run_id IS NULL",
-    )
-    .await;
+    let incident = declare(&app, &responder, ("Checkout down", "sev1", ""), "").await;
     assert_eq!(
         timeline(&app, incident).await,
         [format!(
@@ -263,16 +269,11 @@ async fn a_drill_with_every_routing_rule_active_reaches_nobody() {
     app.post_as(
         &admin,
         "/api/admin/channels/add",
-        &form(&[
-            ("channel[name]", "team-chat"),
-            ("channel[kind]", "webhook"),
-            ("channel[preset]", "slack"),
-            ("channel[address]", &receiver.url("/chat")),
-            ("channel[security]", ""),
-            ("channel[username]", ""),
-            ("channel[sender]", ""),
-            ("channel[recipients]", ""),
-            ("channel[per_minute]", ""),
+        &channel_form(&[
+            ("name", "team-chat"),
+            ("kind", "webhook"),
+            ("preset", "slack"),
+            ("address", &receiver.url("/chat")),
         ]),
     )
     .await
@@ -371,18 +372,13 @@ async fn a_drill_with_every_routing_rule_active_reaches_nobody() {
     )
     .await;
     let responder = app.session_of("responder@demo.muster").await;
-    app.post_as(
+    declare(
+        &app,
         &responder,
-        "/api/incidents/declare",
-        &form(&[
-            ("title", "Real one"),
-            ("severity", "sev2"),
-            ("impact", ""),
-            ("runbook", &runbook.to_string()),
-        ]),
+        ("Real one", "sev2", ""),
+        &runbook.to_string(),
     )
-    .await
-    .ok();
+    .await;
     sender
         .run_due(&app.state.db, clock.now())
         .await
@@ -403,17 +399,12 @@ async fn a_published_notice_goes_to_the_customer_channels_and_their_answer_is_on
     app.post_as(
         &admin,
         "/api/admin/channels/add",
-        &form(&[
-            ("channel[name]", "status-page"),
-            ("channel[kind]", "webhook"),
-            ("channel[preset]", "standard"),
-            ("channel[address]", &receiver.url("/status")),
-            ("channel[security]", ""),
-            ("channel[username]", ""),
-            ("channel[sender]", ""),
-            ("channel[recipients]", ""),
-            ("channel[per_minute]", ""),
-            ("channel[for_customers]", "on"),
+        &channel_form(&[
+            ("name", "status-page"),
+            ("kind", "webhook"),
+            ("preset", "standard"),
+            ("address", &receiver.url("/status")),
+            ("for_customers", "on"),
         ]),
     )
     .await
@@ -422,17 +413,12 @@ async fn a_published_notice_goes_to_the_customer_channels_and_their_answer_is_on
     app.post_as(
         &admin,
         "/api/admin/channels/add",
-        &form(&[
-            ("channel[name]", "status-mirror"),
-            ("channel[kind]", "webhook"),
-            ("channel[preset]", "teams"),
-            ("channel[address]", &receiver.url("/mirror")),
-            ("channel[security]", ""),
-            ("channel[username]", ""),
-            ("channel[sender]", ""),
-            ("channel[recipients]", ""),
-            ("channel[per_minute]", ""),
-            ("channel[for_customers]", "on"),
+        &channel_form(&[
+            ("name", "status-mirror"),
+            ("kind", "webhook"),
+            ("preset", "teams"),
+            ("address", &receiver.url("/mirror")),
+            ("for_customers", "on"),
         ]),
     )
     .await
@@ -450,21 +436,15 @@ async fn a_published_notice_goes_to_the_customer_channels_and_their_answer_is_on
     receiver.expect(&secret, clock.now().timestamp());
 
     let responder = app.session_of("responder@demo.muster").await;
-    app.post_as(
-        &responder,
-        "/api/incidents/declare",
-        &form(&[
-            ("title", "Checkout down"),
-            ("severity", "sev2"),
-            ("impact", "Card payments fail for some customers"),
-            ("runbook", ""),
-        ]),
-    )
-    .await
-    .ok();
-    let incident = one(
+    let incident = declare(
         &app,
-        "SELECT MAX(id) FROM incidents WHERE drill_run_id IS NULL",
+        &responder,
+        (
+            "Checkout down",
+            "sev2",
+            "Card payments fail for some customers",
+        ),
+        "",
     )
     .await;
     let template = one(

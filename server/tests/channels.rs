@@ -11,7 +11,7 @@ mod support;
 use app::{clock::TimeSource, environment::Environment, reach::sender::Sender};
 use support::{
     form,
-    reach::{Receiver, SmtpSink},
+    reach::{channel_form, Receiver, SmtpSink},
     spawn_app, TestApp,
 };
 
@@ -22,36 +22,6 @@ async fn admin_app(
     let app = spawn_app(environment).await.on_clock(clock.clone());
     let admin = app.session_for(app::auth::Role::Admin).await;
     (app, clock, admin)
-}
-
-fn add_form(fields: &[(&str, &str)]) -> String {
-    let mut all: Vec<(String, String)> = fields
-        .iter()
-        .map(|(k, v)| {
-            let key = if *k == "secret" {
-                (*k).to_owned()
-            } else {
-                format!("channel[{k}]")
-            };
-            (key, (*v).to_owned())
-        })
-        .collect();
-    for k in [
-        "name",
-        "kind",
-        "preset",
-        "address",
-        "security",
-        "username",
-        "sender",
-        "recipients",
-        "per_minute",
-    ] {
-        if !fields.iter().any(|(f, _)| *f == k) {
-            all.push((format!("channel[{k}]"), String::new()));
-        }
-    }
-    serde_urlencoded::to_string(all).expect("form")
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
@@ -68,7 +38,7 @@ async fn a_webhook_is_signed_retried_after_its_back_off_kept_to_its_rate_and_log
         .post_as(
             &admin,
             "/api/admin/channels/add",
-            &add_form(&[
+            &channel_form(&[
                 ("name", "ops-hook"),
                 ("kind", "webhook"),
                 (
@@ -213,7 +183,7 @@ async fn a_webhook_is_signed_retried_after_its_back_off_kept_to_its_rate_and_log
     app.post_as(
         &admin,
         "/api/admin/channels/add",
-        &add_form(&[
+        &channel_form(&[
             ("name", "gone"),
             ("kind", "webhook"),
             ("preset", "slack"),
@@ -261,7 +231,7 @@ async fn email_goes_out_through_a_real_smtp_conversation() {
         .post_as(
             &admin,
             "/api/admin/channels/add",
-            &add_form(&[
+            &channel_form(&[
                 ("name", "ops-mail"),
                 ("kind", "email"),
                 ("address", &format!("127.0.0.1:{}", sink.port)),
@@ -315,7 +285,7 @@ async fn email_goes_out_through_a_real_smtp_conversation() {
     app.post_as(
         &admin,
         "/api/admin/channels/add",
-        &add_form(&[
+        &channel_form(&[
             ("name", "bad-list"),
             ("kind", "email"),
             ("address", &format!("localhost:{}", sink.port)),
@@ -350,7 +320,7 @@ async fn email_goes_out_through_a_real_smtp_conversation() {
     app.post_as(
         &admin,
         "/api/admin/channels/add",
-        &add_form(&[
+        &channel_form(&[
             ("name", "needs-tls"),
             ("kind", "email"),
             ("address", &format!("localhost:{}", sink.port)),
@@ -371,7 +341,12 @@ async fn email_goes_out_through_a_real_smtp_conversation() {
     .await
     .ok();
     let heard: Vec<String> = sink.said.lock().expect("lock")[said_before..].to_vec();
-    assert!(heard.iter().any(|l| l.to_ascii_uppercase().starts_with("EHLO")), "it did connect: {heard:?}");
+    assert!(
+        heard
+            .iter()
+            .any(|l| l.to_ascii_uppercase().starts_with("EHLO")),
+        "it did connect: {heard:?}"
+    );
     assert!(
         heard
             .iter()
@@ -392,7 +367,7 @@ async fn email_goes_out_through_a_real_smtp_conversation() {
         .post_as(
             &admin,
             "/api/admin/channels/add",
-            &add_form(&[
+            &channel_form(&[
                 ("name", "far"),
                 ("kind", "email"),
                 ("address", "smtp.example.com:25"),
@@ -415,7 +390,7 @@ async fn nothing_leaves_the_sandbox_and_the_outbox_says_whom_it_would_have_reach
     app.post_as(
         &admin,
         "/api/admin/channels/add",
-        &add_form(&[
+        &channel_form(&[
             ("name", "ops-hook"),
             ("kind", "webhook"),
             ("address", &receiver.url("/in")),
@@ -426,7 +401,7 @@ async fn nothing_leaves_the_sandbox_and_the_outbox_says_whom_it_would_have_reach
     app.post_as(
         &admin,
         "/api/admin/channels/add",
-        &add_form(&[
+        &channel_form(&[
             ("name", "ops-mail"),
             ("kind", "email"),
             ("address", &format!("127.0.0.1:{}", sink.port)),

@@ -260,3 +260,35 @@ impl Receiver {
         self.inbox.got.lock().expect("lock").clone()
     }
 }
+
+/// A channel form as the admin page sends it: `fields` by their short
+/// names (`secret` stays as it is), every other field empty.
+pub fn channel_form(fields: &[(&str, &str)]) -> String {
+    let mut all: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| {
+            let key = if *k == "secret" {
+                (*k).to_owned()
+            } else {
+                format!("channel[{k}]")
+            };
+            (key, (*v).to_owned())
+        })
+        .collect();
+    for k in [
+        "name",
+        "kind",
+        "preset",
+        "address",
+        "security",
+        "username",
+        "sender",
+        "recipients",
+        "per_minute",
+    ] {
+        if !fields.iter().any(|(f, _)| *f == k) {
+            all.push((format!("channel[{k}]"), String::new()));
+        }
+    }
+    serde_urlencoded::to_string(all).expect("form")
+}
