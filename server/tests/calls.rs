@@ -36,6 +36,15 @@ async fn timeline(app: &TestApp, incident: i64) -> Vec<String> {
     .collect()
 }
 
+/// The demo data in production, on a clock the test moves.
+async fn demo_at(clock: &std::sync::Arc<app::clock::ManualTime>) -> TestApp {
+    spawn_app(Environment::Production)
+        .await
+        .on_clock(clock.clone())
+        .with_demo()
+        .await
+}
+
 /// Declares a real incident as the holder of `cookie`: its id.
 async fn declare(
     app: &TestApp,
@@ -93,11 +102,7 @@ fn ack_key(mail: &str) -> String {
 #[tokio::test]
 async fn the_commander_is_called_the_backup_after_five_minutes_and_an_acknowledgement_stops_it() {
     let clock = support::manual_clock();
-    let app = spawn_app(Environment::Production)
-        .await
-        .on_clock(clock.clone())
-        .with_demo()
-        .await;
+    let app = demo_at(&clock).await;
     let sink = SmtpSink::start().await;
     let admin = app.session_of("admin@demo.muster").await;
     people_mail(&app, &admin, sink.port).await;
@@ -257,11 +262,7 @@ async fn the_commander_is_called_the_backup_after_five_minutes_and_an_acknowledg
 #[tokio::test]
 async fn a_drill_with_every_routing_rule_active_reaches_nobody() {
     let clock = support::manual_clock();
-    let app = spawn_app(Environment::Production)
-        .await
-        .on_clock(clock.clone())
-        .with_demo()
-        .await;
+    let app = demo_at(&clock).await;
     let sink = SmtpSink::start().await;
     let receiver = Receiver::start().await;
     let admin = app.session_of("admin@demo.muster").await;
@@ -389,11 +390,7 @@ async fn a_drill_with_every_routing_rule_active_reaches_nobody() {
 #[tokio::test]
 async fn a_published_notice_goes_to_the_customer_channels_and_their_answer_is_on_the_timeline() {
     let clock = support::manual_clock();
-    let app = spawn_app(Environment::Production)
-        .await
-        .on_clock(clock.clone())
-        .with_demo()
-        .await;
+    let app = demo_at(&clock).await;
     let receiver = Receiver::start().await;
     let admin = app.session_of("admin@demo.muster").await;
     app.post_as(

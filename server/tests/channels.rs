@@ -11,7 +11,7 @@ mod support;
 use app::{clock::TimeSource, environment::Environment, reach::sender::Sender};
 use support::{
     form,
-    reach::{channel_form, Receiver, SmtpSink},
+    reach::{channel_form, test_message, Receiver, SmtpSink},
     spawn_app, TestApp,
 };
 
@@ -75,18 +75,7 @@ async fn a_webhook_is_signed_retried_after_its_back_off_kept_to_its_rate_and_log
 
     // The test button: the receiver is down (503) the first time.
     receiver.answer(&[503]);
-    app.post_as(
-        &admin,
-        "/api/admin/channels/test",
-        &form(&[("name", "ops-hook")]),
-    )
-    .await
-    .ok();
-    let page = app
-        .get_as(&admin, "/admin/channels/ops-hook")
-        .await
-        .ok()
-        .body;
+    let page = test_message(&app, &admin, "ops-hook").await;
     assert!(
         page.contains(r#"data-state="pending""#) && page.contains("HTTP 503"),
         "{page}"
@@ -296,18 +285,7 @@ async fn email_goes_out_through_a_real_smtp_conversation() {
     )
     .await
     .ok();
-    app.post_as(
-        &admin,
-        "/api/admin/channels/test",
-        &form(&[("name", "bad-list")]),
-    )
-    .await
-    .ok();
-    let page = app
-        .get_as(&admin, "/admin/channels/bad-list")
-        .await
-        .ok()
-        .body;
+    let page = test_message(&app, &admin, "bad-list").await;
     assert!(
         page.contains(r#"data-state="failed""#) && page.contains("no such person here"),
         "{page}"

@@ -292,3 +292,19 @@ pub fn channel_form(fields: &[(&str, &str)]) -> String {
     }
     serde_urlencoded::to_string(all).expect("form")
 }
+
+/// Presses a channel's test button as the holder of `cookie`, then reads
+/// the channel's page, where the answer shows.
+pub async fn test_message(app: &super::TestApp, cookie: &str, channel: &str) -> String {
+    app.post_as(
+        cookie,
+        "/api/admin/channels/test",
+        &super::form(&[("name", channel)]),
+    )
+    .await
+    .ok();
+    app.get_as(cookie, &format!("/admin/channels/{channel}"))
+        .await
+        .ok()
+        .body
+}
