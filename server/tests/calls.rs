@@ -15,7 +15,7 @@ use app::{
 };
 use support::{
     form,
-    reach::{channel_form, Receiver, SmtpSink},
+    reach::{add_channel, Receiver, SmtpSink},
     spawn_app, TestApp,
 };
 
@@ -73,16 +73,16 @@ async fn declare(
 
 /// An email channel for people to the sink, added by an admin.
 async fn people_mail(app: &TestApp, admin: &str, port: u16) {
-    app.post_as(
+    add_channel(
+        app,
         admin,
-        "/api/admin/channels/add",
-        &channel_form(&[
+        &[
             ("name", "people-mail"),
             ("kind", "email"),
             ("address", &format!("127.0.0.1:{port}")),
             ("security", "plain"),
             ("sender", "muster@example.com"),
-        ]),
+        ],
     )
     .await
     .ok();
@@ -267,15 +267,15 @@ async fn a_drill_with_every_routing_rule_active_reaches_nobody() {
     let receiver = Receiver::start().await;
     let admin = app.session_of("admin@demo.muster").await;
     people_mail(&app, &admin, sink.port).await;
-    app.post_as(
+    add_channel(
+        &app,
         &admin,
-        "/api/admin/channels/add",
-        &channel_form(&[
+        &[
             ("name", "team-chat"),
             ("kind", "webhook"),
             ("preset", "slack"),
             ("address", &receiver.url("/chat")),
-        ]),
+        ],
     )
     .await
     .ok();
@@ -393,30 +393,30 @@ async fn a_published_notice_goes_to_the_customer_channels_and_their_answer_is_on
     let app = demo_at(&clock).await;
     let receiver = Receiver::start().await;
     let admin = app.session_of("admin@demo.muster").await;
-    app.post_as(
+    add_channel(
+        &app,
         &admin,
-        "/api/admin/channels/add",
-        &channel_form(&[
+        &[
             ("name", "status-page"),
             ("kind", "webhook"),
             ("preset", "standard"),
             ("address", &receiver.url("/status")),
             ("for_customers", "on"),
-        ]),
+        ],
     )
     .await
     .ok();
     // A second customer channel, a Teams webhook, refuses (404).
-    app.post_as(
+    add_channel(
+        &app,
         &admin,
-        "/api/admin/channels/add",
-        &channel_form(&[
+        &[
             ("name", "status-mirror"),
             ("kind", "webhook"),
             ("preset", "teams"),
             ("address", &receiver.url("/mirror")),
             ("for_customers", "on"),
-        ]),
+        ],
     )
     .await
     .ok();

@@ -11,7 +11,7 @@ mod support;
 use app::{clock::TimeSource, environment::Environment, reach::sender::Sender};
 use support::{
     form,
-    reach::{channel_form, test_message, Receiver, SmtpSink},
+    reach::{add_channel, test_message, Receiver, SmtpSink},
     spawn_app, TestApp,
 };
 
@@ -34,21 +34,20 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
 async fn a_webhook_is_signed_retried_after_its_back_off_kept_to_its_rate_and_logged() {
     let (app, clock, admin) = admin_app(Environment::Production).await;
     let receiver = Receiver::start().await;
-    let added = app
-        .post_as(
-            &admin,
-            "/api/admin/channels/add",
-            &channel_form(&[
-                ("name", "ops-hook"),
-                ("kind", "webhook"),
-                (
-                    "address",
-                    &receiver.url("/muster/in?token=kept-out-of-pages"),
-                ),
-                ("per_minute", "2"),
-            ]),
-        )
-        .await;
+    let added = add_channel(
+        &app,
+        &admin,
+        &[
+            ("name", "ops-hook"),
+            ("kind", "webhook"),
+            (
+                "address",
+                &receiver.url("/muster/in?token=kept-out-of-pages"),
+            ),
+            ("per_minute", "2"),
+        ],
+    )
+    .await;
     assert!(
         added.status.is_success() || added.status.is_redirection(),
         "{}",
@@ -169,15 +168,15 @@ async fn a_webhook_is_signed_retried_after_its_back_off_kept_to_its_rate_and_log
 
     // A refusal that cannot change (404) fails at once, and warns.
     let later = now + minute * 3;
-    app.post_as(
+    add_channel(
+        &app,
         &admin,
-        "/api/admin/channels/add",
-        &channel_form(&[
+        &[
             ("name", "gone"),
             ("kind", "webhook"),
             ("preset", "slack"),
             ("address", &receiver.url("/gone")),
-        ]),
+        ],
     )
     .await
     .ok();
@@ -216,22 +215,21 @@ async fn a_webhook_is_signed_retried_after_its_back_off_kept_to_its_rate_and_log
 async fn email_goes_out_through_a_real_smtp_conversation() {
     let (app, _clock, admin) = admin_app(Environment::Production).await;
     let sink = SmtpSink::start().await;
-    let added = app
-        .post_as(
-            &admin,
-            "/api/admin/channels/add",
-            &channel_form(&[
-                ("name", "ops-mail"),
-                ("kind", "email"),
-                ("address", &format!("127.0.0.1:{}", sink.port)),
-                ("security", "plain"),
-                ("username", "muster"),
-                ("secret", "correct horse battery"),
-                ("sender", "muster@example.com"),
-                ("recipients", "oncall@example.com, lead@example.com"),
-            ]),
-        )
-        .await;
+    let added = add_channel(
+        &app,
+        &admin,
+        &[
+            ("name", "ops-mail"),
+            ("kind", "email"),
+            ("address", &format!("127.0.0.1:{}", sink.port)),
+            ("security", "plain"),
+            ("username", "muster"),
+            ("secret", "correct horse battery"),
+            ("sender", "muster@example.com"),
+            ("recipients", "oncall@example.com, lead@example.com"),
+        ],
+    )
+    .await;
     assert!(
         added.status.is_redirection() || added.status.is_success(),
         "{}",
@@ -271,17 +269,17 @@ async fn email_goes_out_through_a_real_smtp_conversation() {
     assert!(!page.contains("correct horse battery"));
 
     // A recipient the server refuses: failed at once, with its words.
-    app.post_as(
+    add_channel(
+        &app,
         &admin,
-        "/api/admin/channels/add",
-        &channel_form(&[
+        &[
             ("name", "bad-list"),
             ("kind", "email"),
             ("address", &format!("localhost:{}", sink.port)),
             ("security", "plain"),
             ("sender", "muster@example.com"),
             ("recipients", "refused@example.com"),
-        ]),
+        ],
     )
     .await
     .ok();
@@ -295,10 +293,10 @@ async fn email_goes_out_through_a_real_smtp_conversation() {
     // password and no message.
     let said_before = sink.said.lock().expect("lock").len();
     let mails_before = sink.received().len();
-    app.post_as(
+    add_channel(
+        &app,
         &admin,
-        "/api/admin/channels/add",
-        &channel_form(&[
+        &[
             ("name", "needs-tls"),
             ("kind", "email"),
             ("address", &format!("localhost:{}", sink.port)),
@@ -307,7 +305,7 @@ async fn email_goes_out_through_a_real_smtp_conversation() {
             ("secret", "never on the wire"),
             ("sender", "muster@example.com"),
             ("recipients", "oncall@example.com"),
-        ]),
+        ],
     )
     .await
     .ok();
@@ -341,19 +339,18 @@ async fn email_goes_out_through_a_real_smtp_conversation() {
     assert!(!page.contains(r#"data-state="sent""#), "{page}");
 
     // Plain SMTP to another machine is refused when the channel is added.
-    let far = app
-        .post_as(
-            &admin,
-            "/api/admin/channels/add",
-            &channel_form(&[
-                ("name", "far"),
-                ("kind", "email"),
-                ("address", "smtp.example.com:25"),
-                ("security", "plain"),
-                ("sender", "muster@example.com"),
-            ]),
-        )
-        .await;
+    let far = add_channel(
+        &app,
+        &admin,
+        &[
+            ("name", "far"),
+            ("kind", "email"),
+            ("address", "smtp.example.com:25"),
+            ("security", "plain"),
+            ("sender", "muster@example.com"),
+        ],
+    )
+    .await;
     assert_eq!(far.status, 422, "{}", far.body);
     assert!(far
         .body
@@ -365,28 +362,28 @@ async fn nothing_leaves_the_sandbox_and_the_outbox_says_whom_it_would_have_reach
     let (app, clock, admin) = admin_app(Environment::Sandbox).await;
     let receiver = Receiver::start().await;
     let sink = SmtpSink::start().await;
-    app.post_as(
+    add_channel(
+        &app,
         &admin,
-        "/api/admin/channels/add",
-        &channel_form(&[
+        &[
             ("name", "ops-hook"),
             ("kind", "webhook"),
             ("address", &receiver.url("/in")),
-        ]),
+        ],
     )
     .await
     .ok();
-    app.post_as(
+    add_channel(
+        &app,
         &admin,
-        "/api/admin/channels/add",
-        &channel_form(&[
+        &[
             ("name", "ops-mail"),
             ("kind", "email"),
             ("address", &format!("127.0.0.1:{}", sink.port)),
             ("security", "plain"),
             ("sender", "muster@example.com"),
             ("recipients", "oncall@example.com"),
-        ]),
+        ],
     )
     .await
     .ok();

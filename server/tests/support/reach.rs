@@ -308,3 +308,13 @@ pub async fn test_message(app: &super::TestApp, cookie: &str, channel: &str) -> 
         .ok()
         .body
 }
+
+/// Adds a channel through the admin page's form as the holder of `cookie`.
+pub async fn add_channel(
+    app: &super::TestApp,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> super::Answer {
+    app.post_as(cookie, "/api/admin/channels/add", &channel_form(fields))
+        .await
+}
