@@ -143,10 +143,11 @@ async fn store_raw(path: &Path, n: usize, search_index: bool) -> f64 {
     let mut i = 0;
     while i < n {
         let batch: Vec<NewEvent> = (i..(i + 4096).min(n)).map(raw).collect();
-        db::store_batch(write, id, &batch, now, &[], Progress::default())
+        let count = batch.len();
+        db::store_batch(write, id, batch, now, &[], Progress::default())
             .await
             .expect("store");
-        i += batch.len();
+        i += count;
     }
     n as f64 / began.elapsed().as_secs_f64()
 }

@@ -69,6 +69,11 @@ pub async fn open(path: &Path) -> Result<Opened, OpenError> {
         .connect_with(
             base.clone()
                 .create_if_missing(true)
+                // A new database gets 16 KiB pages (SQLite's default is
+                // 4 KiB): fewer pages to split, log and copy back as an
+                // import fills its indexes (measured: a tenth faster). An
+                // existing database keeps the size it was made with.
+                .page_size(16384)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 // Imports write many rows into several indexes and the

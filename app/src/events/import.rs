@@ -392,12 +392,13 @@ impl Started {
                     }
                 }
             }
+            let count = events.len() as u64;
             let stored =
-                db::store_batch(write, self.id, &events, now, &refusals, counts(&report)).await;
+                db::store_batch(write, self.id, events, now, &refusals, counts(&report)).await;
             match stored {
                 Ok(accepted) => {
                     report.accepted += accepted;
-                    report.duplicates += events.len() as u64 - accepted;
+                    report.duplicates += count - accepted;
                     refusals.clear();
                     progress(counts(&report));
                 }
@@ -432,7 +433,8 @@ impl Started {
                 // The next import may start while the index is tidied.
                 drop(self._lease);
                 // Seen already; searches get fast again once this is done.
-                db::tidy_search_index(write).await?;
+                let whole = db::brought_most(write, report.accepted).await?;
+                db::tidy_search_index(write, whole).await?;
                 Ok(report)
             }
             Err(error) => {
