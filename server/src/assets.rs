@@ -43,7 +43,7 @@ pub fn response_for(path: &str, headers: &HeaderMap) -> Option<Response> {
         .unwrap_or((original, None));
     let etag = format!(
         "\"{}{}\"",
-        hex(&file.metadata.sha256_hash()[..16]),
+        hex::encode(&file.metadata.sha256_hash()[..16]),
         encoding.map(|e| format!("-{e}")).unwrap_or_default()
     );
     let vary = HeaderValue::from_static("accept-encoding");
@@ -76,10 +76,6 @@ fn accepts(accept_encoding: &str, encoding: &str) -> bool {
         );
         name.eq_ignore_ascii_case(encoding) && !refused
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

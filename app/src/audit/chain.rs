@@ -23,10 +23,7 @@ pub fn hash(e: &Entry) -> String {
         e.prev_hash
     ])
     .to_string();
-    Sha256::digest(canonical.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
 /// Why an entry does not fit the chain.

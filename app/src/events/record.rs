@@ -143,7 +143,7 @@ fn fingerprint_of(key: &[u8], canonical: &str) -> String {
         <Hmac<Sha256> as Mac>::new_from_slice(&[0]).expect("a key")
     });
     mac.update(canonical.as_bytes());
-    hex(&mac.finalize().into_bytes())
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// The name the fingerprint key is stored under in `sealed_keys`.
@@ -202,7 +202,7 @@ pub fn record_hash(payload: &Value) -> String {
 
 fn hash_of(canonical: &str) -> String {
     use sha2::Digest;
-    hex(&Sha256::digest(canonical.as_bytes()))
+    hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
 /// The dedupe key of a record without a vendor id: `hash:` and its hash,
@@ -228,16 +228,6 @@ pub fn text_at<'a>(record: &'a Value, pointer: &str) -> Option<&'a str> {
         .pointer(pointer)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    out
 }
 
 /// At most `max` characters.

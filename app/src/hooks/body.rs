@@ -66,10 +66,7 @@ fn own_key(source: &str, id: &str) -> String {
 /// A hash of the exact (signed) body: a replay carries the same body even
 /// when the unsigned headers around it are changed.
 fn body_hash(body: &[u8]) -> String {
-    Sha256::digest(body)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(body))
 }
 
 fn first(record: &Value, names: &[&str]) -> Option<String> {

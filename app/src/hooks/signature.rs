@@ -109,7 +109,7 @@ pub fn verify(
                 match part.trim().split_once('=') {
                     Some(("t", v)) => t = v.parse::<i64>().ok(),
                     Some(("v1", v)) => {
-                        v1.push(hex(v).ok_or(Refusal::Malformed("Stripe-Signature"))?)
+                        v1.push(from_hex(v).ok_or(Refusal::Malformed("Stripe-Signature"))?)
                     }
                     _ => {}
                 }
@@ -160,7 +160,7 @@ pub fn verify(
             let signature = value
                 .trim()
                 .strip_prefix("sha256=")
-                .and_then(hex)
+                .and_then(from_hex)
                 .ok_or(Refusal::Malformed("X-Hub-Signature-256"))?;
             matches(
                 secrets.iter().map(|s| s.as_bytes().to_vec()),
@@ -180,7 +180,7 @@ pub fn verify(
             let signature = need(header, "X-Slack-Signature")?
                 .trim()
                 .strip_prefix("v0=")
-                .and_then(hex)
+                .and_then(from_hex)
                 .ok_or(Refusal::Malformed("X-Slack-Signature"))?;
             fresh(t, now)?;
             let signed = [b"v0:", t.to_string().as_bytes(), b":", body].concat();
@@ -236,14 +236,13 @@ pub fn sign(
         mac.update(signed);
         mac.finalize().into_bytes().to_vec()
     };
-    let hex = |bytes: Vec<u8>| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
     let t = now.to_string();
     match scheme {
         Scheme::Stripe => {
             let signed = [t.as_bytes(), b".", body].concat();
             vec![(
                 "Stripe-Signature",
-                format!("t={t},v1={}", hex(mac(secret.as_bytes(), &signed))),
+                format!("t={t},v1={}", hex::encode(mac(secret.as_bytes(), &signed))),
             )]
         }
         Scheme::StandardWebhooks => {
@@ -263,7 +262,7 @@ pub fn sign(
         Scheme::Github => vec![
             (
                 "X-Hub-Signature-256",
-                format!("sha256={}", hex(mac(secret.as_bytes(), body))),
+                format!("sha256={}", hex::encode(mac(secret.as_bytes(), body))),
             ),
             ("X-GitHub-Delivery", id.to_owned()),
         ],
@@ -272,7 +271,7 @@ pub fn sign(
             vec![
                 (
                     "X-Slack-Signature",
-                    format!("v0={}", hex(mac(secret.as_bytes(), &signed))),
+                    format!("v0={}", hex::encode(mac(secret.as_bytes(), &signed))),
                 ),
                 ("X-Slack-Request-Timestamp", t),
             ]
@@ -300,7 +299,7 @@ fn fresh(t: i64, now: i64) -> Result<(), Refusal> {
     }
 }
 
-fn hex(text: &str) -> Option<Vec<u8>> {
+fn from_hex(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();
     if !text.len().is_multiple_of(2) || text.is_empty() {
         return None;
@@ -488,12 +487,7 @@ mod tests {
         let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("key");
         mac.update(format!("v0:{t}:").as_bytes());
         mac.update(body);
-        let signature: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let signature = hex::encode(mac.finalize().into_bytes());
         let h = |name: &str| match name {
             "X-Slack-Request-Timestamp" => Some(t.to_string()),
             "X-Slack-Signature" => Some(format!("v0={signature}")),

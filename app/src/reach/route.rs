@@ -63,10 +63,7 @@ impl About {
 
 /// What is kept of an acknowledge key: its SHA-256, in hex.
 fn key_hash(key: &str) -> String {
-    crate::auth::sessions::token_hash(key.trim())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(crate::auth::sessions::token_hash(key.trim()))
 }
 
 fn link(place: &Place<'_>, incident_id: i64) -> String {

@@ -87,7 +87,7 @@ pub async fn create(
         database_sha256: sha,
         compression: "gzip".into(),
         cipher: "xchacha20poly1305-stream-be32".into(),
-        nonce: format::hex(&nonce),
+        nonce: hex::encode(nonce),
         key_id: key.id(),
     };
     let partial = Scratch {
@@ -133,7 +133,7 @@ fn hash_file(path: &Path) -> Result<(u64, String), Failure> {
         hasher.update(&buf[..n]);
         total += n as u64;
     }
-    Ok((total, format::hex(&hasher.finalize())))
+    Ok((total, hex::encode(hasher.finalize())))
 }
 
 /// Compresses and seals the copy into `to`, synced; its size.

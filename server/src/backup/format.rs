@@ -58,12 +58,8 @@ impl Key {
         let mut h = Sha256::new();
         h.update(b"muster backup key id\n");
         h.update(self.0);
-        hex(&h.finalize()[..8])
+        hex::encode(&h.finalize()[..8])
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
@@ -358,7 +354,7 @@ mod tests {
             database_sha256: String::new(),
             compression: "gzip".into(),
             cipher: "xchacha20poly1305-stream-be32".into(),
-            nonce: hex(&[9u8; 19]),
+            nonce: hex::encode([9u8; 19]),
             key_id: key.id(),
         }
     }

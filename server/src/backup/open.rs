@@ -95,7 +95,7 @@ async fn open_into(file: &Path, key: &Key, into: &Path) -> Result<Report, Failur
     }
     out.sync_all()?;
     drop(out);
-    let sha = format::hex(&hasher.finalize());
+    let sha = hex::encode(hasher.finalize());
     if total != header.database_bytes || sha != header.database_sha256 {
         return Err(Failure(
             format!(
