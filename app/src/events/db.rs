@@ -285,7 +285,7 @@ pub async fn conclude_import(
 /// segment into one (an incremental optimize): at a million events a
 /// search is five times faster on one segment than on two (measured),
 /// but it rewrites the whole index, so it is for an import that brought a
-/// large share of it ([`brought_most`]). How many steps it took.
+/// large share of it ([`brought_a_quarter`]). How many steps it took.
 pub async fn tidy_search_index(write: &SqlitePool, whole: bool) -> Result<u32, sqlx::Error> {
     let mut steps = 0;
     loop {
@@ -314,7 +314,7 @@ pub async fn tidy_search_index(write: &SqlitePool, whole: bool) -> Result<u32, s
 /// Whether `stored` new events are at least a quarter of all events: then
 /// merging the whole search index costs at most about four times what
 /// merging theirs would.
-pub async fn brought_most(write: &SqlitePool, stored: u64) -> Result<bool, sqlx::Error> {
+pub async fn brought_a_quarter(write: &SqlitePool, stored: u64) -> Result<bool, sqlx::Error> {
     let (all,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
         .fetch_one(write)
         .await?;

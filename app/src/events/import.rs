@@ -433,7 +433,7 @@ impl Started {
                 // The next import may start while the index is tidied.
                 drop(self._lease);
                 // Seen already; searches get fast again once this is done.
-                let whole = db::brought_most(write, report.accepted).await?;
+                let whole = db::brought_a_quarter(write, report.accepted).await?;
                 db::tidy_search_index(write, whole).await?;
                 Ok(report)
             }
