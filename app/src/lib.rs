@@ -20,6 +20,8 @@ pub mod incidents;
 pub mod live;
 pub mod notes;
 pub mod notices;
+#[cfg(feature = "ssr")]
+pub mod outbound;
 pub mod overview;
 pub mod plan_file;
 pub mod plans;

@@ -36,6 +36,9 @@ pub struct AppState {
     pub live: crate::live::Live,
     /// Where "now" comes from (real time, except in tests).
     pub clock: crate::clock::Clock,
+    /// Which addresses Muster may connect to on its own behalf (public
+    /// ones, and the networks an admin allows).
+    pub outbound: crate::outbound::Outbound,
 }
 
 impl AppState {
@@ -48,6 +51,7 @@ impl AppState {
             public_url,
             live: Default::default(),
             clock: crate::clock::system(),
+            outbound: Default::default(),
         }
     }
 }

@@ -202,6 +202,7 @@ async fn bench(n: usize, import_only: bool) {
         mapping: Default::default(),
         key: [7; 32],
         now: chrono::Utc::now(),
+        max_records: import::DEFAULT_MAX_RECORDS,
     };
     let file = std::fs::File::open(&log).expect("open");
     let report = started

@@ -36,6 +36,11 @@ async fn toggle(database: DatabaseArg, name: &str, on: bool) -> Result<String, F
     ))
 }
 
+/// Where the command may connect, from `--allow-network`.
+fn allowed(raw: Option<&str>) -> Result<app::outbound::Outbound, Failure> {
+    crate::settings::parse_allowed_networks(raw).map_err(|e| Failure(e.to_string(), 2))
+}
+
 pub async fn run(command: ChannelCommand) -> Result<String, Failure> {
     let now = chrono::Utc::now();
     match command {
@@ -52,6 +57,7 @@ pub async fn run(command: ChannelCommand) -> Result<String, Failure> {
             to,
             for_customers,
             per_minute,
+            allow_network,
         } => {
             let form = SettingsForm {
                 name,
@@ -72,8 +78,10 @@ pub async fn run(command: ChannelCommand) -> Result<String, Failure> {
             } else {
                 None
             };
+            let outbound = allowed(allow_network.as_deref())?;
             let (opened, key) = open(database).await?;
-            let added = manage::add(&opened.db, &key, &form, password, "cli", now).await;
+            let added =
+                manage::add(&opened.db, (&key, &outbound), &form, password, "cli", now).await;
             opened.db.close().await;
             let (name, made) = added.map_err(shown)?;
             Ok(match made {
@@ -118,7 +126,9 @@ pub async fn run(command: ChannelCommand) -> Result<String, Failure> {
             name,
             environment,
             public_url,
+            allow_network,
         } => {
+            let outbound = allowed(allow_network.as_deref())?;
             let environment = match environment {
                 Some(e) => e
                     .parse()
@@ -131,7 +141,8 @@ pub async fn run(command: ChannelCommand) -> Result<String, Failure> {
                 environment,
                 public_url: &public_url,
             };
-            let tested = manage::test(&opened.db, &key, place, &name, "cli", now).await;
+            let tested =
+                manage::test(&opened.db, (&key, &outbound), place, &name, "cli", now).await;
             opened.db.close().await;
             let (state, answer) = tested.map_err(shown)?;
             match state {

@@ -48,6 +48,10 @@ pub enum Command {
         /// fields' own names].
         #[arg(long, value_name = "FIELD=COLUMN,...")]
         map: Option<String>,
+        /// Refuse a file that holds more records than this (gzip or not)
+        /// [default: 20000000].
+        #[arg(long, value_name = "N")]
+        max_records: Option<u64>,
     },
     /// Manage webhook sources (senders that push signed events).
     #[command(subcommand)]
@@ -222,6 +226,10 @@ pub enum ChannelCommand {
         /// At most this many messages a minute [default: 30].
         #[arg(long)]
         per_minute: Option<i64>,
+        /// Networks beyond public addresses the channel may be in, as
+        /// `muster serve` is told them.
+        #[arg(long, env = "MUSTER_ALLOW_NETWORKS", value_name = "CIDR,...")]
+        allow_network: Option<String>,
     },
     /// Turn a channel on again: the messages it held go out.
     Enable {
@@ -252,6 +260,10 @@ pub enum ChannelCommand {
         /// The address people use to reach Muster (for the message's link).
         #[arg(long, env = "MUSTER_PUBLIC_URL", value_name = "URL")]
         public_url: Option<String>,
+        /// Networks beyond public addresses Muster may connect to, as
+        /// `muster serve` is told them.
+        #[arg(long, env = "MUSTER_ALLOW_NETWORKS", value_name = "CIDR,...")]
+        allow_network: Option<String>,
     },
 }
 

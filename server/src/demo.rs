@@ -8,13 +8,13 @@ use app::{
     notes::{db as notes, NoteBody},
     state::Db,
 };
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use std::path::{Path, PathBuf};
 
 const NOTES: &[(i64, &str)] = &[
     (
         180,
-        "Stripe webhooks were retried for 20 minutes this morning; the backlog cleared by 06:40 UTC.",
+        "Stripe webhooks were retried for 20 minutes; the backlog cleared by {at-5} UTC.",
     ),
     (
         95,
@@ -103,6 +103,11 @@ pub struct DemoAccount {
     pub password: String,
 }
 
+/// A clock time as the demo's notes write it: "06:10" (UTC).
+fn hh_mm(at: DateTime<Utc>) -> String {
+    at.format("%H:%M").to_string()
+}
+
 /// Where the demo passwords are kept for later starts.
 pub fn accounts_file(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
@@ -113,10 +118,14 @@ pub fn accounts_file(database: &Path) -> PathBuf {
 /// Inserts the demo rows in one transaction: all or nothing. Then the
 /// outage's events go through the importer (which runs its own
 /// transactions) and its review is written and published in one more.
+///
+/// Every date in the demo is counted from `now` (the state's clock), so a
+/// test that sets the clock sees the same demo whatever the real date.
 pub async fn load(
     db: &Db,
     hasher: &Hasher,
     sealing: &app::auth::mfa::crypto::SecretKey,
+    now: DateTime<Utc>,
 ) -> Result<Vec<DemoAccount>, String> {
     let mut accounts = Vec::new();
     let mut hashes = Vec::new();
@@ -134,13 +143,12 @@ pub async fn load(
             password,
         });
     }
-    insert(db, &hashes).await.map_err(|e| e.to_string())?;
-    crate::demo_review::insert(db, sealing).await?;
+    insert(db, &hashes, now).await.map_err(|e| e.to_string())?;
+    crate::demo_review::insert(db, sealing, now).await?;
     Ok(accounts)
 }
 
-async fn insert(db: &Db, hashes: &[String]) -> Result<(), sqlx::Error> {
-    let now = Utc::now();
+async fn insert(db: &Db, hashes: &[String], now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     let mut tx = db.write.begin().await?;
     for ((email, name, role), hash) in ACCOUNTS.iter().zip(hashes) {
         let email = Email::parse(email).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
@@ -162,8 +170,12 @@ async fn insert(db: &Db, hashes: &[String]) -> Result<(), sqlx::Error> {
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     for (minutes_ago, text) in NOTES {
-        let body = NoteBody::parse(text).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-        notes::insert(&mut *tx, &body, now - Duration::minutes(*minutes_ago)).await?;
+        let at = now - Duration::minutes(*minutes_ago);
+        // "{at-5}" in a note is a clock time five minutes before the note:
+        // demo text follows the demo's own times, never a fixed hour.
+        let text = text.replace("{at-5}", &hh_mm(at - Duration::minutes(5)));
+        let body = NoteBody::parse(&text).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        notes::insert(&mut *tx, &body, at).await?;
     }
     tx.commit().await
 }
@@ -292,12 +304,12 @@ async fn insert_incident(
     .await?;
     let subject = Subject::Incident(id);
     let note = |minutes: i64, author: &'static str, text: &'static str| (minutes, author, text);
+    let first = format!(
+        "Checkout errors at 38% since {}; Stripe API returns 502s for charges.",
+        hh_mm(at(-8))
+    );
     for (minutes, author, text) in [
-        note(
-            2,
-            "Rae Responder",
-            "Checkout errors at 38% since 06:10; Stripe API returns 502s for charges.",
-        ),
+        (2, "Rae Responder", first.as_str()),
         note(
             4,
             "Ada Admin",

@@ -55,8 +55,11 @@ fn stripe_events(declared: DateTime<Utc>) -> String {
 
 /// Imports the outage's events, links five of them, and writes, reviews
 /// and publishes the review.
-pub async fn insert(db: &app::state::Db, sealing: &SecretKey) -> Result<(), String> {
-    let now = Utc::now();
+pub async fn insert(
+    db: &app::state::Db,
+    sealing: &SecretKey,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
     let write = &db.write;
     let (incident, declared): (i64, DateTime<Utc>) =
         sqlx::query_as("SELECT id, declared_at FROM incidents WHERE title = ?")
@@ -77,6 +80,7 @@ pub async fn insert(db: &app::state::Db, sealing: &SecretKey) -> Result<(), Stri
                 mapping: Default::default(),
                 key,
                 now,
+                max_records: app::events::import::DEFAULT_MAX_RECORDS,
             },
             |_| {},
         )

@@ -20,6 +20,8 @@ pub struct EventImport {
     pub format: Option<String>,
     /// For generic logs: `timestamp=ts,actor=user,...`.
     pub map: Option<String>,
+    /// The most records the file may hold; the default when absent.
+    pub max_records: Option<u64>,
 }
 
 /// Imports a file and reports what was accepted, already there and
@@ -66,6 +68,9 @@ pub async fn import_events(arg: DatabaseArg, what: EventImport) -> Result<String
         mapping,
         key: fingerprints,
         now,
+        max_records: what
+            .max_records
+            .unwrap_or(app::events::import::DEFAULT_MAX_RECORDS),
     };
     let mut bar = Bar::new(size.unwrap_or(0), "import");
     let report = match started {

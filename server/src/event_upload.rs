@@ -44,36 +44,49 @@ impl Drop for Saved {
     }
 }
 
+/// The message for a file past the page's limit.
+const TOO_LARGE: &str = "larger than the upload limit";
+
+fn too_large() -> String {
+    format!(
+        "The file is {TOO_LARGE} of {} MB; import it with 'muster import FILE' instead.",
+        MAX_UPLOAD >> 20
+    )
+}
+
+/// A body that stopped: past the request's limit (the counting limit in
+/// `limits` ends the stream there), or broken off.
+fn unreadable(e: axum::extract::multipart::MultipartError) -> String {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        format!("The upload could not be read: {e}")
+    }
+}
+
 async fn read_form(mut multipart: Multipart, dir: &Path) -> Result<Form, String> {
     let mut form = Form::default();
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| format!("The upload could not be read: {e}"))?
-    {
+    while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             form.file_name = field
                 .file_name()
                 .map(app::fields::shown)
                 .unwrap_or_else(|| "upload".into());
-            let path = dir.join(format!(".muster-upload-{}", uuid::Uuid::new_v4()));
+            let path = dir.join(format!(
+                "{}{}",
+                crate::files::UPLOAD_PREFIX,
+                uuid::Uuid::new_v4()
+            ));
             let mut out = tokio::fs::File::create(&path)
                 .await
                 .map_err(|e| format!("The upload could not be saved: {e}"))?;
             let guard = Saved(path.clone());
             let mut size = 0_u64;
-            while let Some(chunk) = field
-                .chunk()
-                .await
-                .map_err(|e| format!("The upload could not be read: {e}"))?
-            {
+            while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
                 size += chunk.len() as u64;
                 if size > MAX_UPLOAD {
-                    return Err(format!(
-                        "The file is larger than {} MB; import it with 'muster import FILE' instead.",
-                        MAX_UPLOAD >> 20
-                    ));
+                    return Err(too_large());
                 }
                 out.write_all(&chunk)
                     .await
@@ -126,6 +139,11 @@ pub async fn upload(State(state): State<ServerState>, req: Request) -> Response 
         .unwrap_or_default();
     let form = match read_form(multipart, &dir).await {
         Ok(form) => form,
+        // Past the limit the sender is told so at once (it may still be
+        // sending); the rest of the body is never read.
+        Err(why) if why.contains(TOO_LARGE) => {
+            return (axum::http::StatusCode::PAYLOAD_TOO_LARGE, why).into_response()
+        }
         Err(why) => return refused(&why),
     };
     let Some((saved, size)) = form.saved else {
@@ -165,6 +183,7 @@ pub async fn upload(State(state): State<ServerState>, req: Request) -> Response 
         mapping: form.mapping,
         key,
         now,
+        max_records: import::DEFAULT_MAX_RECORDS,
     };
     tokio::spawn(async move {
         let _saved = saved;

@@ -13,6 +13,7 @@ mod demo_review;
 pub mod event_import;
 pub mod event_upload;
 pub mod export;
+pub mod files;
 pub mod health;
 pub mod hooks;
 pub mod keys;

@@ -1,8 +1,9 @@
 //! How large a request body may be: 1 MB everywhere except the events
 //! upload (100 MB, streamed to disk) and the plans import, whose own 5 MB limit on the file (sent form-encoded, so up to
 //! three times larger on the wire) must be the one a person meets. Past the
-//! limit the answer is 413 with a message saying what the limit is, before
-//! anything reads the body.
+//! limit the answer is 413 with a message saying what the limit is. Limits
+//! apply after the access gate: a caller who may not send is refused
+//! before any of the body is read.
 use app::error::AppError;
 use axum::{
     body::{Body, HttpBody},
@@ -15,6 +16,9 @@ use futures_util::StreamExt;
 
 pub const BODY_LIMIT: usize = 1 << 20;
 pub const IMPORT_BODY_LIMIT: usize = 16 << 20;
+/// Bodies sent in chunks are gathered whole up to this limit; past it they
+/// are streamed (only the upload's limit is larger).
+const BUFFER_LIMIT: usize = IMPORT_BODY_LIMIT;
 
 /// The limit for a path.
 pub fn body_limit(path: &str) -> usize {
@@ -26,6 +30,9 @@ pub fn body_limit(path: &str) -> usize {
     }
 }
 
+/// Runs after the access gate, so a body is only ever read for a caller
+/// the access table admits: nobody who may not send gets a byte of it read,
+/// and an upload's large limit is granted only to those who may upload.
 pub async fn bounded_bodies(req: Request, next: Next) -> Response {
     let limit = body_limit(req.uri().path());
     // A declared length (hyper holds the body to it), or none for a body
@@ -39,8 +46,19 @@ pub async fn bounded_bodies(req: Request, next: Next) -> Response {
     match declared {
         Some(length) if length > limit as u64 => too_large(req.uri().path(), limit),
         Some(_) => next.run(req).await,
-        // With no length to check, read the body here, up to the limit,
-        // and pass it on whole.
+        // With no length to check, a large limit (the upload) streams on
+        // through a counting limit: the handler reads it piece by piece and
+        // meets an error past the limit, and nothing holds it whole.
+        None if limit > BUFFER_LIMIT => {
+            let (parts, body) = req.into_parts();
+            let paced = Body::from_stream(OnePerPoll {
+                inner: body.into_data_stream(),
+                gave: false,
+            });
+            let limited = Body::new(http_body_util::Limited::new(paced, limit));
+            next.run(Request::from_parts(parts, limited)).await
+        }
+        // A small limit is read here, so the 413 names it, and passed on whole.
         None => {
             let path = req.uri().path().to_owned();
             let (parts, body) = req.into_parts();
@@ -61,6 +79,35 @@ pub async fn bounded_bodies(req: Request, next: Next) -> Response {
             }
             next.run(Request::from_parts(parts, Body::from(read))).await
         }
+    }
+}
+
+/// Hands on a streamed body one piece per poll. The multipart reader takes
+/// everything that is ready whenever it is polled: from a sender faster
+/// than the disk, that could be the whole upload in memory. Given one
+/// piece at a time, it writes each to disk before it reads the next.
+struct OnePerPoll<S> {
+    inner: S,
+    gave: bool,
+}
+
+impl<S: futures_util::Stream + Unpin> futures_util::Stream for OnePerPoll<S> {
+    type Item = S::Item;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<S::Item>> {
+        let this = self.get_mut();
+        if this.gave {
+            // Not yet: let the reader use what it has, then ask again.
+            this.gave = false;
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        let next = std::pin::Pin::new(&mut this.inner).poll_next(cx);
+        this.gave = matches!(next, std::task::Poll::Ready(Some(_)));
+        next
     }
 }
 

@@ -14,6 +14,8 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Before anything is opened: every file Muster writes is its own alone.
+    server::files::private_from_now_on();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -82,9 +84,15 @@ fn main() -> ExitCode {
             file,
             format,
             map,
+            max_records,
         } => finish(runtime.block_on(server::event_import::import_events(
             database,
-            server::event_import::EventImport { file, format, map },
+            server::event_import::EventImport {
+                file,
+                format,
+                map,
+                max_records,
+            },
         ))),
         Command::Source(command) => finish(runtime.block_on(server::source_cli::run(command))),
         Command::Channel(command) => finish(runtime.block_on(server::channel_cli::run(command))),

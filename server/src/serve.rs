@@ -66,6 +66,20 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     }
     let opened = db::open(&settings.database).await?;
     let db = opened.db;
+    let folder = settings
+        .database
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    match app::drills::schedule_api::server::fill_dates(&db.write, chrono::Utc::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(schedules = n, "drill schedule dates worked out"),
+        Err(err) => tracing::warn!(error = %err, "could not work out drill schedule dates"),
+    }
+    let cleared = crate::files::clear_left_uploads(folder);
+    if cleared > 0 {
+        tracing::info!(cleared, "uploads left by a stopped Muster were removed");
+    }
     match db::sqlite_version(&db).await {
         Ok(v) => {
             tracing::info!(sqlite_version = %v, database = %settings.database.display(), "database open")
@@ -81,7 +95,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     let hasher = Hasher::default();
     let demo_file = demo::accounts_file(&settings.database);
     if opened.created && settings.demo {
-        let accounts = demo::load(&db, &hasher, &secret_key)
+        let accounts = demo::load(&db, &hasher, &secret_key, chrono::Utc::now())
             .await
             .map_err(ServeError::Demo)?;
         demo::save_accounts(&demo_file, &accounts).map_err(|e| ServeError::Demo(e.to_string()))?;
@@ -98,7 +112,8 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{local}"));
-    let state = AppState::new(db.clone(), settings.environment, public_url.clone());
+    let mut state = AppState::new(db.clone(), settings.environment, public_url.clone());
+    state.outbound = settings.outbound.clone();
     let auth = AuthState {
         sessions: SessionPolicy {
             idle: settings.session_idle,
@@ -119,7 +134,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     tokio::spawn(resolve_quiet_alerts(state.clone()));
     tokio::spawn(run_drill_clocks(state.clone()));
     tokio::spawn(
-        app::reach::sender::Sender::new(auth.secret_key.clone())
+        app::reach::sender::Sender::new(auth.secret_key.clone(), state.outbound.clone())
             .run(state.db.clone(), state.clock.clone()),
     );
     tokio::spawn(escalate_calls(state.clone()));
@@ -232,7 +247,20 @@ async fn keep_events(state: AppState) {
         {
             tracing::warn!(error = %err, "could not clear a stopped import");
         }
-        match app::events::retention::run(&state.db.write, now).await {
+        // Events a review cites are evidence: retention keeps them.
+        let cited = match state.db.read.acquire().await {
+            Ok(mut conn) => app::reviews::db::cited_event_ids(&mut conn).await,
+            Err(e) => Err(e),
+        };
+        let cited = match cited {
+            Ok(cited) => cited,
+            Err(err) => {
+                // Fail closed: without the list, nothing is deleted today.
+                tracing::warn!(error = %err, "could not read the events reviews cite; retention waits a day");
+                continue;
+            }
+        };
+        match app::events::retention::run(&state.db.write, now, &cited).await {
             Ok(deleted) => {
                 for (source, n) in deleted {
                     tracing::info!(source, deleted = n, "events past their retention deleted");

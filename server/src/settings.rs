@@ -42,6 +42,12 @@ pub struct RawSettings {
     /// [default: none, so the header is ignored].
     #[arg(long, env = "MUSTER_TRUSTED_PROXY", value_name = "CIDR,...")]
     pub trusted_proxy: Option<String>,
+    /// Networks Muster may connect to on its own behalf beyond public
+    /// addresses (a webhook or mail server inside the network), CIDR
+    /// blocks, comma-separated, e.g. 10.20.0.0/16,127.0.0.1 [default:
+    /// none: loopback, private, link-local and the like are refused].
+    #[arg(long, env = "MUSTER_ALLOW_NETWORKS", value_name = "CIDR,...")]
+    pub allow_network: Option<String>,
     /// Load demo data when the database is new (true or false).
     #[arg(long, env = "MUSTER_DEMO", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub demo: Option<String>,
@@ -90,6 +96,8 @@ pub struct Settings {
     /// Checked when the server starts (it may name a key file).
     pub secret_key: Option<String>,
     pub trusted_proxies: Vec<app::auth::client::Cidr>,
+    /// Where Muster may connect on its own behalf.
+    pub outbound: app::outbound::Outbound,
     pub backups: Option<BackupSettings>,
 }
 
@@ -159,6 +167,7 @@ impl Settings {
                     format!("is wrong: {e}"),
                 )
             })?,
+            outbound: parse_allowed_networks(raw.allow_network.as_deref())?,
             backups: parse_backups(
                 raw.backup_dir,
                 raw.backup_every,
@@ -167,6 +176,21 @@ impl Settings {
             )?,
         })
     }
+}
+
+/// `--allow-network` / `MUSTER_ALLOW_NETWORKS`: the networks beyond
+/// public addresses that Muster may connect to (the channel commands read
+/// it too).
+pub fn parse_allowed_networks(raw: Option<&str>) -> Result<app::outbound::Outbound, SettingError> {
+    app::hooks::networks::parse(raw.unwrap_or_default())
+        .map(app::outbound::Outbound::allowing)
+        .map_err(|e| {
+            bad(
+                "MUSTER_ALLOW_NETWORKS",
+                "allow-network",
+                format!("is wrong: {e}"),
+            )
+        })
 }
 
 fn parse_backups(

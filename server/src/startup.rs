@@ -95,10 +95,11 @@ pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::routes:
                 )
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(from_fn_with_state(state.clone(), security::headers))
-                .layer(axum::middleware::from_fn(crate::limits::bounded_bodies))
                 .layer(from_fn_with_state(state.clone(), security::same_origin))
                 .layer(from_fn_with_state(state.clone(), access::resolve_caller))
                 .layer(from_fn_with_state(state.clone(), access::gate))
+                // Who may send is decided above, before any body is read.
+                .layer(axum::middleware::from_fn(crate::limits::bounded_bodies))
                 .layer(from_fn_with_state(state, crate::page_cache::incident_pages)),
         )
 }

@@ -347,6 +347,9 @@ async fn scheduled_backups_are_verified_recorded_and_pruned_to_the_keep_count() 
         keep: 3,
         key: key(),
     };
+    // A backup made by hand, named as the README suggests: never pruned.
+    let manual = dir.path().join("muster-2026-11-29.mbk");
+    std::fs::write(&manual, b"made by hand").expect("manual backup");
     let start = clock.now();
     let mut pruned = Vec::new();
     for n in 0..5 {
@@ -361,6 +364,10 @@ async fn scheduled_backups_are_verified_recorded_and_pruned_to_the_keep_count() 
         pruned.push(run.pruned.len());
     }
     assert_eq!(pruned, [0, 0, 0, 1, 1], "pruned only past the keep count");
+    assert_eq!(
+        std::fs::read(&manual).expect("the manual backup is kept"),
+        b"made by hand"
+    );
     let left: Vec<String> = backups_in(dir.path())
         .iter()
         .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())

@@ -15,7 +15,7 @@ use app::{
 };
 use support::{
     form,
-    reach::{add_channel, Receiver, SmtpSink},
+    reach::{add_channel, route_to_channel, Receiver, SmtpSink},
     spawn_app, TestApp,
 };
 
@@ -133,7 +133,7 @@ async fn the_commander_is_called_the_backup_after_five_minutes_and_an_acknowledg
             primary.0, primary.1
         )]
     );
-    let sender = Sender::new(app.auth.secret_key.clone());
+    let sender = Sender::new(app.auth.secret_key.clone(), app.state.outbound.clone());
     let start = clock.now();
     sender.run_due(&app.state.db, start).await.expect("send");
     let mails = sink.received();
@@ -147,6 +147,22 @@ async fn the_commander_is_called_the_backup_after_five_minutes_and_an_acknowledg
         mails[0].data
     );
     let first_key = ack_key(&mails[0].text);
+    // The key that acts was made as the mail went out: the database (and
+    // so every backup) holds only its hash, and the queued message a
+    // placeholder where the key goes.
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT body || link FROM outbox")
+        .fetch_all(&app.state.db.read)
+        .await
+        .expect("outbox");
+    assert!(
+        stored.iter().all(|(b,)| !b.contains(&first_key))
+            && stored.iter().any(|(b,)| b.contains("ack?key={ack-key}")),
+        "{stored:?}"
+    );
+    assert_eq!(
+        one(&app, "SELECT COUNT(*) FROM calls WHERE key_hash = ''").await,
+        0
+    );
 
     // Nobody acknowledges: at five minutes, the backup is called.
     let place = Place {
@@ -259,6 +275,72 @@ async fn the_commander_is_called_the_backup_after_five_minutes_and_an_acknowledg
         .all(|m| m.text.contains("Incident #") && !m.text.contains("whsec_")));
 }
 
+/// Resolving ends every call the incident started: five minutes after a
+/// quick resolve, nobody is escalated to and no call is open.
+#[tokio::test]
+async fn resolving_closes_the_incidents_calls_and_escalation_skips_it() {
+    let clock = support::manual_clock();
+    let app = demo_at(&clock).await;
+    let sink = SmtpSink::start().await;
+    let admin = app.session_of("admin@demo.muster").await;
+    people_mail(&app, &admin, sink.port).await;
+    let responder = app.session_of("responder@demo.muster").await;
+    let incident = declare(&app, &responder, ("Checkout down", "sev1", ""), "").await;
+    let sender = Sender::new(app.auth.secret_key.clone(), app.state.outbound.clone());
+    sender
+        .run_due(&app.state.db, clock.now())
+        .await
+        .expect("send");
+    let key = ack_key(&sink.received()[0].text);
+    let open =
+        format!("SELECT COUNT(*) FROM calls WHERE incident_id = {incident} AND state = 'open'");
+    assert_eq!(one(&app, &open).await, 1, "the commander is called");
+
+    clock.advance(chrono::Duration::seconds(4));
+    app.post_as(
+        &responder,
+        "/api/incidents/status",
+        &form(&[("id", &incident.to_string()), ("status", "resolved")]),
+    )
+    .await
+    .ok();
+    assert_eq!(one(&app, &open).await, 0, "resolving closed the call");
+
+    let place = Place {
+        environment: Environment::Production,
+        public_url: support::ORIGIN,
+    };
+    clock.advance(chrono::Duration::minutes(5));
+    assert_eq!(
+        escalate_due(&app.state.db, &place, clock.now())
+            .await
+            .expect("escalate"),
+        0,
+        "nobody is escalated to about a resolved incident"
+    );
+    let calls = timeline(&app, incident).await;
+    assert!(
+        !calls.iter().any(|t| t.contains("did not acknowledge")),
+        "{calls:?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|t| t == "Resolved: 1 open call closed; nobody more is called."),
+        "{calls:?}"
+    );
+    assert_eq!(one(&app, &open).await, 0, "no new call was opened");
+    sender
+        .run_due(&app.state.db, clock.now())
+        .await
+        .expect("send");
+    assert_eq!(sink.received().len(), 1, "nobody else was mailed");
+    let late = app
+        .post_form("/api/calls/acknowledge", &form(&[("key", &key)]))
+        .await;
+    assert!(late.body.contains("This call is over"), "{}", late.body);
+}
+
 #[tokio::test]
 async fn a_drill_with_every_routing_rule_active_reaches_nobody() {
     let clock = support::manual_clock();
@@ -327,7 +409,7 @@ async fn a_drill_with_every_routing_rule_active_reaches_nobody() {
         "SELECT MAX(id) FROM incidents WHERE drill_run_id IS NOT NULL",
     )
     .await;
-    let sender = Sender::new(app.auth.secret_key.clone());
+    let sender = Sender::new(app.auth.secret_key.clone(), app.state.outbound.clone());
     let place = Place {
         environment: Environment::Production,
         public_url: support::ORIGIN,
@@ -387,15 +469,13 @@ async fn a_drill_with_every_routing_rule_active_reaches_nobody() {
     assert!(!sink.received().is_empty() && !receiver.received().is_empty());
 }
 
-#[tokio::test]
-async fn a_published_notice_goes_to_the_customer_channels_and_their_answer_is_on_the_timeline() {
-    let clock = support::manual_clock();
-    let app = demo_at(&clock).await;
+/// A webhook channel for customers, "status-page", to a receiver of its
+/// own, added by the admin.
+async fn status_page(app: &TestApp, admin: &str) -> Receiver {
     let receiver = Receiver::start().await;
-    let admin = app.session_of("admin@demo.muster").await;
     add_channel(
-        &app,
-        &admin,
+        app,
+        admin,
         &[
             ("name", "status-page"),
             ("kind", "webhook"),
@@ -406,6 +486,98 @@ async fn a_published_notice_goes_to_the_customer_channels_and_their_answer_is_on
     )
     .await
     .ok();
+    receiver
+}
+
+/// Internal calls never reach customers: a customer channel is refused as
+/// a routing rule's target, a rule that names one anyway (saved before the
+/// check) posts nothing, and the sender refuses a call queued for one.
+#[tokio::test]
+async fn a_customer_channel_is_never_sent_a_call() {
+    let clock = support::manual_clock();
+    let app = demo_at(&clock).await;
+    let admin = app.session_of("admin@demo.muster").await;
+    let receiver = status_page(&app, &admin).await;
+    let channel = one(&app, "SELECT id FROM channels WHERE name = 'status-page'").await;
+    let runbook = one(
+        &app,
+        "SELECT id FROM plans WHERE kind = 'runbook' ORDER BY id LIMIT 1",
+    )
+    .await;
+    let editor = app.session_of("editor@demo.muster").await;
+    let refused = route_to_channel(&app, &editor, runbook, channel).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("only approved notices"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(one(&app, "SELECT COUNT(*) FROM reach_rules").await, 0);
+
+    // A rule stored anyway: declaring posts nothing to the channel.
+    sqlx::query(
+        "INSERT INTO reach_rules (runbook_id, target, target_id, escalate_minutes, created_at) \
+         VALUES (?, 'channel', ?, 5, ?)",
+    )
+    .bind(runbook)
+    .bind(channel)
+    .bind(clock.now())
+    .execute(&app.state.db.write)
+    .await
+    .expect("rule");
+    let responder = app.session_of("responder@demo.muster").await;
+    let incident = declare(
+        &app,
+        &responder,
+        ("Checkout down", "sev1", ""),
+        &runbook.to_string(),
+    )
+    .await;
+    assert!(timeline(&app, incident).await.contains(
+        &"Did not post to status-page: a channel for customers receives only approved notices."
+            .to_owned()
+    ));
+    let queued =
+        format!("SELECT COUNT(*) FROM outbox WHERE channel_id = {channel} AND purpose != 'notice'");
+    assert_eq!(one(&app, &queued).await, 0, "nothing queued for it");
+
+    // A call queued for it by any other path is refused when sent.
+    sqlx::query(
+        "INSERT INTO outbox (channel_id, incident_id, purpose, recipient, subject, body, link, key, state, note, \
+         attempts, next_at, created_at) VALUES (?, ?, 'call', '', 'x', 'y', 'http://127.0.0.1:3000/incidents/1', \
+         'msg_test', 'pending', '', 0, ?, ?)",
+    )
+    .bind(channel)
+    .bind(incident)
+    .bind(clock.now())
+    .bind(clock.now())
+    .execute(&app.state.db.write)
+    .await
+    .expect("queued");
+    let sender = Sender::new(app.auth.secret_key.clone(), app.state.outbound.clone());
+    sender
+        .run_due(&app.state.db, clock.now())
+        .await
+        .expect("send");
+    assert!(
+        receiver.received().is_empty(),
+        "the customer channel heard nothing"
+    );
+    let (state, answer): (String, String) =
+        sqlx::query_as("SELECT state, answer FROM outbox WHERE key = 'msg_test'")
+            .fetch_one(&app.state.db.read)
+            .await
+            .expect("row");
+    assert_eq!(state, "failed");
+    assert!(answer.contains("only approved notices"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_published_notice_goes_to_the_customer_channels_and_their_answer_is_on_the_timeline() {
+    let clock = support::manual_clock();
+    let app = demo_at(&clock).await;
+    let admin = app.session_of("admin@demo.muster").await;
+    let receiver = status_page(&app, &admin).await;
     // A second customer channel, a Teams webhook, refuses (404).
     add_channel(
         &app,
@@ -482,7 +654,7 @@ async fn a_published_notice_goes_to_the_customer_channels_and_their_answer_is_on
         .contains(&"Sending the notice to status-page.".to_owned()));
     // The outbox goes oldest first: the mirror (first by name) gets the 404.
     receiver.answer(&[404]);
-    Sender::new(app.auth.secret_key.clone())
+    Sender::new(app.auth.secret_key.clone(), app.state.outbound.clone())
         .run_due(&app.state.db, clock.now())
         .await
         .expect("send");

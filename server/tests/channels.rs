@@ -79,7 +79,7 @@ async fn a_webhook_is_signed_retried_after_its_back_off_kept_to_its_rate_and_log
         page.contains(r#"data-state="pending""#) && page.contains("HTTP 503"),
         "{page}"
     );
-    let sender = Sender::new(app.auth.secret_key.clone());
+    let sender = Sender::new(app.auth.secret_key.clone(), app.state.outbound.clone());
     let start = clock.now();
     assert_eq!(
         sender
@@ -144,6 +144,7 @@ async fn a_webhook_is_signed_retried_after_its_back_off_kept_to_its_rate_and_log
             subject: format!("Call {n}"),
             body: "Checkout is down".into(),
             link: None,
+            call_id: None,
         };
         app::reach::db::enqueue(
             &mut tx,
@@ -337,6 +338,21 @@ async fn email_goes_out_through_a_real_smtp_conversation() {
         .ok()
         .body;
     assert!(!page.contains(r#"data-state="sent""#), "{page}");
+    // A setting to fix, not a passing fault: failed at once, with why.
+    assert!(
+        page.contains(r#"data-state="failed""#)
+            && page.contains("the server does not offer STARTTLS, which this channel requires"),
+        "{page}"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM outbox o JOIN channels c ON c.id = o.channel_id \
+             WHERE c.name = 'needs-tls' AND o.state = 'pending'"
+        )
+        .await,
+        0,
+        "never retried"
+    );
 
     // Plain SMTP to another machine is refused when the channel is added.
     let far = add_channel(
@@ -392,7 +408,7 @@ async fn nothing_leaves_the_sandbox_and_the_outbox_says_whom_it_would_have_reach
             .await
             .ok();
     }
-    let sender = Sender::new(app.auth.secret_key.clone());
+    let sender = Sender::new(app.auth.secret_key.clone(), app.state.outbound.clone());
     for minutes in [0, 5, 60] {
         let at = clock.now() + chrono::Duration::minutes(minutes);
         assert_eq!(sender.run_due(&app.state.db, at).await.expect("run"), 0);

@@ -59,6 +59,24 @@ async fn a_quarterly_drill_comes_up_falls_overdue_and_a_run_keeps_it() {
             "not allowed",
         ),
         ("custom", "", "2026-12-03 14:00", "Repeats"),
+        (
+            "custom",
+            "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+            "2026-12-03 14:00",
+            "gives no drill in the next 5 years",
+        ),
+        (
+            "custom",
+            "FREQ=DAILY;BYHOUR=0,12;BYMINUTE=0,30",
+            "2026-12-03 14:00",
+            "BYHOUR is not allowed",
+        ),
+        (
+            "custom",
+            "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1,2,3",
+            "2026-12-03 14:00",
+            "BYSETPOS is not allowed",
+        ),
         ("quarterly", "", "2026-11-01 14:00", "First drill"),
     ] {
         let answer = app
@@ -130,6 +148,36 @@ async fn a_quarterly_drill_comes_up_falls_overdue_and_a_run_keeps_it() {
             .await,
         1
     );
+
+    // Schedules stored before their dates were (one that never occurs
+    // among them) get their dates once, at start; pages only read them.
+    sqlx::query("UPDATE drill_schedules SET rule = 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30' WHERE dates IS NULL AND id % 2 = 0")
+        .execute(&app.state.db.write)
+        .await
+        .expect("legacy");
+    let filled = app::drills::schedule_api::server::fill_dates(
+        &app.state.db.write,
+        app::clock::TimeSource::now(&*clock),
+    )
+    .await
+    .expect("filled");
+    assert_eq!(filled, 99);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM drill_schedules WHERE dates IS NULL")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM drill_schedules WHERE dates = '[]'")
+            .await,
+        50,
+        "a rule that never occurs has no dates"
+    );
+    let page = app.get_as(&viewer, "/drills").await.ok().body;
+    assert!(
+        page.contains("2027-01-01 10:00 UTC"),
+        "a filled yearly schedule's next date"
+    );
 }
 
 /// Each VEVENT of an iCalendar document, as (name, value) pairs, read by
@@ -155,6 +203,52 @@ fn value<'a>(event: &'a [(String, String)], name: &str) -> &'a str {
         .iter()
         .find(|(n, _)| n == name)
         .map_or("", |(_, v)| v.as_str())
+}
+
+/// "Make my calendar address", pressed again and again as a person would
+/// (a plain form, then the page it leads to): every press shows its new
+/// address once, that address works, and the one before stops.
+#[tokio::test]
+async fn every_press_of_make_my_calendar_address_shows_a_working_address() {
+    let (app, _clock) = demo().await;
+    let viewer = app.session_of("viewer@demo.muster").await;
+    let mut before: Option<String> = None;
+    for press in 0..30 {
+        let sent = app
+            .post_plain_form_as(
+                &viewer,
+                "/api/drills/calendar/key",
+                "",
+                &format!("{}/drills", support::ORIGIN),
+            )
+            .await;
+        assert!(
+            sent.status.is_redirection(),
+            "press {press}: {}",
+            sent.status
+        );
+        let page = app.get_as(&viewer, "/drills").await.ok().body;
+        let shown = page
+            .split("id=\"calendar-address\"")
+            .nth(1)
+            .and_then(|rest| rest.split_once("?key="))
+            .map(|(_, rest)| rest)
+            .unwrap_or_else(|| panic!("press {press}: no address shown"));
+        let key: String = shown
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+            .collect();
+        let key = key.as_str();
+        let feed = app.get(&format!("/drills/calendar.ics?key={key}")).await;
+        assert_eq!(feed.status, 200, "press {press}: the shown address works");
+        if let Some(old) = &before {
+            let gone = app.get(&format!("/drills/calendar.ics?key={old}")).await;
+            assert_eq!(gone.status, 404, "press {press}: the one before stopped");
+        }
+        let again = app.get_as(&viewer, "/drills").await.ok().body;
+        assert!(!again.contains("id=\"calendar-address\""), "shown once");
+        before = Some(key.to_owned());
+    }
 }
 
 #[tokio::test]

@@ -417,8 +417,45 @@ async fn a_facilitator_plans_and_drives_a_drill_while_each_player_sees_only_thei
         incident_page.contains("drill-banner"),
         "the drill incident says DRILL"
     );
+    // While the drill is under way, what is still to come is hidden from
+    // everyone but editors and its facilitator: the scenario, its versions
+    // and their comparisons. The player's page does not point there.
+    assert!(!page(&rae).await.contains("/drills/scenarios/"));
+    for cookie in [&viewer, &rae] {
+        let hidden = app
+            .get_as(cookie, &format!("/drills/scenarios/{scenario}"))
+            .await
+            .body;
+        assert!(
+            hidden.contains("is being drilled") && !hidden.contains("Expect: Commander assigned"),
+            "{hidden}"
+        );
+        let history = app
+            .get_as(cookie, &format!("/drills/scenarios/{scenario}/history"))
+            .await
+            .body;
+        assert!(history.contains("is being drilled"), "{history}");
+        for (path, body) in [
+            (
+                "/api/drills/scenario",
+                form(&[("id", &scenario.to_string())]),
+            ),
+            (
+                "/api/plans/compare",
+                form(&[
+                    ("kind", "Scenario"),
+                    ("id", &scenario.to_string()),
+                    ("from", "1"),
+                    ("to", "1"),
+                ]),
+            ),
+        ] {
+            let refused = app.post_as(cookie, path, &body).await;
+            assert_eq!(refused.status, 409, "{path}: {}", refused.body);
+        }
+    }
     let scenario_page = app
-        .get_as(&viewer, &format!("/drills/scenarios/{scenario}"))
+        .get_as(&editor, &format!("/drills/scenarios/{scenario}"))
         .await
         .ok()
         .body;
@@ -431,7 +468,7 @@ async fn a_facilitator_plans_and_drives_a_drill_while_each_player_sees_only_thei
         "inject bodies are Markdown"
     );
     let history = app
-        .get_as(&viewer, &format!("/drills/scenarios/{scenario}/history"))
+        .get_as(&editor, &format!("/drills/scenarios/{scenario}/history"))
         .await
         .ok()
         .body;

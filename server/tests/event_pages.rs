@@ -360,10 +360,11 @@ async fn search_filters_and_pages_by_key_and_shows_an_event_in_full() {
 
 #[tokio::test]
 async fn linked_events_join_the_incident_timeline_live_and_on_record() {
-    let app = spawn_app(Environment::Production).await;
-    server::demo::load(&app.state.db, &app.auth.hasher, &app.auth.secret_key)
+    let app = spawn_app(Environment::Production)
         .await
-        .expect("demo");
+        .on_clock(support::manual_clock())
+        .with_demo()
+        .await;
     let responder = app.session_for(Role::Responder).await;
     let viewer = app.session_for(Role::Viewer).await;
     let editor = app.session_for(Role::Editor).await;
@@ -536,10 +537,9 @@ async fn retention_deletes_old_unlinked_events_and_keeps_evidence() {
     let clock = support::manual_clock();
     let app = spawn_app(Environment::Production)
         .await
-        .on_clock(clock.clone());
-    server::demo::load(&app.state.db, &app.auth.hasher, &app.auth.secret_key)
-        .await
-        .expect("demo");
+        .on_clock(clock.clone())
+        .with_demo()
+        .await;
     let editor = app.session_for(Role::Editor).await;
     let admin = app.session_for(Role::Admin).await;
     let responder = app.session_for(Role::Responder).await;
@@ -560,8 +560,7 @@ async fn retention_deletes_old_unlinked_events_and_keeps_evidence() {
     .await
     .ok();
     let incident = app.count("SELECT max(id) FROM incidents").await;
-    // The demo's own outage events are dated today: newer than the
-    // samples, they stay, and these counts leave them out.
+    // The demo's own outage events are counted apart from the samples.
     const SAMPLES: &str = "source = 'stripe' AND dedupe_key NOT LIKE 'evt_demo_%'";
     let kept = app
         .count(&format!("SELECT min(id) FROM events WHERE {SAMPLES}"))
@@ -587,35 +586,70 @@ async fn retention_deletes_old_unlinked_events_and_keeps_evidence() {
         .await
         .ok();
 
+    // Another sample, not linked, is cited in the demo's review: evidence.
+    let cited = app
+        .count(&format!("SELECT max(id) FROM events WHERE {SAMPLES}"))
+        .await;
+    sqlx::query(
+        "UPDATE reviews SET lessons = lessons || ? WHERE id = (SELECT min(id) FROM reviews)",
+    )
+    .bind(format!(" See [[event:{cited}]]."))
+    .execute(&app.state.db.write)
+    .await
+    .expect("cite");
+    let cite_list = || async {
+        let mut conn = app.state.db.read.acquire().await.expect("conn");
+        app::reviews::db::cited_event_ids(&mut conn)
+            .await
+            .expect("cited")
+    };
+    assert!(cite_list().await.contains(&cited));
+
     let stripe = app
         .count(&format!("SELECT count(*) FROM events WHERE {SAMPLES}"))
         .await;
     let github = app
         .count("SELECT count(*) FROM events WHERE source = 'github'")
         .await;
-    // 89 days after the sample events: nothing is old enough yet.
-    let now = chrono::DateTime::parse_from_rfc3339("2027-02-15T00:00:00Z")
+    // The demo's own outage events are neither linked nor cited but five.
+    let demo_unlinked = app
+        .count(
+            "SELECT count(*) FROM events WHERE dedupe_key LIKE 'evt_demo_%' \
+             AND id NOT IN (SELECT event_id FROM event_links)",
+        )
+        .await;
+    // 99 days after the sample events happened, but 89 after they were
+    // imported (on the test's clock): a back-dated import is kept for a
+    // full period from when it arrived.
+    let now = chrono::DateTime::parse_from_rfc3339("2027-02-25T00:00:00Z")
         .expect("time")
         .to_utc();
-    assert!(app::events::retention::run(&app.state.db.write, now)
-        .await
-        .expect("run")
-        .is_empty());
+    assert!(
+        app::events::retention::run(&app.state.db.write, now, &cite_list().await)
+            .await
+            .expect("run")
+            .is_empty()
+    );
     let later = now + chrono::Duration::days(10);
-    let deleted = app::events::retention::run(&app.state.db.write, later)
+    let deleted = app::events::retention::run(&app.state.db.write, later, &cite_list().await)
         .await
         .expect("run");
-    assert_eq!(deleted, vec![("stripe".to_owned(), (stripe - 1) as u64)]);
+    assert_eq!(
+        deleted,
+        vec![("stripe".to_owned(), (stripe - 2 + demo_unlinked) as u64)]
+    );
     assert_eq!(
         app.count(&format!("SELECT count(*) FROM events WHERE {SAMPLES}"))
             .await,
-        1,
-        "the linked one stays"
+        2,
+        "the linked one and the cited one stay"
     );
     assert_eq!(
-        app.count(&format!("SELECT count(*) FROM events WHERE id = {kept}"))
-            .await,
-        1
+        app.count(&format!(
+            "SELECT count(*) FROM events WHERE id IN ({kept}, {cited})"
+        ))
+        .await,
+        2
     );
     assert_eq!(
         app.count("SELECT count(*) FROM events WHERE source = 'github'")
@@ -623,7 +657,7 @@ async fn retention_deletes_old_unlinked_events_and_keeps_evidence() {
         github
     );
     assert_eq!(
-        app.count(&format!("SELECT count(*) FROM audit_log WHERE action = 'events.retention.run' AND reason LIKE '%stripe: {}%'", stripe - 1)).await,
+        app.count(&format!("SELECT count(*) FROM audit_log WHERE action = 'events.retention.run' AND reason LIKE '%stripe: {}%'", stripe - 2 + demo_unlinked)).await,
         1
     );
     let demo: Vec<i64> =
@@ -636,7 +670,9 @@ async fn retention_deletes_old_unlinked_events_and_keeps_evidence() {
             .collect();
     let found = search(&app, "charge").await.expect("search");
     assert!(
-        found.iter().all(|(id, _)| *id == kept || demo.contains(id)),
+        found
+            .iter()
+            .all(|(id, _)| *id == kept || *id == cited || demo.contains(id)),
         "the index lost them too: {found:?}"
     );
     app.assert_search_index_intact().await;

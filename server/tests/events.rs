@@ -23,6 +23,7 @@ async fn import(app: &TestApp, file: &Path, format: Option<&str>) -> Result<Stri
         file: file.to_owned(),
         format: format.map(str::to_owned),
         map: None,
+        max_records: None,
     };
     import_events(database, what).await.map_err(|f| f.0)
 }
@@ -112,6 +113,36 @@ async fn secrets_in_the_sample_files_never_reach_the_database_the_logs_or_a_page
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }
     }
+    // Key names the samples do not use, each with a value no other rule
+    // takes out: redacted by name alone (case, _ and - aside).
+    let named = [
+        ("pwd", "Tr0ub4dor-pwd-value"),
+        ("passphrase", "correct horse battery staple"),
+        ("privateKey", "MIIEvQIBADANBgkqhkiG9w0B-pk"),
+        ("auth", "u5er:pa55-basic-pair"),
+        ("access_key", "ak-value-7f3e9c1d2b"),
+        ("DB-PASSWORD", "db-pass-value-0a8b"),
+    ];
+    let extra = tempfile::tempdir().expect("dir");
+    let lines: Vec<String> = named
+        .iter()
+        .enumerate()
+        .map(|(n, (key, value))| {
+            serde_json::json!({
+                "timestamp": format!("2026-11-18T10:0{n}:00Z"),
+                "actor": "deploy-bot",
+                "action": "config.read",
+                "target": "settings",
+                "outcome": "success",
+                "payload": { *key: value }
+            })
+            .to_string()
+        })
+        .collect();
+    let path = extra.path().join("more-secret-names.ndjson");
+    std::fs::write(&path, lines.join("\n")).expect("write");
+    import(&app, &path, None).await.expect("import");
+    seeded.extend(named.iter().map(|(_, v)| (*v).to_owned()));
     seeded.sort();
     seeded.dedup();
     assert!(
@@ -328,6 +359,42 @@ async fn a_bad_file_is_refused_whole_and_bad_records_with_where() {
         "{said}"
     );
 
+    // A bad first line is one bad record, like a bad line further down:
+    // refused by its number, the good lines kept.
+    let first_bad = [
+        r#"{"id":"evt_nan","object":"event","type":"charge.failed","created":NaN,"data":{"object":{"id":"ch_9"}}}"#,
+        r#"{"id":"evt_d","object":"event","type":"charge.failed","created":1795011602,"data":{"object":{"id":"ch_4"}}}"#,
+        r#"{"id":"evt_e","object":"event","type":"charge.failed","created":1795011603,"data":{"object":{"id":"ch_5"}}}"#,
+    ];
+    let said = import(
+        &app,
+        &write("first-bad.ndjson", &first_bad.join("\n")),
+        None,
+    )
+    .await
+    .expect("imported");
+    assert!(
+        said.contains("2 accepted, 0 already there, 1 refused."),
+        "{said}"
+    );
+    assert!(said.contains("line 1: is not JSON"), "{said}");
+
+    // A file that holds no records (one JSON number, an empty list) is
+    // refused whole, saying what it holds: never "imported" as nothing.
+    for format in [None, Some("stripe")] {
+        let err = import(&app, &write("answer.json", "42\n"), format)
+            .await
+            .expect_err("refused");
+        assert!(
+            err.contains("the file holds a JSON number, not records"),
+            "{format:?}: {err}"
+        );
+    }
+    let err = import(&app, &write("nothing.json", "[]"), None)
+        .await
+        .expect_err("refused");
+    assert!(err.contains("the format could not be told"), "{err}");
+
     // CSV: a header alone is an empty import; a row with the wrong number
     // of cells is refused by its row, the others kept.
     let header = "Task ID,Zap ID,Zap Name,Status,Date\r\n";
@@ -366,6 +433,7 @@ async fn import_mapped(app: &TestApp, file: &Path, map: &str) -> Result<String, 
         file: file.to_owned(),
         format: Some("generic".into()),
         map: Some(map.into()),
+        max_records: None,
     };
     import_events(database, what).await.map_err(|f| f.0)
 }
@@ -538,4 +606,52 @@ async fn an_import_killed_midway_leaves_nothing_seen_and_the_next_run_imports_cl
         "the clearing is on record"
     );
     app.assert_search_index_intact().await;
+}
+
+/// A gzip file is held to the limits plain text is (records, a record's
+/// size), not to a limit on how large it inflates: an export that inflates
+/// past 64 MiB imports as the same file uncompressed would, and a file
+/// past the limit on records is refused, naming the flag that raises it.
+#[tokio::test]
+async fn a_large_gzip_export_imports_and_the_record_limit_is_named() {
+    use std::io::Write;
+    let app = spawn_app(Environment::Production).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let words = "retry queue depth rising ".repeat(560);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for n in 0..5_000 {
+        writeln!(
+            gz,
+            r#"{{"timestamp":"2026-11-18T09:{:02}:{:02}Z","actor":"worker-{n}","action":"queue.sample","target":"queue/{n}","outcome":"success","message":"{words}"}}"#,
+            n / 60 % 60,
+            n % 60
+        )
+        .expect("write");
+    }
+    let bytes = gz.finish().expect("gzip");
+    let path = dir.path().join("samples.ndjson.gz");
+    std::fs::write(&path, &bytes).expect("file");
+    let database = || DatabaseArg {
+        database: Some(app.db_path.display().to_string()),
+    };
+    let limited = EventImport {
+        file: path.clone(),
+        format: None,
+        map: None,
+        max_records: Some(1_000),
+    };
+    let err = import_events(database(), limited)
+        .await
+        .expect_err("over the limit")
+        .0;
+    assert!(
+        err.contains("more than 1000 records") && err.contains("--max-records"),
+        "{err}"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM events").await, 0);
+    let said = import(&app, &path, None).await.expect("imported");
+    assert!(
+        said.contains("5000 accepted, 0 already there, 0 refused."),
+        "{said}"
+    );
 }

@@ -107,6 +107,21 @@ async fn the_published_vectors_get_past_the_signature_and_a_changed_body_does_no
     app.assert_search_index_intact().await;
 }
 
+/// Delivery `n` of a failed zap to the source "hooks", signed as Standard
+/// Webhooks with `secret`: its status and answer.
+async fn zap_failed(app: &TestApp, secret: String, n: usize) -> (u16, String) {
+    let body = format!(r#"{{"type":"zap.failed","status":"401","n":{n}}}"#).into_bytes();
+    let headers = signed(
+        app,
+        Scheme::StandardWebhooks,
+        &secret,
+        &body,
+        &format!("msg_{n}"),
+    );
+    let answer = deliver(app, "hooks", &headers, &body, None).await;
+    (answer.status.as_u16(), answer.body)
+}
+
 #[tokio::test]
 async fn a_rotation_accepts_the_old_and_new_secrets_during_its_overlap_then_only_the_new() {
     let clock = manual_clock();
@@ -126,21 +141,7 @@ async fn a_rotation_accepts_the_old_and_new_secrets_during_its_overlap_then_only
     .await
     .expect("rotate");
     assert_ne!(old, new);
-    let send = |secret: String, n: usize| {
-        let app = &app;
-        async move {
-            let body = format!(r#"{{"type":"zap.failed","status":"401","n":{n}}}"#).into_bytes();
-            let headers = signed(
-                app,
-                Scheme::StandardWebhooks,
-                &secret,
-                &body,
-                &format!("msg_{n}"),
-            );
-            let answer = deliver(app, "hooks", &headers, &body, None).await;
-            (answer.status.as_u16(), answer.body)
-        }
-    };
+    let send = |secret: String, n: usize| zap_failed(&app, secret, n);
     assert_eq!(
         send(old.clone(), 1).await,
         (200, "accepted".into()),
@@ -179,6 +180,148 @@ async fn a_rotation_accepts_the_old_and_new_secrets_during_its_overlap_then_only
         app.count("SELECT count(*) FROM sealed_keys WHERE name LIKE 'hook:%'")
             .await,
         1
+    );
+}
+
+/// After a leak, a rotation with no overlap ends every older secret at
+/// once, including one still inside an earlier rotation's overlap.
+#[tokio::test]
+async fn a_rotation_without_overlap_ends_secrets_still_in_an_earlier_overlap() {
+    let clock = manual_clock();
+    let app = spawn_app(Environment::Production)
+        .await
+        .on_clock(clock.clone());
+    let rotate = |hours: i64| {
+        let app = &app;
+        let now = clock.now();
+        async move {
+            app::hooks::manage::rotate(
+                &app.state.db.write,
+                &app.auth.secret_key,
+                "hooks",
+                hours,
+                None,
+                "test",
+                now,
+            )
+            .await
+            .expect("rotate")
+        }
+    };
+    let send = |secret: String, n: usize| {
+        let app = &app;
+        async move { zap_failed(app, secret, n).await.0 }
+    };
+    let s1 = hook_source(&app, "hooks", "standard-webhooks", "", None).await;
+    let s2 = rotate(24).await;
+    assert_eq!(send(s1.clone(), 1).await, 200, "S1 in its 24 h overlap");
+    let s3 = rotate(0).await;
+    assert_eq!(
+        send(s1, 2).await,
+        401,
+        "S1 ended by the rotation with no overlap"
+    );
+    assert_eq!(send(s2, 3).await, 401, "S2 ended too");
+    assert_eq!(send(s3.clone(), 4).await, 200, "only the newest verifies");
+    assert_eq!(app.count("SELECT count(*) FROM hook_secrets").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM sealed_keys WHERE name LIKE 'hook:%'")
+            .await,
+        1
+    );
+    // A later rotation with a longer overlap never lengthens an earlier one.
+    let _s4 = rotate(1).await;
+    clock.advance(Duration::minutes(30));
+    let _s5 = rotate(24).await;
+    assert_eq!(send(s3.clone(), 5).await, 200, "S3 inside its hour");
+    clock.advance(Duration::minutes(31));
+    assert_eq!(send(s3, 6).await, 401, "S3's hour is over, not 24 more");
+}
+
+/// Sources cannot be found by trying names, and a flood of bad posts
+/// cannot flush the delivery log: refusals are kept apart, bounded on
+/// their own, and never push out accepted deliveries.
+#[tokio::test]
+async fn bad_posts_neither_reveal_sources_nor_push_accepted_deliveries_out_of_the_log() {
+    let clock = manual_clock();
+    let app = spawn_app(Environment::Production)
+        .await
+        .on_clock(clock.clone());
+    let secret = hook_source(&app, "known", "standard-webhooks", "", None).await;
+    let body = br#"{"type":"zap.failed","status":"401","n":1}"#.to_vec();
+    let headers = signed(&app, Scheme::StandardWebhooks, &secret, &body, "msg_1");
+    assert_eq!(
+        deliver(&app, "known", &headers, &body, None).await.body,
+        "accepted"
+    );
+
+    let unknown = deliver(&app, "no-such-source", &[], &body, None).await;
+    let unsigned = deliver(&app, "known", &[], &body, None).await;
+    assert_eq!(
+        (unknown.status, unknown.body.as_str()),
+        (unsigned.status, unsigned.body.as_str()),
+        "an unknown source and an unsigned post to a known one answer alike"
+    );
+
+    let flood = app::hooks::DELIVERIES_KEPT as usize + 100;
+    for _ in 0..flood {
+        deliver(&app, "known", &[], &body, None).await;
+    }
+    let rejected = "SELECT count(*) FROM hook_deliveries WHERE outcome = 'rejected'";
+    // Refusals are logged by the writer without waiting: wait for it.
+    for _ in 0..200 {
+        if app
+            .count("SELECT rejected FROM hook_sources WHERE name = 'known'")
+            .await
+            >= flood as i64
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        app.count(rejected).await <= app::hooks::DELIVERIES_KEPT,
+        "refusals are bounded"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM hook_deliveries WHERE outcome = 'accepted'")
+            .await,
+        1,
+        "the accepted delivery is still in the log"
+    );
+}
+
+/// A stored list of allowed networks that cannot be read fails closed:
+/// no address delivers (an empty list would mean any address).
+#[tokio::test]
+async fn an_unreadable_network_list_lets_no_address_deliver() {
+    let clock = manual_clock();
+    let app = spawn_app(Environment::Production)
+        .await
+        .on_clock(clock.clone());
+    let secret = hook_source(&app, "fenced", "token", "192.0.2.0/24", None).await;
+    sqlx::query("UPDATE hook_sources SET networks = 'not-a-network' WHERE name = 'fenced'")
+        .execute(&app.state.db.write)
+        .await
+        .expect("broken");
+    let body = br#"{"action":"zap.failed","timestamp":"2026-11-27T00:00:00Z"}"#;
+    let headers = signed(&app, Scheme::Token, &secret, body, "");
+    let inside: std::net::IpAddr = "192.0.2.7".parse().expect("ip");
+    for client in [None, Some(inside)] {
+        let answer = deliver(&app, "fenced", &headers, body, client).await;
+        assert_eq!(answer.status.as_u16(), 401, "{}", answer.body);
+    }
+    assert_eq!(app.count("SELECT count(*) FROM events").await, 0);
+    for _ in 0..100 {
+        if app.count("SELECT count(*) FROM hook_deliveries").await >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM hook_deliveries WHERE reason LIKE '%allowed networks cannot be read%'")
+            .await,
+        2
     );
 }
 
@@ -244,7 +387,8 @@ async fn an_admin_adds_a_source_in_the_page_sees_its_secret_once_and_its_deliver
             .await
             .status
             .as_u16(),
-        400
+        401,
+        "unsigned: answered as any unverified delivery"
     );
     let (environment,): (Option<String>,) =
         sqlx::query_as("SELECT environment FROM events WHERE dedupe_key = 'evt_hook_7'")
@@ -338,14 +482,22 @@ async fn a_webhook_sources_events_are_kept_for_its_own_retention() {
     tx.commit().await.expect("commit");
     let old = br#"{"action":"zap.failed","timestamp":"2026-11-01T00:00:00Z"}"#;
     let recent = br#"{"action":"zap.failed","timestamp":"2026-11-27T00:00:00Z"}"#;
-    for body in [&old[..], &recent[..]] {
-        let headers = signed(&app, Scheme::Token, &secret, body, "");
-        assert_eq!(
-            deliver(&app, "short", &headers, body, None).await.body,
-            "accepted"
-        );
-    }
-    let deleted = app::events::retention::run(&app.state.db.write, clock.now())
+    let send = |body: &'static [u8]| {
+        let app = &app;
+        let headers = signed(app, Scheme::Token, &secret, body, "");
+        async move { deliver(app, "short", &headers, body, None).await.body }
+    };
+    assert_eq!(send(&old[..]).await, "accepted");
+    // It happened a month ago but arrived now: kept for its week.
+    assert!(
+        app::events::retention::run(&app.state.db.write, clock.now(), &[])
+            .await
+            .expect("run")
+            .is_empty()
+    );
+    clock.advance(chrono::Duration::days(7) + chrono::Duration::hours(1));
+    assert_eq!(send(&recent[..]).await, "accepted");
+    let deleted = app::events::retention::run(&app.state.db.write, clock.now(), &[])
         .await
         .expect("run");
     assert_eq!(deleted, vec![("webhook short".to_owned(), 1)]);

@@ -13,10 +13,11 @@ use support::{form, spawn_app, TestApp};
 
 /// A database with the demo plans and roster (not the demo incident).
 async fn app_with_plans() -> (TestApp, i64) {
-    let app = spawn_app(Environment::Production).await;
-    server::demo::load(&app.state.db, &app.auth.hasher, &app.auth.secret_key)
+    let app = spawn_app(Environment::Production)
         .await
-        .expect("demo");
+        .on_clock(support::manual_clock())
+        .with_demo()
+        .await;
     let app = app.signed_in_as(Role::Responder).await;
     let (runbook,): (i64,) =
         sqlx::query_as("SELECT id FROM plans WHERE title = 'Payment provider outage'")
@@ -390,10 +391,11 @@ async fn the_timeline_exports_as_markdown_json_and_csv() {
 
 #[tokio::test]
 async fn the_demo_has_a_resolved_payment_outage_with_a_full_timeline() {
-    let app = spawn_app(Environment::Production).await;
-    server::demo::load(&app.state.db, &app.auth.hasher, &app.auth.secret_key)
+    let app = spawn_app(Environment::Production)
         .await
-        .expect("demo");
+        .on_clock(support::manual_clock())
+        .with_demo()
+        .await;
     let app = app.signed_in_as(Role::Viewer).await;
     let res = (app
         .post_form("/api/incidents/list", "status=resolved&severity=&runbook=")
@@ -419,6 +421,20 @@ async fn the_demo_has_a_resolved_payment_outage_with_a_full_timeline() {
     let m = v.measures();
     assert_eq!(m.to_first_notice, Some(16 * 60));
     assert_eq!((m.steps_done, m.steps_total), (9, 11));
+    // The demo's words follow its own times: the first note names the
+    // minute errors began, eight minutes before the declaration.
+    let began = (v.incident.declared_at - chrono::Duration::minutes(8))
+        .format("%H:%M")
+        .to_string();
+    let first = v
+        .timeline
+        .iter()
+        .find(|e| e.text.starts_with("Checkout errors at 38%"))
+        .expect("the first note");
+    assert_eq!(
+        first.text,
+        format!("Checkout errors at 38% since {began}; Stripe API returns 502s for charges.")
+    );
 }
 
 #[tokio::test]

@@ -597,10 +597,11 @@ async fn a_bad_import_reports_every_problem_and_changes_nothing() {
 
 #[tokio::test]
 async fn the_demo_has_three_runbooks_and_approved_payment_notices() {
-    let app = spawn_app(Environment::Production).await;
-    server::demo::load(&app.state.db, &app.auth.hasher, &app.auth.secret_key)
+    let app = spawn_app(Environment::Production)
         .await
-        .expect("demo");
+        .on_clock(support::manual_clock())
+        .with_demo()
+        .await;
     let app = app.signed_in_as(Role::Viewer).await;
     let runbooks = list(&app, "Runbook", "", "").await;
     assert_eq!(runbooks.len(), 3);

@@ -69,6 +69,39 @@ async fn a_named_reviewer_publishes_and_each_version_exports_as_published() {
     )
     .await
     .ok();
+    // Typed HTML, in a section and in an action item's title.
+    app.post_as(
+        &rae,
+        "/api/reviews/section",
+        &form(&[
+            ("id", &sid),
+            ("section", "lucky"),
+            (
+                "text",
+                "The <script>x</script> tag & <b>bold</b> stayed text.",
+            ),
+        ]),
+    )
+    .await
+    .ok();
+    let (lee,): (i64,) = sqlx::query_as("SELECT id FROM people WHERE name = 'Lee Wong'")
+        .fetch_one(&app.state.db.read)
+        .await
+        .expect("person");
+    app.post_as(
+        &rae,
+        "/api/actions/review/add",
+        &form(&[
+            ("id", &sid),
+            ("title", "Check <b>retries</b>"),
+            ("owner", &lee.to_string()),
+            ("due_on", "2026-12-20"),
+            ("priority", "low"),
+            ("ticket_url", ""),
+        ]),
+    )
+    .await
+    .ok();
     let entry = support::entry_starting(&app, incident, "status.stripe.com").await;
     app.post_as(
         &rae,
@@ -240,6 +273,13 @@ async fn a_named_reviewer_publishes_and_each_version_exports_as_published() {
     ] {
         assert!(md.contains(shown), "{shown:?} in {md}");
     }
+    // What people typed is text in any wiki that renders the file.
+    assert!(
+        md.contains("The &lt;script>x&lt;/script> tag &amp; &lt;b>bold&lt;/b> stayed text.")
+            && md.contains("| Check &lt;b>retries&lt;/b> |"),
+        "{md}"
+    );
+    assert!(!md.contains("<script") && !md.contains("<b>"), "{md}");
     let json: serde_json::Value = serde_json::from_str(
         &app.get_as(&viewer, &format!("/reviews/{id}/review.json"))
             .await

@@ -111,6 +111,9 @@ fn channel(database: &Path, args: &[&str]) -> String {
     let out = Command::new(muster_binary())
         .env_remove("MUSTER_DATABASE")
         .env_remove("MUSTER_ENV")
+        // The test's receiver listens on loopback, which Muster reaches
+        // only when allowed.
+        .env("MUSTER_ALLOW_NETWORKS", "127.0.0.1/32")
         .arg("channel")
         .args(args)
         .arg(format!("--database={}", database.display()))
@@ -146,6 +149,7 @@ async fn a_message_committed_before_a_kill_goes_out_once_after_the_restart() {
     let database = dir.path().join("muster.db");
     let muster = Muster::start(MusterOptions {
         database: Some(database.clone()),
+        args: vec!["--allow-network=127.0.0.1/32".into()],
         ..Default::default()
     });
     let address = format!("http://127.0.0.1:{port}/in");
@@ -174,6 +178,7 @@ async fn a_message_committed_before_a_kill_goes_out_once_after_the_restart() {
 
     let again = Muster::start(MusterOptions {
         database: Some(database.clone()),
+        args: vec!["--allow-network=127.0.0.1/32".into()],
         ..Default::default()
     });
     let deadline = std::time::Instant::now() + PATIENCE;

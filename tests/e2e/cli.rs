@@ -463,3 +463,61 @@ async fn plans_export_and_import_on_the_command_line_round_trip_with_progress() 
         "{err}"
     );
 }
+
+/// The permission bits of a file.
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Every file Muster writes is readable by its owner alone, whatever the
+/// file mode mask it was started with; an upload left by a killed Muster
+/// (unredacted payloads) is removed at the next start.
+#[tokio::test]
+async fn files_muster_writes_are_private_and_left_uploads_are_cleared() {
+    let dir = tempfile::tempdir().expect("dir");
+    let left = dir.path().join(".muster-upload-0b7e1d2a");
+    std::fs::write(&left, b"{\"password\": \"unredacted\"}").expect("left upload");
+    let database = dir.path().join("muster.db");
+    let serving = Muster::start(MusterOptions {
+        database: Some(database.clone()),
+        demo: true,
+        ..MusterOptions::default()
+    });
+    assert!(!left.exists(), "the left upload was removed at start");
+    for suffix in ["", "-wal", "-shm", ".key", ".demo-accounts"] {
+        let path = std::path::PathBuf::from(format!("{}{suffix}", database.display()));
+        if path.exists() {
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+        } else {
+            assert!(
+                suffix == "-wal" || suffix == "-shm",
+                "{} is missing",
+                path.display()
+            );
+        }
+    }
+    drop(serving);
+
+    // Started with a mask that lets everyone read and write: still private.
+    let other = dir.path().join("other.db");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("umask 000; printf 'a long admin passphrase\\n' | exec \"$0\" \"$@\"")
+        .arg(muster_binary())
+        .args(["user", "add", "--admin", "--email", "a@example.com"])
+        .args(["--name", "Admin", "--password-stdin"])
+        .arg(format!("--database={}", other.display()))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mode(&other), 0o600);
+}

@@ -1,5 +1,7 @@
 //! A tabletop drill in the browser: a facilitator and two players, each in
-//! a browser of their own. The facilitator starts the drill at 10x; an
+//! a browser of their own. The players open the planned drill before it
+//! starts; the facilitator starts it at 10x and its first inject arrives on
+//! their pages as new; an
 //! inject for the Communications Lead reaches only that player, live; the
 //! players draft, approve and publish a notice on the drill incident (it
 //! goes nowhere outside Muster) and the expectation turns met on the
@@ -87,25 +89,58 @@ async fn a_facilitator_and_two_players_run_a_drill_to_its_report() {
     choose(&facilitator, &field, "Sam Ortiz").await;
     let field = role_field(&facilitator, "Communications Lead").await;
     choose(&facilitator, &field, "Priya Shah").await;
-    choose(&facilitator, "start", "10x").await;
+    // Planned, not started: the players open its page before anything
+    // is released.
+    choose(&facilitator, "start", "(do not start yet)").await;
     facilitator.submit("#plan-drill button[type=submit]").await;
     let status = facilitator.text_of("#run-status").await;
-    assert!(
-        status.starts_with("running") && status.contains("10x"),
-        "{status}"
-    );
+    assert!(status.starts_with("scheduled"), "{status}");
     let run = facilitator
         .eval("return location.pathname")
         .await
         .as_str()
         .expect("path")
         .to_owned();
-
     for browser in [&commander, &comms] {
         browser.goto(&muster.url(&run)).await;
         browser.wait_hydrated().await;
         browser.eval("window.__never_reloaded = true").await;
     }
+    assert!(commander
+        .text_of("#injects")
+        .await
+        .contains("No injects for you yet"));
+
+    // The facilitator starts it at 10x (the speed list is labelled).
+    let labelled = facilitator
+        .eval(
+            "const s = document.querySelector('#drill-controls select[name=speed]'); \
+             s.value = '10x'; return s.closest('label').textContent.trim().startsWith('Speed')",
+        )
+        .await;
+    assert_eq!(labelled, true, "the speed list has a label");
+    facilitator
+        .submit("#drill-controls button[value=start]")
+        .await;
+    facilitator.wait_hydrated().await;
+    let status = facilitator.text_of("#run-status").await;
+    assert!(
+        status.starts_with("running") && status.contains("10x"),
+        "{status}"
+    );
+    // Running at 10x, the speed list shows 10x, not another speed.
+    let shown = facilitator
+        .eval("return document.querySelector('#drill-controls select[name=speed]').value")
+        .await;
+    assert_eq!(shown, "10x");
+
+    // The first inject is new on a page that showed none: badge and title.
+    let alert = "Alert: checkout error rate 38%";
+    commander
+        .wait_for_text_in(".inject.new", |t| t.contains(alert) && t.contains("New"))
+        .await;
+    let title = commander.eval("return document.title").await;
+    assert_eq!(title, format!("New inject: {alert} · Drill").as_str());
     assert_eq!(
         commander.text_of("#my-roles").await,
         "You play Incident Commander."

@@ -132,8 +132,9 @@ pub struct ScenarioView {
 #[server(prefix = "/api", endpoint = "drills/scenario")]
 pub async fn get_scenario(id: i64, version: Option<i64>) -> Result<ScenarioView, AppError> {
     use crate::plans::{db as plans, Kind};
-    let (state, _) = crate::auth::guard::require::<GetScenario>().await?;
+    let (state, caller) = crate::auth::guard::require::<GetScenario>().await?;
     let mut conn = state.db.read.acquire().await?;
+    super::db::may_read_scenario(&mut conn, id, &caller).await?;
     let stored = plans::get::<super::Scenario>(&mut conn, Kind::Scenario, id, version)
         .await?
         .ok_or_else(|| AppError::NotFound("That scenario".into()))?;
@@ -167,14 +168,24 @@ pub async fn list_drills() -> Result<DrillsOverview, AppError> {
     server::overview(&mut conn, state.clock.now()).await
 }
 
+/// `refresh` says the page already showed the run, and `seen` which
+/// injects it showed released (ids, comma-separated; anything else is
+/// ignored; empty when it showed none, so the first release is new too).
+/// Without `refresh` it is a first load: nothing is marked new.
 #[server(prefix = "/api", endpoint = "drills/run")]
-pub async fn get_run(id: i64, seen: Option<String>) -> Result<RunLive, AppError> {
+pub async fn get_run(
+    id: i64,
+    #[server(default)] refresh: bool,
+    #[server(default)] seen: String,
+) -> Result<RunLive, AppError> {
     let (state, caller) = crate::auth::guard::require::<GetRun>().await?;
     let mut conn = state.db.read.acquire().await?;
     let view = server::run_view(&mut conn, id, &caller, state.clock.now(), false).await?;
-    // Ids of injects, comma-separated; anything else is ignored.
-    let seen: Option<Vec<u32>> =
-        seen.map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect());
+    let seen: Option<Vec<u32>> = refresh.then(|| {
+        seen.split(',')
+            .filter_map(|n| n.trim().parse().ok())
+            .collect()
+    });
     Ok(super::console::live(view, seen.as_deref()))
 }
 

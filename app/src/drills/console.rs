@@ -57,8 +57,12 @@ fn run_body(v: &RunView, fresh: &[u32]) -> impl IntoView {
     let players: Vec<String> = v.players.iter().map(|(r, p)| format!("{r}: {p}")).collect();
     view! {
         <p class="meta">
-            {format!("Facilitator: {} · ", v.run.facilitator)}
-            <a href=format!("/drills/scenarios/{}/versions/{}", v.scenario_id, v.scenario_version)>{format!("Scenario version {}", v.scenario_version)}</a>
+            {format!("Facilitator: {}", v.run.facilitator)}
+            // Players are not shown the way to the whole scenario (what is
+            // still to come) before the drill ends.
+            {(v.facilitating || v.run.state == RunState::Ended).then(|| view! {
+                " · " <a href=format!("/drills/scenarios/{}/versions/{}", v.scenario_id, v.scenario_version)>{format!("Scenario version {}", v.scenario_version)}</a>
+            })}
             {v.run.incident_id.map(|i| view! { " · " <a href=format!("/incidents/{i}") id="drill-incident">{format!("Drill incident #{i}")}</a> })}
             {(v.facilitating || v.run.state == RunState::Ended).then(|| view! { " · " <a href=format!("/drills/runs/{id}/report") id="report-link">"After-action report"</a> })}
         </p>
@@ -66,7 +70,7 @@ fn run_body(v: &RunView, fresh: &[u32]) -> impl IntoView {
         {(!v.facilitating).then(|| view! {
             <p class="meta" id="my-roles">{if v.my_roles.is_empty() { "You watch this drill.".to_owned() } else { format!("You play {}.", v.my_roles.join(" and ")) }}</p>
         })}
-        {v.facilitating.then(|| controls(id, v.run.state))}
+        {v.facilitating.then(|| controls(id, v.run.state, v.clock.map(|c| c.speed_pct)))}
         <h2>"Score"</h2>
         <p id="score">{v.score.summary()}</p>
         <h2>"Injects"</h2>
@@ -84,7 +88,20 @@ fn run_body(v: &RunView, fresh: &[u32]) -> impl IntoView {
     }
 }
 
-fn controls(id: i64, state: RunState) -> impl IntoView {
+/// The speeds the console offers, as the form sends them and in percent.
+const SPEED_CHOICES: [(&str, u32); 5] = [
+    ("0.5x", 50),
+    ("1x", 100),
+    ("2x", 200),
+    ("5x", 500),
+    ("10x", 1000),
+];
+
+/// `speed_pct` is the run's current speed (none before it starts): the
+/// speed list shows it chosen, so "Set speed" without a look changes
+/// nothing; a drill starts at 1x unless the facilitator picks another.
+fn controls(id: i64, state: RunState, speed_pct: Option<u32>) -> impl IntoView {
+    let current = speed_pct.unwrap_or(100);
     let button = move |change: &'static str, label: &'static str| {
         view! {
             <form method="post" action=DriveClock::url() class="inline">
@@ -98,9 +115,11 @@ fn controls(id: i64, state: RunState) -> impl IntoView {
         view! {
             <form method="post" action=DriveClock::url() class="inline">
                 <input type="hidden" name="id" value=id/>
-                <select name="speed">
-                    {["0.5x", "1x", "2x", "5x", "10x"].into_iter().map(|s| view! { <option value=s selected=s == "10x">{s}</option> }).collect_view()}
-                </select>
+                <label>"Speed "
+                    <select name="speed">
+                        {SPEED_CHOICES.into_iter().map(|(s, pct)| view! { <option value=s selected=pct == current>{s}</option> }).collect_view()}
+                    </select>
+                </label>
                 <button type="submit" name="change" value=change>{label}</button>
             </form>
         }

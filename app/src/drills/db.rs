@@ -93,6 +93,45 @@ pub async fn create(conn: &mut SqliteConnection, new: &NewRun<'_>) -> Result<i64
 const RUN_COLUMNS: &str = "id, scenario_id, scenario_version, title, facilitator_id, facilitator, \
      scheduled_for, state, incident_id, ended_at, revision";
 
+/// Whether a scenario's text (injects, audiences, expectations, its
+/// versions and their comparisons) is hidden from `caller` now: while a
+/// run of it is planned or under way, only editors and those runs'
+/// facilitators may read it, so no player sees what is still to come.
+pub async fn scenario_hidden_from(
+    conn: &mut SqliteConnection,
+    scenario_id: i64,
+    caller: &crate::auth::Caller,
+) -> Result<bool, sqlx::Error> {
+    if caller.role() >= Some(crate::auth::Role::Editor) {
+        return Ok(false);
+    }
+    let facilitators: Vec<(i64,)> = sqlx::query_as(
+        "SELECT facilitator_id FROM drill_runs WHERE scenario_id = ? AND state <> 'ended'",
+    )
+    .bind(scenario_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(!facilitators.is_empty()
+        && !facilitators
+            .iter()
+            .any(|(f,)| caller.person_id() == Some(*f)))
+}
+
+/// Refuses `caller` a scenario's text while it is hidden (see
+/// [`scenario_hidden_from`]).
+pub async fn may_read_scenario(
+    conn: &mut SqliteConnection,
+    scenario_id: i64,
+    caller: &crate::auth::Caller,
+) -> Result<(), AppError> {
+    if scenario_hidden_from(conn, scenario_id, caller).await? {
+        return Err(AppError::Conflict(
+            "This scenario is being drilled: its injects and expectations are hidden until the drill ends.".into(),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Run>, sqlx::Error> {
     let run: Option<Run> = sqlx::query_as(&format!(
         "SELECT {RUN_COLUMNS} FROM drill_runs WHERE id = ?"

@@ -81,12 +81,14 @@ fn seconds(s: Option<i64>) -> String {
 impl Report {
     /// The report as Markdown, for pasting into a wiki or a review.
     pub fn markdown(&self) -> String {
+        // Typed HTML stays text in any wiki the file is pasted into.
+        let md = crate::ui::markdown_text;
         let mut out = format!(
             "# After-action report: {}\n\nDRILL (practice only; nothing left Muster). Scenario version {}, facilitated by {}. \
              Ran {} of a planned {}.\n\n",
-            self.run.title,
+            md(&self.run.title),
             self.scenario_version,
-            self.run.facilitator,
+            md(&self.run.facilitator),
             duration_text(self.elapsed_s),
             duration_text(self.planned_s)
         );
@@ -95,7 +97,7 @@ impl Report {
             let players: Vec<String> = self
                 .players
                 .iter()
-                .map(|(r, p)| format!("{r}: {p}"))
+                .map(|(r, p)| format!("{}: {}", md(r), md(p)))
                 .collect();
             out.push_str(&players.join(", "));
             out.push_str("\n\n");
@@ -115,7 +117,7 @@ impl Report {
             let comment = if e.comment.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", e.comment)
+                format!(" ({})", cell(&e.comment))
             };
             out.push_str(&format!(
                 "| {} | {} | {}{comment} | {} |\n",
@@ -130,11 +132,11 @@ impl Report {
             ("Areas for improvement", &self.improvements),
         ] {
             out.push_str(&format!("\n## {title}\n\n"));
-            out.push_str(if text.is_empty() {
-                "(none written)"
+            if text.is_empty() {
+                out.push_str("(none written)");
             } else {
-                text
-            });
+                out.push_str(&md(text));
+            }
             out.push('\n');
         }
         out.push_str("\n## Action items\n\n");
@@ -144,7 +146,9 @@ impl Report {
         for a in &self.actions {
             out.push_str(&format!(
                 "- [ ] {} (owner: {}, due {})\n",
-                a.text, a.owner, a.due_on
+                md(&a.text),
+                md(&a.owner),
+                a.due_on
             ));
         }
         out
@@ -153,7 +157,9 @@ impl Report {
 
 /// A table cell: no pipes or line breaks to break the table.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    crate::ui::markdown_text(text)
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
 const LEFT: f64 = 110.0;

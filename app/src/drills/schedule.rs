@@ -97,8 +97,13 @@ pub fn standing(
     }
 }
 
+/// How far ahead a schedule's dates are worked out when it is saved.
+pub const HORIZON_YEARS: i64 = 10;
+/// A rule must give a drill within this many years of being saved.
+pub const SOON_YEARS: i64 = 5;
+
 #[cfg(feature = "ssr")]
-pub use rules::{occurrences, parse_rule};
+pub use rules::{dates, occurrences, parse_rule};
 
 #[cfg(feature = "ssr")]
 mod rules {
@@ -151,6 +156,18 @@ mod rules {
                 "a drill repeats daily at most often",
             ));
         }
+        // Parts that pick times within a day (or positions within a set)
+        // make a "daily" rule many drills a day: a drill starts at the
+        // schedule's own time of day.
+        for part in rule.split(';') {
+            let key = part.split('=').next().unwrap_or_default();
+            if matches!(key, "BYHOUR" | "BYMINUTE" | "BYSECOND" | "BYSETPOS") {
+                return Err(AppError::invalid(
+                    "Repeats",
+                    format!("{key} is not allowed: a drill starts at the schedule's own time"),
+                ));
+            }
+        }
         let start = starts_at.with_timezone(&rrule::Tz::UTC);
         parsed
             .validate(start)
@@ -161,6 +178,15 @@ mod rules {
                     format!("cannot be used: {}", crate::fields::shown(&e.to_string())),
                 )
             })
+    }
+
+    /// The dates a schedule holds, worked out once when it is saved: its
+    /// occurrences up to [`super::HORIZON_YEARS`] after `now`, at most
+    /// [`super::WALK`] of them. A rule that never occurs costs the rule
+    /// library's own bounded search, once.
+    pub fn dates(set: &RRuleSet, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+        let until = now + chrono::Duration::days(365 * super::HORIZON_YEARS);
+        occurrences(set).take_while(|at| *at <= until).collect()
     }
 
     /// The schedule's occurrences in order, in UTC, at most

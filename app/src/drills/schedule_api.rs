@@ -37,7 +37,19 @@ pub async fn add_schedule(
             ),
         )
     })?;
-    parse_rule(&rule, starts_at)?;
+    let set = parse_rule(&rule, starts_at)?;
+    let dates = super::schedule::dates(&set, now);
+    let soon = now + chrono::Duration::days(365 * super::schedule::SOON_YEARS);
+    if !dates.iter().any(|at| *at >= now && *at <= soon) {
+        return Err(AppError::invalid(
+            "Repeats",
+            format!(
+                "gives no drill in the next {} years (a date that never comes, such as 30 February?)",
+                super::schedule::SOON_YEARS
+            ),
+        ));
+    }
+    let dates = serde_json::to_string(&dates).map_err(AppError::internal)?;
     let mut tx = state.db.write.begin().await?;
     let latest = crate::plans::db::get::<super::Scenario>(
         &mut tx,
@@ -66,8 +78,8 @@ pub async fn add_schedule(
         )));
     }
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO drill_schedules (scenario_id, rule, starts_at, duration_minutes, created_by, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO drill_schedules (scenario_id, rule, starts_at, duration_minutes, created_by, created_at, dates) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(scenario)
     .bind(&rule)
@@ -75,6 +87,7 @@ pub async fn add_schedule(
     .bind(minutes)
     .bind(caller.audit_name())
     .bind(now)
+    .bind(dates)
     .fetch_one(&mut *tx)
     .await?;
     crate::audit::record_change(
@@ -166,11 +179,40 @@ pub fn take_calendar_address() -> Option<String> {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) mod server {
-    use super::super::schedule::{occurrences, parse_rule, standing, DrillDate, ScheduleLine};
+pub mod server {
+    use super::super::schedule::{dates, parse_rule, standing, DrillDate, ScheduleLine};
     use crate::error::AppError;
     use chrono::{DateTime, Utc};
     use sqlx::SqliteConnection;
+
+    /// A schedule's stored dates; `None` when there are none to read.
+    fn stored_dates(stored: Option<&str>) -> Option<Vec<DateTime<Utc>>> {
+        serde_json::from_str(stored?).ok()
+    }
+
+    /// Works out the dates of schedules saved before they were stored
+    /// (once, at start), so no page ever expands a rule. A rule this Muster
+    /// cannot read gets no dates. Returns how many it filled.
+    pub async fn fill_dates(
+        write: &sqlx::SqlitePool,
+        now: DateTime<Utc>,
+    ) -> Result<usize, AppError> {
+        let rows: Vec<(i64, String, DateTime<Utc>)> =
+            sqlx::query_as("SELECT id, rule, starts_at FROM drill_schedules WHERE dates IS NULL")
+                .fetch_all(write)
+                .await?;
+        for (id, rule, starts_at) in &rows {
+            let found = parse_rule(rule, *starts_at)
+                .map(|set| dates(&set, now))
+                .unwrap_or_default();
+            sqlx::query("UPDATE drill_schedules SET dates = ? WHERE id = ?")
+                .bind(serde_json::to_string(&found).map_err(AppError::internal)?)
+                .bind(id)
+                .execute(write)
+                .await?;
+        }
+        Ok(rows.len())
+    }
 
     /// How many drills the upcoming list shows.
     pub const UPCOMING: usize = 12;
@@ -181,15 +223,16 @@ pub(crate) mod server {
         conn: &mut SqliteConnection,
         now: DateTime<Utc>,
     ) -> Result<(Vec<ScheduleLine>, Vec<DrillDate>, Vec<DrillDate>), AppError> {
-        let rows: Vec<(i64, i64, String, String, DateTime<Utc>, u32)> = sqlx::query_as(
-            "SELECT s.id, s.scenario_id, p.title, s.rule, s.starts_at, s.duration_minutes \
+        type Row = (i64, i64, String, String, DateTime<Utc>, u32, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT s.id, s.scenario_id, p.title, s.rule, s.starts_at, s.duration_minutes, s.dates \
              FROM drill_schedules s JOIN plans p ON p.id = s.scenario_id ORDER BY p.title, s.id",
         )
         .fetch_all(&mut *conn)
         .await?;
         let mut lines = Vec::new();
         let (mut upcoming, mut overdue) = (Vec::new(), Vec::new());
-        for (id, scenario_id, scenario, rule, starts_at, duration_minutes) in rows {
+        for (id, scenario_id, scenario, rule, starts_at, duration_minutes, stored) in rows {
             let runs: Vec<(DateTime<Utc>,)> = sqlx::query_as(
                 "SELECT i.declared_at FROM drill_runs r JOIN incidents i ON i.id = r.incident_id \
                  WHERE r.scenario_id = ?",
@@ -198,10 +241,11 @@ pub(crate) mod server {
             .fetch_all(&mut *conn)
             .await?;
             let runs: Vec<_> = runs.into_iter().map(|(t,)| t).collect();
-            // A rule stored by an older Muster that this one cannot read
-            // shows as never due rather than failing the page.
-            let stand = parse_rule(&rule, starts_at)
-                .map(|set| standing(occurrences(&set), &runs, now))
+            // The dates worked out when the schedule was saved: no rule is
+            // expanded here. A rule stored by an older Muster that this one
+            // cannot read shows as never due rather than failing the page.
+            let stand = stored_dates(stored.as_deref())
+                .map(|d| standing(d, &runs, now))
                 .unwrap_or_default();
             let date = |at| DrillDate {
                 at,

@@ -3,7 +3,6 @@
 //! address. Plain forms, drawn on the server.
 use super::{
     schedule::{DrillDate, ScheduleLine, PRESETS},
-    schedule_api::take_calendar_address,
     AddSchedule, NewCalendarKey, RemoveSchedule,
 };
 use crate::ui::{returned_error, when, DataTable};
@@ -42,11 +41,12 @@ pub fn section(
     overdue: Vec<DrillDate>,
     scenarios: Vec<(i64, String)>,
     editor: bool,
+    // The page takes it before it loads anything (see the drills page).
+    address: Option<String>,
 ) -> impl IntoView {
     let add = ServerAction::<AddSchedule>::new();
     let remove = ServerAction::<RemoveSchedule>::new();
     let key = ServerAction::<NewCalendarKey>::new();
-    let address = take_calendar_address();
     view! {
         <h2 id="upcoming-title">"Coming up"</h2>
         {dates("upcoming", upcoming, "No drills coming up: add a schedule or plan one.")}

@@ -32,23 +32,34 @@ pub fn DrillsPage() -> impl IntoView {
     let plan = ServerAction::<PlanRun>::new();
     let error = returned_error(plan);
     let editor = caller_may(Role::Editor);
+    // A calendar address just made is shown once: taken before anything
+    // loads, so a render that is thrown away (the list below may render
+    // more than once) cannot take it and show nothing.
+    let address = super::schedule_api::take_calendar_address();
     view! {
         <Title text="Drills"/>
         <h1>"Drills"</h1>
         <p class="lede">"Tabletop drills rehearse a runbook on a drill incident with a virtual clock. Nothing a drill does leaves Muster."</p>
         {error}
         <Suspense fallback=loading>
-            {move || Suspend::new(async move {
+            {move || {
+                let address = address.clone();
+                Suspend::new(async move {
                 match super::api::list_drills().await {
-                    Ok(o) => overview(o, editor, plan).into_any(),
+                    Ok(o) => overview(o, editor, plan, address).into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }
 
-fn overview(o: DrillsOverview, editor: bool, plan: ServerAction<PlanRun>) -> impl IntoView {
+fn overview(
+    o: DrillsOverview,
+    editor: bool,
+    plan: ServerAction<PlanRun>,
+    address: Option<String>,
+) -> impl IntoView {
     let runs = if o.runs.is_empty() {
         view! { <p class="empty">"No drills yet."</p> }.into_any()
     } else {
@@ -74,7 +85,7 @@ fn overview(o: DrillsOverview, editor: bool, plan: ServerAction<PlanRun>) -> imp
         .map(|s| (s.id, s.title.clone()))
         .collect();
     view! {
-        {super::schedule_view::section(o.schedules, o.upcoming, o.overdue, choices, editor)}
+        {super::schedule_view::section(o.schedules, o.upcoming, o.overdue, choices, editor, address)}
         <h2>"Runs"</h2>
         {runs}
         <h2>"Scenarios"</h2>
@@ -145,7 +156,7 @@ pub fn RunPage() -> impl IntoView {
         {errors}
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                match super::api::get_run(id, None).await {
+                match super::api::get_run(id, false, String::new()).await {
                     Ok(live) => view! { <LiveRun live/> }.into_any(),
                     Err(error) => view! { <h1>"Drill"</h1><ErrorNotice error/> }.into_any(),
                 }
@@ -179,7 +190,7 @@ pub fn LiveRun(live: RunLive) -> impl IntoView {
                     .join(",")
             });
             leptos::task::spawn_local(async move {
-                if let Ok(new) = super::api::get_run(id, Some(seen)).await {
+                if let Ok(new) = super::api::get_run(id, true, seen).await {
                     // Fetches can finish out of order: never go back in time.
                     if new.revision < state.with_untracked(|v| v.revision) {
                         return;

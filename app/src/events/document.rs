@@ -19,9 +19,11 @@ use std::{
     rc::Rc,
 };
 
-/// The most a gzip file may inflate to.
-pub const MAX_INFLATED: u64 = 64 << 20;
-/// The longest NDJSON line or CSV row, in bytes.
+/// The longest NDJSON line or CSV row, in bytes. A gzip file is held to
+/// the same limits as the text it inflates to (this one, and the importer's
+/// limit on records), with no limit of its own on how large it inflates:
+/// the read is a stream, so only what a record holds is ever in memory,
+/// and a bomb meets these limits as fast as it inflates.
 pub const MAX_RECORD: usize = 16 << 20;
 
 /// Where a record stands in its file, as a person would find it.
@@ -83,12 +85,19 @@ pub fn read(input: impl Read, sink: &mut Sink<'_>) -> Result<Top, String> {
                 .map_err(io_error)?
                 .iter()
                 .all(u8::is_ascii_whitespace);
+            // NDJSON when the first line is a whole record, or a line that
+            // is complete but bad (`{"a": NaN}`): that line is then refused
+            // alone, as it would be further down. A first line that only
+            // begins a document (`{`, `{"Records": [`) ends too early.
             let whole_record = ended
                 && !alone
-                && matches!(
-                    serde_json::from_slice::<Value>(&first),
-                    Ok(Value::Object(ref map)) if !WRAPPERS.iter().any(|k| map.get(*k).is_some_and(Value::is_array))
-                );
+                && match serde_json::from_slice::<Value>(&first) {
+                    Ok(Value::Object(ref map)) => !WRAPPERS
+                        .iter()
+                        .any(|k| map.get(*k).is_some_and(Value::is_array)),
+                    Ok(_) => false,
+                    Err(e) => !e.is_eof(),
+                };
             let input = Cursor::new(first).chain(input);
             if whole_record {
                 lines(BufReader::new(input), skipped, sink)
@@ -96,7 +105,26 @@ pub fn read(input: impl Read, sink: &mut Sink<'_>) -> Result<Top, String> {
                 document(input, sink)
             }
         }
-        _ => csv(input, sink),
+        _ => {
+            if let Some(what) = json_scalar(input.fill_buf().map_err(io_error)?) {
+                return Err(format!(
+                    "the file holds {what}, not records: its top level must be a JSON object or array, NDJSON lines or CSV"
+                ));
+            }
+            csv(input, sink)
+        }
+    }
+}
+
+/// What a file is when all of it (as far as the first read shows) is one
+/// JSON value that is not an object or array: "a JSON number", say.
+fn json_scalar(head: &[u8]) -> Option<&'static str> {
+    match serde_json::from_slice::<Value>(head).ok()? {
+        Value::Number(_) => Some("a JSON number"),
+        Value::String(_) => Some("a JSON string"),
+        Value::Bool(_) => Some("a JSON true or false"),
+        Value::Null => Some("a JSON null"),
+        Value::Array(_) | Value::Object(_) => None,
     }
 }
 
@@ -113,7 +141,6 @@ fn open<'a>(input: impl Read + 'a) -> Result<Box<dyn BufRead + 'a>, String> {
             64 << 10,
             Inflated {
                 decoder: flate2::bufread::MultiGzDecoder::new(raw),
-                left: MAX_INFLATED,
             },
         ))
     } else {
@@ -135,27 +162,16 @@ fn looks_utf16(bytes: &[u8]) -> bool {
     head.len() >= 4 && head.iter().filter(|b| **b == 0).count() * 3 >= head.len()
 }
 
-/// Gzip inflated as it is read, refused past [`MAX_INFLATED`].
+/// Gzip inflated as it is read, saying so when it is broken.
 struct Inflated<R: BufRead> {
     decoder: flate2::bufread::MultiGzDecoder<R>,
-    left: u64,
 }
 
 impl<R: BufRead> Read for Inflated<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let room = buf.len().min(self.left.saturating_add(1) as usize);
-        let n = self
-            .decoder
-            .read(&mut buf[..room])
-            .map_err(|e| io::Error::other(format!("the gzip file is broken or truncated ({e})")))?;
-        if n as u64 > self.left {
-            return Err(io::Error::other(format!(
-                "the gzip file inflates to more than {} MiB",
-                MAX_INFLATED >> 20
-            )));
-        }
-        self.left -= n as u64;
-        Ok(n)
+        self.decoder
+            .read(buf)
+            .map_err(|e| io::Error::other(format!("the gzip file is broken or truncated ({e})")))
     }
 }
 
@@ -554,11 +570,43 @@ mod tests {
             (b"[1] junk".to_vec(), "not JSON"),
             (b"[\"\\ud800\"]".to_vec(), "not JSON"),
             (b"{\n\"Records\": [{\"a\": 1}]\n}\n{}".to_vec(), "not JSON"),
+            (
+                b"42\n".to_vec(),
+                "the file holds a JSON number, not records",
+            ),
+            (b"\"text\"".to_vec(), "holds a JSON string"),
+            (b"true".to_vec(), "holds a JSON true or false"),
+            (gzip(b"null"), "holds a JSON null"),
         ];
         for (bytes, expected) in cases {
             let err = all(&bytes).map(|_| ()).unwrap_err();
             assert!(err.contains(expected), "{expected}: {err}");
         }
+    }
+
+    #[test]
+    fn a_bad_first_ndjson_line_is_one_bad_record_like_any_other() {
+        let (top, read) = all(b"{\"a\": NaN}\n{\"a\": 2}\n{\"a\": 3}\n").expect("lines");
+        assert_eq!(top, Top::Lines);
+        assert_eq!(read.len(), 3);
+        assert_eq!(read[0].0, Place::Line(1));
+        assert!(
+            read[0].1.as_ref().is_err_and(|e| e.contains("is not JSON")),
+            "{:?}",
+            read[0]
+        );
+        assert_eq!(read[1], (Place::Line(2), Ok(json!({"a": 2}))));
+        assert_eq!(read[2], (Place::Line(3), Ok(json!({"a": 3}))));
+        // A document that begins on its first line is still one document.
+        let (top, read) = all(b"{\"Records\": [\n{\"a\": 1}\n]}\n").expect("a document");
+        assert!(matches!(
+            top,
+            Top::Object {
+                records: Some("Records"),
+                ..
+            }
+        ));
+        assert_eq!(read.len(), 1);
     }
 
     #[test]
@@ -686,9 +734,13 @@ mod tests {
                 "blank lines are not records, but they are counted"
             );
         }
-        let bomb = gzip(&vec![b' '; (MAX_INFLATED + 10) as usize]);
+        // A bomb (200 MB of one letter in a few hundred KB) meets the limit
+        // on a record's size as soon as one record is past it: refused,
+        // with why, after reading no more than that.
+        let bomb = gzip(&vec![b'a'; 200 << 20]);
+        assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
         let err = all(&bomb).map(|_| ()).unwrap_err();
-        assert!(err.contains("inflates to more than"), "{err}");
+        assert!(err.contains("16 MiB"), "{err}");
         let text = "[\"é 👋🏽 \u{200f}\"]";
         assert_eq!(records(text.as_bytes())[0].1, Ok(json!("é 👋🏽 \u{200f}")));
     }

@@ -182,7 +182,14 @@ pub struct Options {
     pub key: [u8; 32],
     /// When the import runs: the received-at time of its events.
     pub now: DateTime<Utc>,
+    /// The most records a file may hold (`muster import --max-records`).
+    pub max_records: u64,
 }
+
+/// How many records a file may hold unless told otherwise: far more than
+/// any export we have seen, and a stop for a file (or a gzip bomb) that
+/// would never end.
+pub const DEFAULT_MAX_RECORDS: u64 = 20_000_000;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
@@ -486,6 +493,7 @@ fn produce(input: impl Read, options: Options, tx: &tokio::sync::mpsc::Sender<Me
         waiting: Vec::new(),
         batch: Vec::with_capacity(BATCH),
         tx,
+        records: 0,
     };
     let end = document::read(input, &mut |place, record| reading.take(place, record))
         .and_then(|top| reading.end(&top));
@@ -499,16 +507,29 @@ struct Reading<'a> {
     waiting: Vec<document::Placed>,
     batch: Vec<Read1>,
     tx: &'a tokio::sync::mpsc::Sender<Message>,
+    /// Records read so far (good or bad).
+    records: u64,
 }
 
 impl Reading<'_> {
     fn take(&mut self, place: Place, record: Result<Value, String>) -> Result<(), String> {
+        self.records += 1;
+        if self.records > self.options.max_records {
+            return Err(format!(
+                "the file holds more than {} records (stopped at {place}); to import it, raise the limit with 'muster import --max-records N'",
+                self.options.max_records
+            ));
+        }
+        self.take_counted(place, record)
+    }
+
+    fn take_counted(&mut self, place: Place, record: Result<Value, String>) -> Result<(), String> {
         let Some(format) = self.format else {
             self.format = record.as_ref().ok().and_then(Format::of);
             self.waiting.push((place, record));
             if self.format.is_some() {
                 for (place, record) in std::mem::take(&mut self.waiting) {
-                    self.take(place, record)?;
+                    self.take_counted(place, record)?;
                 }
             } else if self.waiting.len() >= DETECT_WITHIN {
                 return Err(undetected());
@@ -548,10 +569,15 @@ impl Reading<'_> {
             Some(format) => {
                 format.holds(top)?;
                 for (place, record) in std::mem::take(&mut self.waiting) {
-                    self.take(place, record)?;
+                    self.take_counted(place, record)?;
                 }
             }
-            None if self.waiting.is_empty() => {}
+            // Nothing to tell the format by (a header alone, an empty list):
+            // refused with why, never "imported" as no format at all.
+            None if self.waiting.is_empty() => return Err(
+                "the format could not be told: the file holds no records to tell it by; name it"
+                    .into(),
+            ),
             None => return Err(undetected()),
         }
         if !self.batch.is_empty() {

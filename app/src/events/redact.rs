@@ -10,7 +10,7 @@ pub const REDACTED: &str = "[redacted]";
 
 /// The rules, as people read them.
 pub const RULES: &[&str] = &[
-    "The value of any key or header whose name contains password, passwd, secret, token, api_key, apikey, api-key, authorization, cookie, session, credential or private_key (not one that only names or types a secret: secretId, token_type, roleSessionName)",
+    "The value of any key or header whose name, read without regard to case, _ or -, contains password, passwd, pwd, passphrase, secret, token, apikey, authorization, authkey, cookie, session, credential, privatekey or accesskey, or ends in auth (not one that only names or types a secret: secretId, token_type, roleSessionName)",
     "The same names inside text: form bodies and query strings (token=…), header lines (Authorization: …)",
     "Credentials in addresses (https://user:password@host)",
     "Bearer and Basic authorization values",
@@ -19,9 +19,12 @@ pub const RULES: &[&str] = &[
     "Email addresses: the part before @ (the domain is kept)",
 ];
 
+/// Secret names as they appear inside text (`token=…`, `Authorization: …`).
 const SECRET_KEY_PARTS: &[&str] = &[
     "password",
     "passwd",
+    "pwd",
+    "passphrase",
     "secret",
     "token",
     "api_key",
@@ -32,7 +35,42 @@ const SECRET_KEY_PARTS: &[&str] = &[
     "session",
     "credential",
     "private_key",
+    "privatekey",
+    "private-key",
+    "access_key",
+    "accesskey",
+    "access-key",
 ];
+
+/// The same, for key and header names read without case, `_` or `-`
+/// (`privateKey`, `PRIVATE-KEY` and `private_key` are one name).
+const SECRET_NAME_PARTS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "authorization",
+    "authkey",
+    "cookie",
+    "session",
+    "credential",
+    "privatekey",
+    "accesskey",
+];
+
+static SECRET_NAMES: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(SECRET_NAME_PARTS)
+        .expect("the secret names")
+});
+
+/// Key names longer than this (without `_` and `-`) are read in a copy on
+/// the heap; shorter ones, nearly all, in a buffer on the stack.
+const SHORT_NAME: usize = 64;
 
 /// Names that say what a secret is called, not what it holds (AWS's
 /// `secretId` names a secret; `token_type`, `roleSessionName`): kept,
@@ -49,10 +87,26 @@ const NAMING_ENDS: &[&str] = &[
 
 /// Whether a key or header with this name holds a secret.
 pub fn is_secret_key(name: &str) -> bool {
-    // Asked of every key of every payload: no lowercased copy is made.
-    let named = NEEDLES
-        .find_overlapping_iter(name)
-        .any(|found| NAME_NEEDLES.contains(&found.pattern().as_usize()));
+    // Asked of every key of every payload: the normal form of a short name
+    // is built on the stack, not allocated.
+    let folded = name
+        .bytes()
+        .filter(|b| *b != b'_' && *b != b'-')
+        .map(|b| b.to_ascii_lowercase());
+    let mut short = [0_u8; SHORT_NAME];
+    let long: Vec<u8>;
+    let normal: &[u8] = if name.len() <= SHORT_NAME {
+        let mut n = 0;
+        for b in folded {
+            short[n] = b;
+            n += 1;
+        }
+        &short[..n]
+    } else {
+        long = folded.collect();
+        &long
+    };
+    let named = normal.ends_with(b"auth") || SECRET_NAMES.is_match(normal);
     named
         && !NAMING_ENDS.iter().any(|end| {
             name.len() >= end.len()
@@ -421,6 +475,27 @@ mod tests {
     fn secret_named_keys_lose_their_values_anywhere_in_a_payload() {
         assert!(!is_secret_key("secretId") && !is_secret_key("token_type"));
         assert!(is_secret_key("X-Session-Id") && is_secret_key("client_secret"));
+        for name in [
+            "pwd",
+            "db_pwd",
+            "passphrase",
+            "privateKey",
+            "PRIVATE-KEY",
+            "auth",
+            "basic_auth",
+            "X-Auth",
+            "access_key",
+            "awsAccessKey",
+            "Api-Key",
+            "auth_key",
+        ] {
+            assert!(is_secret_key(name), "{name}");
+        }
+        for name in ["author", "authority", "keyword", "access_level", "accessed"] {
+            assert!(!is_secret_key(name), "{name}");
+        }
+        let long = format!("{}_password", "x".repeat(SHORT_NAME));
+        assert!(is_secret_key(&long), "a long name is read whole");
         let mut v = j!({
             "headers": {"Authorization": "Token abc", "X-API-Key": "k-123", "Accept": "json"},
             "body": {"password": "hunter2", "nested": [{"client_secret": "pi_1_secret_x"}, {"card": "4242424242424242"}]},

@@ -37,11 +37,16 @@ pub async fn set(conn: &mut SqliteConnection, source: &str, days: i64) -> Result
 
 /// Deletes each source's unlinked events older than its period, and
 /// records the counts (one audit entry, when anything was deleted). The
-/// counts by source.
+/// counts by source. An event is old when it both happened and arrived
+/// before the period: a file of last year's events imported today is kept
+/// for a full period from today. `cited` are events cited as evidence
+/// elsewhere (reviews): kept, like linked events and alert samples.
 pub async fn run(
     write: &SqlitePool,
     now: DateTime<Utc>,
+    cited: &[i64],
 ) -> Result<Vec<(String, u64)>, sqlx::Error> {
+    let cited = serde_json::to_string(cited).unwrap_or_else(|_| "[]".into());
     let mut conn = write.acquire().await?;
     let periods = periods(&mut conn).await?;
     // A webhook source keeps its events as long as it says (its events
@@ -51,18 +56,23 @@ pub async fn run(
             .fetch_all(&mut *conn)
             .await?;
     drop(conn);
-    // Evidence stays: events linked to an incident or kept as an alert's samples.
+    // Evidence stays: events linked to an incident, kept as an alert's
+    // samples, or cited (the last bound parameter, a JSON list of ids).
     let unlinked = "NOT EXISTS (SELECT 1 FROM event_links l WHERE l.event_id = e.id) \
-                    AND NOT EXISTS (SELECT 1 FROM alert_events a WHERE a.event_id = e.id)";
+                    AND NOT EXISTS (SELECT 1 FROM alert_events a WHERE a.event_id = e.id) \
+                    AND e.id NOT IN (SELECT value FROM json_each(?))";
     let mut deleted = Vec::new();
     for (source, days) in periods {
         let before = now - chrono::Duration::days(days);
         let condition = format!(
-            "e.source = ? AND e.occurred_at < ? AND {VISIBLE} AND {unlinked} \
+            "e.source = ? AND e.occurred_at < ? AND e.received_at < ? AND {VISIBLE} AND {unlinked} \
              AND e.import_id NOT IN (SELECT import_id FROM hook_sources)"
         );
         let gone = super::db::delete_in_batches(write, &condition, |q| {
-            q.bind(source.clone()).bind(before)
+            q.bind(source.clone())
+                .bind(before)
+                .bind(before)
+                .bind(cited.clone())
         })
         .await?;
         if gone > 0 {
@@ -71,9 +81,12 @@ pub async fn run(
     }
     for (name, import, days) in hooks {
         let before = now - chrono::Duration::days(days);
-        let condition = format!("e.import_id = ? AND e.occurred_at < ? AND {unlinked}");
-        let gone = super::db::delete_in_batches(write, &condition, |q| q.bind(import).bind(before))
-            .await?;
+        let condition =
+            format!("e.import_id = ? AND e.occurred_at < ? AND e.received_at < ? AND {unlinked}");
+        let gone = super::db::delete_in_batches(write, &condition, |q| {
+            q.bind(import).bind(before).bind(before).bind(cited.clone())
+        })
+        .await?;
         if gone > 0 {
             deleted.push((format!("webhook {name}"), gone));
         }

@@ -16,6 +16,9 @@ pub struct Source {
     pub scheme: Scheme,
     pub environment: String,
     pub networks: Vec<IpNet>,
+    /// The stored list could not be read (a changed file, an older or
+    /// newer Muster): no address may deliver until an admin saves it.
+    pub networks_unreadable: bool,
     pub enabled: bool,
     pub import_id: i64,
 }
@@ -104,12 +107,16 @@ pub async fn find_for_delivery(
     let Some(scheme) = Scheme::parse(&scheme) else {
         return Ok(None);
     };
+    // Fail closed: an empty list means "any address", so a list that does
+    // not parse must never be read as one.
+    let nets = networks::parse(&nets);
     let source = Source {
         id,
         name,
         scheme,
         environment,
-        networks: networks::parse(&nets).unwrap_or_default(),
+        networks_unreadable: nets.is_err(),
+        networks: nets.unwrap_or_default(),
         enabled,
         import_id,
     };
@@ -312,15 +319,23 @@ pub async fn log(tx: &mut SqliteConnection, lines: &[Line]) -> Result<(), sqlx::
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "DELETE FROM hook_deliveries WHERE source_id = ? AND id <= \
-             (SELECT id FROM hook_deliveries WHERE source_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-        )
-        .bind(id)
-        .bind(id)
-        .bind(DELIVERIES_KEPT)
-        .execute(&mut *tx)
-        .await?;
+        // Refusals are kept apart from what was accepted, each bounded on
+        // its own: a flood of bad posts ages out only other refusals, never
+        // the deliveries that were stored.
+        for refused in [false, true] {
+            sqlx::query(
+                "DELETE FROM hook_deliveries WHERE source_id = ? AND (outcome = 'rejected') = ? AND id <= \
+                 (SELECT id FROM hook_deliveries WHERE source_id = ? AND (outcome = 'rejected') = ? \
+                  ORDER BY id DESC LIMIT 1 OFFSET ?)",
+            )
+            .bind(id)
+            .bind(refused)
+            .bind(id)
+            .bind(refused)
+            .bind(DELIVERIES_KEPT)
+            .execute(&mut *tx)
+            .await?;
+        }
     }
     Ok(())
 }

@@ -128,8 +128,13 @@ impl Ingest {
         let mut conn = db.read.acquire().await?;
         let found = db::find_for_delivery(&mut conn, req.source, now).await?;
         drop(conn);
+        // Until a delivery is verified, every refusal answers alike (the
+        // reason is in the source's delivery log for its admins): an
+        // unknown, turned-off or fenced source and a missing, malformed,
+        // stale or wrong signature cannot be told apart from outside, so
+        // nobody learns which sources exist by trying names.
         let Some((source, sealed)) = found else {
-            return Ok(Answer::new(404, "no such source"));
+            return Ok(not_verified());
         };
         let line = |outcome, status: u16, reason: Option<String>| Line {
             source_id: source.id,
@@ -146,12 +151,18 @@ impl Ingest {
             self.log(line(Outcome::Rejected, status, Some(logged)));
             Answer::new(status, told.to_owned())
         };
+        // Logged with the status it stands for; answered as unverified.
+        let unverified = |status: u16, logged: String| {
+            self.log(line(Outcome::Rejected, status, Some(logged)));
+            not_verified()
+        };
         if !source.enabled {
-            return Ok(refuse(
-                404,
-                "no such source",
-                "the source is turned off".into(),
-            ));
+            return Ok(unverified(404, "the source is turned off".into()));
+        }
+        if source.networks_unreadable {
+            tracing::error!(source = %source.name, "a source's allowed networks cannot be read; every delivery is refused");
+            let why = "the source's allowed networks cannot be read: every address is refused until an admin saves them again";
+            return Ok(unverified(403, why.into()));
         }
         let allowed = source.networks.is_empty()
             || req
@@ -159,17 +170,14 @@ impl Ingest {
                 .is_some_and(|c| super::networks::allows(&source.networks, c));
         if !allowed {
             let why = "the client's address is outside the allowed networks";
-            return Ok(refuse(403, "this address may not deliver here", why.into()));
+            return Ok(unverified(403, why.into()));
         }
         let secrets = secret::open_all(sealing, sealed)?;
         let keys: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let verified =
             match signature::verify(source.scheme, &keys, req.header, req.body, now.timestamp()) {
                 Ok(verified) => verified,
-                Err(refusal) => {
-                    let why = refusal.to_string();
-                    return Ok(refuse(refusal.status(), &why, why.clone()));
-                }
+                Err(refusal) => return Ok(unverified(refusal.status(), refusal.to_string())),
             };
         let read = body::read(
             &body::Delivery {
@@ -257,6 +265,13 @@ impl Ingest {
             tracing::warn!("a refused delivery was not logged: the queue is full");
         }
     }
+}
+
+/// The one answer to a delivery that was not verified, whatever the reason.
+pub const NOT_VERIFIED: &str = "the signature does not match";
+
+fn not_verified() -> Answer {
+    Answer::new(401, NOT_VERIFIED)
 }
 
 fn bounded(text: &str) -> String {

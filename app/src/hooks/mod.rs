@@ -37,7 +37,8 @@ pub const SCHEMES: [(&str, &str); 5] = [
     ("slack", "Slack: X-Slack-Signature with X-Slack-Request-Timestamp"),
     ("token", "Shared token in X-Muster-Token, for senders that cannot sign (Zapier, Pipedream HTTP actions). Weaker: anyone who sees one request can send more"),
 ];
-/// Delivery log lines kept per source (the newest).
+/// Delivery log lines kept per source: the newest of those accepted (or
+/// duplicates), and apart from them the newest refusals.
 pub const DELIVERIES_KEPT: i64 = 1000;
 /// Delivery log lines a source page shows.
 pub const DELIVERIES_SHOWN: i64 = 50;

@@ -71,13 +71,17 @@ pub async fn install(
     let sealed = sealing
         .seal(secret.as_bytes())
         .ok_or_else(|| crate::error::AppError::internal("the secret could not be sealed"))?;
-    // The current secrets start to retire; retired ones (with no overlap,
-    // these too) are gone for good.
+    // Every older secret retires at `retire_others_at` at the latest: the
+    // current one starts to, and one still in an earlier overlap retires
+    // no later than this (after a leak, a rotation with no overlap ends
+    // every older secret at once). Retired ones are gone for good.
     sqlx::query(
-        "UPDATE hook_secrets SET retires_at = ? WHERE source_id = ? AND retires_at IS NULL",
+        "UPDATE hook_secrets SET retires_at = ? \
+         WHERE source_id = ? AND (retires_at IS NULL OR retires_at > ?)",
     )
     .bind(retire_others_at)
     .bind(source_id)
+    .bind(retire_others_at)
     .execute(&mut *tx)
     .await?;
     sqlx::query(

@@ -390,6 +390,18 @@ pub async fn set_status(
     };
     let entry = NewEntry::new(EntryKind::StatusChange, text, author, at);
     record(conn, id, entry.with_data(data)).await?;
+    if status == Status::Resolved {
+        // Resolving ends every call it started: no escalation pages anyone
+        // about an incident that is over.
+        let closed = crate::reach::db::close_calls(conn, id).await?;
+        if closed > 0 {
+            let text = format!(
+                "Resolved: {closed} open call{} closed; nobody more is called.",
+                if closed == 1 { "" } else { "s" }
+            );
+            crate::reach::route::note(conn, id, text, at).await?;
+        }
+    }
     Ok(Some(current.status))
 }
 

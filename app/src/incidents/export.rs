@@ -32,13 +32,14 @@ pub fn json_head(v: &IncidentView) -> String {
 pub fn markdown(v: &IncidentView, entries: &[Entry]) -> String {
     let i = &v.incident;
     let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let md = crate::ui::markdown_text;
     let mut out = format!(
         "# {}\n\n- Severity: {}\n- Status: {}\n- Declared: {} by {}\n",
-        i.title,
+        md(&i.title),
         i.severity.label(),
         i.status.title(),
         time(i.declared_at),
-        i.declared_by
+        md(&i.declared_by)
     );
     if let Some(at) = i.resolved_at {
         out.push_str(&format!(
@@ -48,14 +49,14 @@ pub fn markdown(v: &IncidentView, entries: &[Entry]) -> String {
         ));
     }
     if let Some((_, version, title)) = &i.runbook {
-        out.push_str(&format!("- Runbook: {title} (version {version})\n"));
+        out.push_str(&format!("- Runbook: {} (version {version})\n", md(title)));
     }
     out.push_str("\n## Roles\n\n");
     for r in &v.roles {
         out.push_str(&format!(
             "- {}: {}\n",
-            r.role,
-            r.person.as_deref().unwrap_or("nobody")
+            md(&r.role),
+            md(r.person.as_deref().unwrap_or("nobody"))
         ));
     }
     out.push_str("\n## Timeline\n\n");

@@ -17,8 +17,11 @@ pub async fn list_plans(
 
 #[server(prefix = "/api", endpoint = "plans/history")]
 pub async fn version_history(kind: Kind, id: i64) -> Result<(String, Vec<VersionInfo>), AppError> {
-    let (state, _) = crate::auth::guard::require::<VersionHistory>().await?;
+    let (state, caller) = crate::auth::guard::require::<VersionHistory>().await?;
     let mut conn = state.db.read.acquire().await?;
+    if kind == Kind::Scenario {
+        crate::drills::db::may_read_scenario(&mut conn, id, &caller).await?;
+    }
     let versions = super::db::history(&mut conn, kind, id).await?;
     let title = super::db::title(&mut conn, kind, id)
         .await?
@@ -33,8 +36,11 @@ pub async fn compare_versions(
     from: i64,
     to: i64,
 ) -> Result<Vec<DiffLine>, AppError> {
-    let (state, _) = crate::auth::guard::require::<CompareVersions>().await?;
+    let (state, caller) = crate::auth::guard::require::<CompareVersions>().await?;
     let mut conn = state.db.read.acquire().await?;
+    if kind == Kind::Scenario {
+        crate::drills::db::may_read_scenario(&mut conn, id, &caller).await?;
+    }
     let [old, new] = server::as_text(&mut conn, kind, id, [from, to]).await?;
     Ok(super::diff(&old, &new))
 }

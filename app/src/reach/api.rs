@@ -79,7 +79,7 @@ pub async fn add_channel(channel: SettingsForm, secret: Option<String>) -> Resul
     let auth = crate::auth::AuthState::current()?;
     let (name, made) = super::manage::add(
         &state.db,
-        &auth.secret_key,
+        (&auth.secret_key, &state.outbound),
         &channel,
         secret,
         &caller.audit_name(),
@@ -106,7 +106,7 @@ pub async fn test_channel(name: String) -> Result<(), AppError> {
     };
     super::manage::test(
         &state.db,
-        &auth.secret_key,
+        (&auth.secret_key, &state.outbound),
         place,
         &name,
         &caller.audit_name(),

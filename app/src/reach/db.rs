@@ -223,7 +223,7 @@ pub async fn enqueue(
     let key = format!("msg_{:032x}", rand::random::<u128>());
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO outbox (channel_id, incident_id, purpose, recipient, subject, body, link, key, state, note, \
-         attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING id",
+         attempts, next_at, created_at, call_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id",
     )
     .bind(channel.id)
     .bind(m.incident_id)
@@ -237,6 +237,7 @@ pub async fn enqueue(
     .bind(note)
     .bind(now)
     .bind(now)
+    .bind(m.call_id)
     .fetch_one(tx)
     .await?;
     Ok((id, withheld.is_some()))
@@ -256,6 +257,8 @@ pub struct Due {
     pub key: String,
     pub attempts: i64,
     pub created_at: DateTime<Utc>,
+    /// The call it is for (its key goes in when it is sent).
+    pub call_id: Option<i64>,
 }
 
 /// The pending messages due at `now`, oldest first, on enabled channels.
@@ -265,7 +268,7 @@ pub async fn due(
     limit: i64,
 ) -> Result<Vec<Due>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT o.id, o.channel_id, o.incident_id, o.purpose, o.recipient, o.subject, o.body, o.link, o.key, o.attempts, o.created_at \
+        "SELECT o.id, o.channel_id, o.incident_id, o.purpose, o.recipient, o.subject, o.body, o.link, o.key, o.attempts, o.created_at, o.call_id \
          FROM outbox o JOIN channels c ON c.id = o.channel_id \
          WHERE o.state = 'pending' AND o.next_at <= ? AND c.enabled ORDER BY o.next_at, o.id LIMIT ?",
     )
@@ -429,7 +432,11 @@ pub async fn failed_for_incident(
     .bind(incident_id)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(|(c, a)| format!("{c}: {a}")).collect())
+    // The incident's page is read by everyone: the status, not the words.
+    Ok(rows
+        .into_iter()
+        .map(|(c, a)| format!("{c}: {}", super::answer_for_everyone(&a)))
+        .collect())
 }
 
 /// The newest attempts on a channel.
@@ -458,4 +465,19 @@ pub async fn attempts(
             subject,
         })
         .collect())
+}
+
+/// Ends every open call of an incident (it was resolved): nobody more is
+/// called or escalated to about it, and its acknowledge links say the call
+/// is over. Returns how many calls it ended.
+pub async fn close_calls(
+    conn: &mut SqliteConnection,
+    incident_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE calls SET state = 'closed' WHERE incident_id = ? AND state = 'open'")
+            .bind(incident_id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected())
 }

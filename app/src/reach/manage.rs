@@ -46,13 +46,28 @@ fn secret_for(s: &Settings, given: Option<String>) -> Result<(Option<String>, bo
 /// Returns its name and the signing secret Muster made for it, if any.
 pub async fn add(
     db: &Db,
-    sealing: &SecretKey,
+    (sealing, outbound): (&SecretKey, &crate::outbound::Outbound),
     form: &SettingsForm,
     secret: Option<String>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(String, Option<String>), AppError> {
     let settings = form.check()?;
+    // An address inside the network is refused now, with why; a name is
+    // checked on what it resolves to each time Muster connects.
+    let host = match settings.kind {
+        super::Kind::Email => super::host_port(&settings.address).map(|(h, _)| h),
+        super::Kind::Webhook => url::Url::parse(&settings.address)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned)),
+    };
+    let field = match settings.kind {
+        super::Kind::Email => "Server",
+        super::Kind::Webhook => "URL",
+    };
+    outbound
+        .check_host(&host.unwrap_or_default())
+        .map_err(|why| AppError::invalid(field, why))?;
     let (secret, made) = secret_for(&settings, secret)?;
     let mut tx = db.write.begin().await?;
     db::add(&mut tx, &settings, secret.as_deref(), sealing, now).await?;
@@ -85,7 +100,7 @@ pub async fn add(
 /// whom it would have reached, when withheld).
 pub async fn test(
     db: &Db,
-    sealing: &SecretKey,
+    (sealing, outbound): (&SecretKey, &crate::outbound::Outbound),
     place: Place<'_>,
     name: &str,
     actor: &str,
@@ -110,6 +125,7 @@ pub async fn test(
             place.public_url.trim_end_matches('/'),
             c.name
         )),
+        call_id: None,
     };
     let (id, withheld) = db::enqueue(&mut tx, c, &message, (place.environment, false), now).await?;
     let entry = NewEntry::new(
@@ -125,7 +141,9 @@ pub async fn test(
     });
     audit::db::record(&mut tx, entry, "").await?;
     tx.commit().await?;
-    Sender::new(sealing.clone()).deliver_now(db, id, now).await
+    Sender::new(sealing.clone(), outbound.clone())
+        .deliver_now(db, id, now)
+        .await
 }
 
 /// Turns a channel on or off (audited). An off channel holds its messages:

@@ -91,6 +91,10 @@ pub struct Routing {
 /// Routing rules a runbook or alert rule may have, and in all.
 pub const MAX_RULES_EACH: i64 = 20;
 pub const MAX_RULES: i64 = 500;
+/// Why a customer channel is never a routing rule's target nor sent a
+/// call: customers receive only approved notices, with no link into Muster.
+pub const CUSTOMERS_ONLY_NOTICES: &str =
+    "refused: a channel for customers receives only approved notices, never calls";
 
 /// Email or webhook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,6 +236,36 @@ fn is_loopback_host(host: &str) -> bool {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// What of a delivery's answer anyone who reads the incident may see: its
+/// status ("HTTP 404", "SMTP 550") or Muster's own words, never the
+/// receiver's words (a service inside the network may answer with anything,
+/// a password it echoed among them). Admins read whole answers on the
+/// channel's page.
+pub fn answer_for_everyone(answer: &str) -> String {
+    let code = |rest: &str| {
+        rest.split_whitespace()
+            .next()
+            .filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_digit()))
+            .map(str::to_owned)
+    };
+    if let Some(rest) = answer.strip_prefix("HTTP ") {
+        return code(rest).map_or_else(|| "HTTP error".into(), |c| format!("HTTP {c}"));
+    }
+    if let Some(rest) = answer.strip_prefix("SMTP ") {
+        return code(rest).map_or_else(|| "SMTP error".into(), |c| format!("SMTP {c}"));
+    }
+    if let Some(rest) = answer.strip_prefix("SMTP: ") {
+        // The mail library's words, with the server's code in brackets.
+        let coded = rest
+            .split_once('(')
+            .and_then(|(_, r)| r.split_once(')'))
+            .and_then(|(c, _)| code(c));
+        return coded.map_or_else(|| "SMTP error".into(), |c| format!("SMTP {c}"));
+    }
+    // Muster's own words ("refused: ...", "no answer within 10 s").
+    answer.to_owned()
 }
 
 /// Splits `host:port` (a bracketed IPv6 host allowed).
@@ -502,6 +536,9 @@ pub struct Message {
     pub body: String,
     /// A link for the receiver (the incident's page, an acknowledge link).
     pub link: Option<String>,
+    /// The call a message is for: its acknowledge key is made when it is
+    /// sent, in place of [`route::ACK_KEY`] in the body.
+    pub call_id: Option<i64>,
 }
 
 #[cfg(test)]

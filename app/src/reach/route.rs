@@ -66,6 +66,34 @@ fn key_hash(key: &str) -> String {
     hex::encode(crate::auth::sessions::token_hash(key.trim()))
 }
 
+/// Where a call's message holds its acknowledge key until it is sent.
+pub const ACK_KEY: &str = "{ack-key}";
+
+/// A new acknowledge key and the hash that is kept of it.
+pub fn new_ack_key() -> (String, String) {
+    let mut key = [0_u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+    let key = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, key);
+    let hash = key_hash(&key);
+    (key, hash)
+}
+
+/// Gives an open call the key its message is about to carry: the key,
+/// or `None` when the call is over (acknowledged, moved on, or its
+/// incident resolved), and nobody should be called now.
+pub async fn key_for_sending(
+    conn: &mut SqliteConnection,
+    call_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let (key, hash) = new_ack_key();
+    let given = sqlx::query("UPDATE calls SET key_hash = ? WHERE id = ? AND state = 'open'")
+        .bind(hash)
+        .bind(call_id)
+        .execute(conn)
+        .await?;
+    Ok((given.rows_affected() == 1).then_some(key))
+}
+
 fn link(place: &Place<'_>, incident_id: i64) -> String {
     format!(
         "{}/incidents/{incident_id}",
@@ -199,12 +227,16 @@ pub async fn call(
         .await?;
         return Ok(());
     };
-    let mut key = [0_u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
-    let key = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, key);
-    let key_hash = key_hash(&key);
+    // The key that acknowledges is made when the message is sent (see
+    // `sender`): until then the call holds the hash of a key nobody has,
+    // and the queued message a placeholder, so no key that can act is ever
+    // stored, in the database or a backup.
+    let (_, key_hash) = new_ack_key();
     let subject = about.subject(&format!("you are called{as_role}"));
-    let ack = format!("{}/ack?key={key}", place.public_url.trim_end_matches('/'));
+    let ack = format!(
+        "{}/ack?key={ACK_KEY}",
+        place.public_url.trim_end_matches('/')
+    );
     let body = format!(
         "{}\n\nAcknowledge this call (one use, for {ACK_LINK_HOURS} hours): {ack}{}",
         about.text,
@@ -218,10 +250,10 @@ pub async fn call(
     let (role_id, rank) = ask
         .role
         .map_or((None, 0), |(h, rank)| (Some(h.role_id), rank));
-    sqlx::query(
+    let (call_id,): (i64,) = sqlx::query_as(
         "INSERT INTO calls (incident_id, person_id, person_name, role_id, role_name, rank, reason, drill, subject, about, \
          key_hash, escalate_minutes, escalate_at, expires_at, created_at, state) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open') RETURNING id",
     )
     .bind(about.incident_id)
     .bind(ask.person_id)
@@ -238,7 +270,7 @@ pub async fn call(
     .bind(ask.escalate_minutes.map(|m| now + Duration::minutes(m)))
     .bind(now + Duration::hours(ACK_LINK_HOURS))
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     let message = Message {
         purpose: "call",
@@ -247,6 +279,7 @@ pub async fn call(
         subject,
         body,
         link: Some(link(place, about.incident_id)),
+        call_id: Some(call_id),
     };
     let (_, withheld) = db::enqueue(
         tx,
@@ -279,6 +312,16 @@ pub async fn post(
     let Some(stored) = db::get(tx, channel_id).await? else {
         return Ok(());
     };
+    if stored.channel.for_customers {
+        // A rule saved before customer channels were refused as targets,
+        // or a channel marked for customers since: never posted to.
+        let text = format!(
+            "Did not post to {}: a channel for customers receives only approved notices.",
+            stored.channel.name
+        );
+        note(tx, about.incident_id, text, now).await?;
+        return Ok(());
+    }
     let message = Message {
         purpose: "call",
         incident_id: Some(about.incident_id),
@@ -286,6 +329,7 @@ pub async fn post(
         subject: about.subject(why),
         body: about.text.clone(),
         link: Some(link(place, about.incident_id)),
+        call_id: None,
     };
     let (_, withheld) = db::enqueue(
         tx,
@@ -453,7 +497,9 @@ pub async fn escalate_due(
 ) -> Result<usize, AppError> {
     let due: Vec<Open> = sqlx::query_as(
         "SELECT id, incident_id, person_name, role_id, role_name, rank, drill, subject, about, escalate_minutes \
-         FROM calls WHERE state = 'open' AND escalate_at IS NOT NULL AND escalate_at <= ? ORDER BY escalate_at LIMIT 100",
+         FROM calls WHERE state = 'open' AND escalate_at IS NOT NULL AND escalate_at <= ? \
+         AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = calls.incident_id AND i.status = 'resolved') \
+         ORDER BY escalate_at LIMIT 100",
     )
     .bind(now)
     .fetch_all(&db.read)
@@ -461,11 +507,15 @@ pub async fn escalate_due(
     let mut moved = 0;
     for c in due {
         let mut tx = db.write.begin().await?;
-        let taken =
-            sqlx::query("UPDATE calls SET state = 'escalated' WHERE id = ? AND state = 'open'")
-                .bind(c.id)
-                .execute(&mut *tx)
-                .await?;
+        // Checked again as it is taken: the incident may have been resolved
+        // since the read (resolving closes its calls, so this finds none).
+        let taken = sqlx::query(
+            "UPDATE calls SET state = 'escalated' WHERE id = ? AND state = 'open' \
+             AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = calls.incident_id AND i.status = 'resolved')",
+        )
+        .bind(c.id)
+        .execute(&mut *tx)
+        .await?;
         if taken.rows_affected() == 0 {
             continue;
         }
@@ -681,7 +731,7 @@ pub async fn routing(conn: &mut SqliteConnection) -> Result<Routing, sqlx::Error
     let targets: Vec<(String, String)> = sqlx::query_as(
         "SELECT * FROM (SELECT 'role:' || id, 'Role: ' || name FROM incident_roles ORDER BY position) \
          UNION ALL SELECT * FROM (SELECT 'person:' || id, 'Person: ' || name FROM people ORDER BY name) \
-         UNION ALL SELECT * FROM (SELECT 'channel:' || id, 'Channel: ' || name FROM channels ORDER BY name)",
+         UNION ALL SELECT * FROM (SELECT 'channel:' || id, 'Channel: ' || name FROM channels WHERE NOT for_customers ORDER BY name)",
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -742,6 +792,16 @@ pub async fn add_rule(
         return Err(AppError::invalid(
             "Reach",
             "no such role, person or channel",
+        ));
+    }
+    if target_kind == "channel"
+        && db::get(&mut tx, target_id)
+            .await?
+            .is_some_and(|c| c.channel.for_customers)
+    {
+        return Err(AppError::invalid(
+            "Reach",
+            "a channel for customers receives only approved notices, never calls: choose a channel for people",
         ));
     }
     let (each, all): (i64, i64) = sqlx::query_as(
@@ -830,6 +890,7 @@ pub async fn to_customers(
             subject: subject.to_owned(),
             body: body.to_owned(),
             link: None,
+            call_id: None,
         };
         let (_, withheld) =
             db::enqueue(tx, channel, &message, (place.environment, drill), now).await?;

@@ -17,13 +17,24 @@ pub struct Outgoing<'a> {
     pub secret: Option<&'a str>,
     /// Unix seconds, for the webhook signature's timestamp.
     pub now: i64,
+    /// Where Muster may connect (addresses inside the network are refused).
+    pub outbound: &'a crate::outbound::Outbound,
 }
+
+/// The most of a receiver's answer Muster reads: enough for a status line
+/// and a reason, never a flood held in memory.
+pub const MAX_ANSWER_READ: usize = 4096;
 
 /// One HTTP client for every webhook delivery: no redirects (a receiver
 /// that moved must be set up again, not followed to wherever it points),
 /// and a timeout.
-pub fn client() -> reqwest::Client {
+/// Every name it connects to is checked on the addresses it resolves to
+/// (see [`crate::outbound`]), and no proxy from the environment is used
+/// (a proxy would resolve names where Muster cannot check them).
+pub fn client(outbound: &crate::outbound::Outbound) -> reqwest::Client {
     reqwest::Client::builder()
+        .dns_resolver(outbound.resolver())
+        .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(SEND_TIMEOUT_SECS))
         .user_agent(concat!("Muster/", env!("CARGO_PKG_VERSION")))
@@ -92,6 +103,21 @@ pub fn webhook_body(preset: Preset, due: &Due, purpose: &str) -> serde_json::Val
 /// The purpose is kept in the subject line's tag for email; webhooks say
 /// it in their type. Read from the outbox row's purpose by the sender.
 async fn webhook(http: &reqwest::Client, out: &Outgoing<'_>, due: &Due) -> Attempt {
+    let refused = |why: String| Attempt {
+        delivered: false,
+        code: None,
+        answer: format!("refused: {why}"),
+        permanent: true,
+    };
+    // A name is checked by the client's resolver as it connects; an
+    // address written in the URL is never resolved, so it is checked here.
+    let host = url::Url::parse(&out.channel.address)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    if let Err(why) = out.outbound.check_host(&host) {
+        return refused(why);
+    }
     let purpose = due.purpose.as_str();
     let body = webhook_body(out.channel.channel.preset, due, purpose).to_string();
     let mut req = http
@@ -113,10 +139,8 @@ async fn webhook(http: &reqwest::Client, out: &Outgoing<'_>, due: &Due) -> Attem
     match req.body(body).send().await {
         Ok(res) => {
             let status = res.status().as_u16();
-            let words: String = res
-                .text()
-                .await
-                .unwrap_or_default()
+            let head = read_some(res, MAX_ANSWER_READ).await;
+            let words: String = String::from_utf8_lossy(&head)
                 .chars()
                 .filter(|c| !c.is_control())
                 .take(120)
@@ -129,6 +153,9 @@ async fn webhook(http: &reqwest::Client, out: &Outgoing<'_>, due: &Due) -> Attem
                 // receiver may recover.
                 permanent: (400..500).contains(&status) && status != 408 && status != 429,
             }
+        }
+        Err(e) if resolver_refused(&e).is_some() => {
+            refused(resolver_refused(&e).unwrap_or_default())
         }
         Err(e) => Attempt {
             delivered: false,
@@ -143,6 +170,36 @@ async fn webhook(http: &reqwest::Client, out: &Outgoing<'_>, due: &Due) -> Attem
             permanent: false,
         },
     }
+}
+
+/// At most `limit` bytes of an answer's body; the rest is never read (the
+/// connection is dropped with it).
+async fn read_some(mut res: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut head = Vec::new();
+    while head.len() < limit {
+        match res.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = limit - head.len();
+                head.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            _ => break,
+        }
+    }
+    head
+}
+
+/// Why the address checks refused a connection, found among an HTTP
+/// error's causes.
+fn resolver_refused(e: &reqwest::Error) -> Option<String> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if text.contains("inside the network") {
+            return Some(text);
+        }
+        cause = c.source();
+    }
+    None
 }
 
 async fn email(out: &Outgoing<'_>, due: &Due) -> Attempt {
@@ -191,6 +248,23 @@ async fn email(out: &Outgoing<'_>, due: &Due) -> Attempt {
         Ok(m) => m,
         Err(e) => return refused(format!("the message could not be written: {e}")),
     };
+    // The server's name is checked on what it resolves to before Muster
+    // connects (the mail library resolves it again, a moment later).
+    match out.outbound.resolve(&host, port).await {
+        Err(why) if why.contains("inside the network") => {
+            return refused(format!("refused: {why}"));
+        }
+        // A name that does not resolve now may later: tried again.
+        Err(why) => {
+            return Attempt {
+                delivered: false,
+                code: None,
+                answer: why,
+                permanent: false,
+            }
+        }
+        Ok(_) => {}
+    }
     let transport = match c.security {
         Security::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host),
         Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&host),
@@ -221,12 +295,25 @@ async fn email(out: &Outgoing<'_>, due: &Due) -> Attempt {
             ),
             permanent: false,
         },
+        // A server that does not offer STARTTLS when the channel requires
+        // it is a setting to fix, not a passing fault: failed at once, and
+        // said so, never retried (lettre calls it a client error).
+        Err(e) if e.is_client() && e.to_string().contains("STARTTLS") => Attempt {
+            delivered: false,
+            code: None,
+            answer: "refused: the server does not offer STARTTLS, which this channel requires \
+                     (nothing was sent, no password either); choose TLS, or a server that offers STARTTLS"
+                .into(),
+            permanent: true,
+        },
         Err(e) => Attempt {
             delivered: false,
             code: e.status().and_then(|c| c.to_string().parse().ok()),
             // lettre's errors name the server's reply, never our password.
             answer: format!("SMTP: {e}"),
-            permanent: e.is_permanent(),
+            // A client error is ours (settings, TLS set-up): trying again
+            // changes nothing.
+            permanent: e.is_permanent() || e.is_client(),
         },
     }
 }

@@ -4,6 +4,7 @@
 //! moves the message on. A message is sent at least once: one written
 //! before a crash is still pending after it, and goes out then; its key
 //! (webhook-id, Message-ID) lets a receiver drop a repeat.
+use super::CUSTOMERS_ONLY_NOTICES;
 use super::{
     db::{self, Due, Stored},
     send::{self, Outgoing},
@@ -19,13 +20,17 @@ const BATCH: i64 = 100;
 pub struct Sender {
     http: reqwest::Client,
     sealing: SecretKey,
+    outbound: crate::outbound::Outbound,
 }
 
 impl Sender {
-    pub fn new(sealing: SecretKey) -> Self {
+    /// `outbound` says where it may connect (public addresses, and the
+    /// networks an admin allows).
+    pub fn new(sealing: SecretKey, outbound: crate::outbound::Outbound) -> Self {
         Self {
-            http: send::client(),
+            http: send::client(&outbound),
             sealing,
+            outbound,
         }
     }
 
@@ -81,7 +86,7 @@ impl Sender {
     ) -> Result<(State, String), AppError> {
         let mut conn = db.read.acquire().await?;
         let d: Option<Due> = sqlx::query_as(
-            "SELECT id, channel_id, incident_id, purpose, recipient, subject, body, link, key, attempts, created_at \
+            "SELECT id, channel_id, incident_id, purpose, recipient, subject, body, link, key, attempts, created_at, call_id \
              FROM outbox WHERE id = ? AND state = 'pending'",
         )
         .bind(outbox_id)
@@ -124,24 +129,58 @@ impl Sender {
             channel: stored,
             secret,
             now: now.timestamp(),
+            outbound: &self.outbound,
         };
-        let attempt = send::deliver(&self.http, &out, d).await;
+        // A customer channel gets approved notices and nothing else (no
+        // call, no link into Muster), whatever put the message here.
+        let refused = |answer: &str| db::Attempt {
+            delivered: false,
+            code: None,
+            answer: answer.into(),
+            permanent: true,
+        };
+        // A call's acknowledge key is made now and only its hash kept; a
+        // call that is over (acknowledged, moved on, resolved) is not sent.
+        let mut keyed;
+        let mut d = d;
+        if let Some(call) = d.call_id {
+            let mut tx = db.write.begin().await?;
+            let key = super::route::key_for_sending(&mut tx, call).await?;
+            tx.commit().await?;
+            if let Some(key) = key {
+                keyed = d.clone();
+                keyed.body = keyed.body.replace(super::route::ACK_KEY, &key);
+                d = &keyed;
+            }
+        }
+        let attempt = if stored.channel.for_customers && d.purpose != "notice" {
+            refused(CUSTOMERS_ONLY_NOTICES)
+        } else if d.body.contains(super::route::ACK_KEY) {
+            refused(
+                "not sent: the call is over (acknowledged, passed on, or its incident resolved)",
+            )
+        } else {
+            send::deliver(&self.http, &out, d).await
+        };
         let mut tx = db.write.begin().await?;
         let state = db::finish(&mut tx, d, &attempt, now).await?;
         // The incident's timeline hears how a notice went, and of a call
         // that could not be delivered.
+        // Everyone who reads the incident reads these lines: the answer's
+        // status only, never the receiver's words (admins see those on the
+        // channel's page).
         let name = &stored.channel.name;
+        let answer = super::answer_for_everyone(&attempt.answer);
         let line = match (d.incident_id, d.purpose.as_str(), state) {
             (Some(_), "notice", State::Sent) => {
-                Some(format!("The notice reached {name}: {}", attempt.answer))
+                Some(format!("The notice reached {name}: {answer}"))
             }
             (Some(_), "notice", State::Failed) => Some(format!(
-                "The notice could not be delivered to {name}: {}",
-                attempt.answer
+                "The notice could not be delivered to {name}: {answer}"
             )),
             (Some(_), "call", State::Failed) => Some(format!(
-                "The call to {} by {name} could not be delivered: {}",
-                d.recipient, attempt.answer
+                "The call to {} by {name} could not be delivered: {answer}",
+                d.recipient
             )),
             _ => None,
         };

@@ -91,12 +91,7 @@ pub async fn get_review(id: i64) -> Result<ReviewView, AppError> {
                 heading: (*heading).to_owned(),
                 prompt: (*prompt).to_owned(),
                 text: text.clone(),
-                html: super::cite::render(
-                    &crate::ui::safe_html(text),
-                    review.incident_id,
-                    &entries,
-                    &events,
-                ),
+                html: super::cite::render(text, review.incident_id, &entries, &events),
                 marked: super::hints::marked_html(text, &found),
                 hints: found
                     .into_iter()
@@ -252,7 +247,7 @@ pub async fn preview_section(id: i64, text: String) -> Result<String, AppError> 
     let texts = [text];
     let (entries, events) = super::db::citations_in(&mut conn, review.incident_id, &texts).await?;
     Ok(super::cite::render(
-        &crate::ui::safe_html(&texts[0]),
+        &texts[0],
         review.incident_id,
         &entries,
         &events,

@@ -25,8 +25,25 @@ pub enum Target {
     Event(i64),
 }
 
-/// Every citation in `text`, in order, with its byte range.
+/// Every citation in `text`, in order, with its byte range: at most
+/// [`MAX_PER_SECTION`] (the rest stay text).
 pub fn find(text: &str) -> Vec<(Target, std::ops::Range<usize>)> {
+    all(text, MAX_PER_SECTION)
+}
+
+/// The audit events `text` cites, every one of them (retention keeps them
+/// all, shown as links or not).
+pub fn events(text: &str) -> Vec<i64> {
+    all(text, usize::MAX)
+        .into_iter()
+        .filter_map(|(t, _)| match t {
+            Target::Event(id) => Some(id),
+            Target::Entry(_) => None,
+        })
+        .collect()
+}
+
+fn all(text: &str, most: usize) -> Vec<(Target, std::ops::Range<usize>)> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(i) = text[from..].find("[[") {
@@ -47,7 +64,7 @@ pub fn find(text: &str) -> Vec<(Target, std::ops::Range<usize>)> {
             }
             None => from = start + 2,
         }
-        if out.len() >= MAX_PER_SECTION {
+        if out.len() >= most {
             break;
         }
     }
@@ -69,16 +86,33 @@ fn replace(text: &str, mut shown: impl FnMut(Target) -> String) -> String {
     out
 }
 
-/// `html` (a section already rendered to safe HTML, in which citations
-/// stand as plain text) with each citation made a link.
+/// A section (Markdown) as safe HTML, each citation in its running text
+/// made a link. Citations are resolved on the Markdown's text before the
+/// page is cleaned, so a citation inside a link's title or address, an
+/// image's text or code stays the text it is and never lands in an
+/// attribute.
 pub fn render(
-    html: &str,
+    markdown: &str,
     incident: i64,
     entries: &HashMap<i64, CitedEntry>,
     events: &HashMap<i64, Cited>,
 ) -> String {
-    replace(html, |target| {
-        match target {
+    crate::ui::safe_html_with(markdown, &|text| {
+        find(text)
+            .into_iter()
+            .map(|(target, range)| (range, link(target, incident, entries, events)))
+            .collect()
+    })
+}
+
+/// The HTML a citation is shown as.
+fn link(
+    target: Target,
+    incident: i64,
+    entries: &HashMap<i64, CitedEntry>,
+    events: &HashMap<i64, Cited>,
+) -> String {
+    match target {
         Target::Entry(id) => match entries.get(&id) {
             Some(e) => format!(
                 "<a class=\"cite\" href=\"/incidents/{incident}#entry-{id}\">{} · {}: {}</a>",
@@ -99,7 +133,6 @@ pub fn render(
             None => format!("<span class=\"cite missing\">[event {id}: not found]</span>"),
         },
     }
-    })
 }
 
 /// `text` (Markdown) with each citation written out for a reader outside
@@ -175,11 +208,21 @@ mod tests {
             },
         )]);
         let html = render(
-            "<p>See [[entry:12]] and [[event:7]], not [[entry:99]].</p>",
+            "See [[entry:12]] and [[event:7]], not [[entry:99]].",
             5,
             &entries,
             &events,
         );
+        // In a link's title or an image's text a citation stays text: the
+        // link it would make never lands inside an attribute.
+        let inside = render(
+            "[docs](https://example.com \"t [[event:7]]\") ![x [[event:7]]](https://example.com/i.png)",
+            5,
+            &entries,
+            &events,
+        );
+        assert!(!inside.contains("class=\"cite\""), "{inside}");
+        assert!(inside.contains("title=\"t [[event:7]]\""), "{inside}");
         assert!(html.contains("<a class=\"cite\" href=\"/incidents/5#entry-12\">2026-11-27 22:04 UTC · Note: Stripe &lt;confirms&gt; errors</a>"), "{html}");
         assert!(
             html.contains(

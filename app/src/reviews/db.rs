@@ -302,6 +302,25 @@ pub async fn citations_in(
     Ok((entries, cited(conn, &event_ids).await?))
 }
 
+/// Every audit event a review cites (`[[event:N]]` in any section, and in
+/// reviewers' comments): evidence, kept past its source's retention as
+/// linked events are.
+pub async fn cited_event_ids(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
+    let texts: Vec<(String,)> = sqlx::query_as(
+        "SELECT summary || ' ' || impact || ' ' || factors || ' ' || went_well || ' ' || lucky || ' ' \
+         || hard || ' ' || lessons FROM reviews UNION ALL SELECT text FROM review_comments",
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut ids: Vec<i64> = texts
+        .iter()
+        .flat_map(|(text,)| super::cite::events(text))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
 /// The audit events with these ids, by id.
 pub async fn cited(
     conn: &mut SqliteConnection,

@@ -94,12 +94,7 @@ pub async fn build(
             key: (*key).to_owned(),
             heading: (*heading).to_owned(),
             markdown: super::cite::plain(text, &entries, &events),
-            html: super::cite::render(
-                &crate::ui::safe_html(text),
-                review.incident_id,
-                &entries,
-                &events,
-            ),
+            html: super::cite::render(text, review.incident_id, &entries, &events),
         })
         .collect();
     let timeline: Vec<Line> = super::db::lines(conn, review)
@@ -176,7 +171,8 @@ pub async fn load(
 
 /// One Markdown table cell: no line breaks, no cell breaks.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|")
+    crate::ui::markdown_text(s)
+        .replace('|', "\\|")
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -210,25 +206,29 @@ impl Doc {
         }
     }
 
+    /// The review as Markdown. What people typed is written as text
+    /// (typed HTML stays text in any wiki); citations are written out.
     pub fn markdown(&self) -> String {
         let i = &self.incident;
+        let md = crate::ui::markdown_text;
         let mut out = format!(
             "# {}\n\n- Incident: {} (#{}){}\n- Severity: {}; {}\n- State: {}\n- Reviewers: {}\n",
-            self.title,
-            i.title,
+            md(&self.title),
+            md(&i.title),
             i.id,
             if i.drill { ", a tabletop drill" } else { "" },
             i.severity,
             self.span(),
-            self.standing(),
+            md(&self.standing()),
             if self.reviewers.is_empty() {
                 "none named".to_owned()
             } else {
-                self.reviewers.join(", ")
+                md(&self.reviewers.join(", ")).into_owned()
             }
         );
         for s in &self.sections {
-            let body = s.markdown.trim();
+            let body = md(s.markdown.trim());
+            let body = body.as_ref();
             out.push_str(&format!(
                 "\n## {}\n\n{}\n",
                 s.heading,
@@ -258,9 +258,9 @@ impl Doc {
         for e in &self.evidence {
             out.push_str(&format!(
                 "- {} event, {}: {} (fingerprint `{}`)\n",
-                e.source,
+                md(&e.source),
                 when(e.occurred_at),
-                e.summary,
+                md(&e.summary),
                 e.fingerprint
             ));
         }

@@ -118,15 +118,18 @@ pub fn hints(text: &str, names: &[String]) -> Vec<Hint> {
         })
         .filter(|n| !n.is_empty())
         .collect();
+    // How many words before a phrase can name its subject: three ("Sam
+    // really should have"), or a whole name from the roster.
+    let near = names
+        .iter()
+        .map(|n| n.split(' ').count())
+        .fold(3, usize::max);
     let mut out: Vec<Hint> = Vec::new();
     // Kept in order (by start, the longer first) as they are found: a
     // handful at most, and no sort routine shipped to the browser for it.
     let mut add = |start: usize, phrase: &str, advice: &'static str| {
         let h = hint(text, start, phrase.len(), advice);
-        let at = out
-            .iter()
-            .position(|k| (k.start, h.end) > (h.start, k.end))
-            .unwrap_or(out.len());
+        let at = out.partition_point(|k| (k.start, h.end) <= (h.start, k.end));
         out.insert(at, h);
     };
     for (phrase, advice) in ALWAYS {
@@ -136,7 +139,7 @@ pub fn hints(text: &str, names: &[String]) -> Vec<Hint> {
     }
     for (phrase, advice) in WITH_A_PERSON {
         for start in find_words(&lower, phrase) {
-            if person_before(&lower[..start], &names) {
+            if person_before(&lower[..start], &names, near) {
                 add(start, phrase, advice);
             }
         }
@@ -189,23 +192,58 @@ fn find_words(text: &str, phrase: &str) -> Vec<usize> {
 }
 
 /// Whether the words right before a phrase (within its clause) name a
-/// person: the last word or two before it.
-fn person_before(before: &str, names: &[String]) -> bool {
-    let clause = before
-        .rsplit(['.', ',', ';', ':', '!', '?', '\n', '(', ')'])
-        .next()
-        .unwrap_or_default();
-    let words: Vec<&str> = clause
-        .split(|c: char| !is_word(c))
-        .filter(|w| !w.is_empty())
-        .collect();
-    // "Sam really should have", "the engineer should have".
-    let near: Vec<&str> = words.iter().rev().take(3).copied().collect();
-    near.iter().any(|w| PERSON_WORDS.contains(w))
+/// person: the last `near` words before it, read backwards from the phrase
+/// and no further, so the work is the same however long the text before
+/// it is (all of it, read for each phrase, made long reviews quadratic).
+fn person_before(before: &str, names: &[String], near: usize) -> bool {
+    let words = last_words(before, near);
+    // "Sam really should have", "the engineer should have": a person word
+    // or a one-word name among the last three; a longer name right before.
+    let close = || words.iter().take(3);
+    close().any(|w| PERSON_WORDS.contains(w))
         || names.iter().any(|n| {
-            let tail = words.join(" ");
-            near.contains(&n.as_str()) || tail.ends_with(n.as_str()) && n.contains(' ')
+            let len = n.split(' ').count();
+            if len == 1 {
+                return close().any(|w| w == n);
+            }
+            len <= words.len() && {
+                let mut tail: Vec<&str> = words[..len].to_vec();
+                tail.reverse();
+                tail.join(" ") == *n
+            }
         })
+}
+
+/// The last `want` words of `before`'s last clause, nearest first.
+fn last_words(before: &str, want: usize) -> Vec<&str> {
+    let mut words = Vec::with_capacity(want);
+    let mut end = None;
+    for (i, c) in before.char_indices().rev() {
+        #[cfg(test)]
+        LOOKED.with(|n| n.set(n.get() + 1));
+        let stop = matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '\n' | '(' | ')');
+        match (is_word(c) && !stop, end) {
+            (true, None) => end = Some(i + c.len_utf8()),
+            (false, Some(e)) => {
+                words.push(&before[i + c.len_utf8()..e]);
+                end = None;
+            }
+            _ => {}
+        }
+        if stop || words.len() == want {
+            return words;
+        }
+    }
+    if let Some(e) = end {
+        words.push(&before[..e]);
+    }
+    words
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Characters `last_words` looked at on this thread (tests read it).
+    static LOOKED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 #[cfg(test)]
@@ -317,5 +355,32 @@ mod beyond_ascii {
             0,
             "'carelessly' is its own word"
         );
+    }
+
+    #[test]
+    fn hints_look_only_at_the_few_words_before_a_phrase() {
+        // 40,000 phrases with no clause break: each looks back a few words,
+        // never at everything before it.
+        let text = "x missed ".repeat(40_000);
+        LOOKED.with(|n| n.set(0));
+        assert!(hints(&text, &["Sam Ortiz".into()]).is_empty());
+        let looked = LOOKED.with(std::cell::Cell::get);
+        assert!(
+            looked <= text.len() * 4,
+            "{looked} characters looked at for a text of {}",
+            text.len()
+        );
+        // Still found: a name, a person word, and a name of two words.
+        let found: Vec<String> = hints(
+            "Sam Ortiz missed it; we missed it; the alert missed it.",
+            &["Sam Ortiz".to_owned()],
+        )
+        .into_iter()
+        .map(|h| h.phrase)
+        .collect();
+        assert_eq!(found, ["missed", "missed"]);
+        let names = ["Sam Ortiz".to_owned()];
+        assert_eq!(hints("and then sam ortiz missed it", &names).len(), 1);
+        assert_eq!(hints("and then ortiz missed it", &names).len(), 0);
     }
 }

@@ -21,12 +21,14 @@ fn markdown_line(e: &Entry, indent: &str) -> String {
         .happened_at
         .map(|_| format!(" (written {})", e.at.format("%H:%M:%S")))
         .unwrap_or_default();
-    let mut text = e.text.lines();
+    // Typed HTML stays text in any wiki the file is pasted into.
+    let text = crate::ui::markdown_text(&e.text);
+    let mut text = text.lines();
     let mut out = format!(
         "{indent}- **{}**{written} · {} · {}: {}\n",
         e.when().format("%H:%M:%S"),
         e.kind.label(),
-        e.author,
+        crate::ui::markdown_text(&e.author),
         text.next().unwrap_or_default()
     );
     for more in text {

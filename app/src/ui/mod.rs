@@ -5,9 +5,9 @@ mod notice;
 mod table;
 
 pub use layout::{EnvironmentBanner, Footer, Header};
+pub use markdown::{markdown_text, Markdown};
 #[cfg(feature = "ssr")]
-pub use markdown::safe_html;
-pub use markdown::Markdown;
+pub use markdown::{safe_html, safe_html_with, Inserts};
 pub use notice::{returned_error, ErrorNotice};
 pub use table::DataTable;
 

@@ -29,24 +29,36 @@ pub struct Run {
     pub pruned: Vec<PathBuf>,
 }
 
-/// The backups in `dir` this schedule wrote, oldest first (their names
-/// hold their times, so names sort as times do).
+/// The backups in `dir` this schedule wrote, oldest first. Only names the
+/// schedule writes count (`muster-20261129T030000Z.mbk`, or `-2.mbk` and on
+/// for a second in the same second), ordered by the time they hold: a
+/// backup someone made by hand (`muster-2026-11-29.mbk`) is never pruned.
 pub fn backups_in(dir: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut found: Vec<((DateTime<Utc>, u32), PathBuf)> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("muster-") && n.ends_with(".mbk"))
+                .filter_map(|p| {
+                    let when = p.file_name()?.to_str().and_then(scheduled_time)?;
+                    Some((when, p))
                 })
                 .collect()
         })
         .unwrap_or_default();
     found.sort();
-    found
+    found.into_iter().map(|(_, p)| p).collect()
+}
+
+/// The time (and same-second number) in a name the schedule writes.
+fn scheduled_time(name: &str) -> Option<(DateTime<Utc>, u32)> {
+    let stem = name.strip_prefix("muster-")?.strip_suffix(".mbk")?;
+    let (time, n) = match stem.split_once('-') {
+        Some((time, n)) => (time, n.parse::<u32>().ok().filter(|n| *n >= 2)?),
+        None => (stem, 1),
+    };
+    let at = chrono::NaiveDateTime::parse_from_str(time, "%Y%m%dT%H%M%SZ").ok()?;
+    Some((at.and_utc(), n))
 }
 
 fn name_for(dir: &Path, at: DateTime<Utc>) -> PathBuf {
@@ -144,5 +156,45 @@ pub async fn run_every(db: Db, database: PathBuf, s: Schedule) {
             tracing::error!(file = %run.file.display(), problem = %run.message, "the scheduled backup failed");
         }
         due = Utc::now() + s.every;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_names_the_schedule_writes_are_its_backups_in_time_order() {
+        let dir = tempfile::tempdir().expect("dir");
+        for name in [
+            "muster-20261129T030000Z-2.mbk",
+            "muster-2026-11-29.mbk",
+            "muster-20261128T030000Z.mbk",
+            "muster-20261129T030000Z.mbk",
+            "muster-20261129T030000Z-10.mbk",
+            "muster-before-upgrade.mbk",
+            "muster-20261301T000000Z.mbk",
+            "other.mbk",
+        ] {
+            std::fs::write(dir.path().join(name), b"x").expect("write");
+        }
+        let names: Vec<String> = backups_in(dir.path())
+            .iter()
+            .map(|p| {
+                p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "muster-20261128T030000Z.mbk",
+                "muster-20261129T030000Z.mbk",
+                "muster-20261129T030000Z-2.mbk",
+                "muster-20261129T030000Z-10.mbk",
+            ]
+        );
     }
 }

@@ -59,7 +59,11 @@ pub async fn spawn_app(environment: Environment) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("muster.db");
     let opened = server::db::open(&db_path).await.expect("open database");
-    let state = AppState::new(opened.db, environment, ORIGIN.into());
+    let mut state = AppState::new(opened.db, environment, ORIGIN.into());
+    // The tests' receivers and mail servers listen on loopback, which
+    // Muster refuses unless it is allowed (tests/outbound.rs checks the
+    // refusals with nothing allowed).
+    state.outbound = loopback_allowed();
     let auth = AuthState::new(app::auth::mfa::crypto::SecretKey::generate());
     TestApp {
         router: server::startup::router(state.clone(), auth.clone()),
@@ -69,6 +73,14 @@ pub async fn spawn_app(environment: Environment) -> TestApp {
         cookie: None,
         _dir: dir,
     }
+}
+
+/// Where a test app may connect: public addresses and this machine.
+pub fn loopback_allowed() -> app::outbound::Outbound {
+    app::outbound::Outbound::allowing(vec![
+        "127.0.0.0/8".parse().expect("net"),
+        "::1/128".parse().expect("net"),
+    ])
 }
 
 /// A clock that moves only when a test moves it, at 03:00 on a November night.
@@ -162,9 +174,14 @@ impl TestApp {
 
     /// This app with the demo data loaded.
     pub async fn with_demo(self) -> Self {
-        server::demo::load(&self.state.db, &self.auth.hasher, &self.auth.secret_key)
-            .await
-            .expect("demo");
+        server::demo::load(
+            &self.state.db,
+            &self.auth.hasher,
+            &self.auth.secret_key,
+            self.state.clock.now(),
+        )
+        .await
+        .expect("demo");
         self
     }
 

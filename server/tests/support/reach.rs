@@ -318,3 +318,23 @@ pub async fn add_channel(
     app.post_as(cookie, "/api/admin/channels/add", &channel_form(fields))
         .await
 }
+
+/// A routing rule, as an editor adds it: a runbook's incidents post to a
+/// channel.
+pub async fn route_to_channel(
+    app: &super::TestApp,
+    cookie: &str,
+    runbook: i64,
+    channel: i64,
+) -> super::Answer {
+    app.post_as(
+        cookie,
+        "/api/routing/add",
+        &super::form(&[
+            ("scope", &format!("runbook:{runbook}")),
+            ("target", &format!("channel:{channel}")),
+            ("minutes", ""),
+        ]),
+    )
+    .await
+}
