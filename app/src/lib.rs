@@ -29,7 +29,11 @@ pub mod reach;
 pub mod reviews;
 pub mod roster;
 pub mod runbooks;
+#[cfg(feature = "ssr")]
+pub mod sealing;
 pub mod shell;
+#[cfg(feature = "ssr")]
+pub mod signing;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod timeline;

@@ -1,7 +1,7 @@
 //! The key that seals TOTP secrets. It never goes in the database: it
 //! comes from MUSTER_SECRET_KEY, or from a key file beside the database
 //! that Muster creates on first start, readable by its owner only.
-use app::auth::mfa::crypto::SecretKey;
+use app::sealing::SecretKey;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use std::path::{Path, PathBuf};
 

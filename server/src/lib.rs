@@ -1,31 +1,17 @@
 //! The Muster server: settings, database, routes, and the command line.
-pub mod access;
-pub mod assets;
+//! `http` answers requests beside the Leptos pages, `cli` holds every
+//! command, `jobs` the loops `serve` starts, `demo` the demo data, and
+//! `backup` making, checking and restoring backups.
 pub mod backup;
-pub mod calendar;
-pub mod channel_cli;
 pub mod cli;
-pub mod commands;
 pub mod db;
 pub mod demo;
-mod demo_drills;
-mod demo_review;
-pub mod event_import;
-pub mod event_upload;
-pub mod export;
 pub mod files;
-pub mod health;
-pub mod hooks;
+pub mod http;
+pub mod jobs;
 pub mod keys;
-pub mod limits;
-pub mod live;
 pub mod logging;
-pub mod page_cache;
-pub mod review_export;
-pub mod routes;
-pub mod security;
 pub mod serve;
 pub mod settings;
-pub mod source_cli;
 pub mod startup;
 pub mod state;

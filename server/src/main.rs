@@ -1,7 +1,9 @@
 use clap::Parser;
 use server::{
-    cli::{AuditCommand, BackupCommand, Cli, Command, KeysCommand, PlansCommand, UserCommand},
-    commands::{self, Failure, NewUser},
+    cli::{
+        commands::{self, Failure, NewUser},
+        AuditCommand, BackupCommand, Cli, Command, KeysCommand, PlansCommand, UserCommand,
+    },
     serve,
     settings::Settings,
 };
@@ -85,17 +87,17 @@ fn main() -> ExitCode {
             format,
             map,
             max_records,
-        } => finish(runtime.block_on(server::event_import::import_events(
+        } => finish(runtime.block_on(server::cli::import::import_events(
             database,
-            server::event_import::EventImport {
+            server::cli::import::EventImport {
                 file,
                 format,
                 map,
                 max_records,
             },
         ))),
-        Command::Source(command) => finish(runtime.block_on(server::source_cli::run(command))),
-        Command::Channel(command) => finish(runtime.block_on(server::channel_cli::run(command))),
+        Command::Source(command) => finish(runtime.block_on(server::cli::source::run(command))),
+        Command::Channel(command) => finish(runtime.block_on(server::cli::channel::run(command))),
         Command::Backup(BackupCommand::Create { database, out, key }) => {
             finish(runtime.block_on(server::backup::command::create(database, out, key.key_file)))
         }

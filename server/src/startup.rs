@@ -1,7 +1,7 @@
 //! Builds the application: routes, middleware and state. Binding and
 //! serving live in `serve` so tests can drive the router directly.
 use crate::{
-    access, assets, security,
+    http::{access, assets, security},
     state::{leptos_options, ServerState},
 };
 use app::{auth::AuthState, error::REQUEST_ID_HEADER, shell, state::AppState, App};
@@ -24,13 +24,13 @@ use tower_http::{
 use tracing::Level;
 
 pub fn router(app_state: AppState, auth: AuthState) -> Router {
-    router_with(app_state, auth, crate::routes::all())
+    router_with(app_state, auth, crate::http::routes::all())
 }
 
 /// Every path pattern the router serves, as the access table writes them:
 /// Leptos pages and our own routes.
 pub fn served_patterns() -> Vec<String> {
-    let (_, served) = patterns(&generate_route_list(App), &crate::routes::all());
+    let (_, served) = patterns(&generate_route_list(App), &crate::http::routes::all());
     let mut all: Vec<String> = served.into_iter().collect();
     all.sort();
     all
@@ -40,23 +40,26 @@ pub fn served_patterns() -> Vec<String> {
 /// as the access table writes them.
 fn patterns(
     pages: &[leptos_axum::AxumRouteListing],
-    own: &[crate::routes::Route],
+    own: &[crate::state::Route],
 ) -> (HashSet<String>, HashSet<String>) {
     let pages: HashSet<String> = pages
         .iter()
-        .map(|r| crate::routes::table_syntax(r.path()))
+        .map(|r| crate::http::routes::table_syntax(r.path()))
         .collect();
     let served = pages
         .iter()
         .cloned()
-        .chain(own.iter().map(|(p, _)| crate::routes::table_syntax(p)))
+        .chain(
+            own.iter()
+                .map(|(p, _)| crate::http::routes::table_syntax(p)),
+        )
         .collect();
     (pages, served)
 }
 
 /// The router with these routes beside the pages. Tests add one the access
 /// table does not name to show it is refused.
-pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::routes::Route>) -> Router {
+pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::state::Route>) -> Router {
     let routes = generate_route_list(App);
     let (pages, served) = patterns(&routes, &own);
     let hooks = app::hooks::ingest::Ingest::start(app_state.db.write.clone());
@@ -99,8 +102,13 @@ pub fn router_with(app_state: AppState, auth: AuthState, own: Vec<crate::routes:
                 .layer(from_fn_with_state(state.clone(), access::resolve_caller))
                 .layer(from_fn_with_state(state.clone(), access::gate))
                 // Who may send is decided above, before any body is read.
-                .layer(axum::middleware::from_fn(crate::limits::bounded_bodies))
-                .layer(from_fn_with_state(state, crate::page_cache::incident_pages)),
+                .layer(axum::middleware::from_fn(
+                    crate::http::limits::bounded_bodies,
+                ))
+                .layer(from_fn_with_state(
+                    state,
+                    crate::http::page_cache::incident_pages,
+                )),
         )
 }
 

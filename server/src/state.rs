@@ -3,9 +3,13 @@
 //! refuse a route the access table forgot). Handlers and startup both
 //! import this; nothing here imports them.
 use app::{auth::AuthState, state::AppState};
-use axum::extract::FromRef;
+use axum::{extract::FromRef, routing::MethodRouter};
 use leptos::prelude::LeptosOptions;
 use std::{collections::HashSet, sync::Arc};
+
+/// A path in the router's syntax (`{id}`) and what answers it: each
+/// route module gives its own, `http::routes::all` gathers them.
+pub type Route = (&'static str, MethodRouter<ServerState>);
 
 #[derive(Clone, Debug)]
 pub struct ServerState {
@@ -18,7 +22,7 @@ pub struct ServerState {
     /// Every path pattern the router serves: the pages and our own routes.
     pub served: Arc<HashSet<String>>,
     /// Incident pages rendered a moment ago.
-    pub page_cache: crate::page_cache::PageCache,
+    pub page_cache: crate::http::page_cache::store::PageCache,
     /// The webhook deliveries' writer.
     pub hooks: app::hooks::ingest::Ingest,
 }

@@ -326,7 +326,7 @@ async fn the_router_serves_exactly_the_routes_the_access_table_names() {
 #[tokio::test]
 async fn a_route_missing_from_the_access_table_is_refused_to_everyone() {
     let mut app = spawn_app(Environment::Production).await;
-    let mut routes = server::routes::all();
+    let mut routes = server::http::routes::all();
     routes.push((
         "/forgotten/{id}",
         axum::routing::get(|| async { "what only admins should see" }),

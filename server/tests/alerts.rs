@@ -8,7 +8,7 @@ use app::{
     auth::Role,
     clock::TimeSource,
     environment::Environment,
-    hooks::signature::{sign, Scheme},
+    signing::{sign, Scheme},
 };
 use chrono::Duration;
 use support::{deliver, hook_source, manual_clock, spawn_app, TestApp};

@@ -19,7 +19,7 @@ fn key() -> Key {
     Key([7; 32])
 }
 
-fn failure(r: Result<backup::Report, server::commands::Failure>) -> (String, u8) {
+fn failure(r: Result<backup::Report, server::cli::commands::Failure>) -> (String, u8) {
     let f = r.expect_err("refused");
     (f.0, f.1)
 }

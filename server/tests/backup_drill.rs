@@ -59,9 +59,11 @@ async fn a_restore_drill_passes_on_the_demo_data_and_a_damaged_backup_fails_one(
     // What the backup holds (the responder below comes after it).
     let accounts = app.count("SELECT COUNT(*) FROM users").await;
     let incidents = app.count("SELECT COUNT(*) FROM incidents").await;
-    app.router = app
-        .router
-        .layer(axum::Extension(Place::new(dir.path().to_path_buf(), key())));
+    app.router = app.router.layer(axum::Extension(Place::new(
+        dir.path().to_path_buf(),
+        key(),
+        server::startup::router,
+    )));
 
     let responder = app.session_for(app::auth::Role::Responder).await;
     assert_eq!(drill(&app, responder).await.status, 403, "admins only");

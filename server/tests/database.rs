@@ -63,7 +63,7 @@ async fn reopening_keeps_the_data_and_is_not_a_new_database() {
     server::demo::load(
         &first.db,
         &Default::default(),
-        &app::auth::mfa::crypto::SecretKey::generate(),
+        &app::sealing::SecretKey::generate(),
         app::clock::TimeSource::now(&*support::manual_clock()),
     )
     .await

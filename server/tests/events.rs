@@ -4,9 +4,9 @@
 mod support;
 
 use app::environment::Environment;
-use server::{
-    cli::DatabaseArg,
-    event_import::{import_events, EventImport},
+use server::cli::{
+    import::{import_events, EventImport},
+    DatabaseArg,
 };
 use std::path::{Path, PathBuf};
 use support::{search, spawn_app, Logs, TestApp};

@@ -11,7 +11,7 @@ use app::hooks::ingest::NOT_VERIFIED;
 use app::{
     clock::TimeSource,
     environment::Environment,
-    hooks::signature::{sign, Scheme},
+    signing::{sign, Scheme},
 };
 use std::net::IpAddr;
 use support::{deliver, hook_source, manual_clock, spawn_app, Logs};

@@ -6,7 +6,7 @@ mod support;
 use app::{
     clock::TimeSource,
     environment::Environment,
-    hooks::signature::{sign, Scheme},
+    signing::{sign, Scheme},
 };
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;

@@ -275,7 +275,7 @@ async fn a_page_whose_data_fails_to_load_shows_the_reference_of_its_request() {
 #[tokio::test]
 async fn a_body_over_the_limit_is_refused_with_413_and_says_the_limit() {
     use axum::{body::Body, http::Request};
-    use server::limits::BODY_LIMIT;
+    use server::http::limits::BODY_LIMIT;
     let app = spawn_app(Environment::Production)
         .await
         .signed_in_as(Role::Editor)

@@ -291,7 +291,7 @@ async fn recovery_codes_work_when_the_key_is_lost() {
     let (app, cookie) = editor_signed_in().await;
     let (secret, recovery) = enrol(&app, &cookie).await;
     let mut app = app;
-    app.auth.secret_key = app::auth::mfa::crypto::SecretKey::generate();
+    app.auth.secret_key = app::sealing::SecretKey::generate();
     let app = app.rebuilt();
     let pending = password_step(&app, "ed@example.com", "ed's long password").await;
     let code = totp::code_at(&secret, now(&app) + totp::STEP).expect("code");
@@ -343,7 +343,7 @@ async fn an_operator_resets_a_persons_second_step_on_the_command_line() {
     let database = server::cli::DatabaseArg {
         database: Some(app.db_path.display().to_string()),
     };
-    let said = server::commands::user_reset_mfa(database.clone(), "ED@example.com".into())
+    let said = server::cli::commands::user_reset_mfa(database.clone(), "ED@example.com".into())
         .await
         .map_err(|f| f.0)
         .expect("reset");
@@ -367,7 +367,8 @@ async fn an_operator_resets_a_persons_second_step_on_the_command_line() {
             .await
             .expect("audited");
     assert_eq!(actor, "cli");
-    let missing = server::commands::user_reset_mfa(database, "nobody@example.com".into()).await;
+    let missing =
+        server::cli::commands::user_reset_mfa(database, "nobody@example.com".into()).await;
     assert!(missing.is_err_and(|f| f.0 == "nobody@example.com has no account"));
 }
 

@@ -5,7 +5,7 @@
 mod support;
 
 use app::{auth::Role, clock::ManualTime, environment::Environment};
-use server::page_cache::FRESH_FOR;
+use server::http::page_cache::FRESH_FOR;
 use std::sync::Arc;
 use support::{form, manual_clock, spawn_app, Answer, TestApp};
 

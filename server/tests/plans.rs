@@ -454,7 +454,7 @@ async fn the_preview_lists_unknown_and_unused_variables() {
 #[tokio::test]
 async fn runbooks_and_templates_are_found_by_title_tag_and_text() {
     let app = editor().await;
-    import(&app, include_str!("../src/demo_plans.json")).await;
+    import(&app, include_str!("../src/demo/plans.json")).await;
     let titles = |plans: Vec<PlanSummary>| plans.into_iter().map(|p| p.title).collect::<Vec<_>>();
     assert_eq!(
         titles(list(&app, "Runbook", "payment", "").await),
@@ -502,7 +502,7 @@ async fn export_then_import_gives_back_the_same_plans() {
         .await
         .signed_in_as(Role::Editor)
         .await;
-    import(&first, include_str!("../src/demo_plans.json"))
+    import(&first, include_str!("../src/demo/plans.json"))
         .await
         .ok();
     let exported = first.get("/plans/export").await.ok().body;
@@ -553,11 +553,11 @@ async fn export_then_import_gives_back_the_same_plans() {
 #[tokio::test]
 async fn a_bad_import_reports_every_problem_and_changes_nothing() {
     let app = editor().await;
-    import(&app, include_str!("../src/demo_plans.json"))
+    import(&app, include_str!("../src/demo/plans.json"))
         .await
         .ok();
     let before = app.count("SELECT count(*) FROM plan_versions").await;
-    let bad = include_str!("../src/demo_plans.json")
+    let bad = include_str!("../src/demo/plans.json")
         .replacen("\"role\": \"Scribe\"", "\"role\": \"Scrib\"", 1)
         .replacen("\"severity\": \"sev1\"", "\"severity\": \"urgent\"", 1)
         .replacen("{{ customer_name }}", "{{ custmer_name }}", 1)
@@ -632,14 +632,14 @@ async fn the_demo_has_three_runbooks_and_approved_payment_notices() {
 #[tokio::test]
 async fn changes_started_before_a_newer_version_cannot_undo_it() {
     let app = editor().await;
-    import(&app, include_str!("../src/demo_plans.json"))
+    import(&app, include_str!("../src/demo/plans.json"))
         .await
         .ok();
     let id = list(&app, "Runbook", "webhook", "").await[0].id;
     add_step(&app, id, "recovery", "Write the review")
         .await
         .ok();
-    let changed = include_str!("../src/demo_plans.json").replace(
+    let changed = include_str!("../src/demo/plans.json").replace(
         "Confirm the flood and find the sender.",
         "Confirm the flood.",
     );
@@ -673,7 +673,7 @@ async fn a_template_outside_the_language_is_refused_with_its_line() {
     assert!(res.body.contains("templates know only"), "{}", res.body);
     assert_eq!(app.count("SELECT count(*) FROM plan_versions").await, 0);
 
-    let file = include_str!("../src/demo_plans.json").replacen(
+    let file = include_str!("../src/demo/plans.json").replacen(
         "{{ customer_name }}",
         "{{ customer_name }}\\n{{ \\\"x\\\" * 100000 }}",
         1,

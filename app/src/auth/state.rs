@@ -3,11 +3,8 @@
 //! sessions live, password hashing, sign-in throttles, secrets shown once,
 //! the key that seals TOTP secrets, and whether two-step sign-in is
 //! required.
-use super::{
-    mfa::crypto::SecretKey, password::Hasher, reveal::Reveals, sessions::SessionPolicy,
-    throttle::Throttle,
-};
-use crate::error::AppError;
+use super::{password::Hasher, reveal::Reveals, sessions::SessionPolicy, throttle::Throttle};
+use crate::{error::AppError, sealing::SecretKey};
 use std::sync::{atomic::AtomicBool, Arc};
 
 #[derive(Clone, Debug)]

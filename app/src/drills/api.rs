@@ -3,131 +3,13 @@
 //! judges its expectations. Each change is one transaction with its
 //! audit record; then the drill clock moves on at once and open pages
 //! are told.
+pub use super::lines::*;
+#[cfg(feature = "ssr")]
+use super::{input, run_view as server};
+#[cfg(feature = "ssr")]
 use super::{score::Verdict, RunState};
-use crate::{clock::VirtualClock, error::AppError, plans::PlanSummary};
-use chrono::{DateTime, Utc};
+use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// One line of the runs list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunLine {
-    pub id: i64,
-    pub title: String,
-    pub state: RunState,
-    pub facilitator: String,
-    pub scheduled_for: Option<DateTime<Utc>>,
-    pub incident_id: Option<i64>,
-}
-
-/// The drills page: scenarios, runs, and what the plan form offers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DrillsOverview {
-    pub scenarios: Vec<PlanSummary>,
-    pub runs: Vec<RunLine>,
-    /// (id, name)
-    pub roles: Vec<(i64, String)>,
-    pub people: Vec<(i64, String)>,
-    /// Accounts that may facilitate: (id, name).
-    pub facilitators: Vec<(i64, String)>,
-    pub schedules: Vec<super::schedule::ScheduleLine>,
-    pub upcoming: Vec<super::schedule::DrillDate>,
-    pub overdue: Vec<super::schedule::DrillDate>,
-}
-
-/// An inject as the run page shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InjectLine {
-    pub id: u32,
-    pub offset: String,
-    pub title: String,
-    /// The body as safe HTML.
-    pub html: String,
-    pub audience: String,
-    /// Virtual time; `None` while upcoming.
-    pub released_at: Option<DateTime<Utc>>,
-    pub early: bool,
-}
-
-/// An expectation as the console shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExpectationLine {
-    pub inject_id: u32,
-    pub inject: String,
-    pub id: u32,
-    pub text: String,
-    pub within_minutes: Option<u32>,
-    pub verdict: Verdict,
-    /// Seconds from its inject's release to what met it.
-    pub taken_s: Option<i64>,
-    pub evidence: Option<i64>,
-    pub judged_by: String,
-    pub comment: String,
-}
-
-/// The run page: the console for its facilitator, the players' view for
-/// everyone else (only the released injects meant for their roles).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunView {
-    pub run: RunLine,
-    /// The run's revision: the live page fetches again when the stream
-    /// says it moved past this.
-    pub revision: i64,
-    /// The server's real time when this was read: the page's clock runs on
-    /// from it.
-    pub real_now: DateTime<Utc>,
-    pub scenario_id: i64,
-    pub scenario_version: i64,
-    pub clock: Option<VirtualClock>,
-    /// Virtual seconds gone by, and planned.
-    pub elapsed_s: i64,
-    pub planned_s: i64,
-    pub facilitating: bool,
-    /// (role, person)
-    pub players: Vec<(String, String)>,
-    /// The roles the caller plays.
-    pub my_roles: Vec<String>,
-    pub injects: Vec<InjectLine>,
-    pub expectations: Vec<ExpectationLine>,
-    pub score: super::score::Score,
-    pub record: Vec<crate::timeline::Entry>,
-}
-
-/// The run page as its live island holds it: what ticks in the browser,
-/// and the rest drawn on the server for the caller as HTML.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunLive {
-    pub id: i64,
-    pub title: String,
-    pub revision: i64,
-    /// The server's real time when this was drawn.
-    pub real_now: DateTime<Utc>,
-    pub state: RunState,
-    pub clock: Option<VirtualClock>,
-    pub planned_s: i64,
-    /// The injects released for the caller: the next fetch names them,
-    /// so what arrives after is marked new.
-    pub released: Vec<u32>,
-    /// The titles of the injects released since the fetch before.
-    pub arrived: Vec<String>,
-    pub html: String,
-}
-
-/// One version of a scenario, with the names its ids stand for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScenarioView {
-    pub id: i64,
-    pub version: i64,
-    pub latest: i64,
-    pub content: super::Scenario,
-    /// The runbook's title ("" for none).
-    pub runbook: String,
-    pub roles: std::collections::BTreeMap<i64, String>,
-    /// The description and each inject's body as safe HTML, made on the
-    /// server (the browser has no Markdown renderer).
-    pub description_html: String,
-    pub bodies_html: Vec<String>,
-}
 
 #[server(prefix = "/api", endpoint = "drills/scenario")]
 pub async fn get_scenario(id: i64, version: Option<i64>) -> Result<ScenarioView, AppError> {
@@ -255,9 +137,6 @@ pub async fn add_action(id: i64, text: String, owner: i64, due_on: String) -> Re
     Ok(())
 }
 
-/// How many of the run's newest record entries the console shows.
-pub const RECORD_SHOWN: i64 = 200;
-
 /// Plans a run of a scenario with its players (`players[ROLE]=PERSON`)
 /// and its facilitator (an account; blank: the caller), for a time or to
 /// start now at a speed (`start` in percent).
@@ -290,11 +169,11 @@ pub async fn plan_run(
     let now = state.clock.now();
     let scheduled_for = match scheduled_for.trim() {
         "" => None,
-        raw => Some(server::parse_when(raw, now)?),
+        raw => Some(input::parse_when(raw, now)?),
     };
     let speed = match start.trim() {
         "" => None,
-        s => Some(server::speed(s)?),
+        s => Some(input::speed(s)?),
     };
     let mut tx = state.db.write.begin().await?;
     let id = super::db::create(
@@ -347,7 +226,7 @@ pub async fn drive_clock(id: i64, change: String, speed: String) -> Result<(), A
                 &mut tx,
                 &run,
                 now,
-                server::speed(&speed)?,
+                input::speed(&speed)?,
                 &author,
                 &server::place(&state),
             )
@@ -357,7 +236,7 @@ pub async fn drive_clock(id: i64, change: String, speed: String) -> Result<(), A
             let change = match other {
                 "pause" => ClockChange::Pause,
                 "resume" => ClockChange::Resume,
-                "speed" => ClockChange::Speed(server::speed(&speed)?),
+                "speed" => ClockChange::Speed(input::speed(&speed)?),
                 "next" => ClockChange::Next,
                 "end" => ClockChange::End,
                 _ => {
@@ -476,316 +355,4 @@ pub async fn judge_expectation(
     .await?;
     tx.commit().await?;
     server::changed(&state, id).await
-}
-
-#[cfg(feature = "ssr")]
-pub(crate) mod server {
-    use super::{ExpectationLine, InjectLine, RunLine, RunView};
-    use crate::{
-        auth::{Caller, Role},
-        drills::{
-            db::{self, Run},
-            score::{Score, Verdict},
-            Audience, RunState,
-        },
-        error::AppError,
-        timeline::Subject,
-    };
-    use chrono::{DateTime, Utc};
-    use sqlx::SqliteConnection;
-
-    use super::RECORD_SHOWN;
-
-    pub async fn overview(
-        conn: &mut SqliteConnection,
-        now: DateTime<Utc>,
-    ) -> Result<super::DrillsOverview, AppError> {
-        use crate::plans::{db as plans, Kind};
-        let runs = sqlx::query_as::<
-            _,
-            (
-                i64,
-                String,
-                String,
-                String,
-                Option<DateTime<Utc>>,
-                Option<i64>,
-            ),
-        >(
-            "SELECT id, title, state, facilitator, scheduled_for, incident_id FROM drill_runs \
-             ORDER BY state = 'ended', COALESCE(scheduled_for, created_at) DESC LIMIT 200",
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(
-            |(id, title, state, facilitator, scheduled_for, incident_id)| {
-                Ok(RunLine {
-                    id,
-                    title,
-                    state: RunState::parse("State", &state)?,
-                    facilitator,
-                    scheduled_for,
-                    incident_id,
-                })
-            },
-        )
-        .collect::<Result<Vec<_>, AppError>>()?;
-        let (schedules, upcoming, overdue) =
-            crate::drills::schedule_api::server::standings(&mut *conn, now).await?;
-        Ok(super::DrillsOverview {
-            schedules,
-            upcoming,
-            overdue,
-            scenarios: plans::list(&mut *conn, Kind::Scenario, "", "").await?,
-            runs,
-            roles: crate::roster::db::role_names(&mut *conn)
-                .await?
-                .into_iter()
-                .collect(),
-            people: sqlx::query_as("SELECT id, name FROM people ORDER BY name")
-                .fetch_all(&mut *conn)
-                .await?,
-            facilitators: sqlx::query_as(
-                "SELECT id, display_name FROM users WHERE disabled_at IS NULL AND role != 'viewer' \
-                 ORDER BY display_name LIMIT 500",
-            )
-            .fetch_all(&mut *conn)
-            .await?,
-        })
-    }
-
-    /// An account that may facilitate: active, and allowed to drive the
-    /// clock (responder or above). Its id and name.
-    pub async fn facilitator(db: &sqlx::SqlitePool, id: i64) -> Result<(i64, String), AppError> {
-        let found: Option<(String, String)> = sqlx::query_as(
-            "SELECT display_name, role FROM users WHERE id = ? AND disabled_at IS NULL",
-        )
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
-        match found {
-            Some((name, role)) if role != "viewer" => Ok((id, name)),
-            _ => Err(AppError::invalid(
-                "Facilitator",
-                "choose an active account that may run drills (responder or above)",
-            )),
-        }
-    }
-
-    /// The run, if the caller facilitates it (or is an admin).
-    pub async fn facilitated(
-        conn: &mut SqliteConnection,
-        id: i64,
-        caller: &Caller,
-    ) -> Result<Run, AppError> {
-        let run = db::get(conn, id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("That drill".into()))?;
-        if caller.person_id() == Some(run.facilitator_id) || caller.role() == Some(Role::Admin) {
-            Ok(run)
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
-    /// After a change: the clock moves on at once (an inject a jump made
-    /// due is released now, not at the next tick) and open pages are told.
-    pub async fn changed(state: &crate::state::AppState, id: i64) -> Result<(), AppError> {
-        super::super::run::advance_one(state, id).await?;
-        let mut conn = state.db.read.acquire().await?;
-        if let Some(revision) =
-            crate::timeline::db::revision(&mut conn, Subject::DrillRun(id)).await?
-        {
-            state.live.changed(Subject::DrillRun(id), revision, None);
-        }
-        let incident = db::get(&mut conn, id).await?.and_then(|r| r.incident_id);
-        if let Some(incident) = incident {
-            let subject = Subject::Incident(incident);
-            if let Some(revision) = crate::timeline::db::revision(&mut conn, subject).await? {
-                state.live.changed(subject, revision, None);
-            }
-        }
-        Ok(())
-    }
-
-    /// Where this Muster runs, for the drill's rehearsed calls.
-    pub fn place(state: &crate::state::AppState) -> crate::reach::Place<'_> {
-        crate::reach::Place {
-            environment: state.environment,
-            public_url: &state.public_url,
-        }
-    }
-
-    /// "10x", "0.5", "250" (percent) as a speed in percent.
-    pub fn speed(raw: &str) -> Result<u32, AppError> {
-        let raw = raw.trim().trim_end_matches(['x', 'X']);
-        let pct = match raw.parse::<f64>() {
-            Ok(x) if x > 0.0 && x <= 10.0 => (x * 100.0).round() as u32,
-            Ok(x) if x > 10.0 && x.fract() == 0.0 => x as u32,
-            _ => 0,
-        };
-        if crate::clock::SPEEDS.contains(&pct) {
-            Ok(pct)
-        } else {
-            Err(AppError::invalid(
-                "Speed",
-                format!(
-                    "'{}' is not a speed from 0.5x to 10x",
-                    crate::fields::shown(raw)
-                ),
-            ))
-        }
-    }
-
-    /// A planned time, `YYYY-MM-DD HH:MM` in UTC, not in the past.
-    pub fn parse_when(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError> {
-        let at = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
-            .iter()
-            .find_map(|f| chrono::NaiveDateTime::parse_from_str(raw, f).ok())
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "Planned for",
-                    format!(
-                        "'{}' is not a time such as 2026-12-03 14:00 (UTC)",
-                        crate::fields::shown(raw)
-                    ),
-                )
-            })?
-            .and_utc();
-        if at < now - chrono::Duration::minutes(1) {
-            return Err(AppError::invalid("Planned for", "is in the past"));
-        }
-        Ok(at)
-    }
-
-    /// The run as `caller` may see it; `everything` shows all injects and
-    /// expectations (the report of an ended drill).
-    pub async fn run_view(
-        conn: &mut SqliteConnection,
-        id: i64,
-        caller: &Caller,
-        real: DateTime<Utc>,
-        everything: bool,
-    ) -> Result<RunView, AppError> {
-        let run = db::get(&mut *conn, id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("That drill".into()))?;
-        let facilitating =
-            caller.person_id() == Some(run.facilitator_id) || caller.role() == Some(Role::Admin);
-        let full = facilitating || everything;
-        let scenario = db::scenario(&mut *conn, &run).await?;
-        let players = db::players(&mut *conn, id).await?;
-        let me: Option<(i64,)> = match caller.person_id() {
-            Some(user) => {
-                sqlx::query_as("SELECT id FROM people WHERE user_id = ?")
-                    .bind(user)
-                    .fetch_optional(&mut *conn)
-                    .await?
-            }
-            None => None,
-        };
-        let my_role_ids: Vec<i64> = players
-            .iter()
-            .filter(|(_, _, person, _)| me.is_some_and(|(p,)| p == *person))
-            .map(|(role, _, _, _)| *role)
-            .collect();
-        let role_names = crate::roster::db::role_names(&mut *conn).await?;
-        let released = db::released(&mut *conn, id).await?;
-        let judged = db::judgments(&mut *conn, id).await?;
-        let injects = scenario
-            .injects
-            .iter()
-            .filter_map(|i| {
-                let release = released.iter().find(|(r, _, _)| *r == i.id);
-                let visible = full || (release.is_some() && i.audience.includes(&my_role_ids));
-                visible.then(|| InjectLine {
-                    id: i.id,
-                    offset: crate::drills::offset_text(i.offset_s),
-                    title: i.title.clone(),
-                    html: crate::ui::safe_html(&i.body),
-                    audience: match &i.audience {
-                        Audience::Everyone => "everyone".into(),
-                        Audience::Roles(r) => r
-                            .iter()
-                            .map(|id| role_names.get(id).cloned().unwrap_or_default())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    },
-                    released_at: release.map(|(_, at, _)| *at),
-                    early: release.is_some_and(|(_, _, early)| *early),
-                })
-            })
-            .collect();
-        let mut expectations = Vec::new();
-        for (inject, e) in scenario.expectations() {
-            let j = judged
-                .iter()
-                .find(|j| j.inject_id == inject.id && j.expectation_id == e.id);
-            let released_at = released
-                .iter()
-                .find(|(r, _, _)| *r == inject.id)
-                .map(|(_, at, _)| *at);
-            expectations.push(ExpectationLine {
-                inject_id: inject.id,
-                inject: inject.title.clone(),
-                id: e.id,
-                text: e.text.clone(),
-                within_minutes: e.within_minutes,
-                verdict: j.map_or(Verdict::Pending, |j| j.state.0),
-                taken_s: j
-                    .and_then(|j| j.met_at)
-                    .zip(released_at)
-                    .map(|(met, rel)| (met - rel).num_seconds().max(0)),
-                evidence: j.and_then(|j| j.evidence),
-                judged_by: j.map(|j| j.judged_by.clone()).unwrap_or_default(),
-                comment: j.map(|j| j.comment.clone()).unwrap_or_default(),
-            });
-        }
-        let score = Score::of(&scenario, expectations.iter().map(|e| e.verdict));
-        // The newest entries only: a facilitator may pause, resume and
-        // re-judge without end, and the console stays one page.
-        let record = if facilitating {
-            let mut newest =
-                crate::timeline::db::before(&mut *conn, Subject::DrillRun(id), None, RECORD_SHOWN)
-                    .await?;
-            newest.reverse();
-            newest
-        } else {
-            Vec::new()
-        };
-        let revision = crate::timeline::db::revision(&mut *conn, Subject::DrillRun(id))
-            .await?
-            .unwrap_or_default();
-        Ok(RunView {
-            revision,
-            real_now: real,
-            elapsed_s: run.clock.map_or(0, |c| c.elapsed_ms_at(real) / 1000),
-            planned_s: i64::from(scenario.planned_minutes) * 60,
-            clock: run.clock,
-            scenario_id: run.scenario_id,
-            scenario_version: run.scenario_version,
-            facilitating,
-            my_roles: my_role_ids
-                .iter()
-                .filter_map(|r| role_names.get(r).cloned())
-                .collect(),
-            players: players
-                .into_iter()
-                .map(|(_, role, _, person)| (role, person))
-                .collect(),
-            injects,
-            expectations: if full { expectations } else { Vec::new() },
-            score,
-            record,
-            run: RunLine {
-                id: run.id,
-                title: run.title,
-                state: run.state,
-                facilitator: run.facilitator,
-                scheduled_for: run.scheduled_for,
-                incident_id: run.incident_id,
-            },
-        })
-    }
 }

@@ -5,7 +5,7 @@
 //! as HTML and swaps it when the run moves on, so none of this code goes
 //! to the browser; every control is a plain form.
 use super::{
-    api::{ExpectationLine, InjectLine, RunLive, RunView},
+    lines::{ExpectationLine, InjectLine, RunLive, RunView},
     score::Verdict,
     DriveClock, JudgeExpectation, ReleaseInject, RunState,
 };

@@ -14,10 +14,15 @@ pub mod db;
 pub mod edit;
 pub mod edit_api;
 mod edit_view;
+#[cfg(feature = "ssr")]
+pub mod input;
+pub mod lines;
 pub mod replay;
 pub mod report;
 #[cfg(feature = "ssr")]
 pub mod run;
+#[cfg(feature = "ssr")]
+pub mod run_view;
 pub mod schedule;
 pub mod schedule_api;
 pub(crate) mod schedule_view;

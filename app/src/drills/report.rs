@@ -4,7 +4,7 @@
 //! facilitator's strengths and areas to improve, and action items. As a
 //! page (printable) and as Markdown.
 use super::{
-    api::{ExpectationLine, InjectLine, RunLine},
+    lines::{ExpectationLine, InjectLine, RunLine},
     score::{Score, Verdict},
 };
 use crate::{clock::duration_text, incidents::Measures};
@@ -256,7 +256,7 @@ pub async fn build(
     let run = super::db::get(&mut *conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound("That drill".into()))?;
-    let v = super::api::server::run_view(&mut *conn, id, caller, real, true).await?;
+    let v = super::run_view::run_view(&mut *conn, id, caller, real, true).await?;
     if !v.facilitating && run.state != super::RunState::Ended {
         return Err(AppError::Conflict(
             "The report opens to everyone when the drill has ended.".into(),

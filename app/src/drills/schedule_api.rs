@@ -28,7 +28,7 @@ pub async fn add_schedule(
             .to_ascii_uppercase(),
     };
     let now = state.clock.now();
-    let starts_at = super::api::server::parse_when(starts.trim(), now).map_err(|_| {
+    let starts_at = super::input::parse_when(starts.trim(), now).map_err(|_| {
         AppError::invalid(
             "First drill",
             format!(

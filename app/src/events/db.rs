@@ -1,12 +1,19 @@
 //! The events tables: one row per (source, dedupe key), kept in the
 //! search index by the schema's triggers. Events of an import still
 //! running are stored but never shown ([`VISIBLE`]).
-use super::{
-    import::Progress,
-    record::{NewEvent, Outcome},
-};
+use super::record::{NewEvent, Outcome};
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+
+/// How far an import has gone, after each batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes of the file (as stored, so compressed for gzip) read so far.
+    pub bytes_read: u64,
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+}
 
 /// The condition every read of `events e` carries: nothing of an import
 /// still running (or killed midway and not yet cleared) is shown.

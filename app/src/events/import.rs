@@ -191,6 +191,9 @@ pub struct Options {
 /// would never end.
 pub const DEFAULT_MAX_RECORDS: u64 = 20_000_000;
 
+/// Stored with the import's row as it goes, so it lives with the store.
+pub use super::db::Progress;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
     pub format: String,
@@ -199,16 +202,6 @@ pub struct Report {
     pub rejected: u64,
     /// The first [`MAX_LISTED`] refusals: where ("line 4", "record 2") and why.
     pub refusals: Vec<(String, String)>,
-}
-
-/// How far an import has gone, after each batch.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Progress {
-    /// Bytes of the file (as stored, so compressed for gzip) read so far.
-    pub bytes_read: u64,
-    pub accepted: u64,
-    pub duplicates: u64,
-    pub rejected: u64,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -156,7 +156,7 @@ pub const FINGERPRINT_KEY: &str = "events.fingerprint";
 /// open it (the wrong key file).
 pub async fn fingerprint_key(
     write: &sqlx::SqlitePool,
-    sealing: &crate::auth::mfa::crypto::SecretKey,
+    sealing: &crate::sealing::SecretKey,
 ) -> Result<[u8; 32], String> {
     let stored = |write: &sqlx::SqlitePool| {
         let write = write.clone();
@@ -171,7 +171,7 @@ pub async fn fingerprint_key(
     let sealed = match stored(write).await.map_err(fail)? {
         Some((sealed,)) => sealed,
         None => {
-            let fresh = crate::auth::mfa::crypto::SecretKey::generate();
+            let fresh = crate::sealing::SecretKey::generate();
             let sealed = sealing
                 .seal(fresh.as_bytes())
                 .ok_or("the fingerprint key cannot be sealed")?;

@@ -5,12 +5,12 @@
 //! Standard Webhooks and token senders any JSON object with an action or
 //! type. Keys that are not vendor ids are prefixed with the source's name,
 //! so two sources never dedupe each other's deliveries.
-use super::signature::{Scheme, Verified};
 use crate::events::{
     generic::{outcome, text},
     record::{Outcome, Parsed, Source},
     time,
 };
+use crate::signing::{Scheme, Verified};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};

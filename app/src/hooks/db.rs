@@ -1,9 +1,8 @@
 //! The webhook tables: sources (each with a standing import its events
 //! belong to), and each source's delivery log, kept to its newest lines.
-use super::{
-    networks, signature::Scheme, DeliveryView, SourceView, DELIVERIES_KEPT, DELIVERIES_SHOWN,
-};
+use super::{networks, DeliveryView, SourceView, DELIVERIES_KEPT, DELIVERIES_SHOWN};
 use crate::error::AppError;
+use crate::signing::Scheme;
 use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 use sqlx::SqliteConnection;

@@ -11,11 +11,12 @@
 use super::{
     body::{self, Body},
     db::{self, Line, Outcome},
-    secret, signature,
+    secret,
 };
+use crate::signing as signature;
 use crate::{
-    auth::mfa::crypto::SecretKey,
     events::{record::NewEvent, redact},
+    sealing::SecretKey,
     state::Db,
 };
 use chrono::{DateTime, Utc};

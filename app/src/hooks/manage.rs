@@ -1,11 +1,15 @@
 //! Making a source and rotating its secret: the page and the command line
 //! both come here, so both check, store and record the same way. The
 //! secret is returned to be shown once; it is never in the audit log.
-use super::{db, secret, signature::Scheme};
+use super::{db, secret};
+use crate::signing::{
+    secret::{check_entered, generate},
+    Scheme,
+};
 use crate::{
     audit::{self, NewEntry},
-    auth::mfa::crypto::SecretKey,
     error::AppError,
+    sealing::SecretKey,
 };
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqlitePool;
@@ -17,10 +21,10 @@ fn chosen(scheme: Scheme, entered: Option<String>) -> Result<String, AppError> {
         .filter(|s| !s.is_empty())
     {
         Some(secret) => {
-            secret::check_entered(scheme, &secret).map_err(|e| AppError::invalid("Secret", e))?;
+            check_entered(scheme, &secret).map_err(|e| AppError::invalid("Secret", e))?;
             Ok(secret)
         }
-        None => Ok(secret::generate(scheme)),
+        None => Ok(generate(scheme)),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Signed webhooks: senders (Stripe, GitHub, Slack, anything that signs
 //! the Standard Webhooks way, or sends a shared token) push events to
 //! `POST /hooks/{name}` as they happen. Each delivery is checked before
-//! its body is read (`signature`), read as an event (`body`), cleaned and
+//! its body is read (`crate::signing`), read as an event (`body`), cleaned and
 //! fingerprinted like an imported one, and stored with its line in the
 //! source's delivery log by one writer that commits many at a time
 //! (`ingest`). Sources and their secrets are kept by `db` and `secret`.
@@ -18,8 +18,6 @@ pub mod manage;
 pub mod networks;
 #[cfg(feature = "ssr")]
 pub mod secret;
-#[cfg(feature = "ssr")]
-pub mod signature;
 mod view;
 
 pub use api::*;

@@ -5,7 +5,7 @@ use super::{
     shown_url, withheld_because, Channel, Kind, Message, OutboxLine, Preset, Security, Settings,
     State, MAX_ATTEMPTS, MAX_CHANNELS, OUTBOX_KEPT,
 };
-use crate::{auth::mfa::crypto::SecretKey, environment::Environment, error::AppError};
+use crate::{environment::Environment, error::AppError, sealing::SecretKey};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 

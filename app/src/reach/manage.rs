@@ -3,15 +3,15 @@
 use super::{db, sender::Sender, Kind, Message, Place, Preset, Settings, SettingsForm, State};
 use crate::{
     audit::{self, NewEntry, Outcome},
-    auth::mfa::crypto::SecretKey,
     error::AppError,
+    sealing::SecretKey,
     state::Db,
 };
 use chrono::{DateTime, Utc};
 
 /// The secret to seal, and whether Muster made it (to show it once).
 fn secret_for(s: &Settings, given: Option<String>) -> Result<(Option<String>, bool), AppError> {
-    use crate::hooks::{secret, signature::Scheme};
+    use crate::signing::{secret, Scheme};
     let given = given.map(|g| g.trim().to_owned()).filter(|g| !g.is_empty());
     if given
         .as_ref()

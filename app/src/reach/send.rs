@@ -125,8 +125,8 @@ async fn webhook(http: &reqwest::Client, out: &Outgoing<'_>, due: &Due) -> Attem
         .header(reqwest::header::CONTENT_TYPE, "application/json");
     if out.channel.channel.preset == Preset::Standard {
         if let Some(secret) = out.secret {
-            for (name, value) in crate::hooks::signature::sign(
-                crate::hooks::signature::Scheme::StandardWebhooks,
+            for (name, value) in crate::signing::sign(
+                crate::signing::Scheme::StandardWebhooks,
                 secret,
                 body.as_bytes(),
                 out.now,

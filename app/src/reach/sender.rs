@@ -10,7 +10,7 @@ use super::{
     send::{self, Outgoing},
     State,
 };
-use crate::{auth::mfa::crypto::SecretKey, error::AppError, state::Db};
+use crate::{error::AppError, sealing::SecretKey, state::Db};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! The `muster backup` commands: a thin layer that finds the key and
 //! reports, over [`super::create`], [`super::verify`] and [`super::restore`].
 use super::{check_apart, default_key_file, load_key, KeySource, KEY_VARIABLE};
-use crate::{cli::DatabaseArg, commands::Failure};
+use crate::cli::{commands::Failure, DatabaseArg};
 use std::path::{Path, PathBuf};
 
 fn key_from(
@@ -23,12 +23,12 @@ pub async fn create(
     out: PathBuf,
     key_file: Option<PathBuf>,
 ) -> Result<String, Failure> {
-    let database = crate::commands::database(arg)?;
+    let database = crate::cli::commands::database(arg)?;
     let (key, from, made) = key_from(key_file.as_deref(), Some(default_key_file(&database)), true)?;
     check_apart(from.as_deref(), &out).map_err(|e| Failure(e, 2))?;
-    let mut bar: Option<crate::event_import::Bar> = None;
+    let mut bar: Option<crate::cli::import::Bar> = None;
     let made_backup = super::create(&database, &out, &key, |done, total| {
-        bar.get_or_insert_with(|| crate::event_import::Bar::new(total, "backup"))
+        bar.get_or_insert_with(|| crate::cli::import::Bar::new(total, "backup"))
             .show(done, "sealed".into());
     })
     .await;
@@ -73,7 +73,7 @@ pub async fn restore(
     replace: bool,
     key_file: Option<PathBuf>,
 ) -> Result<String, Failure> {
-    let target = crate::commands::database(arg)?;
+    let target = crate::cli::commands::database(arg)?;
     let (key, _, _) = key_from(key_file.as_deref(), Some(default_key_file(&target)), false)?;
     let report = super::restore(&file, &target, replace, &key).await?;
     Ok(format!(
@@ -89,7 +89,7 @@ pub async fn drill(
     backup_dir: Option<PathBuf>,
     key_file: Option<PathBuf>,
 ) -> Result<String, Failure> {
-    let database = crate::commands::database(arg)?;
+    let database = crate::cli::commands::database(arg)?;
     if !database.exists() {
         return Err(Failure(
             format!(
@@ -125,8 +125,8 @@ pub async fn drill(
         &database,
         &backup,
         &key,
-        "cli",
-        chrono::Utc::now(),
+        ("cli", chrono::Utc::now()),
+        crate::startup::router,
         |step| eprintln!("{step}"),
     )
     .await;

@@ -9,7 +9,7 @@ use super::{
     format::{self, Header, Key, Sealer},
     sync_dir, Scratch,
 };
-use crate::{commands::Failure, db};
+use crate::{cli::commands::Failure, db};
 use sha2::{Digest, Sha256};
 use std::{
     io::{Read, Write},

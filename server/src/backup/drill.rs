@@ -11,11 +11,12 @@
 //! and port, labelled sandbox, and with a throwaway sealing key: it is
 //! asked for two pages and nothing else, so it needs no secret of ours.
 use super::{format::Key, Report};
-use crate::commands::Failure;
+use crate::cli::commands::Failure;
 use app::{
-    auth::{mfa::crypto::SecretKey, AuthState},
+    auth::AuthState,
     backups::{Kind, NewRun},
     environment::Environment,
+    sealing::SecretKey,
     state::{AppState, Db},
 };
 use chrono::{DateTime, Utc};
@@ -96,6 +97,11 @@ impl Drop for Folder {
     }
 }
 
+/// Builds the router a second Muster serves the restored database with.
+/// Whoever starts a drill gives it (the command, the serving Muster), so
+/// this module never names the router that serves its own route.
+pub type Serve = fn(AppState, AuthState) -> axum::Router;
+
 /// Restores `backup` beside `database`, serves it, checks it, and cleans
 /// up whatever happens. `say` hears each step (the command line prints
 /// them).
@@ -103,6 +109,7 @@ pub async fn drill(
     backup: &Path,
     key: &Key,
     database: &Path,
+    serve: Serve,
     mut say: impl FnMut(String),
 ) -> Result<Found, Failure> {
     let dir = Folder::beside(database)?;
@@ -114,7 +121,7 @@ pub async fn drill(
     let report = super::restore(backup, &target, false, key).await?;
     say("restored and verified; starting a second Muster on it".into());
     let opened = crate::db::open(&target).await?;
-    let served = serve_and_check(opened.db.clone()).await;
+    let served = serve_and_check(opened.db.clone(), serve).await;
     opened.db.close().await;
     let address = served?;
     say(format!(
@@ -125,11 +132,11 @@ pub async fn drill(
 
 /// Serves `db` on a free loopback port, asks it for `/healthz` and the
 /// sign-in page, and stops it.
-async fn serve_and_check(db: Db) -> Result<SocketAddr, Failure> {
+async fn serve_and_check(db: Db, serve: Serve) -> Result<SocketAddr, Failure> {
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
     let address = listener.local_addr()?;
     let state = AppState::new(db, Environment::Sandbox, format!("http://{address}"));
-    let router = crate::startup::router(state, AuthState::new(SecretKey::generate()))
+    let router = serve(state, AuthState::new(SecretKey::generate()))
         .into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -209,17 +216,18 @@ async fn get(address: SocketAddr, path: &str) -> Result<(u16, String), Failure> 
 
 /// Runs a drill on `backup` and records how it went, whichever way.
 /// Returns whether it passed, the recorded message, and how long it took.
+/// `by` is who started it, and when.
 pub async fn run_and_record(
     db: &Db,
     database: &Path,
     backup: &Path,
     key: &Key,
-    actor: &str,
-    started_at: DateTime<Utc>,
+    by: (&str, DateTime<Utc>),
+    serve: Serve,
     say: impl FnMut(String),
 ) -> (bool, String, chrono::Duration) {
     let began = std::time::Instant::now();
-    let (ok, message) = match drill(backup, key, database, say).await {
+    let (ok, message) = match drill(backup, key, database, serve, say).await {
         Ok(found) => (true, found.summary()),
         Err(f) => (false, f.0),
     };
@@ -235,9 +243,9 @@ pub async fn run_and_record(
             message: &message,
             pruned: 0,
             every: chrono::Duration::zero(),
-            started_at,
+            started_at: by.1,
             took,
-            actor,
+            actor: by.0,
         },
     )
     .await;
@@ -254,20 +262,22 @@ pub async fn run_and_record(
 pub struct Place {
     pub dir: PathBuf,
     pub key: Arc<Key>,
+    serve: Serve,
     busy: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Place {
-    pub fn new(dir: PathBuf, key: Key) -> Self {
+    pub fn new(dir: PathBuf, key: Key, serve: Serve) -> Self {
         Self {
             dir,
             key: Arc::new(key),
+            serve,
             busy: Default::default(),
         }
     }
 }
 
-pub fn routes() -> Vec<crate::routes::Route> {
+pub fn routes() -> Vec<crate::state::Route> {
     vec![("/admin/backups/drill", axum::routing::post(drill_now))]
 }
 
@@ -286,8 +296,8 @@ async fn drill_now(
     axum::extract::State(state): axum::extract::State<crate::state::ServerState>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
-    let Some(caller) = crate::access::recheck(&req, "/admin/backups/drill") else {
-        return crate::access::forbidden();
+    let Some(caller) = crate::http::access::recheck(&req, "/admin/backups/drill") else {
+        return crate::http::access::forbidden();
     };
     let Some(place) = req.extensions().get::<Place>().cloned() else {
         return back(Some(
@@ -313,8 +323,8 @@ async fn drill_now(
         &database,
         &newest,
         &place.key,
-        &caller.audit_name(),
-        state.app.clock.now(),
+        (&caller.audit_name(), state.app.clock.now()),
+        place.serve,
         |step| tracing::info!(step = %step, "restore drill"),
     )
     .await;

@@ -10,7 +10,7 @@ use super::{
     format::{self, Header, Key, Opener, Refusal},
     sync_dir, Scratch,
 };
-use crate::{commands::Failure, db};
+use crate::{cli::commands::Failure, db};
 use sha2::{Digest, Sha256};
 use std::{
     io::{Read, Write},

@@ -79,7 +79,7 @@ pub async fn run_once(db: &Db, database: &Path, s: &Schedule, now: DateTime<Utc>
     let outcome = async {
         let made = super::create(database, &file, &s.key, |_, _| {}).await?;
         super::verify(&file, &s.key).await?;
-        Ok::<_, crate::commands::Failure>(made.bytes)
+        Ok::<_, crate::cli::commands::Failure>(made.bytes)
     }
     .await;
     let mut run = match outcome {

@@ -64,7 +64,7 @@ pub async fn spawn_app(environment: Environment) -> TestApp {
     // Muster refuses unless it is allowed (tests/outbound.rs checks the
     // refusals with nothing allowed).
     state.outbound = loopback_allowed();
-    let auth = AuthState::new(app::auth::mfa::crypto::SecretKey::generate());
+    let auth = AuthState::new(app::sealing::SecretKey::generate());
     TestApp {
         router: server::startup::router(state.clone(), auth.clone()),
         state,

@@ -205,8 +205,8 @@ impl Receiver {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned)
             };
-            let verified = app::hooks::signature::verify(
-                app::hooks::signature::Scheme::StandardWebhooks,
+            let verified = app::signing::verify(
+                app::signing::Scheme::StandardWebhooks,
                 &[secret.as_str()],
                 &header,
                 &body,

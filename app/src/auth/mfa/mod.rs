@@ -3,8 +3,6 @@
 //! admin switch that makes it mandatory for editors and admins.
 mod api;
 #[cfg(feature = "ssr")]
-pub mod crypto;
-#[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod recovery;

@@ -14,7 +14,7 @@ use futures_util::{stream, StreamExt};
 
 const BATCH: i64 = 500;
 
-pub fn routes() -> Vec<crate::routes::Route> {
+pub fn routes() -> Vec<crate::state::Route> {
     use axum::routing::get;
     vec![
         ("/admin/audit/export", get(audit_json_lines)),

@@ -15,6 +15,8 @@ use axum::{
 use futures_util::StreamExt;
 
 pub const BODY_LIMIT: usize = 1 << 20;
+/// The largest events file the page takes (larger ones: `muster import`).
+pub const MAX_UPLOAD: u64 = 100 << 20;
 pub const IMPORT_BODY_LIMIT: usize = 16 << 20;
 /// Bodies sent in chunks are gathered whole up to this limit; past it they
 /// are streamed (only the upload's limit is larger).
@@ -25,7 +27,7 @@ pub fn body_limit(path: &str) -> usize {
     match path {
         "/api/plans/import" => IMPORT_BODY_LIMIT,
         // The events file, and room for the form around it.
-        "/event-files" => crate::event_upload::MAX_UPLOAD as usize + (1 << 20),
+        "/event-files" => MAX_UPLOAD as usize + (1 << 20),
         _ => BODY_LIMIT,
     }
 }

@@ -2,8 +2,8 @@
 //! through the same checks and audit entries as the page. A new secret is
 //! printed once, on its own line, so a script can take it.
 use crate::{
+    cli::commands::{database, Failure},
     cli::{DatabaseArg, SourceCommand},
-    commands::{database, Failure},
     db,
 };
 use app::hooks::{db::Settings, manage};
@@ -22,9 +22,7 @@ fn read_secret(from_stdin: bool) -> Result<Option<String>, Failure> {
     Ok(Some(line.trim().to_owned()).filter(|s| !s.is_empty()))
 }
 
-async fn open(
-    arg: DatabaseArg,
-) -> Result<(db::Opened, app::auth::mfa::crypto::SecretKey), Failure> {
+async fn open(arg: DatabaseArg) -> Result<(db::Opened, app::sealing::SecretKey), Failure> {
     let path = database(arg)?;
     let configured = std::env::var("MUSTER_SECRET_KEY").ok();
     let key = crate::keys::load(configured.as_deref(), &path).map_err(usage)?;

@@ -6,9 +6,9 @@
 //! who did not start it, as the approval rule asks.
 use app::{
     actions::{db as actions, NewItem, Status},
-    auth::mfa::crypto::SecretKey,
     events::import::{self, Options},
     reviews::{db, doc, flow, Moment, State},
+    sealing::SecretKey,
 };
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;

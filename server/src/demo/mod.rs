@@ -2,6 +2,9 @@
 //! a working example rather than empty pages: notes, and one account per
 //! role whose passwords are printed on the command line (never in a page)
 //! and kept in a file readable only by its owner beside the database.
+mod drills;
+mod review;
+
 use app::{
     audit::{self, NewEntry, Outcome},
     auth::{password::Hasher, sessions::new_token, users, Email, Role},
@@ -124,7 +127,7 @@ pub fn accounts_file(database: &Path) -> PathBuf {
 pub async fn load(
     db: &Db,
     hasher: &Hasher,
-    sealing: &app::auth::mfa::crypto::SecretKey,
+    sealing: &app::sealing::SecretKey,
     now: DateTime<Utc>,
 ) -> Result<Vec<DemoAccount>, String> {
     let mut accounts = Vec::new();
@@ -144,7 +147,7 @@ pub async fn load(
         });
     }
     insert(db, &hashes, now).await.map_err(|e| e.to_string())?;
-    crate::demo_review::insert(db, sealing, now).await?;
+    crate::demo::review::insert(db, sealing, now).await?;
     Ok(accounts)
 }
 
@@ -165,7 +168,7 @@ async fn insert(db: &Db, hashes: &[String], now: DateTime<Utc>) -> Result<(), sq
     insert_roster(&mut tx).await?;
     insert_plans(&mut tx).await?;
     insert_incident(&mut tx, now).await?;
-    crate::demo_drills::insert_completed(&mut tx, now).await?;
+    crate::demo::drills::insert_completed(&mut tx, now).await?;
     app::alerts::db::add_demo_rules(&mut tx, "demo", now)
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
@@ -243,14 +246,14 @@ async fn insert_plans(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error
     };
     let editor = account(tx, "editor@demo.muster").await?;
     let admin = account(tx, "admin@demo.muster").await?;
-    let checked = transfer::check(tx, include_str!("demo_plans.json"))
+    let checked = transfer::check(tx, include_str!("plans.json"))
         .await
         .map_err(|problems| sqlx::Error::Protocol(problems.join("; ")))?;
     transfer::store(tx, checked, &editor, &mut |_, _, _| {}).await?;
     for id in db::titles(tx, Kind::Template).await?.into_keys() {
         db::approve(tx, id, 1, &admin).await?;
     }
-    crate::demo_drills::insert(tx, &editor).await
+    crate::demo::drills::insert(tx, &editor).await
 }
 
 async fn account(

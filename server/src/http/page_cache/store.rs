@@ -1,34 +1,12 @@
-//! Rendered incident pages, kept for a moment. During an incident many
-//! people keep its page open and reload it; rendering the page costs
-//! milliseconds of CPU, serving a copy costs microseconds. A copy is used
-//! only while all of these still hold:
-//! - the incident's revision is the same (every change to it makes a new
-//!   one, so a note shows on the very next load);
-//! - a signed-in person with the same role asks for the same address;
-//! - it is younger than [`FRESH_FOR`] by the state's clock, which bounds how
-//!   stale what the revision does not cover can be (people's names, the
-//!   templates offered, the clock's "now").
-//!
-//! A page differs between two people of one role in three places only: the
-//! script nonce, the name in the header's menu, and the viewer's id the
-//! live page is given. A copy is kept with those places cut out and each
-//! response fills them in anew (a fresh nonce every time). While a notice
-//! awaits approval the page also differs in who may approve it, so each
-//! person then gets their own copy; and if the places cannot be found
-//! exactly once each, the copy is kept for that person alone. The cache
-//! holds at most [`MAX_PAGES`] pages and [`MAX_BYTES`] bytes.
-use crate::state::ServerState;
-use app::auth::{guard::PageRefused, Caller, Role};
-use axum::body::Bytes;
+//! The kept pages themselves: what a copy is keyed by, where its
+//! per-viewer places are cut, and the bounded map that holds them. Names
+//! nothing of the server's state, so the state can hold one.
+use app::auth::Role;
 use axum::{
-    body::Body,
-    extract::{Request, State},
-    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
-    middleware::Next,
-    response::{IntoResponse, Response},
+    body::Bytes,
+    http::{header, HeaderMap, HeaderValue},
 };
 use chrono::{DateTime, Duration, Utc};
-use futures_util::StreamExt;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -43,51 +21,51 @@ pub const MAX_BYTES: usize = 32 << 20;
 pub const MAX_PAGE: usize = 2 << 20;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
-struct Key {
-    role: Role,
-    address: String,
-    revision: i64,
+pub(super) struct Key {
+    pub(super) role: Role,
+    pub(super) address: String,
+    pub(super) revision: i64,
     /// Set when the copy is for one person only.
-    person: Option<i64>,
+    pub(super) person: Option<i64>,
 }
 
 /// Who a copy is rendered for or served to: what fills its places.
 #[derive(Clone, Debug)]
-struct Viewer {
-    id: i64,
-    name: String,
+pub(super) struct Viewer {
+    pub(super) id: i64,
+    pub(super) name: String,
 }
 
 /// A place in a kept page that each response fills in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Place {
+pub(super) enum Place {
     Nonce,
     Name,
     Me,
 }
 
 #[derive(Debug)]
-struct Page {
-    made: DateTime<Utc>,
-    headers: HeaderMap,
+pub(super) struct Page {
+    pub(super) made: DateTime<Utc>,
+    pub(super) headers: HeaderMap,
     /// The body cut at its places: `body[n]`, then `places[n]`, then
     /// `body[n + 1]` ...
-    body: Vec<Bytes>,
-    places: Vec<Place>,
-    size: usize,
+    pub(super) body: Vec<Bytes>,
+    pub(super) places: Vec<Place>,
+    pub(super) size: usize,
     /// The nonce it was rendered with, to replace in the policy header.
-    nonce: Option<String>,
+    pub(super) nonce: Option<String>,
 }
 
 /// Text as Leptos writes it in an element: `&`, `<` and `>` escaped.
-fn escaped(text: &str) -> String {
+pub(super) fn escaped(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
 
 /// Where `needle` stands in `text`, if it stands there exactly once.
-fn only(text: &str, needle: &str) -> Option<usize> {
+pub(super) fn only(text: &str, needle: &str) -> Option<usize> {
     let mut found = text.match_indices(needle).map(|(at, _)| at);
     let first = found.next()?;
     found.next().is_none().then_some(first)
@@ -97,7 +75,7 @@ impl Page {
     /// Cuts a rendered page at its places. With `shared`, the name and the
     /// viewer's id must each be found exactly once, as rendered for
     /// `viewer`; `None` when they are not (or the page is not text).
-    fn new(
+    pub(super) fn new(
         made: DateTime<Utc>,
         headers: HeaderMap,
         body: Bytes,
@@ -152,7 +130,7 @@ impl Page {
     }
 
     /// The headers and body of a copy for `viewer`, under a nonce of its own.
-    fn copy(&self, viewer: &Viewer) -> (HeaderMap, Bytes) {
+    pub(super) fn copy(&self, viewer: &Viewer) -> (HeaderMap, Bytes) {
         let mut headers = self.headers.clone();
         headers.remove(header::CONTENT_LENGTH);
         let new = leptos::nonce::Nonce::new().to_string();
@@ -184,19 +162,19 @@ impl Page {
 
 #[derive(Clone, Debug, Default)]
 pub struct PageCache {
-    pages: Arc<Mutex<HashMap<Key, Arc<Page>>>>,
+    pub(super) pages: Arc<Mutex<HashMap<Key, Arc<Page>>>>,
     /// The pages being rendered now. A request that finds its page here
     /// waits for that render instead of starting its own, so a change seen
     /// by many open pages at once costs one render, not one each.
-    rendering: Arc<Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>>,
+    pub(super) rendering: Arc<Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 /// Holds the right to render one page; gives it up when dropped, however
 /// the render ended.
-struct Rendering {
-    rendering: Arc<Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>>,
-    key: Key,
-    _turn: tokio::sync::OwnedMutexGuard<()>,
+pub(super) struct Rendering {
+    pub(super) rendering: Arc<Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>>,
+    pub(super) key: Key,
+    pub(super) _turn: tokio::sync::OwnedMutexGuard<()>,
 }
 
 impl Drop for Rendering {
@@ -208,7 +186,7 @@ impl Drop for Rendering {
 
 impl PageCache {
     /// Waits for any render of this page already under way.
-    async fn turn(&self, key: &Key) -> Rendering {
+    pub(super) async fn turn(&self, key: &Key) -> Rendering {
         let lock = {
             let mut rendering = self.rendering.lock().unwrap_or_else(|p| p.into_inner());
             rendering.entry(key.clone()).or_default().clone()
@@ -220,13 +198,13 @@ impl PageCache {
         }
     }
 
-    fn get(&self, key: &Key, now: DateTime<Utc>) -> Option<Arc<Page>> {
+    pub(super) fn get(&self, key: &Key, now: DateTime<Utc>) -> Option<Arc<Page>> {
         let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
         pages.get(key).filter(|page| fresh(page, now)).cloned()
     }
 
     /// Keeps a page, first dropping stale ones and then the oldest until it fits.
-    fn put(&self, key: Key, page: Page, now: DateTime<Utc>) {
+    pub(super) fn put(&self, key: Key, page: Page, now: DateTime<Utc>) {
         let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
         pages.retain(|_, kept| fresh(kept, now));
         let size = page.size;
@@ -242,7 +220,7 @@ impl PageCache {
         pages.insert(key, Arc::new(page));
     }
 
-    fn has(&self, key: &Key) -> bool {
+    pub(super) fn has(&self, key: &Key) -> bool {
         let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
         pages.contains_key(key)
     }
@@ -254,128 +232,16 @@ impl PageCache {
     }
 }
 
-fn fresh(page: &Page, now: DateTime<Utc>) -> bool {
+pub(super) fn fresh(page: &Page, now: DateTime<Utc>) -> bool {
     now >= page.made && now - page.made < FRESH_FOR
 }
 
-fn bytes(pages: &HashMap<Key, Arc<Page>>) -> usize {
+pub(super) fn bytes(pages: &HashMap<Key, Arc<Page>>) -> usize {
     pages.values().map(|p| p.size).sum()
 }
 
-/// Serves incident pages from the cache, or renders and keeps them. Runs
-/// after the gate, so only callers it let through reach here.
-pub async fn incident_pages(
-    State(state): State<ServerState>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let Some((id, viewer, key)) = unrevised_key(&req) else {
-        return next.run(req).await;
-    };
-    let Some(key) = key_for(&state, id, &viewer, key).await else {
-        return next.run(req).await;
-    };
-    let cache = &state.page_cache;
-    if let Some(page) = cache.get(&key, state.app.clock.now()) {
-        return served(&page, &viewer);
-    }
-    let _turn = cache.turn(&key).await;
-    let now = state.app.clock.now();
-    if let Some(page) = cache.get(&key, now) {
-        return served(&page, &viewer);
-    }
-    let res = next.run(req).await;
-    if res.status() != StatusCode::OK {
-        return res;
-    }
-    let (parts, body) = res.into_parts();
-    match read_up_to(body, MAX_PAGE).await {
-        Ok(body) => {
-            let shared = key.person.is_none();
-            let page = Page::new(now, parts.headers.clone(), body.clone(), &viewer, shared);
-            match page {
-                Some(page) => cache.put(key, page, now),
-                // Not cut as expected: keep it for this person alone.
-                None if shared => {
-                    let alone = Key {
-                        person: Some(viewer.id),
-                        ..key
-                    };
-                    if let Some(page) =
-                        Page::new(now, parts.headers.clone(), body.clone(), &viewer, false)
-                    {
-                        cache.put(alone, page, now);
-                    }
-                }
-                None => {}
-            }
-            Response::from_parts(parts, Body::from(body))
-        }
-        Err(Unkept::TooLarge(body)) => Response::from_parts(parts, body),
-        Err(Unkept::Failed) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
-fn served(page: &Page, viewer: &Viewer) -> Response {
-    let (headers, body) = page.copy(viewer);
-    let mut res = Response::new(Body::from(body));
-    *res.headers_mut() = headers;
-    res
-}
-
-/// The key of a request that may be served from the cache: a plain GET of
-/// an incident page by a signed-in person whose role allows it. Shared by
-/// everyone of the role unless a notice awaits approval.
-async fn key_for(state: &ServerState, id: i64, viewer: &Viewer, key: Key) -> Option<Key> {
-    let mut conn = state.app.db.read.acquire().await.ok()?;
-    let (revision, awaiting) = app::incidents::db::page_key(&mut conn, id).await.ok()??;
-    let person = awaiting.then_some(viewer.id);
-    let shared = Key {
-        revision,
-        person,
-        ..key.clone()
-    };
-    // A page that could not be cut is kept for its person alone.
-    Some(match person {
-        None if state.page_cache.has(&Key {
-            person: Some(viewer.id),
-            ..shared.clone()
-        }) =>
-        {
-            Key {
-                person: Some(viewer.id),
-                ..shared
-            }
-        }
-        _ => shared,
-    })
-}
-
-/// The incident, the viewer and the key without its revision (read from
-/// the request alone, which cannot be held across an await).
-fn unrevised_key(req: &Request) -> Option<(i64, Viewer, Key)> {
-    if req.method() != Method::GET || req.extensions().get::<PageRefused>().is_some() {
-        return None;
-    }
-    let id: i64 = req.uri().path().strip_prefix("/incidents/")?.parse().ok()?;
-    let Some(Caller::User { user, .. }) = req.extensions().get::<Caller>() else {
-        return None;
-    };
-    let viewer = Viewer {
-        id: user.id,
-        name: user.display_name.clone(),
-    };
-    let key = Key {
-        role: user.role,
-        address: req.uri().path_and_query()?.as_str().to_owned(),
-        revision: 0,
-        person: None,
-    };
-    Some((id, viewer, key))
-}
-
 /// The nonce named in a page's policy (`'nonce-…'`).
-fn nonce_of(headers: &HeaderMap) -> Option<String> {
+pub(super) fn nonce_of(headers: &HeaderMap) -> Option<String> {
     let policy = headers
         .get(header::CONTENT_SECURITY_POLICY)?
         .to_str()
@@ -385,36 +251,6 @@ fn nonce_of(headers: &HeaderMap) -> Option<String> {
     let nonce = &policy[start..start + len];
     // Long and random, so it cannot be mistaken for page text.
     (nonce.len() >= 16).then(|| nonce.to_owned())
-}
-
-enum Unkept {
-    /// Larger than a page may be to be kept: the body, whole, to send on.
-    TooLarge(Body),
-    Failed,
-}
-
-/// The whole body if it is at most `limit` bytes; otherwise a body that
-/// sends what was read and then the rest.
-async fn read_up_to(body: Body, limit: usize) -> Result<Bytes, Unkept> {
-    let mut stream = body.into_data_stream();
-    let mut read: Vec<Bytes> = Vec::new();
-    let mut size = 0;
-    while let Some(data) = stream.next().await {
-        let Ok(data) = data else {
-            return Err(Unkept::Failed);
-        };
-        size += data.len();
-        read.push(data);
-        if size > limit {
-            let head = futures_util::stream::iter(read.into_iter().map(Ok::<_, axum::Error>));
-            return Err(Unkept::TooLarge(Body::from_stream(head.chain(stream))));
-        }
-    }
-    let mut all = Vec::with_capacity(size);
-    for part in read {
-        all.extend_from_slice(&part);
-    }
-    Ok(Bytes::from(all))
 }
 
 #[cfg(test)]

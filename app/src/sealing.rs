@@ -1,5 +1,6 @@
-//! Sealing TOTP secrets with a key that lives outside the database
-//! (XChaCha20-Poly1305): a copy of the database alone cannot mint codes.
+//! Sealing secrets (TOTP seeds, webhook and channel secrets, event
+//! fingerprint keys) with a key that lives outside the database
+//! (XChaCha20-Poly1305): a copy of the database alone opens none of them.
 use chacha20poly1305::{
     aead::{Aead, AeadCore, KeyInit, OsRng},
     XChaCha20Poly1305, XNonce,

@@ -12,7 +12,7 @@ use axum::{
     Json,
 };
 
-pub fn routes() -> Vec<crate::routes::Route> {
+pub fn routes() -> Vec<crate::state::Route> {
     vec![("/hooks/{name}", axum::routing::post(receive))]
 }
 

@@ -25,7 +25,7 @@ use futures_util::{stream, StreamExt};
 use std::time::Duration;
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 
-pub fn routes() -> Vec<crate::routes::Route> {
+pub fn routes() -> Vec<crate::state::Route> {
     vec![
         ("/incidents/{id}/live", axum::routing::get(incident_stream)),
         ("/drills/runs/{id}/live", axum::routing::get(run_stream)),
@@ -140,10 +140,11 @@ async fn next_event(mut f: Follow) -> Option<(Result<Event, std::convert::Infall
 }
 
 fn credentials(state: &ServerState, req: &Request) -> Option<Credentials> {
-    if let Some(bearer) = crate::access::bearer_token(req) {
+    if let Some(bearer) = crate::http::access::bearer_token(req) {
         return Some(Credentials::Token(bearer));
     }
-    crate::access::session_token(req, state.auth.sessions.cookie_name()).map(Credentials::Session)
+    crate::http::access::session_token(req, state.auth.sessions.cookie_name())
+        .map(Credentials::Session)
 }
 
 async fn revision(state: &ServerState, topic: Subject) -> Option<i64> {

@@ -4,7 +4,7 @@ use crate::state::ServerState;
 use axum::{extract::State, http::StatusCode, Json};
 use serde_json::{json, Value};
 
-pub fn routes() -> Vec<crate::routes::Route> {
+pub fn routes() -> Vec<crate::state::Route> {
     vec![("/healthz", axum::routing::get(healthz))]
 }
 

@@ -2,8 +2,8 @@
 //! file of any size fits in little memory), with a progress bar on a
 //! terminal and a line every tenth of the file otherwise.
 use crate::{
+    cli::commands::{database, Failure},
     cli::DatabaseArg,
-    commands::{database, Failure},
     db,
 };
 use app::events::{

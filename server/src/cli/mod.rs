@@ -1,5 +1,10 @@
 //! The `muster` command line. Each subcommand is a thin layer over a
 //! module that tests can call directly.
+pub mod channel;
+pub mod commands;
+pub mod import;
+pub mod source;
+
 use crate::settings::RawSettings;
 use clap::{Args, Parser, Subcommand};
 

@@ -3,7 +3,7 @@
 //! `?version=N` asks for); a review not yet published exports as it
 //! stands. The route table lets everyone signed in read them.
 use crate::{
-    export::{download, refused},
+    http::export::{download, refused},
     state::ServerState,
 };
 use app::{error::AppError, reviews::doc::Doc};
@@ -15,7 +15,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-pub fn routes() -> Vec<crate::routes::Route> {
+pub fn routes() -> Vec<crate::state::Route> {
     use axum::routing::get;
     vec![
         ("/reviews/{id}/review.md", get(markdown)),

@@ -1,8 +1,8 @@
 //! `muster channel add|list|test`: channels from the command line,
 //! through the same checks, sealing and audit entries as the page.
 use crate::{
+    cli::commands::{database, Failure},
     cli::{ChannelCommand, DatabaseArg},
-    commands::{database, Failure},
     db,
 };
 use app::reach::{manage, SettingsForm};
@@ -15,9 +15,7 @@ fn shown(e: app::error::AppError) -> Failure {
     Failure(e.to_string(), code)
 }
 
-async fn open(
-    arg: DatabaseArg,
-) -> Result<(db::Opened, app::auth::mfa::crypto::SecretKey), Failure> {
+async fn open(arg: DatabaseArg) -> Result<(db::Opened, app::sealing::SecretKey), Failure> {
     let path = database(arg)?;
     let configured = std::env::var("MUSTER_SECRET_KEY").ok();
     let key = crate::keys::load(configured.as_deref(), &path).map_err(|e| Failure(e, 2))?;

@@ -1,21 +1,17 @@
 //! The routes that are not Leptos pages, gathered from each domain's own
 //! `routes()`. The access table in `app::auth::guard` must name every one
 //! (a test compares the two, and the gate refuses any it does not name).
-use crate::state::ServerState;
-use axum::routing::MethodRouter;
-
-/// A path in the router's syntax (`{id}`) and what answers it.
-pub type Route = (&'static str, MethodRouter<ServerState>);
+pub use crate::state::Route;
 
 pub fn all() -> Vec<Route> {
     [
-        crate::health::routes(),
-        crate::export::routes(),
-        crate::review_export::routes(),
-        crate::live::routes(),
-        crate::event_upload::routes(),
-        crate::hooks::routes(),
-        crate::calendar::routes(),
+        crate::http::health::routes(),
+        crate::http::export::routes(),
+        crate::http::review_export::routes(),
+        crate::http::live::routes(),
+        crate::http::event_upload::routes(),
+        crate::http::hooks::routes(),
+        crate::http::calendar::routes(),
         crate::backup::drill::routes(),
     ]
     .into_iter()

@@ -15,7 +15,7 @@ pub async fn same_origin(State(state): State<ServerState>, req: Request, next: N
     // its own, so another site cannot borrow it.
     // Webhook senders are not browsers: their signature is their proof.
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        || crate::access::bearer_token(&req).is_some()
+        || crate::http::access::bearer_token(&req).is_some()
         || req.uri().path().starts_with("/hooks/")
     {
         return next.run(req).await;

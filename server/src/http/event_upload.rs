@@ -14,10 +14,9 @@ use axum::{
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
 
-/// The largest file the page takes (larger ones: `muster import`).
-pub const MAX_UPLOAD: u64 = 100 << 20;
+pub use super::limits::MAX_UPLOAD;
 
-pub fn routes() -> Vec<crate::routes::Route> {
+pub fn routes() -> Vec<crate::state::Route> {
     vec![("/event-files", axum::routing::post(upload))]
 }
 
@@ -122,8 +121,8 @@ async fn read_form(mut multipart: Multipart, dir: &Path) -> Result<Form, String>
 }
 
 pub async fn upload(State(state): State<ServerState>, req: Request) -> Response {
-    let Some(caller) = crate::access::recheck(&req, "/event-files") else {
-        return crate::access::forbidden();
+    let Some(caller) = crate::http::access::recheck(&req, "/event-files") else {
+        return crate::http::access::forbidden();
     };
     let multipart =
         match <Multipart as axum::extract::FromRequest<_>>::from_request(req, &state).await {

@@ -11,7 +11,7 @@ use axum::{
 };
 use std::collections::HashMap;
 
-pub fn routes() -> Vec<crate::routes::Route> {
+pub fn routes() -> Vec<crate::state::Route> {
     vec![(calendar::PATH, axum::routing::get(feed))]
 }
 
