@@ -17,6 +17,12 @@ use tokio::sync::{broadcast, watch};
 /// person with a few tabs, not a flood.
 pub const STREAMS_PER_SESSION: usize = 8;
 
+/// A change attached to the revision its commit makes.
+type Attached = (i64, Arc<str>);
+
+/// How many topics may hold an attached change at once.
+const MAX_ATTACHED: usize = 10_000;
+
 /// One change: its topic, the revision it made, and what changed, as the
 /// domain encodes it (JSON). `None` when only the revision is known.
 #[derive(Clone, Debug)]
@@ -29,6 +35,9 @@ pub struct Message {
 #[derive(Clone, Debug)]
 pub struct Live {
     sender: broadcast::Sender<Message>,
+    /// What a transaction about to commit says its change was, by topic:
+    /// sent with the commit's message, if the revisions agree.
+    attached: Arc<Mutex<HashMap<Subject, Attached>>>,
     closing: Arc<watch::Sender<bool>>,
     open: Arc<Mutex<HashMap<String, usize>>>,
     /// How often an open stream checks that its session may still read.
@@ -41,6 +50,7 @@ impl Default for Live {
         // (Lagged) and fetches the current state, so nothing is lost.
         Self {
             sender: broadcast::channel(256).0,
+            attached: Default::default(),
             closing: Arc::new(watch::channel(false).0),
             open: Default::default(),
             recheck: Duration::from_secs(60),
@@ -76,6 +86,36 @@ impl Live {
             revision,
             change,
         });
+    }
+
+    /// A transaction about to commit says what its change to `topic` was
+    /// (the incident page applies it without fetching). Sent once, by
+    /// [`Self::committed`], when the commit reaches `revision`; a change
+    /// that never commits is dropped by the next one.
+    pub fn attach(&self, topic: Subject, revision: i64, change: Arc<str>) {
+        if let Ok(mut attached) = self.attached.lock() {
+            // Bounded: one per topic, and never more than a busy server's worth.
+            if attached.len() >= MAX_ATTACHED {
+                attached.clear();
+            }
+            attached.insert(topic, (revision, change));
+        }
+    }
+
+    /// A commit moved `topic` to `revision`: tells its open pages, once,
+    /// with the change attached for that revision if there is one. Only
+    /// the timeline's commit watcher calls this, so no domain can forget
+    /// to tell, and none tells twice.
+    pub fn committed(&self, topic: Subject, revision: i64) {
+        let change =
+            self.attached
+                .lock()
+                .ok()
+                .and_then(|mut attached| match attached.remove(&topic) {
+                    Some((at, change)) if at == revision => Some(change),
+                    _ => None,
+                });
+        self.changed(topic, revision, change);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Message> {

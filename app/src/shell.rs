@@ -3,13 +3,13 @@
 use crate::{
     audit::AuditPage,
     auth::{
-        current_caller, AccountPage, Forbidden, Role, SetupPage, SignInPage, TokensPage, UserMenu,
-        UsersPage,
+        caller_may, current_caller, AccountPage, Forbidden, Role, SetupPage, SignInPage,
+        TokensPage, UserMenu, UsersPage,
     },
     environment::Environment,
     notes::NotesPage,
     plans::{HistoryPage, Kind},
-    ui::{EnvironmentBanner, Footer, Header},
+    ui::{returned_error, EnvironmentBanner, Footer, Header},
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -17,6 +17,54 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
 };
+
+/// Offered on a resolved real incident: writing its review (responders),
+/// replaying it as a drill scenario (editors).
+fn incident_offers(page: &crate::incidents::IncidentView) -> AnyView {
+    use crate::incidents::Status;
+    let id = page.incident.id;
+    let resolved_real =
+        page.incident.status == Status::Resolved && page.incident.drill_run.is_none();
+    let review = (resolved_real && caller_may(Role::Responder)).then(|| {
+        let start = ServerAction::<crate::reviews::StartReview>::new();
+        view! {
+            <ActionForm action=start attr:class="inline" attr:id="review-form">
+                <input type="hidden" name="incident" value=id/>
+                <button type="submit">"Write the review"</button>
+            </ActionForm>
+        }
+    });
+    let replay = (resolved_real && caller_may(Role::Editor)).then(|| {
+        let replay = ServerAction::<crate::drills::ReplayIncident>::new();
+        view! {
+            <ActionForm action=replay attr:class="inline" attr:id="replay-form">
+                <input type="hidden" name="incident" value=id/>
+                <button type="submit">"Replay as a drill scenario"</button>
+            </ActionForm>
+        }
+    });
+    let refused = returned_error(ServerAction::<crate::drills::ReplayIncident>::new());
+    view! { {refused} {review} {replay} }.into_any()
+}
+
+/// Offered on the report of an ended drill: writing the review of its
+/// drill incident (responders).
+fn report_offers(report: &crate::drills::report::Report) -> AnyView {
+    let ended = report.run.state == crate::drills::RunState::Ended;
+    (ended && caller_may(Role::Responder))
+        .then_some(report.run.incident_id)
+        .flatten()
+        .map(|incident| {
+            let start = ServerAction::<crate::reviews::StartReview>::new();
+            view! {
+                <ActionForm action=start attr:class="inline no-print" attr:id="review-form">
+                    <input type="hidden" name="incident" value=incident/>
+                    <button type="submit">"Write the review"</button>
+                </ActionForm>
+            }
+        })
+        .into_any()
+}
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -105,7 +153,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/plans") view=crate::plan_file::PlansPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills") view=crate::drills::DrillsPage ssr=SsrMode::Async/>
                             <Route path=path!("/drills/runs/:id") view=crate::drills::RunPage ssr=SsrMode::Async/>
-                            <Route path=path!("/drills/runs/:id/report") view=crate::drills::ReportPage ssr=SsrMode::Async/>
+                            <Route path=path!("/drills/runs/:id/report") view=|| view! { <crate::drills::ReportPage offers=report_offers/> } ssr=SsrMode::Async/>
                             <Route path=path!("/actions") view=crate::actions::ActionsPage ssr=SsrMode::Async/>
                             <Route path=path!("/reviews") view=crate::reviews::ReviewsPage ssr=SsrMode::Async/>
                             <Route path=path!("/reviews/:id") view=crate::reviews::ReviewPage ssr=SsrMode::Async/>
@@ -115,14 +163,14 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/drills/scenarios/:id/history") view=|| view! { <HistoryPage kind=Kind::Scenario/> } ssr=SsrMode::Async/>
                             <Route path=path!("/drills/scenarios/:id/versions/:version") view=crate::drills::ScenarioPage ssr=SsrMode::Async/>
                             <Route path=path!("/incidents") view=crate::incidents::IncidentsPage ssr=SsrMode::Async/>
-                            <Route path=path!("/incidents/:id") view=crate::incidents::IncidentPage ssr=SsrMode::Async/>
+                            <Route path=path!("/incidents/:id") view=|| view! { <crate::incidents::IncidentPage offers=incident_offers/> } ssr=SsrMode::Async/>
                             <Route path=path!("/incidents/:id/evidence") view=crate::events::EvidencePage ssr=SsrMode::Async/>
                             <Route path=path!("/events") view=crate::events::EventsPage ssr=SsrMode::Async/>
                             <Route path=path!("/events/:id") view=crate::events::EventPage ssr=SsrMode::Async/>
                             <Route path=path!("/imports") view=crate::events::ImportPage ssr=SsrMode::Async/>
                             <Route path=path!("/imports/:id") view=crate::events::ImportReportPage ssr=SsrMode::Async/>
                             <Route path=path!("/alerts") view=crate::alerts::AlertsPage ssr=SsrMode::Async/>
-                            <Route path=path!("/alerts/:id") view=crate::alerts::AlertPage ssr=SsrMode::Async/>
+                            <Route path=path!("/alerts/:id") view=|| view! { <crate::alerts::AlertPage offers=crate::incidents::from_alert::offer/> } ssr=SsrMode::Async/>
                             <Route path=path!("/alert-rules") view=crate::alerts::RulesPage ssr=SsrMode::Async/>
                             <Route path=path!("/sources") view=crate::hooks::SourcesPage ssr=SsrMode::Async/>
                             <Route path=path!("/sources/:name") view=crate::hooks::SourcePage ssr=SsrMode::Async/>

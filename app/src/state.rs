@@ -14,6 +14,9 @@ pub struct Db {
     /// One connection that copies the write-ahead log into the database
     /// beside the writer, so no commit waits for that copy.
     pub checkpointer: SqlitePool,
+    /// The live hub the writer tells after each commit that added to a
+    /// timeline (`timeline::commits`); the state hands it to pages.
+    pub live: crate::live::Live,
 }
 
 impl Db {
@@ -46,10 +49,10 @@ impl AppState {
     /// the tests both start here.
     pub fn new(db: Db, environment: Environment, public_url: String) -> Self {
         Self {
+            live: db.live.clone(),
             db,
             environment,
             public_url,
-            live: Default::default(),
             clock: crate::clock::system(),
             outbound: Default::default(),
         }

@@ -64,8 +64,22 @@ pub async fn open(path: &Path) -> Result<Opened, OpenError> {
         .foreign_keys(true)
         .busy_timeout(BUSY_TIMEOUT)
         .log_statements(tracing::log::LevelFilter::Trace);
+    // Every transaction on the writer tells live pages what it added to a
+    // timeline, once, when the connection comes back (timeline::commits).
+    let live = app::live::Live::default();
+    let commits = app::timeline::commits::Commits::new(live.clone());
+    let watcher = commits.clone();
     let write = SqlitePoolOptions::new()
         .max_connections(1)
+        .after_release(move |conn, _| {
+            let watcher = watcher.clone();
+            Box::pin(async move {
+                if let Err(err) = watcher.after(conn).await {
+                    tracing::warn!(error = %err, "could not tell live pages of a commit");
+                }
+                Ok(true)
+            })
+        })
         .connect_with(
             base.clone()
                 .create_if_missing(true)
@@ -105,6 +119,10 @@ pub async fn open(path: &Path) -> Result<Opened, OpenError> {
         .execute(&write)
         .await
         .map_err(sqlite)?;
+    {
+        let mut conn = write.acquire().await.map_err(sqlite)?;
+        commits.start(&mut conn).await.map_err(sqlite)?;
+    }
     let checkpointer = SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(base.clone())
@@ -121,6 +139,7 @@ pub async fn open(path: &Path) -> Result<Opened, OpenError> {
             read,
             write,
             checkpointer,
+            live,
         },
         created,
     })

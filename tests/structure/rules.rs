@@ -14,10 +14,11 @@ pub const LAYERS: &[(usize, &str, &[&str])] = &[
     (5, "events", &["events", "hooks", "alerts"]),
     (5, "reach", &["reach"]),
     (6, "incidents", &["incidents", "notes"]),
-    (7, "drills", &["drills"]),
-    (7, "reviews", &["reviews", "actions"]),
-    (8, "pages", &["overview", "backups"]),
-    (9, "shell", &["shell", "lib"]),
+    (7, "actions", &["actions"]),
+    (8, "drills", &["drills"]),
+    (8, "reviews", &["reviews"]),
+    (9, "pages", &["overview", "backups"]),
+    (10, "shell", &["shell", "lib"]),
 ];
 
 /// Files longer than this are split along their seams.
@@ -26,21 +27,14 @@ pub const MAX_LINES: usize = 600;
 /// (file, module it imports, why it is still allowed).
 #[rustfmt::skip]
 pub const UPWARD: &[(&str, &str, &str)] = &[
-    ("app/src/alerts/api.rs", "incidents", "declaring from an alert: to move into incidents, its button given to the alert page"),
-    ("app/src/alerts/api.rs", "reach", "declaring from an alert pages the roles: goes with the move into incidents"),
     ("app/src/events/api.rs", "incidents", "linking events to an incident: to move into incidents"),
     ("app/src/plans/api.rs", "drills", "the version store asks drills who may read a scenario: each domain to give it its own versions"),
-    ("app/src/incidents/view.rs", "drills", "the Replay button: to be given to the incident page by the shell"),
-    ("app/src/incidents/view.rs", "reviews", "the Start review button: to be given to the incident page by the shell"),
-    ("app/src/drills/view.rs", "reviews", "the Start review button on a drill report: to be given by the shell"),
-    ("app/src/drills/api.rs", "actions", "adding an action item from a drill report: to move into reviews"),
 ];
 
 /// (file outside a db.rs that runs SQL, why).
 #[rustfmt::skip]
 pub const SQL_ELSEWHERE: &[(&str, &str)] = &[
     ("app/src/drills/api.rs", "to move into its domain's db.rs"),
-    ("app/src/alerts/api.rs", "to move into its domain's db.rs"),
     (
         "app/src/auth/sessions.rs",
         "to move into its domain's db.rs",

@@ -1,5 +1,6 @@
 //! Thin server functions for action items: everyone signed in reads the
-//! list; responders add them to reviews and move them along. Each change
+//! list; responders move them along (a review or a drill report adds
+//! them, through its own domain). Each change
 //! is one transaction with its audit record.
 use super::Item;
 use crate::error::AppError;
@@ -14,46 +15,6 @@ pub async fn list_actions() -> Result<Vec<Item>, AppError> {
     let (state, _) = crate::auth::guard::require::<ListActions>().await?;
     let mut conn = state.db.read.acquire().await?;
     super::db::open(&mut conn, state.clock.now().date_naive(), LISTED).await
-}
-
-/// Adds an action item to a review (drafts and reviews in review only).
-#[server(prefix = "/api", endpoint = "actions/review/add")]
-pub async fn add_review_action(
-    id: i64,
-    title: String,
-    owner: i64,
-    due_on: String,
-    #[server(default)] priority: String,
-    #[server(default)] ticket_url: String,
-) -> Result<i64, AppError> {
-    let (state, caller) = crate::auth::guard::require::<AddReviewAction>().await?;
-    let item = super::NewItem::checked(&title, owner, &due_on, &priority, &ticket_url)?;
-    let mut tx = state.db.write.begin().await?;
-    crate::reviews::db::writable(&mut tx, id).await?;
-    let action = super::db::add(
-        &mut tx,
-        super::db::Source::Review(id),
-        &item,
-        &caller.audit_name(),
-        state.clock.now(),
-    )
-    .await?;
-    crate::audit::record_change(
-        &mut tx,
-        &caller,
-        "action.add",
-        format!("action:{action}"),
-        format!(
-            "review {id}: {} (due {}, {})",
-            item.title,
-            item.due_on,
-            item.priority.as_str()
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    leptos_axum::redirect(&format!("/reviews/{id}#actions"));
-    Ok(action)
 }
 
 /// Moves an action item along: open, in progress, done, won't do.

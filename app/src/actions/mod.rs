@@ -7,7 +7,7 @@ mod api;
 pub mod db;
 pub(crate) mod view;
 
-pub use api::{AddReviewAction, ListActions, SetActionStatus};
+pub use api::{ListActions, SetActionStatus};
 pub use view::ActionsPage;
 
 use crate::error::AppError;

@@ -373,6 +373,20 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<AlertView>, sqlx::E
     .await
 }
 
+/// Marks the alert as declared as `incident`.
+pub async fn declared_as(
+    conn: &mut SqliteConnection,
+    id: i64,
+    incident: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE alerts SET incident_id = ? WHERE id = ?")
+        .bind(incident)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn detail(
     conn: &mut SqliteConnection,
     id: i64,

@@ -1,7 +1,7 @@
 //! The alert pages: alerts (open first), one alert explaining itself
 //! (its rule in a sentence, its group, its sample events, and the button
 //! that declares an incident from it), and the rules.
-use super::{AddRule, AlertView, DeclareFromAlert, RuleView, SetRuleEnabled, GROUP_FIELDS};
+use super::{AddRule, AlertDetail, AlertView, RuleView, SetRuleEnabled, GROUP_FIELDS};
 use crate::{
     auth::{caller_may, Role},
     events::SOURCES,
@@ -55,26 +55,26 @@ fn alerts_table(alerts: Vec<AlertView>) -> impl IntoView {
     .into_any()
 }
 
+/// What higher layers offer on an alert's page (declaring an incident
+/// from it): the shell gives it, so alerts never name incidents.
+pub type AlertOffers = fn(&AlertDetail) -> AnyView;
+
 #[component]
-pub fn AlertPage() -> impl IntoView {
+pub fn AlertPage(#[prop(optional)] offers: Option<AlertOffers>) -> impl IntoView {
     let id = id_param();
-    let declare = ServerAction::<DeclareFromAlert>::new();
-    let error = returned_error(declare);
-    let responder = caller_may(Role::Responder);
     view! {
         <Title text="Alert"/>
-        {error}
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match super::get_alert(id).await {
                     Ok(d) => {
+                        let offers = offers.map(|offer| offer(&d));
                         let a = d.alert;
                         let grouped = if a.group_key.is_empty() {
                             "Every matching event counts here: the rule does not group them.".to_owned()
                         } else {
                             format!("Grouped because these events share {}: other values make other alerts.", a.group_key)
                         };
-                        let can_declare = responder && a.incident_id.is_none();
                         view! {
                             <h1>{format!("Alert #{}: {}", a.id, d.rule.name)}</h1>
                             <p class="lede" id="alert-summary">
@@ -86,13 +86,7 @@ pub fn AlertPage() -> impl IntoView {
                             <p id="alert-rule">"Rule " <strong>{d.rule.name.clone()}</strong>": "{d.rule.explained()}</p>
                             <p id="alert-group">{grouped}</p>
                             {a.incident_id.map(|i| view! { <p>"Declared as " <a href=format!("/incidents/{i}")>{format!("incident #{i}")}</a>"."</p> })}
-                            {can_declare.then(|| view! {
-                                <ActionForm action=declare attr:id="declare-from-alert">
-                                    <input type="hidden" name="id" value=a.id/>
-                                    <button type="submit">"Declare an incident from this alert"</button>
-                                    <span class="hint">" with its rule's severity and runbook; its sample events go on the timeline."</span>
-                                </ActionForm>
-                            })}
+                            {offers}
                             <h2>{format!("Sample events (the first {})", super::MAX_SAMPLES)}</h2>
                             {crate::events::event_rows(d.samples, false)}
                         }

@@ -257,8 +257,12 @@ pub async fn drive_clock(id: i64, change: String, speed: String) -> Result<(), A
         change_name,
     )
     .await?;
+    // The clock moves on in the same transaction (an inject a jump made
+    // due is released now, not at the next tick): one commit, so open
+    // pages hear of the action once.
+    server::changed(&mut tx, id, state.clock.now()).await?;
     tx.commit().await?;
-    server::changed(&state, id).await
+    Ok(())
 }
 
 /// The facilitator releases an inject now, before its time.
@@ -294,8 +298,12 @@ pub async fn release_inject(id: i64, inject: u32) -> Result<(), AppError> {
         format!("inject {inject} released early"),
     )
     .await?;
+    // The clock moves on in the same transaction (an inject a jump made
+    // due is released now, not at the next tick): one commit, so open
+    // pages hear of the action once.
+    server::changed(&mut tx, id, state.clock.now()).await?;
     tx.commit().await?;
-    server::changed(&state, id).await
+    Ok(())
 }
 
 /// The facilitator judges an expectation met, missed or waived, with a
@@ -353,6 +361,10 @@ pub async fn judge_expectation(
         ),
     )
     .await?;
+    // The clock moves on in the same transaction (an inject a jump made
+    // due is released now, not at the next tick): one commit, so open
+    // pages hear of the action once.
+    server::changed(&mut tx, id, state.clock.now()).await?;
     tx.commit().await?;
-    server::changed(&state, id).await
+    Ok(())
 }

@@ -158,16 +158,11 @@ pub async fn tick(state: &AppState) -> Result<Option<DateTime<Utc>>, AppError> {
     Ok(next)
 }
 
-/// Moves one run on and tells its open pages if anything changed.
+/// Moves one run on (its commit tells open pages what it released or
+/// judged).
 pub async fn advance_one(state: &AppState, run: i64) -> Result<Option<DateTime<Utc>>, AppError> {
     let mut tx = state.db.write.begin().await?;
     let done = advance(&mut tx, run, state.clock.now()).await?;
-    let revision = timeline::db::revision(&mut tx, Subject::DrillRun(run)).await?;
     tx.commit().await?;
-    if !done.released.is_empty() || !done.judged.is_empty() {
-        if let Some(revision) = revision {
-            state.live.changed(Subject::DrillRun(run), revision, None);
-        }
-    }
     Ok(done.next)
 }

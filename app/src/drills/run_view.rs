@@ -109,21 +109,15 @@ pub async fn facilitated(
     }
 }
 
-/// After a change: the clock moves on at once (an inject a jump made
-/// due is released now, not at the next tick) and open pages are told.
-pub async fn changed(state: &crate::state::AppState, id: i64) -> Result<(), AppError> {
-    super::run::advance_one(state, id).await?;
-    let mut conn = state.db.read.acquire().await?;
-    if let Some(revision) = crate::timeline::db::revision(&mut conn, Subject::DrillRun(id)).await? {
-        state.live.changed(Subject::DrillRun(id), revision, None);
-    }
-    let incident = db::get(&mut conn, id).await?.and_then(|r| r.incident_id);
-    if let Some(incident) = incident {
-        let subject = Subject::Incident(incident);
-        if let Some(revision) = crate::timeline::db::revision(&mut conn, subject).await? {
-            state.live.changed(subject, revision, None);
-        }
-    }
+/// Before a facilitator's change commits: the clock moves on with it (an
+/// inject a jump made due is released now, not at the next tick). Open
+/// pages are told by the commit itself.
+pub async fn changed(
+    conn: &mut SqliteConnection,
+    id: i64,
+    real: DateTime<Utc>,
+) -> Result<(), AppError> {
+    super::run::advance(conn, id, real).await?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 use super::{
     api::{DrillsOverview, RunLive},
     report::{taken_text, Report, RunChart},
-    AddAction, Audience, Check, DriveClock, JudgeExpectation, PlanRun, ReleaseInject, RunState,
+    AddAction, Audience, Check, DriveClock, JudgeExpectation, PlanRun, ReleaseInject,
     SaveReportNotes,
 };
 use crate::{
@@ -312,8 +312,12 @@ fn check_text(check: &Check) -> String {
     }
 }
 
+/// What higher layers offer on a drill's report (writing the review of
+/// its drill incident): the shell gives it, so drills never name reviews.
+pub type ReportOffers = fn(&Report) -> AnyView;
+
 #[component]
-pub fn ReportPage() -> impl IntoView {
+pub fn ReportPage(#[prop(optional)] offers: Option<ReportOffers>) -> impl IntoView {
     let id = id_param();
     let notes = ServerAction::<SaveReportNotes>::new();
     let action = ServerAction::<AddAction>::new();
@@ -330,7 +334,7 @@ pub fn ReportPage() -> impl IntoView {
                         } else {
                             Vec::new()
                         };
-                        report_page(r, people, notes, action).into_any()
+                        report_page(r, people, notes, action, offers).into_any()
                     }
                     Err(error) => view! { <h1>"After-action report"</h1><ErrorNotice error/> }.into_any(),
                 }
@@ -344,7 +348,9 @@ fn report_page(
     people: Vec<(i64, String)>,
     notes: ServerAction<SaveReportNotes>,
     action: ServerAction<AddAction>,
+    offers: Option<ReportOffers>,
 ) -> impl IntoView {
+    let offers = offers.map(|offer| offer(&r));
     let id = r.run.id;
     let m = r.measures.clone();
     let measure =
@@ -366,15 +372,7 @@ fn report_page(
                 " · " <a href=format!("/drills/runs/{id}/report.md") id="report-markdown">"Markdown"</a>
                 " · " <a href=format!("/drills/runs/{id}")>"The run"</a>
             </p>
-            {(r.run.state == RunState::Ended && caller_may(Role::Responder)).then_some(r.run.incident_id).flatten().map(|incident| {
-                let start = ServerAction::<crate::reviews::StartReview>::new();
-                view! {
-                    <ActionForm action=start attr:class="inline no-print" attr:id="review-form">
-                        <input type="hidden" name="incident" value=incident/>
-                        <button type="submit">"Write the review"</button>
-                    </ActionForm>
-                }
-            })}
+            {offers}
             <p class="meta">{players.join(" · ")}</p>
             <h2>"Score"</h2>
             <p id="report-score" class="score">{r.score.summary()}</p>

@@ -1,6 +1,6 @@
 //! One change to an incident: its own transaction with its timeline
-//! entries and audit record, then the change itself (a [`Delta`]) goes to
-//! every open page through the live hub and back to the caller.
+//! entries and audit record; the change itself (a [`Delta`]) goes back to
+//! the caller and, with the commit, to every open page.
 use super::Delta;
 use crate::{
     auth::Caller,
@@ -82,13 +82,12 @@ pub async fn act(
         Part::Role(role) => delta.role = super::db::role(&mut tx, id, role).await?,
         Part::Notice(notice) => delta.notice = super::db::notice(&mut tx, id, notice).await?,
     }
-    tx.commit().await?;
+    // Open pages are told by the commit itself (timeline::commits); the
+    // change goes with it, so they apply it without fetching.
     match serde_json::to_string(&delta) {
-        Ok(json) => state.live.changed(subject, revision, Some(json.into())),
-        Err(err) => {
-            tracing::error!(error = %err, "could not encode an incident change");
-            state.live.changed(subject, revision, None);
-        }
+        Ok(json) => state.live.attach(subject, revision, json.into()),
+        Err(err) => tracing::error!(error = %err, "could not encode an incident change"),
     }
+    tx.commit().await?;
     Ok(delta)
 }

@@ -8,6 +8,7 @@ pub mod chart;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod export;
+pub mod from_alert;
 mod view;
 
 pub use api::{

@@ -121,8 +121,13 @@ fn DeclareForm(runbooks: Vec<(i64, String)>) -> impl IntoView {
     }
 }
 
+/// What higher layers offer on an incident's page (writing its review,
+/// replaying it as a drill): the shell gives it, so incidents name neither
+/// reviews nor drills.
+pub type Offers = fn(&IncidentView) -> AnyView;
+
 #[component]
-pub fn IncidentPage() -> impl IntoView {
+pub fn IncidentPage(#[prop(optional)] offers: Option<Offers>) -> impl IntoView {
     let id = id_param();
     // Keyset paging: `?before=ENTRY` shows the page of entries before it.
     let before = query("before").parse::<i64>().ok();
@@ -137,7 +142,6 @@ pub fn IncidentPage() -> impl IntoView {
     // Errors of plain form posts come back in the address; show them.
     let errors = (
         returned_error(ServerAction::<AddIncidentNote>::new()),
-        returned_error(ServerAction::<crate::drills::ReplayIncident>::new()),
         returned_error(ServerAction::<SetStatus>::new()),
         returned_error(ServerAction::<SetSeverity>::new()),
         returned_error(ServerAction::<AssignRole>::new()),
@@ -162,35 +166,11 @@ pub fn IncidentPage() -> impl IntoView {
                                 <DraftForm id templates=incident.templates.clone() prefill=prefilled(&incident)/>
                             });
                             let picture = view! { <super::chart::TimelineChart incident=incident.clone()/> };
-                            // A resolved incident is reviewed.
-                            let review = (responder && incident.incident.status == Status::Resolved && incident.incident.drill_run.is_none())
-                                .then(|| {
-                                    let start = ServerAction::<crate::reviews::StartReview>::new();
-                                    view! {
-                                        <ActionForm action=start attr:class="inline" attr:id="review-form">
-                                            <input type="hidden" name="incident" value=id/>
-                                            <button type="submit">"Write the review"</button>
-                                        </ActionForm>
-                                    }
-                                });
-                            // A resolved real incident can be rehearsed.
-                            let replay = (caller_may(Role::Editor)
-                                && incident.incident.status == Status::Resolved
-                                && incident.incident.drill_run.is_none())
-                            .then(|| {
-                                let replay = ServerAction::<crate::drills::ReplayIncident>::new();
-                                view! {
-                                <ActionForm action=replay attr:class="inline" attr:id="replay-form">
-                                    <input type="hidden" name="incident" value=id/>
-                                    <button type="submit">"Replay as a drill scenario"</button>
-                                </ActionForm>
-                                }
-                            });
+                            let offers = offers.map(|offer| offer(&incident));
                             view! {
                                 <LiveIncident incident can_act=responder me publish_note correcting before/>
                                 <section class="draft-notice-section" aria-label="Draft a customer notice">{draft}</section>
-                                {review}
-                                {replay}
+                                {offers}
                                 <section aria-labelledby="picture-title" class="timeline-picture">
                                     <h2 id="picture-title">"The incident as a picture"</h2>
                                     <p class="hint">"As of when this page was loaded."</p>

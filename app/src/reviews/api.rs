@@ -288,3 +288,43 @@ pub async fn mark_entry(
     leptos_axum::redirect(&format!("/reviews/{id}#entry-{entry}"));
     Ok(())
 }
+
+/// Adds an action item to a review (drafts and reviews in review only).
+#[server(prefix = "/api", endpoint = "actions/review/add")]
+pub async fn add_review_action(
+    id: i64,
+    title: String,
+    owner: i64,
+    due_on: String,
+    #[server(default)] priority: String,
+    #[server(default)] ticket_url: String,
+) -> Result<i64, AppError> {
+    let (state, caller) = crate::auth::guard::require::<AddReviewAction>().await?;
+    let item = crate::actions::NewItem::checked(&title, owner, &due_on, &priority, &ticket_url)?;
+    let mut tx = state.db.write.begin().await?;
+    super::db::writable(&mut tx, id).await?;
+    let action = crate::actions::db::add(
+        &mut tx,
+        crate::actions::db::Source::Review(id),
+        &item,
+        &caller.audit_name(),
+        state.clock.now(),
+    )
+    .await?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "action.add",
+        format!("action:{action}"),
+        format!(
+            "review {id}: {} (due {}, {})",
+            item.title,
+            item.due_on,
+            item.priority.as_str()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/reviews/{id}#actions"));
+    Ok(action)
+}

@@ -23,7 +23,7 @@ pub mod picture;
 pub mod print;
 mod view;
 
-pub use api::{GetReview, MarkEntry, PreviewSection, SaveSection, StartReview};
+pub use api::{AddReviewAction, GetReview, MarkEntry, PreviewSection, SaveSection, StartReview};
 pub use flow_api::{AddReviewer, CommentReview, MoveReview, RemoveReviewer};
 pub use list::{ListReviews, ReviewsPage};
 pub use view::ReviewPage;

@@ -5,10 +5,10 @@ use super::{
     api::{get_review, ReviewView, SectionView},
     editor::{SectionDraft, SectionEditor},
     flow_view::{comments, panel, FlowActions},
-    Line, MarkEntry, Moment, SaveSection,
+    AddReviewAction, Line, MarkEntry, Moment, SaveSection,
 };
 use crate::{
-    actions::{AddReviewAction, SetActionStatus},
+    actions::SetActionStatus,
     fields::id_param,
     ui::{returned_error, when, DataTable, ErrorNotice},
 };

@@ -218,3 +218,39 @@ pub async fn check_corrects(
         )),
     }
 }
+
+/// The newest entry's id (0 for none).
+pub async fn newest_id(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM timeline")
+        .fetch_one(conn)
+        .await
+}
+
+#[derive(FromRow)]
+struct Touched {
+    last: i64,
+    incident_id: Option<i64>,
+    drill_run_id: Option<i64>,
+}
+
+/// Each subject with entries newer than `seen`, and its newest entry's id.
+pub async fn touched_since(
+    conn: &mut SqliteConnection,
+    seen: i64,
+) -> Result<Vec<(Subject, i64)>, sqlx::Error> {
+    let touched: Vec<Touched> = sqlx::query_as(
+        "SELECT MAX(id) AS last, incident_id, drill_run_id FROM timeline \
+         WHERE id > ? GROUP BY incident_id, drill_run_id",
+    )
+    .bind(seen)
+    .fetch_all(conn)
+    .await?;
+    Ok(touched
+        .into_iter()
+        .filter_map(|t| match (t.incident_id, t.drill_run_id) {
+            (Some(id), _) => Some((Subject::Incident(id), t.last)),
+            (None, Some(id)) => Some((Subject::DrillRun(id), t.last)),
+            (None, None) => None,
+        })
+        .collect())
+}

@@ -5,6 +5,8 @@
 //! reads. Part of the spine: it names no domain, only the subjects a
 //! timeline can belong to.
 #[cfg(feature = "ssr")]
+pub mod commits;
+#[cfg(feature = "ssr")]
 pub mod db;
 pub mod export;
 
