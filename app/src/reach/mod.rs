@@ -7,13 +7,21 @@
 //! Nothing leaves a sandbox or staging Muster, or any drill: the message
 //! is recorded in the outbox as withheld, with whom it would have reached,
 //! so a drill rehearses the routing without reaching anyone.
+#[cfg(feature = "ssr")]
+mod ack;
 mod api;
 #[cfg(feature = "ssr")]
+mod customers;
+#[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+mod line;
 #[cfg(feature = "ssr")]
 pub mod manage;
 #[cfg(feature = "ssr")]
 pub mod route;
+#[cfg(feature = "ssr")]
+mod rules;
 #[cfg(feature = "ssr")]
 pub mod send;
 #[cfg(feature = "ssr")]
