@@ -174,5 +174,4 @@ pub const LONG: &[(&str, usize)] = &[
     ("app/src/events/document.rs", 747),
     ("app/src/events/import.rs", 621),
     ("app/src/incidents/db.rs", 777),
-    ("app/src/incidents/view.rs", 794),
 ];

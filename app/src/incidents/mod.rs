@@ -7,8 +7,11 @@ pub(crate) mod api;
 pub mod chart;
 #[cfg(feature = "ssr")]
 pub mod db;
+mod draft;
 pub mod export;
 pub mod from_alert;
+mod list;
+mod timeline_view;
 mod view;
 
 pub use api::{
@@ -16,7 +19,8 @@ pub use api::{
     GetIncidentPage, ListIncidents, ListedIncident, PublishNotice, SetSeverity, SetStatus,
     TickStep,
 };
-pub use view::{IncidentPage, IncidentsPage};
+pub use list::IncidentsPage;
+pub use view::IncidentPage;
 #[cfg(feature = "ssr")]
 pub(crate) use {
     act::author,

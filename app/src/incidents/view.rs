@@ -1,125 +1,26 @@
-//! The incidents list with the declare form, and the incident page: one
+//! The incident page: one
 //! island that renders on the server (every control is a plain form, so it
 //! works without JavaScript) and, hydrated, applies each change as it comes.
 //! Its weight does not grow with the history: one page of the timeline,
 //! one correction form.
+use super::draft::{prefilled, DraftForm};
+use super::timeline_view::{timeline, CorrectForm};
 use super::{
-    api::{get_incident_page, list_incidents},
-    severity_meaning, AddIncidentNote, ApproveIncidentNotice, AssignRole, ChecklistItem,
-    DeclareIncident, Delta, DraftNotice, Entry, IncidentNotice, IncidentView, PublishNotice,
-    SetSeverity, SetStatus, Status, TickStep,
+    api::get_incident_page, severity_meaning, AddIncidentNote, ApproveIncidentNotice, AssignRole,
+    ChecklistItem, Delta, DraftNotice, IncidentNotice, IncidentView, PublishNotice, SetSeverity,
+    SetStatus, Status, TickStep,
 };
 use crate::{
     auth::{caller_may, current_caller, Role},
     clock::{duration_text, elapsed},
     error::AppError,
     fields::{id_param, query},
-    plans::Kind,
     runbooks::{Phase, Severity},
-    ui::{returned_error, when, DataTable, ErrorNotice},
+    ui::{returned_error, when, ErrorNotice},
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-#[component]
-pub fn IncidentsPage() -> impl IntoView {
-    let declare = ServerAction::<DeclareIncident>::new();
-    let error = returned_error(declare);
-    let responder = caller_may(Role::Responder);
-    let (status, severity, runbook) = (query("status"), query("severity"), query("runbook"));
-    view! {
-        <Title text="Incidents"/>
-        <h1>"Incidents"</h1>
-        {error}
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                let (status, severity, runbook) = (status.clone(), severity.clone(), runbook.clone());
-                Suspend::new(async move {
-                    let runbooks = crate::plans::api::list_plans(Kind::Runbook, String::new(), String::new()).await.unwrap_or_default();
-                    let runbooks: Vec<(i64, String)> = runbooks.into_iter().map(|p| (p.id, p.title)).collect();
-                    let listed = list_incidents(status.clone(), severity.clone(), runbook.clone()).await;
-                    view! {
-                        {responder.then(|| view! { <DeclareForm runbooks=runbooks.clone()/> })}
-                        <h2>"All incidents"</h2>
-                        <form method="get" action="/incidents" class="inline-form filters">
-                            <label for="f-status">"Status"</label>
-                            <select id="f-status" name="status">
-                                <option value="">"Any"</option>
-                                {Status::ALL.map(|s| view! { <option value=s.as_str() selected=s.as_str() == status>{s.title()}</option> }).collect_view()}
-                            </select>
-                            <label for="f-severity">"Severity"</label>
-                            <select id="f-severity" name="severity">
-                                <option value="">"Any"</option>
-                                {Severity::ALL.map(|s| view! { <option value=s.as_str() selected=s.as_str() == severity>{s.title()}</option> }).collect_view()}
-                            </select>
-                            <label for="f-runbook">"Runbook"</label>
-                            <select id="f-runbook" name="runbook">
-                                <option value="">"Any"</option>
-                                {runbooks.iter().map(|(id, t)| view! { <option value=*id selected=id.to_string() == runbook>{t.clone()}</option> }).collect_view()}
-                            </select>
-                            <button type="submit">"Filter"</button>
-                        </form>
-                        {match listed {
-                            Ok(list) if list.is_empty() => view! { <p class="empty">"No incidents."</p> }.into_any(),
-                            Ok(list) => view! {
-                                <DataTable id="incidents" headers=&["Incident", "Status", "Severity", "Declared", "Duration", "Commander", "Runbook"]>
-                                    {list.into_iter().map(|i| view! {
-                                        <tr data-incident=i.id>
-                                            <td><a href=format!("/incidents/{}", i.id)>{i.title}</a></td>
-                                            <td><span class=format!("status-badge status-{}", i.status.as_str())>{i.status.title()}</span></td>
-                                            <td>{i.severity.label()}</td>
-                                            <td>{when(i.declared_at)}</td>
-                                            <td>{i.duration}</td>
-                                            <td>{i.commander.unwrap_or_else(|| "nobody".into())}</td>
-                                            <td>{i.runbook.unwrap_or_default()}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </DataTable>
-                            }.into_any(),
-                            Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                        }}
-                    }
-                    .into_any()
-                })
-            }}
-        </Suspense>
-    }
-}
-
-#[component]
-fn DeclareForm(runbooks: Vec<(i64, String)>) -> impl IntoView {
-    let declare = ServerAction::<DeclareIncident>::new();
-    view! {
-        <section class="declare" aria-labelledby="declare-title">
-            <h2 id="declare-title">"Declare an incident"</h2>
-            <ActionForm action=declare attr:class="stack narrow" attr:id="declare-form">
-                <label for="declare-title-input">"What is happening"</label>
-                <input id="declare-title-input" name="title" required placeholder="e.g. Card payments failing at checkout"/>
-                <fieldset class="severity-choice">
-                    <legend>"Severity"</legend>
-                    {Severity::ALL.map(|s| {
-                        let id = format!("declare-{}", s.as_str());
-                        view! {
-                            <div>
-                                <input type="radio" id=id.clone() name="severity" value=s.as_str() checked=s == Severity::Sev2/>
-                                <label for=id><strong>{s.title()}</strong>" "{severity_meaning(s)}</label>
-                            </div>
-                        }
-                    }).collect_view()}
-                </fieldset>
-                <label for="declare-impact">"Impact on customers (optional)"</label>
-                <input id="declare-impact" name="impact" placeholder="e.g. Some card payments fail; orders are not lost."/>
-                <label for="declare-runbook">"Runbook (optional)"</label>
-                <select id="declare-runbook" name="runbook">
-                    <option value="">"None"</option>
-                    {runbooks.into_iter().map(|(id, t)| view! { <option value=id>{t}</option> }).collect_view()}
-                </select>
-                <div><button type="submit">"Declare"</button></div>
-            </ActionForm>
-        </section>
-    }
-}
 
 /// What higher layers offer on an incident's page (writing its review,
 /// replaying it as a drill): the shell gives it, so incidents name neither
@@ -590,158 +491,6 @@ fn notices(v: &IncidentView, me: Option<i64>, can_act: bool, a: Actions) -> AnyV
         </ol>
     }
     .into_any()
-}
-
-/// Values the draft form starts with, from the incident.
-fn prefilled(v: &IncidentView) -> Vec<(&'static str, String)> {
-    crate::notices::VARIABLES
-        .iter()
-        .filter(|(name, _)| *name != "next_update_at")
-        .map(|(name, _)| {
-            let value = match *name {
-                "started_at" => when(v.incident.declared_at),
-                "incident_title" => v.incident.title.clone(),
-                "severity" => v.incident.severity.title().to_owned(),
-                "impact" => v.incident.impact.clone(),
-                "resolved_at" => v.incident.resolved_at.map(when).unwrap_or_default(),
-                _ => String::new(),
-            };
-            (*name, value)
-        })
-        .collect()
-}
-
-#[component]
-fn DraftForm(
-    id: i64,
-    templates: Vec<super::UsableTemplate>,
-    prefill: Vec<(&'static str, String)>,
-) -> impl IntoView {
-    // Drawn on the server and posted as a plain form: drafting is rare, and
-    // keeping it out of the island keeps the browser's code small.
-    let action = ServerAction::<DraftNotice>::new();
-    if templates.is_empty() {
-        return view! { <p class="empty">"No approved notice templates yet: write one under Notices and have it approved."</p> }.into_any();
-    }
-    view! {
-        <details class="draft-notice">
-            <summary>"Draft a notice"</summary>
-            <ActionForm action=action attr:class="stack narrow" attr:id="draft-notice-form">
-                <input type="hidden" name="id" value=id/>
-                <label for="draft-template">"Approved template"</label>
-                <select id="draft-template" name="template">
-                    {templates.into_iter().map(|(tid, title, stage)| view! { <option value=tid>{format!("{title} ({})", stage.as_str())}</option> }).collect_view()}
-                </select>
-                {prefill.into_iter().map(|(name, value)| {
-                    let field = format!("draft-{name}");
-                    view! {
-                        <label for=field.clone()>{name}</label>
-                        <input id=field name=format!("values[{name}]") value=value/>
-                    }
-                }).collect_view()}
-                <label for="draft-next-update">"Next update in (minutes)"</label>
-                <input id="draft-next-update" name="next_update_minutes" value="30" inputmode="numeric"/>
-                <div><button type="submit">"Draft notice"</button></div>
-            </ActionForm>
-        </details>
-    }
-    .into_any()
-}
-
-/// The page of the timeline, newest first, each entry with the corrections
-/// of it; then the way to earlier entries.
-fn timeline(
-    v: &IncidentView,
-    before: Option<i64>,
-    can_act: bool,
-    correcting: RwSignal<Option<i64>>,
-) -> AnyView {
-    // The page shown stays in the address when correcting without JavaScript.
-    let page = before.map(|b| format!("before={b}&")).unwrap_or_default();
-    let id = v.incident.id;
-    let mut grouped = v.grouped_timeline();
-    grouped.reverse();
-    view! {
-        <ol class="entries" id="timeline">
-            {grouped.into_iter().map(|(entry, corrections)| {
-                let entry_id = entry.id;
-                view! {
-                    <li class=format!("entry kind-{}", entry.kind.as_str()) data-entry=entry.id id=format!("entry-{}", entry.id)>
-                        {entry_line(&entry)}
-                        {(!corrections.is_empty()).then(|| view! {
-                            <ul class="corrections">
-                                {corrections.iter().map(|c| view! { <li class="entry kind-correction">{entry_line(c)}</li> }).collect_view()}
-                            </ul>
-                        })}
-                        {can_act.then(|| view! {
-                            <a class="correct-link" href=format!("?{page}correct={entry_id}#correct-form")
-                                on:click=move |ev| { ev.prevent_default(); correcting.set(Some(entry_id)); focus_correction(); }>
-                                "Correct"
-                            </a>
-                        })}
-                    </li>
-                }
-            }).collect_view()}
-        </ol>
-        {v.earlier.map(|before| view! {
-            <p class="earlier"><a href=format!("/incidents/{id}?before={before}#timeline")>"Earlier entries"</a></p>
-        })}
-    }
-    .into_any()
-}
-
-fn focus_correction() {
-    #[cfg(feature = "hydrate")]
-    if let Some(field) = leptos::prelude::document().get_element_by_id("correct-text") {
-        use wasm_bindgen::JsCast;
-        if let Ok(field) = field.dyn_into::<web_sys::HtmlElement>() {
-            let _ = field.focus();
-        }
-    }
-}
-
-fn entry_line(e: &Entry) -> impl IntoView {
-    let written = e
-        .happened_at
-        .map(|_| format!(" (written {})", crate::ui::hh_mm(e.at)));
-    view! {
-        <p class="entry-head">
-            <time datetime=e.when().to_rfc3339() class:caught-up=e.happened_at.is_some()>{crate::ui::hh_mm_ss(e.when())}</time>
-            {written}
-            " "<span class="kind">{e.kind.label()}</span>
-            " "<span class="author">{e.author.clone()}</span>
-            {(e.source != crate::timeline::OWN_SOURCE).then(|| format!(" via {}", e.source))}
-            " "<span class="entry-number">{format!("#{}", e.id)}</span>
-        </p>
-        <p class="entry-text">{e.text.clone()}</p>
-    }
-}
-
-/// One correction form for the whole timeline: "Correct" on an entry
-/// fills in its number (a link to `?correct=ID` without JavaScript).
-#[component]
-fn CorrectForm(
-    id: i64,
-    correcting: RwSignal<Option<i64>>,
-    action: ServerAction<AddIncidentNote>,
-) -> impl IntoView {
-    view! {
-        <ActionForm action attr:class="stack correct-form" attr:id="correct-form">
-            <h3>"Correct an entry"</h3>
-            <p class="hint">"Entries are never changed: a correction is added and shown with the entry it corrects."</p>
-            <input type="hidden" name="id" value=id/>
-            <input type="hidden" name="happened_at" value=""/>
-            <label for="correct-entry">"Entry number"</label>
-            // The attribute for the page as drawn (a `?correct=` link without
-            // JavaScript), the property for a "Correct" clicked later.
-            <input id="correct-entry" name="corrects" inputmode="numeric" required
-                value=move || correcting.get().map(|e| e.to_string()).unwrap_or_default()
-                prop:value=move || correcting.get().map(|e| e.to_string()).unwrap_or_default()/>
-            <label for="correct-text">"Correction"</label>
-            <input id="correct-text" name="text" required/>
-            <div><button type="submit" class="small">"Add correction"</button></div>
-        </ActionForm>
-    }
 }
 
 #[cfg(feature = "hydrate")]
