@@ -75,7 +75,10 @@ async fn follow(state: ServerState, topic: Subject, req: Request) -> Response {
             .into_response();
     };
     // Subscribe before reading the current revision, so no change can fall
-    // between the two.
+    // between the two. A commit's message can reach the hub after the
+    // commit itself (the writer tells the hub as it is handed back), so the
+    // subscription may still bring a revision the first event already
+    // counted: `told` drops those, and every event is newer than the last.
     let receiver = state.app.live.subscribe();
     let Some(current) = revision(&state, topic).await else {
         return (StatusCode::NOT_FOUND, "Not found.").into_response();
@@ -83,6 +86,7 @@ async fn follow(state: ServerState, topic: Subject, req: Request) -> Response {
     let period = state.app.live.recheck;
     let follow = Follow {
         first: Some(current),
+        told: current,
         receiver,
         topic,
         path: req.uri().path().to_owned(),
@@ -101,6 +105,8 @@ async fn follow(state: ServerState, topic: Subject, req: Request) -> Response {
 
 struct Follow {
     first: Option<i64>,
+    /// The newest revision this stream has told.
+    told: i64,
     receiver: Receiver<Message>,
     topic: Subject,
     path: String,
@@ -117,7 +123,8 @@ async fn next_event(mut f: Follow) -> Option<(Result<Event, std::convert::Infall
     loop {
         tokio::select! {
             message = f.receiver.recv() => match message {
-                Ok(m) if m.topic == f.topic => {
+                Ok(m) if m.topic == f.topic && m.revision > f.told => {
+                    f.told = m.revision;
                     let change = m.change.filter(|_| matches!(f.topic, Subject::Incident(_)));
                     let data = change.map_or_else(|| m.revision.to_string(), |c| c.to_string());
                     return Some((Ok(Event::default().data(data)), f));
@@ -126,6 +133,10 @@ async fn next_event(mut f: Follow) -> Option<(Result<Event, std::convert::Infall
                 // Missed some: say where the incident is now; the page fetches.
                 Err(RecvError::Lagged(_)) => {
                     let revision = revision(&f.state, f.topic).await?;
+                    if revision <= f.told {
+                        continue;
+                    }
+                    f.told = revision;
                     return Some((Ok(Event::default().data(revision.to_string())), f));
                 }
                 Err(RecvError::Closed) => return None,
