@@ -196,7 +196,7 @@ pub async fn copy_before_upgrade(
             .read_only(true)
             .connect()
             .await?;
-        let (integrity,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
             .fetch_one(&mut conn)
             .await?;
         let audit = app::audit::db::verify(&mut conn).await?;
@@ -328,11 +328,11 @@ async fn check_mark_and_version(
         path: shown.to_owned(),
         source,
     };
-    let (app_id,): (i64,) = sqlx::query_as("PRAGMA application_id")
+    let app_id: i64 = sqlx::query_scalar("PRAGMA application_id")
         .fetch_one(&mut *conn)
         .await
         .map_err(sqlite)?;
-    let (objects,): (i64,) = sqlx::query_as("SELECT count(*) FROM sqlite_master")
+    let objects: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master")
         .fetch_one(&mut *conn)
         .await
         .map_err(sqlite)?;
@@ -345,8 +345,8 @@ async fn check_mark_and_version(
             })
         };
     }
-    let (found,): (Option<i64>,) =
-        sqlx::query_as("SELECT max(version) FROM _sqlx_migrations WHERE success")
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
             .fetch_one(&mut *conn)
             .await
             .map_err(sqlite)?;
@@ -373,7 +373,7 @@ pub async fn schema_is_current(db: &Db) -> Result<bool, sqlx::Error> {
 }
 
 pub async fn sqlite_version(db: &Db) -> Result<String, sqlx::Error> {
-    let (v,): (String,) = sqlx::query_as("SELECT sqlite_version()")
+    let v: String = sqlx::query_scalar("SELECT sqlite_version()")
         .fetch_one(&db.read)
         .await?;
     Ok(v)

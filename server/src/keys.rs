@@ -172,7 +172,7 @@ async fn reseal_keys(
             .execute(&mut *tx)
             .await
             .map_err(fail)?;
-        let (back,): (Vec<u8>,) = sqlx::query_as("SELECT sealed FROM sealed_keys WHERE name = ?")
+        let back: Vec<u8> = sqlx::query_scalar("SELECT sealed FROM sealed_keys WHERE name = ?")
             .bind(name)
             .fetch_one(&mut *tx)
             .await

@@ -26,19 +26,20 @@ pub async fn add(
         Source::Run(id) => (Some(id), None),
         Source::Review(id) => (None, Some(id)),
     };
-    let (count,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM action_items WHERE run_id IS ? AND review_id IS ?")
-            .bind(run)
-            .bind(review)
-            .fetch_one(&mut *conn)
-            .await?;
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM action_items WHERE run_id IS ? AND review_id IS ?",
+    )
+    .bind(run)
+    .bind(review)
+    .fetch_one(&mut *conn)
+    .await?;
     if count >= MAX_PER_SOURCE {
         return Err(AppError::invalid(
             "Action",
             format!("one drill or review holds at most {MAX_PER_SOURCE} action items"),
         ));
     }
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO action_items (run_id, review_id, title, owner_id, owner, due_on, priority, ticket_url, created_by, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )

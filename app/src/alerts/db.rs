@@ -124,7 +124,7 @@ pub async fn add_rule(
             return Err(AppError::invalid("Runbook", "no such runbook"));
         }
     }
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO alert_rules (name, sources, actions, words, outcome, environment, threshold, window_minutes, \
          group_by, quiet_minutes, severity, runbook_id, created_by, created_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -270,7 +270,7 @@ pub async fn observe(
                 (id, count + added, state == "open")
             }
             None => {
-                let (id,): (i64,) = sqlx::query_as(
+                let id: i64 = sqlx::query_scalar(
                     "INSERT INTO alerts (rule_id, group_key, state, count, first_seen, last_seen) \
                      VALUES (?, ?, 'pending', ?, ?, ?) RETURNING id",
                 )
@@ -284,11 +284,10 @@ pub async fn observe(
                 (id, added, false)
             }
         };
-        let (kept,): (i64,) =
-            sqlx::query_as("SELECT count(*) FROM alert_events WHERE alert_id = ?")
-                .bind(alert)
-                .fetch_one(&mut *tx)
-                .await?;
+        let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM alert_events WHERE alert_id = ?")
+            .bind(alert)
+            .fetch_one(&mut *tx)
+            .await?;
         for id in ids.iter().take((MAX_SAMPLES - kept).max(0) as usize) {
             sqlx::query("INSERT OR IGNORE INTO alert_events (alert_id, event_id) VALUES (?, ?)")
                 .bind(alert)

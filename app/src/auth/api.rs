@@ -33,9 +33,16 @@ pub async fn setup_first_admin(
             "Muster is already set up: sign in instead.".into(),
         ));
     }
-    let user = users::create(&mut *tx, &email, &name, &hash, Role::Admin)
-        .await?
-        .ok_or_else(|| AppError::Conflict("That email already has an account.".into()))?;
+    let user = users::create(
+        &mut *tx,
+        &email,
+        &name,
+        &hash,
+        Role::Admin,
+        state.clock.now(),
+    )
+    .await?
+    .ok_or_else(|| AppError::Conflict("That email already has an account.".into()))?;
     let target = format!("user:{}", user.email);
     audit::record_in(
         &mut tx,

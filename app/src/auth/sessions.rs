@@ -96,7 +96,7 @@ pub async fn create<'e>(
     now: DateTime<Utc>,
 ) -> Result<(i64, String), sqlx::Error> {
     let token = new_token();
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, user_agent, client_addr, mfa_pending) \
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
@@ -281,7 +281,10 @@ mod tests {
     #[test]
     fn sessions_end_after_the_idle_or_the_absolute_timeout() {
         let p = SessionPolicy::default();
-        let start = Utc::now();
+        // A fixed moment: tests never read the real date.
+        let start = DateTime::parse_from_rfc3339("2026-11-28T03:00:00Z")
+            .expect("a time")
+            .with_timezone(&Utc);
         assert!(p.is_alive(start, start, start + Duration::hours(11)));
         assert!(!p.is_alive(start, start, start + Duration::hours(12)));
         let busy = start + Duration::days(7) - Duration::minutes(1);

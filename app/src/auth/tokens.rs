@@ -37,6 +37,7 @@ pub async fn create_token(name: String, role: String) -> Result<String, AppError
         role,
         &caller.audit_name(),
         caller.person_id(),
+        state.clock.now(),
     )
     .await?
     .ok_or_else(|| AppError::Conflict(format!("A token named {name} already exists.")))?;
@@ -60,7 +61,7 @@ pub async fn revoke_token(token_id: i64) -> Result<(), AppError> {
     use crate::audit::{self, NewEntry, Outcome};
     let (state, caller) = super::guard::require::<RevokeToken>().await?;
     let mut tx = state.db.write.begin().await?;
-    let name = super::tokens_db::revoke(&mut *tx, token_id)
+    let name = super::tokens_db::revoke(&mut *tx, token_id, state.clock.now())
         .await?
         .ok_or_else(|| AppError::NotFound("That live token".into()))?;
     audit::record_in(

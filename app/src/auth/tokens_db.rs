@@ -18,6 +18,7 @@ pub async fn create<'e>(
     role: Role,
     created_by: &str,
     created_by_id: Option<i64>,
+    at: DateTime<Utc>,
 ) -> Result<Option<(i64, String)>, sqlx::Error> {
     let token = new_token();
     let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
@@ -28,7 +29,7 @@ pub async fn create<'e>(
     .bind(role.as_str())
     .bind(created_by)
     .bind(created_by_id)
-    .bind(Utc::now())
+    .bind(at)
     .fetch_one(db)
     .await;
     match inserted {
@@ -144,11 +145,12 @@ pub async fn list<'e>(
 pub async fn revoke<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     id: i64,
+    at: DateTime<Utc>,
 ) -> Result<Option<String>, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as(
         "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING name",
     )
-    .bind(Utc::now())
+    .bind(at)
     .bind(id)
     .fetch_optional(db)
     .await?;

@@ -1,10 +1,10 @@
 //! Accounts in SQLite.
 use super::{Email, Role, User};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::{Executor, Sqlite};
 
 pub async fn count<'e>(db: impl Executor<'e, Database = Sqlite>) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM users")
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
         .fetch_one(db)
         .await?;
     Ok(n)
@@ -18,6 +18,7 @@ pub async fn create<'e>(
     display_name: &str,
     password_hash: &str,
     role: Role,
+    at: DateTime<Utc>,
 ) -> Result<Option<User>, sqlx::Error> {
     let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
         "INSERT INTO users (email, display_name, password_hash, role, created_at) \
@@ -27,7 +28,7 @@ pub async fn create<'e>(
     .bind(display_name)
     .bind(password_hash)
     .bind(role.as_str())
-    .bind(Utc::now())
+    .bind(at)
     .fetch_one(db)
     .await;
     match inserted {
@@ -147,7 +148,7 @@ pub async fn other_enabled_admins<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     except: i64,
 ) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as(
+    let n: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?",
     )
     .bind(except)
@@ -173,10 +174,11 @@ pub async fn set_disabled<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     id: i64,
     disabled: bool,
+    at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET disabled_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?")
         .bind(disabled)
-        .bind(Utc::now())
+        .bind(at)
         .bind(id)
         .execute(db)
         .await?;

@@ -56,7 +56,7 @@ pub async fn create(conn: &mut SqliteConnection, new: &NewRun<'_>) -> Result<i64
     let scenario = plans::get::<Scenario>(&mut *conn, Kind::Scenario, new.scenario_id, None)
         .await?
         .ok_or_else(|| AppError::invalid("Scenario", "no such scenario"))?;
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO drill_runs (scenario_id, scenario_version, title, facilitator_id, facilitator, \
          scheduled_for, state, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?, ?) RETURNING id",
     )
@@ -215,8 +215,8 @@ pub async fn start(
     if run.state != RunState::Scheduled {
         return Err(AppError::Conflict("This drill has already started.".into()));
     }
-    let (live,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM drill_runs WHERE state IN ('running', 'paused')")
+    let live: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM drill_runs WHERE state IN ('running', 'paused')")
             .fetch_one(&mut *conn)
             .await?;
     if live >= MAX_LIVE {

@@ -151,7 +151,7 @@ pub async fn save_scenario(
         injects: super::edit::parse_injects(&injects, &names, before.as_ref())?,
     }
     .checked()?;
-    let author = Author::of(&caller);
+    let author = Author::of(&caller, state.clock.now());
     let note = if note.is_empty() {
         "Edited".to_owned()
     } else {
@@ -249,7 +249,7 @@ pub async fn replay_incident(incident: i64) -> Result<i64, AppError> {
         .as_ref()
         .map(|(_, _, t)| t.clone())
         .unwrap_or_default();
-    let author = Author::of(&caller);
+    let author = Author::of(&caller, state.clock.now());
     let base = scenario.title.clone();
     let mut n = 1;
     let id = loop {

@@ -69,7 +69,7 @@ pub async fn add_schedule(
             .filter(|m| (5..=480).contains(m))
             .ok_or_else(|| AppError::invalid("Minutes", "give a length from 5 to 480 minutes"))?,
     };
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM drill_schedules")
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM drill_schedules")
         .fetch_one(&mut *tx)
         .await?;
     if count >= MAX_SCHEDULES {
@@ -77,7 +77,7 @@ pub async fn add_schedule(
             "Muster keeps at most {MAX_SCHEDULES} drill schedules; remove one first."
         )));
     }
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO drill_schedules (scenario_id, rule, starts_at, duration_minutes, created_by, created_at, dates) \
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )

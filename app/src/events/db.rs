@@ -42,7 +42,7 @@ pub async fn begin_import(
     at: DateTime<Utc>,
     bytes_total: Option<u64>,
 ) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO event_imports (file_name, format, imported_by, imported_at, accepted, duplicates, rejected, state, bytes_total) \
          VALUES (?, '', ?, ?, 0, 0, 0, 'running', ?) RETURNING id",
     )
@@ -102,7 +102,7 @@ fn inserting<'a>(
 /// The newest event's id: rows stored after it, in the same transaction,
 /// are the caller's.
 pub async fn last_event_id(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM events")
+    let id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
         .fetch_one(conn)
         .await?;
     Ok(id)
@@ -322,7 +322,7 @@ pub async fn tidy_search_index(write: &SqlitePool, whole: bool) -> Result<u32, s
 /// merging the whole search index costs at most about four times what
 /// merging theirs would.
 pub async fn brought_a_quarter(write: &SqlitePool, stored: u64) -> Result<bool, sqlx::Error> {
-    let (all,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
+    let all: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(write)
         .await?;
     Ok(stored as i64 * 4 >= all)

@@ -13,6 +13,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod document;
 #[cfg(feature = "ssr")]
+mod format;
+#[cfg(feature = "ssr")]
 pub mod generic;
 #[cfg(feature = "ssr")]
 pub mod github;

@@ -41,7 +41,7 @@ pub async fn list(
     let search = super::db::match_query(&filter.words);
     let few = match &search {
         Some(query) => {
-            let (n,): (i64,) = sqlx::query_as(
+            let n: i64 = sqlx::query_scalar(
                 "SELECT count(*) FROM (SELECT 1 FROM events_search WHERE events_search MATCH ? LIMIT ?)",
             )
             .bind(query)

@@ -16,9 +16,11 @@ pub async fn list_sources() -> Result<Vec<SourceView>, AppError> {
 pub async fn get_source(name: String) -> Result<SourceDetail, AppError> {
     let (state, _) = crate::auth::guard::require::<GetSource>().await?;
     let mut conn = state.db.read.acquire().await?;
-    let (source, deliveries) = super::db::detail(&mut conn, &name).await?.ok_or_else(|| {
-        AppError::NotFound(format!("A source named {}", crate::fields::shown(&name)))
-    })?;
+    let (source, deliveries) = super::db::detail(&mut conn, &name, state.clock.now())
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(format!("A source named {}", crate::fields::shown(&name)))
+        })?;
     let address = server::address(&state, &source.name);
     Ok(SourceDetail {
         source,
@@ -93,7 +95,14 @@ pub async fn set_source(
     let (state, caller) = crate::auth::guard::require::<SetSource>().await?;
     let settings =
         super::db::Settings::check(&environment, &networks, &retention, enabled.is_some())?;
-    super::manage::configure(&state.db.write, &name, &settings, &caller.audit_name()).await?;
+    super::manage::configure(
+        &state.db.write,
+        &name,
+        &settings,
+        &caller.audit_name(),
+        state.clock.now(),
+    )
+    .await?;
     leptos_axum::redirect(&format!("/sources/{}", name.trim()));
     Ok(())
 }

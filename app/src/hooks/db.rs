@@ -65,8 +65,12 @@ impl Settings {
 }
 
 /// The source a delivery names, if there is one.
-pub async fn find(conn: &mut SqliteConnection, name: &str) -> Result<Option<Source>, sqlx::Error> {
-    Ok(find_for_delivery(conn, name, Utc::now())
+pub async fn find(
+    conn: &mut SqliteConnection,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Source>, sqlx::Error> {
+    Ok(find_for_delivery(conn, name, now)
         .await?
         .map(|(source, _)| source))
 }
@@ -143,7 +147,7 @@ pub async fn add(
             "There is a source named {name} already."
         )));
     }
-    let (import_id,): (i64,) = sqlx::query_as(
+    let import_id: i64 = sqlx::query_scalar(
         "INSERT INTO event_imports (file_name, format, imported_by, imported_at, accepted, duplicates, rejected, state, finished_at) \
          VALUES (?, ?, ?, ?, 0, 0, 0, 'done', ?) RETURNING id",
     )
@@ -154,7 +158,7 @@ pub async fn add(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO hook_sources (name, scheme, environment, networks, retention_days, enabled, import_id, created_by, created_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
@@ -223,8 +227,9 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<SourceView>, sqlx::
 pub async fn detail(
     conn: &mut SqliteConnection,
     name: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<(SourceView, Vec<DeliveryView>)>, sqlx::Error> {
-    let Some(source) = find(&mut *conn, name).await? else {
+    let Some(source) = find(&mut *conn, name, now).await? else {
         return Ok(None);
     };
     let view = list(&mut *conn)

@@ -86,7 +86,7 @@ pub async fn rotate(
         ));
     }
     let mut tx = write.begin().await?;
-    let source = db::find(&mut tx, name).await?.ok_or_else(|| {
+    let source = db::find(&mut tx, name, now).await?.ok_or_else(|| {
         AppError::NotFound(format!("A source named {}", crate::fields::shown(name)))
     })?;
     let secret = chosen(source.scheme, entered)?;
@@ -113,9 +113,10 @@ pub async fn configure(
     name: &str,
     settings: &db::Settings,
     by: &str,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let mut tx = write.begin().await?;
-    let source = db::find(&mut tx, name).await?.ok_or_else(|| {
+    let source = db::find(&mut tx, name, now).await?.ok_or_else(|| {
         AppError::NotFound(format!("A source named {}", crate::fields::shown(name)))
     })?;
     db::set(&mut tx, source.id, settings).await?;

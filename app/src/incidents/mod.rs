@@ -85,6 +85,7 @@ impl ChecklistItem {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct RoleHolder {
     pub role_id: i64,
     pub role: String,

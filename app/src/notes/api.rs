@@ -15,7 +15,7 @@ pub async fn add_team_note(body: String) -> Result<Note, AppError> {
     let (state, caller) = crate::auth::guard::require::<AddTeamNote>().await?;
     let body = super::NoteBody::parse(&body)?;
     let mut tx = state.db.write.begin().await?;
-    let note = super::db::insert(&mut *tx, &body, chrono::Utc::now()).await?;
+    let note = super::db::insert(&mut *tx, &body, state.clock.now()).await?;
     let entry = NewEntry::new(
         caller.audit_name(),
         "note.add",

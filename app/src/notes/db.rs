@@ -10,8 +10,8 @@ pub async fn insert<'e>(
     body: &NoteBody,
     at: DateTime<Utc>,
 ) -> Result<Note, sqlx::Error> {
-    let (id,): (i64,) =
-        sqlx::query_as("INSERT INTO notes (body, created_at) VALUES (?, ?) RETURNING id")
+    let id: i64 =
+        sqlx::query_scalar("INSERT INTO notes (body, created_at) VALUES (?, ?) RETURNING id")
             .bind(body.as_str())
             .bind(at)
             .fetch_one(db)

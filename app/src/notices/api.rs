@@ -85,7 +85,7 @@ pub async fn save_notice(input: NoticeInput) -> Result<(), AppError> {
                 .map_err(|_| AppError::invalid("Template", "is not a number"))?,
         ),
     };
-    let author = db::Author::of(&caller);
+    let author = db::Author::of(&caller, state.clock.now());
     let taken = || {
         AppError::Conflict(format!(
             "A notice template called {} already exists.",
@@ -171,7 +171,14 @@ pub async fn approve_notice(id: i64, version: i64) -> Result<(), AppError> {
             "the template has unknown variables or errors; fix them first",
         ));
     }
-    if !db::approve(&mut tx, id, version, &db::Author::of(&caller)).await? {
+    if !db::approve(
+        &mut tx,
+        id,
+        version,
+        &db::Author::of(&caller, state.clock.now()),
+    )
+    .await?
+    {
         return Err(AppError::Conflict(format!(
             "Version {version} is already approved."
         )));

@@ -15,8 +15,13 @@ pub async fn import_plans(document: String) -> Result<(), AppError> {
     let checked = super::transfer::check(&mut tx, &document)
         .await
         .map_err(|problems| AppError::invalid("Plans file", problems.join("\n")))?;
-    let report =
-        super::transfer::store(&mut tx, checked, &Author::of(&caller), &mut |_, _, _| {}).await?;
+    let report = super::transfer::store(
+        &mut tx,
+        checked,
+        &Author::of(&caller, state.clock.now()),
+        &mut |_, _, _| {},
+    )
+    .await?;
     crate::audit::record_change(&mut tx, &caller, "plans.import", "plans", report.summary())
         .await?;
     tx.commit().await?;

@@ -6,24 +6,28 @@ use serde::{de::DeserializeOwned, Serialize};
 use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 
-/// Who wrote a version: a name to show, and the account if a person did.
+/// Who wrote a version: a name to show, and the account if a person did;
+/// and when (the app's clock, so tests and drills say when it is).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Author {
     pub name: String,
     pub id: Option<i64>,
+    pub at: DateTime<Utc>,
 }
 
 impl Author {
-    pub fn of(caller: &crate::auth::Caller) -> Self {
+    pub fn of(caller: &crate::auth::Caller, at: DateTime<Utc>) -> Self {
         match caller {
             crate::auth::Caller::User { user, .. } => Self {
                 name: user.email.clone(),
                 id: Some(user.id),
+                at,
             },
             // A token writes as the person who created it.
             other => Self {
                 name: other.audit_name(),
                 id: other.person_id(),
+                at,
             },
         }
     }
@@ -74,7 +78,7 @@ pub async fn create<T: Serialize>(
     .bind(wrap_tags(&index.tags))
     .bind(&index.label)
     .bind(&index.search)
-    .bind(Utc::now())
+    .bind(author.at)
     .bind(&author.name)
     .fetch_one(&mut *conn)
     .await;
@@ -97,7 +101,7 @@ pub async fn add_version<T: Serialize>(
     author: &Author,
     note: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let now = Utc::now();
+    let now = author.at;
     let updated: Result<Option<(i64,)>, _> = sqlx::query_as(
         "UPDATE plans SET title = ?, tags = ?, label = ?, search = ?, latest = latest + 1, \
          updated_at = ?, updated_by = ? WHERE id = ? RETURNING latest",
@@ -314,7 +318,7 @@ pub async fn approve(
     )
     .bind(&by.name)
     .bind(by.id)
-    .bind(Utc::now())
+    .bind(by.at)
     .bind(id)
     .bind(version)
     .execute(&mut *conn)
@@ -352,7 +356,7 @@ pub async fn put_draft<T: Serialize>(
     id: i64,
     base: i64,
     content: &T,
-    by: &str,
+    by: &Author,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO runbook_drafts (plan_id, base, content, updated_by, updated_at) VALUES (?, ?, ?, ?, ?) \
@@ -362,8 +366,8 @@ pub async fn put_draft<T: Serialize>(
     .bind(id)
     .bind(base)
     .bind(to_json(content)?)
-    .bind(by)
-    .bind(Utc::now())
+    .bind(&by.name)
+    .bind(by.at)
     .execute(&mut *conn)
     .await?;
     Ok(())

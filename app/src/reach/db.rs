@@ -81,7 +81,7 @@ pub async fn add(
     sealing: &SecretKey,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM channels")
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM channels")
         .fetch_one(&mut *tx)
         .await?;
     if count >= MAX_CHANNELS {
@@ -221,7 +221,7 @@ pub async fn enqueue(
         None => (State::Pending, String::new()),
     };
     let key = format!("msg_{:032x}", rand::random::<u128>());
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO outbox (channel_id, incident_id, purpose, recipient, subject, body, link, key, state, note, \
          attempts, next_at, created_at, call_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id",
     )
@@ -411,8 +411,8 @@ pub async fn failed_since(
     conn: &mut SqliteConnection,
     since: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE state = 'failed' AND done_at >= ?")
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state = 'failed' AND done_at >= ?")
             .bind(since)
             .fetch_one(conn)
             .await?;

@@ -75,7 +75,7 @@ pub struct Held {
 }
 
 async fn any_channel(tx: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
-    let (any,): (bool,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM channels)")
+    let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM channels)")
         .fetch_one(tx)
         .await?;
     Ok(any)
@@ -162,7 +162,7 @@ pub async fn call(
     let (role_id, rank) = ask
         .role
         .map_or((None, 0), |(h, rank)| (Some(h.role_id), rank));
-    let (call_id,): (i64,) = sqlx::query_as(
+    let call_id: i64 = sqlx::query_scalar(
         "INSERT INTO calls (incident_id, person_id, person_name, role_id, role_name, rank, reason, drill, subject, about, \
          key_hash, escalate_minutes, escalate_at, expires_at, created_at, state) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open') RETURNING id",

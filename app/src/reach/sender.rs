@@ -47,7 +47,7 @@ impl Sender {
                     continue;
                 };
                 let secret = db::secret(&mut conn, d.channel_id, &self.sealing).await?;
-                let (used,): (i64,) = sqlx::query_as(
+                let used: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM outbox_attempts WHERE channel_id = ? AND at > ?",
                 )
                 .bind(d.channel_id)

@@ -171,7 +171,7 @@ pub async fn start_review(incident: i64) -> Result<i64, AppError> {
         .ok_or_else(|| AppError::NotFound("That incident".into()))?;
     let ready = match view.incident.drill_run {
         Some(run) => {
-            let (state,): (String,) = sqlx::query_as("SELECT state FROM drill_runs WHERE id = ?")
+            let state: String = sqlx::query_scalar("SELECT state FROM drill_runs WHERE id = ?")
                 .bind(run)
                 .fetch_one(&mut *tx)
                 .await?;

@@ -132,7 +132,7 @@ pub async fn start(
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
     let title = format!("Review: {}", v.incident.title.trim_start_matches("DRILL: "));
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO reviews (incident_id, title, state, impact, created_by, created_by_id, created_at, updated_by, updated_at) \
          VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?) RETURNING id",
     )

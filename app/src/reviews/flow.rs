@@ -82,7 +82,7 @@ pub async fn add_reviewer(
             format!("{name} started this review; name someone else to review it"),
         ));
     }
-    let (count,): (i64,) = sqlx::query_as(
+    let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM review_reviewers WHERE review_id = ? AND user_id <> ?",
     )
     .bind(id)
@@ -148,18 +148,17 @@ pub async fn add_comment(
     (author, author_id): (&str, Option<i64>),
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    let (count,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM review_comments WHERE review_id = ?")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_comments WHERE review_id = ?")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
     if count >= MAX_COMMENTS {
         return Err(AppError::invalid(
             "Comment",
             format!("a review holds at most {MAX_COMMENTS} comments"),
         ));
     }
-    let (comment,): (i64,) = sqlx::query_as(
+    let comment: i64 = sqlx::query_scalar(
         "INSERT INTO review_comments (review_id, section, text, author, author_id, created_at) \
          VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     )

@@ -29,7 +29,7 @@ pub async fn save_role(
         duties: text_field("Duties", &duties, false, 4000)?,
     };
     let mut tx = state.db.write.begin().await?;
-    let saved = super::db::save_role(&mut *tx, id, &role)
+    let saved = super::db::save_role(&mut *tx, id, &role, state.clock.now())
         .await?
         .ok_or_else(|| {
             AppError::Conflict(format!(
@@ -99,7 +99,7 @@ pub async fn save_person(
         }
     };
     let mut tx = state.db.write.begin().await?;
-    let saved = super::db::save_person(&mut *tx, id, &person, user_id)
+    let saved = super::db::save_person(&mut *tx, id, &person, user_id, state.clock.now())
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()))?;
     let action = if id.is_some() {

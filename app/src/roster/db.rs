@@ -1,6 +1,6 @@
 //! The roster in SQLite.
 use super::{IncidentRole, Person, RoleCover, Roster};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::{Executor, Sqlite, SqliteConnection};
 
 type PersonRow = (i64, String, String, String, String, String, Option<String>);
@@ -114,6 +114,7 @@ pub async fn save_role<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     id: Option<i64>,
     role: &IncidentRole,
+    at: DateTime<Utc>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let result: Result<Option<(i64,)>, sqlx::Error> = match id {
         None => sqlx::query_as(
@@ -123,7 +124,7 @@ pub async fn save_role<'e>(
         .bind(&role.name)
         .bind(&role.description)
         .bind(&role.duties)
-        .bind(Utc::now())
+        .bind(at)
         .fetch_optional(db)
         .await,
         Some(id) => sqlx::query_as(
@@ -132,7 +133,7 @@ pub async fn save_role<'e>(
         .bind(&role.name)
         .bind(&role.description)
         .bind(&role.duties)
-        .bind(Utc::now())
+        .bind(at)
         .bind(id)
         .fetch_optional(db)
         .await,
@@ -151,6 +152,7 @@ pub async fn save_person<'e>(
     id: Option<i64>,
     p: &Person,
     user_id: Option<i64>,
+    at: DateTime<Utc>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let sql = if id.is_some() {
         "UPDATE people SET name = ?1, team = ?2, email = ?3, phone = ?4, chat = ?5, user_id = ?6, updated_at = ?7 \
@@ -166,7 +168,7 @@ pub async fn save_person<'e>(
         .bind(&p.phone)
         .bind(&p.chat)
         .bind(user_id)
-        .bind(Utc::now())
+        .bind(at)
         .bind(id)
         .fetch_optional(db)
         .await?;

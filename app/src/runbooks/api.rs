@@ -61,7 +61,7 @@ pub async fn create_runbook(title: String) -> Result<(), AppError> {
         Kind::Runbook,
         &runbook.index(),
         &runbook,
-        &db::Author::of(&caller),
+        &db::Author::of(&caller, state.clock.now()),
         "Created",
     )
     .await?
@@ -223,7 +223,7 @@ pub async fn save_runbook(id: i64, note: String) -> Result<(), AppError> {
         id,
         &draft.index(),
         &draft,
-        &db::Author::of(&caller),
+        &db::Author::of(&caller, state.clock.now()),
         &note,
     )
     .await?
@@ -341,7 +341,14 @@ mod server {
             None => (current.latest, current.content),
         };
         change(&mut book)?;
-        db::put_draft(&mut tx, id, base, &book, &db::Author::of(caller).name).await?;
+        db::put_draft(
+            &mut tx,
+            id,
+            base,
+            &book,
+            &db::Author::of(caller, state.clock.now()),
+        )
+        .await?;
         crate::audit::record_change(
             &mut tx,
             caller,

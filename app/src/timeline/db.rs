@@ -65,7 +65,7 @@ pub async fn append(
     .bind(data)
     .fetch_one(&mut *conn)
     .await?;
-    let (revision,): (i64,) = sqlx::query_as(&format!(
+    let revision: i64 = sqlx::query_scalar(&format!(
         "UPDATE {table} SET revision = revision + 1 WHERE id = ? RETURNING revision"
     ))
     .bind(subject.id())
@@ -187,7 +187,7 @@ pub async fn of_kinds(
 /// The id of the subject's newest entry (0 when it has none).
 pub async fn last_id(conn: &mut SqliteConnection, subject: Subject) -> Result<i64, sqlx::Error> {
     let (_, column) = subject.tables();
-    let (id,): (i64,) = sqlx::query_as(&format!(
+    let id: i64 = sqlx::query_scalar(&format!(
         "SELECT COALESCE(MAX(id), 0) FROM timeline WHERE {column} = ?"
     ))
     .bind(subject.id())

@@ -24,8 +24,8 @@ pub struct Made {
 
 /// The newest migration applied to a database.
 pub(crate) async fn schema_of(conn: &mut sqlx::SqliteConnection) -> Result<i64, Failure> {
-    let (v,): (Option<i64>,) =
-        sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+    let v: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
             .fetch_one(conn)
             .await?;
     Ok(v.unwrap_or(0))

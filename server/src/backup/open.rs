@@ -111,7 +111,7 @@ async fn open_into(file: &Path, key: &Key, into: &Path) -> Result<Report, Failur
 }
 
 async fn count(conn: &mut sqlx::SqliteConnection, sql: &str) -> Result<i64, Failure> {
-    let (n,): (i64,) = sqlx::query_as(sql).fetch_one(conn).await?;
+    let n: i64 = sqlx::query_scalar(sql).fetch_one(conn).await?;
     Ok(n)
 }
 
@@ -119,7 +119,7 @@ async fn count(conn: &mut sqlx::SqliteConnection, sql: &str) -> Result<i64, Fail
 async fn check(file: &Path, opened: &Path, header: Header) -> Result<Report, Failure> {
     let bad = |why: String| Failure(format!("{}: {why}", file.display()), 1);
     let mut conn = db::open_read_only(opened).await?;
-    let (integrity,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&mut conn)
         .await?;
     if integrity != "ok" {

@@ -36,7 +36,9 @@ pub async fn user_add(arg: DatabaseArg, new: NewUser) -> Result<String, Failure>
     let opened = db::open(&path).await?;
     let hash = Hasher::default().hash(new.password).await?;
     let mut tx = opened.db.write.begin().await?;
-    let Some(user) = users::create(&mut *tx, &email, &name, &hash, new.role).await? else {
+    let Some(user) =
+        users::create(&mut *tx, &email, &name, &hash, new.role, chrono::Utc::now()).await?
+    else {
         return Err(Failure(
             format!("{} already has an account", email.as_str()),
             1,
@@ -226,6 +228,7 @@ pub async fn plans_import(
         None => Author {
             name: "command line".into(),
             id: None,
+            at: chrono::Utc::now(),
         },
         Some(email) => {
             let email = Email::parse(&email).map_err(|e| Failure(format!("--author: {e}"), 2))?;
@@ -241,6 +244,7 @@ pub async fn plans_import(
             Author {
                 name: user.email,
                 id: Some(user.id),
+                at: chrono::Utc::now(),
             }
         }
     };

@@ -282,10 +282,9 @@ pub async fn insert_completed(
     )
     .await?
     .ok_or(sqlx::Error::RowNotFound)?;
-    let (editor,): (i64,) =
-        sqlx::query_as("SELECT id FROM users WHERE email = 'editor@demo.muster'")
-            .fetch_one(&mut *tx)
-            .await?;
+    let editor: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'editor@demo.muster'")
+        .fetch_one(&mut *tx)
+        .await?;
     let mut players = Vec::new();
     for (role, person) in [
         (COMMANDER, "Ada Admin"),
@@ -367,7 +366,7 @@ pub async fn insert_completed(
         .bind(run)
         .execute(&mut *tx)
         .await?;
-    let (priya,): (i64,) = sqlx::query_as("SELECT id FROM people WHERE name = 'Priya Shah'")
+    let priya: i64 = sqlx::query_scalar("SELECT id FROM people WHERE name = 'Priya Shah'")
         .fetch_one(&mut *tx)
         .await?;
     sqlx::query(

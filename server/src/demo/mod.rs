@@ -155,7 +155,7 @@ async fn insert(db: &Db, hashes: &[String], now: DateTime<Utc>) -> Result<(), sq
     let mut tx = db.write.begin().await?;
     for ((email, name, role), hash) in ACCOUNTS.iter().zip(hashes) {
         let email = Email::parse(email).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-        users::create(&mut *tx, &email, name, hash, *role).await?;
+        users::create(&mut *tx, &email, name, hash, *role, now).await?;
         let entry = NewEntry::new(
             "demo",
             "user.create",
@@ -165,8 +165,8 @@ async fn insert(db: &Db, hashes: &[String], now: DateTime<Utc>) -> Result<(), sq
         .because("demo data");
         audit::db::record(&mut tx, entry, "").await?;
     }
-    insert_roster(&mut tx).await?;
-    insert_plans(&mut tx).await?;
+    insert_roster(&mut tx, now).await?;
+    insert_plans(&mut tx, now).await?;
     insert_incident(&mut tx, now).await?;
     crate::demo::drills::insert_completed(&mut tx, now).await?;
     app::alerts::db::add_demo_rules(&mut tx, "demo", now)
@@ -183,7 +183,10 @@ async fn insert(db: &Db, hashes: &[String], now: DateTime<Utc>) -> Result<(), sq
     tx.commit().await
 }
 
-async fn insert_roster(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+async fn insert_roster(
+    tx: &mut sqlx::SqliteConnection,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     use app::roster::{db, Person};
     let mut ids = std::collections::HashMap::new();
     for (name, team, email, phone, chat) in PEOPLE {
@@ -200,13 +203,13 @@ async fn insert_roster(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Erro
             chat: (*chat).into(),
             account: None,
         };
-        let id = db::save_person(&mut *tx, None, &person, user.map(|(id,)| id))
+        let id = db::save_person(&mut *tx, None, &person, user.map(|(id,)| id), now)
             .await?
             .ok_or_else(|| sqlx::Error::Protocol("demo person not saved".into()))?;
         ids.insert(*name, id);
     }
     for (role, names) in COVER {
-        let (role_id,): (i64,) = sqlx::query_as("SELECT id FROM incident_roles WHERE name = ?")
+        let role_id: i64 = sqlx::query_scalar("SELECT id FROM incident_roles WHERE name = ?")
             .bind(role)
             .fetch_one(&mut *tx)
             .await?;
@@ -239,13 +242,16 @@ pub fn save_accounts(path: &Path, accounts: &[DemoAccount]) -> std::io::Result<(
 /// Three runbooks and the payment outage's notices, written by the demo
 /// editor through the same import a team would use, and the notices
 /// approved by the demo admin (a second person), so they are ready to use.
-async fn insert_plans(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+async fn insert_plans(
+    tx: &mut sqlx::SqliteConnection,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     use app::{
         plan_file::transfer,
         plans::{db, Kind},
     };
-    let editor = account(tx, "editor@demo.muster").await?;
-    let admin = account(tx, "admin@demo.muster").await?;
+    let editor = account(tx, "editor@demo.muster", now).await?;
+    let admin = account(tx, "admin@demo.muster", now).await?;
     let checked = transfer::check(tx, include_str!("plans.json"))
         .await
         .map_err(|problems| sqlx::Error::Protocol(problems.join("; ")))?;
@@ -259,14 +265,16 @@ async fn insert_plans(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error
 async fn account(
     tx: &mut sqlx::SqliteConnection,
     email: &str,
+    at: DateTime<Utc>,
 ) -> Result<app::plans::db::Author, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE email = ?")
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
         .bind(email)
         .fetch_one(&mut *tx)
         .await?;
     Ok(app::plans::db::Author {
         name: email.to_owned(),
         id: Some(id),
+        at,
     })
 }
 

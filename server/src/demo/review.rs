@@ -101,7 +101,7 @@ async fn id_of(
     sql: &str,
     key: &str,
 ) -> Result<i64, app::error::AppError> {
-    let (id,): (i64,) = sqlx::query_as(sql).bind(key).fetch_one(conn).await?;
+    let id: i64 = sqlx::query_scalar(sql).bind(key).fetch_one(conn).await?;
     Ok(id)
 }
 
@@ -125,7 +125,7 @@ async fn write_review(
         "Retry worker paused",
         "Support had three tickets",
     ] {
-        let (id,): (i64,) = sqlx::query_as(
+        let id: i64 = sqlx::query_scalar(
             "SELECT id FROM timeline WHERE incident_id = ? AND text LIKE ? ORDER BY id LIMIT 1",
         )
         .bind(incident)

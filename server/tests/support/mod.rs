@@ -144,6 +144,7 @@ impl TestApp {
             &format!("{role} {n}"),
             "no-password",
             role,
+            self.state.clock.now(),
         )
         .await
         .expect("create")
@@ -194,6 +195,7 @@ impl TestApp {
             "Test",
             &hash,
             role,
+            self.state.clock.now(),
         )
         .await
         .expect("create")

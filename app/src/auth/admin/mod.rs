@@ -34,7 +34,7 @@ pub async fn create_account(
     check_new_password(&password, &password_repeat)?;
     let hash = auth.hasher.hash(password).await?;
     let mut tx = state.db.write.begin().await?;
-    let user = users::create(&mut *tx, &email, &name, &hash, role)
+    let user = users::create(&mut *tx, &email, &name, &hash, role, state.clock.now())
         .await?
         .ok_or_else(|| AppError::Conflict(format!("{} already has an account.", email.as_str())))?;
     record(&mut tx, &caller, "user.create", &user.email, role.as_str()).await?;
@@ -95,7 +95,7 @@ pub async fn set_disabled(user_id: i64, disabled: bool) -> Result<(), AppError> 
             "Muster needs at least one enabled admin.".into(),
         ));
     }
-    users::set_disabled(&mut *tx, user.id, disabled).await?;
+    users::set_disabled(&mut *tx, user.id, disabled, state.clock.now()).await?;
     let action = if disabled {
         let ended = sessions::delete_for_user(&mut *tx, user.id, None).await?;
         record(

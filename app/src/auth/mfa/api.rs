@@ -150,7 +150,7 @@ pub async fn confirm_mfa(code: String) -> Result<(), AppError> {
     let hashes: Vec<Vec<u8>> = codes.iter().map(|c| recovery::hash(c)).collect();
     let mut tx = state.db.write.begin().await?;
     db::use_step(&mut *tx, user.id, step).await?;
-    db::enable(&mut *tx, user.id).await?;
+    db::enable(&mut *tx, user.id, state.clock.now()).await?;
     db::replace_recovery_codes(&mut tx, user.id, &hashes).await?;
     audit::record_in(
         &mut tx,
@@ -279,7 +279,9 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<(), AppErr
             }
             _ => None,
         }
-    } else if db::use_recovery_code(&mut *tx, user.id, &recovery::hash(&code)).await? {
+    } else if db::use_recovery_code(&mut *tx, user.id, &recovery::hash(&code), state.clock.now())
+        .await?
+    {
         Some("recovery code")
     } else {
         None

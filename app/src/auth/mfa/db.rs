@@ -1,5 +1,5 @@
 //! Two-step sign-in state in SQLite.
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::{Executor, Sqlite};
 
 /// The sealed secret, whether it is confirmed, and the last step used.
@@ -44,9 +44,10 @@ pub async fn set_pending<'e>(
 pub async fn enable<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     user_id: i64,
+    at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET totp_enabled_at = ? WHERE id = ?")
-        .bind(Utc::now())
+        .bind(at)
         .bind(user_id)
         .execute(db)
         .await?;
@@ -107,11 +108,12 @@ pub async fn use_recovery_code<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     user_id: i64,
     hash: &[u8],
+    at: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL",
     )
-    .bind(Utc::now())
+    .bind(at)
     .bind(user_id)
     .bind(hash)
     .execute(db)
