@@ -38,6 +38,7 @@ pub mod signing;
 pub mod state;
 pub mod timeline;
 pub mod ui;
+pub mod versions;
 
 pub use shell::{shell, App};
 

@@ -8,8 +8,9 @@ use crate::{
     },
     environment::Environment,
     notes::NotesPage,
-    plans::{HistoryPage, Kind},
+    plans::Kind,
     ui::{returned_error, EnvironmentBanner, Footer, Header},
+    versions::HistoryPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -164,9 +165,9 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/drills/scenarios/:id/versions/:version") view=crate::drills::ScenarioPage ssr=SsrMode::Async/>
                             <Route path=path!("/incidents") view=crate::incidents::IncidentsPage ssr=SsrMode::Async/>
                             <Route path=path!("/incidents/:id") view=|| view! { <crate::incidents::IncidentPage offers=incident_offers/> } ssr=SsrMode::Async/>
-                            <Route path=path!("/incidents/:id/evidence") view=crate::events::EvidencePage ssr=SsrMode::Async/>
-                            <Route path=path!("/events") view=crate::events::EventsPage ssr=SsrMode::Async/>
-                            <Route path=path!("/events/:id") view=crate::events::EventPage ssr=SsrMode::Async/>
+                            <Route path=path!("/incidents/:id/evidence") view=crate::incidents::evidence::EvidencePage ssr=SsrMode::Async/>
+                            <Route path=path!("/events") view=|| view! { <crate::events::EventsPage links=crate::incidents::evidence::link_offers()/> } ssr=SsrMode::Async/>
+                            <Route path=path!("/events/:id") view=|| view! { <crate::events::EventPage links=crate::incidents::evidence::link_offers()/> } ssr=SsrMode::Async/>
                             <Route path=path!("/imports") view=crate::events::ImportPage ssr=SsrMode::Async/>
                             <Route path=path!("/imports/:id") view=crate::events::ImportReportPage ssr=SsrMode::Async/>
                             <Route path=path!("/alerts") view=crate::alerts::AlertsPage ssr=SsrMode::Async/>

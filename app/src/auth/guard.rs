@@ -44,6 +44,7 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("/api/notices/preview", AtLeast(Editor)),
     ("/api/incidents/list", AtLeast(Viewer)),
     ("/api/incidents/get", AtLeast(Viewer)),
+    ("/api/incidents/open", AtLeast(Viewer)),
     ("/api/incidents/page", AtLeast(Viewer)),
     ("/api/incidents/declare", AtLeast(Responder)),
     ("/api/incidents/note", AtLeast(Responder)),

@@ -300,5 +300,20 @@ impl TryFrom<String> for RunState {
     }
 }
 
+/// One version as the text its history compares (names of roles and
+/// templates as they are now); `None` when there is no such version.
+#[cfg(feature = "ssr")]
+pub async fn version_text(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    version: i64,
+) -> Result<Option<String>, crate::error::AppError> {
+    use crate::plans::{db, Kind};
+    let roles = crate::roster::db::role_names(&mut *conn).await?;
+    Ok(db::get::<Scenario>(conn, Kind::Scenario, id, Some(version))
+        .await?
+        .map(|v| v.content.as_text(&roles)))
+}
+
 #[cfg(test)]
 mod tests;

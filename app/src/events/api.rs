@@ -1,7 +1,7 @@
-//! Thin server functions for events: everyone reads, responders link and
-//! unlink (in the incident's own change, so every open page sees it),
-//! editors see imports, admins set how long events are kept.
-use super::{EventDetail, EventRow, EventsList, ImportView, ImportsOverview};
+//! Thin server functions for events: everyone reads, editors see imports,
+//! admins set how long events are kept. Linking events to an incident is
+//! the incident's change: `incidents::evidence`.
+use super::{EventDetail, EventsList, ImportView, ImportsOverview};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -28,87 +28,15 @@ pub async fn list_events(list: ListQuery) -> Result<EventsList, AppError> {
     let (state, _) = crate::auth::guard::require::<ListEvents>().await?;
     let filter = server::filter(&list)?;
     let (rows, next) = super::query::list(&state.db.read, &filter, PAGE).await?;
-    let incidents = server::open_incidents(&state).await?;
-    Ok(EventsList {
-        rows,
-        next,
-        incidents,
-    })
+    Ok(EventsList { rows, next })
 }
 
 #[server(prefix = "/api", endpoint = "events/get")]
-pub async fn get_event(id: i64) -> Result<(EventDetail, Vec<(i64, String)>), AppError> {
+pub async fn get_event(id: i64) -> Result<EventDetail, AppError> {
     let (state, _) = crate::auth::guard::require::<GetEvent>().await?;
-    let detail = super::query::detail(&state.db.read, id)
+    super::query::detail(&state.db.read, id)
         .await?
-        .ok_or_else(|| AppError::NotFound("That event".into()))?;
-    Ok((detail, server::open_incidents(&state).await?))
-}
-
-/// Links the chosen events to an incident, then shows the incident.
-#[server(prefix = "/api", endpoint = "events/link")]
-pub async fn link_events(incident: String, events: Option<Vec<String>>) -> Result<(), AppError> {
-    let (state, caller) = crate::auth::guard::require::<LinkEvents>().await?;
-    let incident = crate::fields::optional_id("Incident", &incident)?
-        .ok_or_else(|| AppError::invalid("Incident", "choose the incident to link to"))?;
-    let events = events.unwrap_or_default();
-    if events.is_empty() {
-        return Err(AppError::invalid("Events", "choose at least one event"));
-    }
-    if events.len() > super::link::MAX_LINKED {
-        return Err(AppError::invalid(
-            "Events",
-            format!("at most {} at a time", super::link::MAX_LINKED),
-        ));
-    }
-    let ids = events
-        .iter()
-        .map(|e| {
-            crate::fields::optional_id("Events", e)?
-                .ok_or_else(|| AppError::invalid("Events", "an empty event number"))
-        })
-        .collect::<Result<Vec<i64>, _>>()?;
-    crate::incidents::act::act(
-        &state,
-        &caller,
-        incident,
-        "incident.evidence.link",
-        move |tx, author, now| {
-            Box::pin(async move {
-                let why = super::link::link(tx, incident, &ids, &author, now).await?;
-                Ok((why, crate::incidents::act::Part::Header))
-            })
-        },
-    )
-    .await?;
-    leptos_axum::redirect(&format!("/incidents/{incident}#timeline"));
-    Ok(())
-}
-
-#[server(prefix = "/api", endpoint = "events/unlink")]
-pub async fn unlink_event(incident: i64, event: i64) -> Result<(), AppError> {
-    let (state, caller) = crate::auth::guard::require::<UnlinkEvent>().await?;
-    crate::incidents::act::act(
-        &state,
-        &caller,
-        incident,
-        "incident.evidence.unlink",
-        move |tx, author, now| {
-            Box::pin(async move {
-                let why = super::link::unlink(tx, incident, event, &author, now).await?;
-                Ok((why, crate::incidents::act::Part::Header))
-            })
-        },
-    )
-    .await?;
-    Ok(())
-}
-
-/// Events that may be evidence for an incident (its title comes along).
-#[server(prefix = "/api", endpoint = "events/suggest")]
-pub async fn suggest_evidence(incident: i64) -> Result<(String, Vec<EventRow>), AppError> {
-    let (state, _) = crate::auth::guard::require::<SuggestEvidence>().await?;
-    server::suggest(&state, incident).await
+        .ok_or_else(|| AppError::NotFound("That event".into()))
 }
 
 #[server(prefix = "/api", endpoint = "events/imports")]
@@ -156,7 +84,7 @@ pub async fn set_retention(source: String, days: String) -> Result<(), AppError>
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::super::{EventRow, Filter, ImportView, ImportsOverview};
+    use super::super::{Filter, ImportView, ImportsOverview};
     use super::ListQuery;
     use crate::{error::AppError, state::AppState};
     use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -207,46 +135,6 @@ mod server {
             import: optional_id("Import", &q.import)?,
             after: optional_id("After", &q.after)?,
         })
-    }
-
-    /// Incidents not resolved, newest first: where events may be linked.
-    pub async fn open_incidents(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
-        Ok(sqlx::query_as(
-            "SELECT id, title FROM incidents WHERE status <> 'resolved' ORDER BY declared_at DESC LIMIT 50",
-        )
-        .fetch_all(&state.db.read)
-        .await?)
-    }
-
-    pub async fn suggest(
-        state: &AppState,
-        incident: i64,
-    ) -> Result<(String, Vec<EventRow>), AppError> {
-        let mut conn = state.db.read.acquire().await?;
-        /// Title, declared, resolved, the runbook's tags.
-        type Window = (String, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>);
-        let row: Option<Window> = sqlx::query_as(
-            "SELECT i.title, i.declared_at, i.resolved_at, p.tags FROM incidents i \
-             LEFT JOIN plans p ON p.id = i.runbook_id WHERE i.id = ?",
-        )
-        .bind(incident)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let (title, declared, resolved, tags) =
-            row.ok_or_else(|| AppError::NotFound("That incident".into()))?;
-        let tags: Vec<String> = tags
-            .unwrap_or_default()
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect();
-        let ids = super::super::link::request_ids(&mut conn, incident).await?;
-        let window = (
-            declared - chrono::Duration::hours(1),
-            resolved.unwrap_or_else(|| state.clock.now()),
-        );
-        let rows = super::super::query::suggest(&state.db.read, window, &ids, &tags, incident, 200)
-            .await?;
-        Ok((title, rows))
     }
 
     const IMPORT_COLUMNS: &str =

@@ -42,7 +42,7 @@ pub mod zapier;
 
 pub use api::*;
 pub(crate) use view::event_rows;
-pub use view::{EventPage, EventsPage, EvidencePage, ImportPage, ImportReportPage};
+pub use view::{EventPage, EventsPage, ImportPage, ImportReportPage, LinkOffers};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -136,8 +136,6 @@ pub struct EventsList {
     pub rows: Vec<EventRow>,
     /// The event to continue after, when there are more.
     pub next: Option<i64>,
-    /// Incidents not resolved, to link events to: id and title.
-    pub incidents: Vec<(i64, String)>,
 }
 
 /// An import as its report page shows it.

@@ -1,12 +1,12 @@
 //! The events pages: the list (search, filters, a page at a time by key,
 //! link the chosen ones to an incident), one event in full, the import
 //! page (upload, recent imports, retention, the redaction rules), an
-//! import's report (its progress while it runs), and an incident's
-//! suggested evidence. Server-rendered plain forms: no WebAssembly, and
-//! they work without JavaScript.
+//! import's report (its progress while it runs). Server-rendered plain
+//! forms: no WebAssembly, and they work without JavaScript. Linking is an
+//! incident's change, so its forms come from above (`LinkOffers`).
 use super::{
-    api::{get_event, get_import, list_events, list_imports, suggest_evidence},
-    EventRow, ImportView, LinkEvents, ListQuery, SetRetention, UnlinkEvent, OUTCOMES, SOURCES,
+    api::{get_event, get_import, list_events, list_imports},
+    EventRow, ImportView, ListQuery, SetRetention, OUTCOMES, SOURCES,
 };
 use crate::{
     auth::{caller_may, Role},
@@ -20,21 +20,18 @@ fn loading() -> impl IntoView {
     view! { <p>"Loading…"</p> }
 }
 
-/// The link form's incident choice and button, for the rows inside it.
-fn link_controls(incidents: Vec<(i64, String)>) -> AnyView {
-    if incidents.is_empty() {
-        return view! { <p class="hint">"No open incident to link events to."</p> }.into_any();
-    }
-    view! {
-        <div class="inline-form link-controls">
-            <label for="link-incident">"Link the chosen events to"</label>
-            <select id="link-incident" name="incident">
-                {incidents.into_iter().map(|(id, title)| view! { <option value=id>{format!("#{id} {title}")}</option> }).collect_view()}
-            </select>
-            <button type="submit">"Link to incident"</button>
-        </div>
-    }
-    .into_any()
+/// The link forms, given by the shell (linking is the incident's change,
+/// and incidents sit above events). Without them the pages only read.
+#[derive(Clone, Copy)]
+pub struct LinkOffers {
+    /// A form around rows chosen by their boxes, and where to link them.
+    pub rows: fn(AnyView) -> AnyView,
+    /// A form linking one event.
+    pub one: fn(i64) -> AnyView,
+    /// A button unlinking (incident, event).
+    pub unlink: fn(i64, i64) -> AnyView,
+    /// What a link or unlink came back refused with.
+    pub errors: fn() -> AnyView,
 }
 
 /// Rows of events; with `choose`, each has a box to pick it for linking.
@@ -94,10 +91,10 @@ fn next_page(q: &ListQuery, id: i64) -> String {
 }
 
 #[component]
-pub fn EventsPage() -> impl IntoView {
-    let link_error = returned_error(ServerAction::<LinkEvents>::new());
+pub fn EventsPage(#[prop(optional)] links: Option<LinkOffers>) -> impl IntoView {
+    let links = links.filter(|_| caller_may(Role::Responder));
+    let link_error = links.map(|l| (l.errors)());
     let q = list_query();
-    let responder = caller_may(Role::Responder);
     let editor = caller_may(Role::Editor);
     let select = |id: &'static str,
                   name: &'static str,
@@ -146,18 +143,12 @@ pub fn EventsPage() -> impl IntoView {
                             let more = list.next.map(|id| view! {
                                 <p class="earlier"><a href=next_page(&q, id) id="older-events">"Older events"</a></p>
                             });
-                            let table = event_rows(list.rows, responder);
-                            if responder {
-                                let link = ServerAction::<LinkEvents>::new();
-                                view! {
-                                    <ActionForm action=link attr:id="link-form">
-                                        {table}
-                                        {link_controls(list.incidents)}
-                                    </ActionForm>
+                            match links {
+                                Some(links) => view! {
+                                    {(links.rows)(event_rows(list.rows, true).into_any())}
                                     {more}
-                                }.into_any()
-                            } else {
-                                view! { {table} {more} }.into_any()
+                                }.into_any(),
+                                None => view! { {event_rows(list.rows, false)} {more} }.into_any(),
                             }
                         }
                         Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -169,23 +160,18 @@ pub fn EventsPage() -> impl IntoView {
 }
 
 #[component]
-pub fn EventPage() -> impl IntoView {
+pub fn EventPage(#[prop(optional)] links: Option<LinkOffers>) -> impl IntoView {
     let id = id_param();
-    let errors = (
-        returned_error(ServerAction::<LinkEvents>::new()),
-        returned_error(ServerAction::<UnlinkEvent>::new()),
-    );
-    let responder = caller_may(Role::Responder);
+    let links = links.filter(|_| caller_may(Role::Responder));
+    let errors = links.map(|l| (l.errors)());
     view! {
         <Title text="Audit event"/>
         {errors}
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match get_event(id).await {
-                    Ok((d, incidents)) => {
+                    Ok(d) => {
                         let e = d.event.clone();
-                        let unlink = ServerAction::<UnlinkEvent>::new();
-                        let link = ServerAction::<LinkEvents>::new();
                         view! {
                             <h1>{e.summary.clone()}</h1>
                             <dl class="facts" id="event-facts">
@@ -212,24 +198,13 @@ pub fn EventPage() -> impl IntoView {
                                         {d.links.clone().into_iter().map(|(incident, title)| view! {
                                             <li>
                                                 <a href=format!("/incidents/{incident}")>{format!("#{incident} {title}")}</a>
-                                                {responder.then(|| view! {
-                                                    <ActionForm action=unlink attr:class="inline">
-                                                        <input type="hidden" name="incident" value=incident/>
-                                                        <input type="hidden" name="event" value=e.id/>
-                                                        <button type="submit" class="small">"Unlink"</button>
-                                                    </ActionForm>
-                                                })}
+                                                {links.map(|l| (l.unlink)(incident, e.id))}
                                             </li>
                                         }).collect_view()}
                                     </ul>
                                 }.into_any()
                             }}
-                            {responder.then(|| view! {
-                                <ActionForm action=link attr:id="link-form">
-                                    <input type="hidden" name="events[]" value=e.id/>
-                                    {link_controls(incidents)}
-                                </ActionForm>
-                            })}
+                            {links.map(|l| (l.one)(e.id))}
                             <h2>"Payload"{d.truncated.then_some(" (cut: it was longer than 64 KiB)")}</h2>
                             <p class="hint">"Secrets were taken out before it was stored."</p>
                             <pre class="payload" id="payload">{d.payload.clone()}</pre>
@@ -395,48 +370,6 @@ pub fn ImportReportPage() -> impl IntoView {
                 match get_import(id).await {
                     Ok(i) => report(i),
                     Err(error) => view! { <h1>"Import"</h1><ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-pub fn EvidencePage() -> impl IntoView {
-    let id = id_param();
-    let responder = caller_may(Role::Responder);
-    let link_error = returned_error(ServerAction::<LinkEvents>::new());
-    view! {
-        <Title text="Suggested evidence"/>
-        {link_error}
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match suggest_evidence(id).await {
-                    Ok((title, rows)) => {
-                        let link = ServerAction::<LinkEvents>::new();
-                        let empty = rows.is_empty();
-                        view! {
-                            <h1>"Suggested evidence"</h1>
-                            <p class="lede">
-                                <a href=format!("/incidents/{id}")>{format!("#{id} {title}")}</a>
-                                ": events from an hour before it was declared until it ended that carry its request ids (of its linked events or written in its notes) or its runbook's tags."
-                            </p>
-                            {if empty {
-                                view! { <p class="empty">"Nothing to suggest yet. Link an event from the " <a href="/events">"events page"</a> " and its request id will bring the others."</p> }.into_any()
-                            } else if responder {
-                                view! {
-                                    <ActionForm action=link attr:id="link-form">
-                                        <input type="hidden" name="incident" value=id/>
-                                        {event_rows(rows, true)}
-                                        <div><button type="submit">"Link the chosen events"</button></div>
-                                    </ActionForm>
-                                }.into_any()
-                            } else {
-                                event_rows(rows, false).into_any()
-                            }}
-                        }.into_any()
-                    }
-                    Err(error) => view! { <h1>"Suggested evidence"</h1><ErrorNotice error/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -8,6 +8,7 @@ pub mod chart;
 #[cfg(feature = "ssr")]
 pub mod db;
 mod draft;
+pub mod evidence;
 pub mod export;
 pub mod from_alert;
 mod list;
@@ -82,6 +83,14 @@ impl ChecklistItem {
     pub fn overdue(&self, declared_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
         clock::overdue(self.due_at(declared_at), self.done_at, now)
     }
+}
+
+/// An incident named by its number and title (where events may be linked).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct IncidentTitle {
+    pub id: i64,
+    pub title: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

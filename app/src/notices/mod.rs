@@ -207,3 +207,19 @@ impl Preview {
         self.unknown.is_empty() && self.error.is_none()
     }
 }
+
+/// One version as the text its history compares (names of roles and
+/// templates as they are now); `None` when there is no such version.
+#[cfg(feature = "ssr")]
+pub async fn version_text(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    version: i64,
+) -> Result<Option<String>, crate::error::AppError> {
+    use crate::plans::{db, Kind};
+    Ok(
+        db::get::<NoticeTemplate>(conn, Kind::Template, id, Some(version))
+            .await?
+            .map(|v| v.content.as_text()),
+    )
+}

@@ -6,8 +6,8 @@ pub mod api;
 pub mod db;
 pub mod view;
 
-pub use api::{CompareVersions, ListPlans, VersionHistory};
-pub use view::{HistoryPage, PlanList};
+pub use api::ListPlans;
+pub use view::PlanList;
 
 use crate::error::AppError;
 use chrono::{DateTime, Utc};

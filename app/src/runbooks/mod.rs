@@ -254,7 +254,8 @@ impl Runbook {
         }
     }
 
-    /// The runbook as plain text, one fact per line, for comparing versions.
+    /// The runbook as plain text, one fact per line, for comparing versions
+    /// (`version_text`).
     pub fn as_text(
         &self,
         roles: &BTreeMap<i64, String>,
@@ -337,6 +338,22 @@ pub fn check_title(raw: &str) -> Result<String, AppError> {
 
 pub fn check_summary(raw: &str) -> Result<String, AppError> {
     text_field("Summary", raw, false, 2000)
+}
+
+/// One version as the text its history compares (names of roles and
+/// templates as they are now); `None` when there is no such version.
+#[cfg(feature = "ssr")]
+pub async fn version_text(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    version: i64,
+) -> Result<Option<String>, crate::error::AppError> {
+    use crate::plans::{db, Kind};
+    let roles = crate::roster::db::role_names(&mut *conn).await?;
+    let templates = db::titles(&mut *conn, Kind::Template).await?;
+    Ok(db::get::<Runbook>(conn, Kind::Runbook, id, Some(version))
+        .await?
+        .map(|v| v.content.as_text(&roles, &templates)))
 }
 
 #[cfg(test)]

@@ -445,6 +445,43 @@ pub struct Listed {
     pub commander: Option<String>,
 }
 
+/// Incidents not resolved, newest first, by number and title.
+pub async fn open_titles(
+    conn: &mut SqliteConnection,
+    limit: i64,
+) -> Result<Vec<super::IncidentTitle>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, title FROM incidents WHERE status <> 'resolved' ORDER BY declared_at DESC LIMIT ?",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// When an incident ran and what its runbook is about: where its
+/// evidence is looked for.
+#[derive(sqlx::FromRow)]
+pub struct EvidenceWindow {
+    pub title: String,
+    pub declared_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The runbook's tags, as stored (space-separated).
+    pub tags: Option<String>,
+}
+
+pub async fn evidence_window(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<EvidenceWindow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT i.title, i.declared_at, i.resolved_at, p.tags FROM incidents i \
+         LEFT JOIN plans p ON p.id = i.runbook_id WHERE i.id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
 /// Open incidents first (newest first), then resolved ones, newest first.
 pub async fn list(
     conn: &mut SqliteConnection,
