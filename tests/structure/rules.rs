@@ -51,10 +51,6 @@ pub const SQL_ELSEWHERE: &[(&str, &str)] = &[
         "to move into its domain's db.rs",
     ),
     (
-        "app/src/drills/edit_api.rs",
-        "to move into its domain's db.rs",
-    ),
-    (
         "app/src/drills/report.rs",
         "to move into its domain's db.rs",
     ),
@@ -127,7 +123,6 @@ pub const TUPLES: &[(&str, usize)] = &[
     ("app/src/backups/db.rs", 2),
     ("app/src/drills/calendar.rs", 3),
     ("app/src/drills/db.rs", 2),
-    ("app/src/drills/edit_api.rs", 1),
     ("app/src/drills/report.rs", 1),
     ("app/src/drills/run_view.rs", 2),
     ("app/src/drills/schedule_api.rs", 5),
@@ -152,7 +147,7 @@ pub const TUPLES: &[(&str, usize)] = &[
     ("app/src/reach/rules.rs", 7),
     ("app/src/reach/sender.rs", 1),
     ("app/src/reviews/api.rs", 2),
-    ("app/src/reviews/db.rs", 7),
+    ("app/src/reviews/db.rs", 6),
     ("app/src/reviews/doc.rs", 1),
     ("app/src/reviews/flow.rs", 5),
     ("app/src/reviews/list.rs", 1),

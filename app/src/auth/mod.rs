@@ -178,6 +178,16 @@ impl Caller {
         }
     }
 
+    /// How a timeline names this caller: a person by their display name
+    /// (the audit log keeps the exact account), anything else as the audit
+    /// log does.
+    pub fn author(&self) -> String {
+        match self {
+            Self::User { user, .. } => user.display_name.clone(),
+            other => other.audit_name(),
+        }
+    }
+
     /// How the audit log names this caller.
     pub fn audit_name(&self) -> String {
         match self {

@@ -152,7 +152,7 @@ pub async fn plan_run(
     let me = caller
         .person_id()
         .ok_or_else(|| AppError::invalid("Facilitator", "a run is facilitated by a person"))?;
-    let author = crate::incidents::author(&caller);
+    let author = caller.author();
     let (facilitator_id, facilitator) =
         match crate::fields::optional_id("Facilitator", &facilitator)? {
             None => (me, author.clone()),
@@ -216,7 +216,7 @@ pub async fn drive_clock(id: i64, change: String, speed: String) -> Result<(), A
     use super::db::ClockChange;
     let (state, caller) = crate::auth::guard::require::<DriveClock>().await?;
     let now = state.clock.now();
-    let author = crate::incidents::author(&caller);
+    let author = caller.author();
     let mut tx = state.db.write.begin().await?;
     let run = server::facilitated(&mut tx, id, &caller).await?;
     let change_name = change.trim().to_owned();
@@ -284,7 +284,7 @@ pub async fn release_inject(id: i64, inject: u32) -> Result<(), AppError> {
         .inject(inject)
         .ok_or_else(|| AppError::NotFound("That inject".into()))?;
     let at = clock.now_at(state.clock.now());
-    let author = crate::incidents::author(&caller);
+    let author = caller.author();
     if !super::db::release(&mut tx, id, chosen, at, true, &author).await? {
         return Err(AppError::Conflict(
             "That inject is already released.".into(),
@@ -332,7 +332,7 @@ pub async fn judge_expectation(
             "Its inject is not released yet: nothing to judge.".into(),
         ));
     }
-    let author = crate::incidents::author(&caller);
+    let author = caller.author();
     let at = run.now(state.clock.now());
     super::db::judge(
         &mut tx,

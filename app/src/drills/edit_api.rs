@@ -193,7 +193,7 @@ pub async fn replay_incident(incident: i64) -> Result<i64, AppError> {
     use crate::{
         incidents::Status,
         plans::{db as plans, db::Author, Kind},
-        timeline::{self, Data, Subject},
+        timeline::{self, Subject},
     };
     let (state, caller) = crate::auth::guard::require::<ReplayIncident>().await?;
     let now = state.clock.now();
@@ -215,33 +215,18 @@ pub async fn replay_incident(incident: i64) -> Result<i64, AppError> {
     }
     let entries =
         timeline::db::after(&mut tx, Subject::Incident(incident), 0, REPLAY_READS).await?;
-    let linked: Vec<i64> = entries
-        .iter()
-        .filter_map(|e| match e.data {
-            Some(Data::Evidence { event }) => Some(event),
-            _ => None,
-        })
-        .collect();
-    let ids = serde_json::to_string(&linked).map_err(AppError::internal)?;
+    let linked = timeline::linked_events(&entries);
     let evidence: Vec<super::replay::Evidence> =
-        sqlx::query_as::<_, (chrono::DateTime<chrono::Utc>, String, String, String)>(
-            "SELECT occurred_at, source, action, summary FROM events \
-         WHERE id IN (SELECT value FROM json_each(?)) ORDER BY occurred_at LIMIT ?",
-        )
-        .bind(ids)
-        .bind(REPLAY_READS)
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(
-            |(occurred_at, source, action, summary)| super::replay::Evidence {
-                occurred_at,
-                source,
-                action,
-                summary,
-            },
-        )
-        .collect();
+        crate::events::db::evidence(&mut tx, &linked, REPLAY_READS)
+            .await?
+            .into_iter()
+            .map(|e| super::replay::Evidence {
+                occurred_at: e.occurred_at,
+                source: e.source,
+                action: e.action,
+                summary: e.summary,
+            })
+            .collect();
     let mut scenario = super::replay::scenario(&view, &entries, &evidence).checked()?;
     let runbook_title = view
         .incident

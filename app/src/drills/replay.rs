@@ -9,8 +9,8 @@ use super::{
     Audience, Check, Expectation, Inject, Scenario, DECISION_TAG, MAX_INJECTS, MAX_MINUTES,
 };
 use crate::{
-    incidents::{IncidentView, COMMANDER},
-    timeline::{Entry, Kind},
+    incidents::IncidentView,
+    timeline::{Entry, Kind, COMMANDER},
 };
 use chrono::{DateTime, Utc};
 
@@ -114,7 +114,7 @@ pub fn scenario(v: &IncidentView, notes: &[Entry], evidence: &[Evidence]) -> Sce
         injects.push(Inject {
             id: 0,
             offset_s: offset(at),
-            title: crate::incidents::step_title(&note.text),
+            title: crate::timeline::step_title(&note.text),
             body: note.text.clone(),
             audience: Audience::Everyone,
             expectations: Vec::new(),
@@ -166,7 +166,7 @@ pub fn scenario(v: &IncidentView, notes: &[Entry], evidence: &[Evidence]) -> Sce
         let target = ((at - injects[owner].offset_s) / 60).max(5);
         let text = format!(
             "A decision is recorded: {}",
-            crate::incidents::step_title(&d.text)
+            crate::timeline::step_title(&d.text)
         );
         let list = if owner == 0 {
             &mut opening

@@ -7,7 +7,7 @@ use super::{
     lines::{ExpectationLine, InjectLine, RunLine},
     score::{Score, Verdict},
 };
-use crate::{clock::duration_text, incidents::Measures};
+use crate::{clock::duration_text, timeline::Measures};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

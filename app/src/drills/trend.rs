@@ -62,7 +62,7 @@ pub async fn trends(
                 &crate::incidents::MARK_KINDS,
             )
             .await?;
-            let (to_commander, to_first_notice) = crate::incidents::first_times(at, &marks);
+            let (to_commander, to_first_notice) = crate::timeline::first_times(at, &marks);
             points.push(Point {
                 incident_id: id,
                 at,

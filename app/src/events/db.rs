@@ -378,3 +378,32 @@ pub fn tokens(words: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_lowercase)
         .take(16)
 }
+
+/// An event as evidence is cited: where it came from, when, what it says
+/// and the fingerprint that proves a copy of the original.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Evidence {
+    pub id: i64,
+    pub source: String,
+    pub action: String,
+    pub occurred_at: DateTime<Utc>,
+    pub summary: String,
+    pub fingerprint: String,
+}
+
+/// The events with these ids (at most `limit`), oldest first.
+pub async fn evidence(
+    conn: &mut SqliteConnection,
+    ids: &[i64],
+    limit: i64,
+) -> Result<Vec<Evidence>, sqlx::Error> {
+    let ids = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query_as(
+        "SELECT id, source, action, occurred_at, summary, fingerprint FROM events \
+         WHERE id IN (SELECT value FROM json_each(?)) ORDER BY occurred_at LIMIT ?",
+    )
+    .bind(ids)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}

@@ -22,15 +22,6 @@ pub enum Part {
     Notice(i64),
 }
 
-/// How the timeline names a person: their display name (the audit log
-/// keeps the exact account).
-pub fn author(caller: &Caller) -> String {
-    match caller {
-        Caller::User { user, .. } => user.display_name.clone(),
-        other => other.audit_name(),
-    }
-}
-
 /// Runs `work` (which returns the reason to record and the part it
 /// touched) in one transaction with its audit record, and tells the live
 /// pages what changed. `work` is given the author and the incident's time:
@@ -55,7 +46,7 @@ pub async fn act(
     let from = incident.revision;
     let now = incident.now(state.clock.now());
     let mark = timeline::db::last_id(&mut tx, subject).await?;
-    let (reason, part) = work(&mut tx, author(caller), now).await?;
+    let (reason, part) = work(&mut tx, caller.author(), now).await?;
     crate::audit::record_change(&mut tx, caller, action, subject.audit_target(), reason).await?;
     let revision = timeline::db::revision(&mut tx, subject)
         .await?

@@ -149,7 +149,7 @@ pub(crate) async fn declare_in(
                 .ok_or_else(|| AppError::invalid("Runbook", "no such runbook"))?,
         ),
     };
-    let author = super::act::author(caller);
+    let author = caller.author();
     let declaration = super::db::Declaration {
         title,
         severity,
@@ -197,7 +197,7 @@ pub(crate) async fn reach_declared(
         .collect();
     let mut needed: Vec<i64> = held
         .iter()
-        .filter(|h| h.role == super::COMMANDER)
+        .filter(|h| h.role == crate::timeline::COMMANDER)
         .map(|h| h.role_id)
         .collect();
     if let Some((_, _, book)) = d.runbook {

@@ -3,7 +3,7 @@
 //! axis from declaration to resolution (or now). Drawn on the server as
 //! SVG, so it shows without JavaScript.
 use super::{Entry, EntryKind, IncidentView, Status};
-use chrono::{DateTime, Utc};
+use crate::ui::Axis;
 use leptos::prelude::*;
 
 const LEFT: f64 = 90.0;
@@ -21,18 +21,19 @@ pub const LANES: [&str; 3] = ["Steps done", "Notices", "Notes, roles"];
 
 /// Status periods: (status, from x, to x).
 pub fn bands(v: &IncidentView) -> Vec<(Status, f64, f64)> {
-    let (start, end) = span(v);
+    let axis = axis(v);
+    let end = axis.end;
     let mut out = Vec::new();
-    let mut current = (Status::Investigating, start);
+    let mut current = (Status::Investigating, axis.start);
     for (when, to) in crate::timeline::status_changes(&v.marks) {
         let Ok(next) = Status::parse("status", to) else {
             continue;
         };
-        out.push((current.0, x(current.1, start, end), x(when, start, end)));
+        out.push((current.0, axis.x(current.1), axis.x(when)));
         current = (next, when);
     }
     if current.0 != Status::Resolved || out.is_empty() {
-        out.push((current.0, x(current.1, start, end), x(end, start, end)));
+        out.push((current.0, axis.x(current.1), axis.x(end)));
     }
     out
 }
@@ -50,7 +51,7 @@ fn drawn(v: &IncidentView) -> impl Iterator<Item = &Entry> {
 }
 
 pub fn marks(v: &IncidentView) -> Vec<Mark> {
-    let (start, end) = span(v);
+    let axis = axis(v);
     let mut out: Vec<Mark> = drawn(v)
         .filter_map(|e| {
             let lane = match e.kind {
@@ -66,7 +67,7 @@ pub fn marks(v: &IncidentView) -> Vec<Mark> {
             let first_line = e.text.lines().next().unwrap_or_default();
             Some(Mark {
                 lane,
-                x: x(e.when(), start, end),
+                x: axis.x(e.when()),
                 label: format!(
                     "{} {}: {first_line}",
                     crate::ui::hh_mm(e.when()),
@@ -79,24 +80,15 @@ pub fn marks(v: &IncidentView) -> Vec<Mark> {
     out
 }
 
-fn span(v: &IncidentView) -> (DateTime<Utc>, DateTime<Utc>) {
+/// From declaration (or the earliest entry drawn) to resolution or now
+/// (or the latest entry drawn).
+fn axis(v: &IncidentView) -> Axis {
     let start = v.incident.declared_at;
     let end = v.incident.resolved_at.unwrap_or(v.now);
     // Caught-up notes may be from before the declaration.
     let earliest = drawn(v).map(Entry::when).min().unwrap_or(start).min(start);
     let latest = drawn(v).map(Entry::when).max().unwrap_or(end).max(end);
-    (
-        earliest,
-        latest.max(earliest + chrono::Duration::minutes(1)),
-    )
-}
-
-fn x(t: DateTime<Utc>, start: DateTime<Utc>, end: DateTime<Utc>) -> f64 {
-    let total = (end - start).num_milliseconds().max(1) as f64;
-    let at = (t - start)
-        .num_milliseconds()
-        .clamp(0, (end - start).num_milliseconds()) as f64;
-    LEFT + WIDTH * at / total
+    Axis::new(earliest, latest, LEFT, WIDTH)
 }
 
 fn colour(status: Status) -> &'static str {
@@ -110,7 +102,9 @@ fn colour(status: Status) -> &'static str {
 
 #[component]
 pub fn TimelineChart(incident: IncidentView) -> impl IntoView {
-    let (start, end) = span(&incident);
+    let axis = axis(&incident);
+    let (start, end) = (axis.start, axis.end);
+    let (left, right) = axis.ends();
     let bands = bands(&incident);
     let marks = marks(&incident);
     let summary = format!(
@@ -138,7 +132,7 @@ pub fn TimelineChart(incident: IncidentView) -> impl IntoView {
                     let y = lane_y(lane);
                     view! {
                         <text x="0" y=y + 4 class="lane-label">{*name}</text>
-                        <line x1=n(LEFT) y1=y x2=n(LEFT + WIDTH) y2=y class="lane"/>
+                        <line x1=n(left) y1=y x2=n(right) y2=y class="lane"/>
                     }
                 }).collect_view()}
                 {marks.into_iter().map(|m| view! {
@@ -146,8 +140,8 @@ pub fn TimelineChart(incident: IncidentView) -> impl IntoView {
                         <title>{m.label}</title>
                     </circle>
                 }).collect_view()}
-                <text x=n(LEFT) y="146" class="axis-label">{crate::ui::hh_mm(start)}</text>
-                <text x=n(LEFT + WIDTH) y="146" text-anchor="end" class="axis-label">{format!("{} UTC", crate::ui::hh_mm(end))}</text>
+                <text x=n(left) y="146" class="axis-label">{crate::ui::hh_mm(start)}</text>
+                <text x=n(right) y="146" text-anchor="end" class="axis-label">{format!("{} UTC", crate::ui::hh_mm(end))}</text>
             </svg>
             <figcaption class="visually-hidden">{summary}</figcaption>
         </figure>

@@ -78,7 +78,7 @@ pub async fn declare_from_alert(id: i64) -> Result<i64, AppError> {
     .await?;
     let events: Vec<i64> = detail.samples.iter().map(|e| e.id).collect();
     if !events.is_empty() {
-        let author = super::author(&caller);
+        let author = caller.author();
         crate::events::link::link(&mut tx, incident, &events, &author, now).await?;
     }
     crate::alerts::db::declared_as(&mut tx, id, incident).await?;

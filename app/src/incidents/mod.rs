@@ -15,6 +15,8 @@ mod list;
 mod timeline_view;
 mod view;
 
+#[cfg(feature = "ssr")]
+pub(crate) use api::{declare_in, reach_declared};
 pub use api::{
     AddIncidentNote, ApproveIncidentNotice, AssignRole, DeclareIncident, DraftNotice, GetIncident,
     GetIncidentPage, ListIncidents, ListedIncident, PublishNotice, SetSeverity, SetStatus,
@@ -22,12 +24,8 @@ pub use api::{
 };
 pub use list::IncidentsPage;
 pub use view::IncidentPage;
-#[cfg(feature = "ssr")]
-pub(crate) use {
-    act::author,
-    api::{declare_in, reach_declared},
-};
 
+use crate::timeline::{first_times, step_title, Measures};
 use crate::{
     clock,
     runbooks::{Phase, Severity},
@@ -273,33 +271,6 @@ impl IncidentView {
     }
 }
 
-/// The measures shown on resolve (and later for drills).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Measures {
-    /// Seconds from declaration until someone held Incident Commander.
-    pub to_commander: Option<i64>,
-    /// Seconds from declaration until the first notice was published.
-    pub to_first_notice: Option<i64>,
-    pub steps_done: usize,
-    pub steps_total: usize,
-    /// Steps finished late or never, by text.
-    pub overdue: Vec<String>,
-}
-
-pub const COMMANDER: &str = "Incident Commander";
-
-/// Seconds from declaration until someone held Incident Commander, and
-/// until the first notice was published, read from the incident's marks
-/// (entries of [`MARK_KINDS`]). The one definition, for incidents and
-/// drills and the trend that compares them.
-pub fn first_times(declared: DateTime<Utc>, marks: &[Entry]) -> (Option<i64>, Option<i64>) {
-    let seconds = |t: Option<DateTime<Utc>>| t.map(|t| (t - declared).num_seconds().max(0));
-    (
-        seconds(timeline::first_held(marks, COMMANDER)),
-        seconds(timeline::first_of(marks, EntryKind::NoticePublished)),
-    )
-}
-
 impl IncidentView {
     pub fn measures(&self) -> Measures {
         let start = self.incident.declared_at;
@@ -326,24 +297,6 @@ impl IncidentView {
     /// Entries with the corrections of each shown right after it.
     pub fn grouped_timeline(&self) -> Vec<(Entry, Vec<Entry>)> {
         timeline::grouped(&self.timeline)
-    }
-}
-
-/// A step named in a line: its first line without Markdown marks, cut at
-/// 80 characters.
-pub fn step_title(text: &str) -> String {
-    let line: String = text
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !matches!(c, '*' | '_' | '`'))
-        .collect();
-    let line = line.trim();
-    if line.chars().count() > 80 {
-        format!("{}…", line.chars().take(79).collect::<String>().trim_end())
-    } else {
-        line.to_owned()
     }
 }
 

@@ -1,5 +1,6 @@
 use super::*;
 use crate::timeline::testing::{entry, role, t};
+use crate::timeline::COMMANDER;
 
 fn status(id: i64, minutes: i64, from: Status, to: Status) -> Entry {
     let mut e = entry(id, minutes, EntryKind::StatusChange, "words");

@@ -185,7 +185,7 @@ pub async fn start_review(incident: i64) -> Result<i64, AppError> {
             "a review starts once the incident is resolved (or the drill has ended)",
         ));
     }
-    let author = crate::incidents::author(&caller);
+    let author = caller.author();
     let id = super::db::start(&mut tx, &view, (&author, caller.person_id()), now).await?;
     crate::audit::record_change(
         &mut tx,
@@ -214,7 +214,7 @@ pub async fn save_section(id: i64, section: String, text: String) -> Result<(), 
         review.id,
         index,
         &text,
-        &crate::incidents::author(&caller),
+        &caller.author(),
         state.clock.now(),
     )
     .await?;

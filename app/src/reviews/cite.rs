@@ -118,7 +118,7 @@ fn link(
                 "<a class=\"cite\" href=\"/incidents/{incident}#entry-{id}\">{} · {}: {}</a>",
                 crate::ui::when(e.at),
                 e.kind,
-                escape(&crate::incidents::step_title(&e.text))
+                escape(&crate::timeline::step_title(&e.text))
             ),
             None => format!("<span class=\"cite missing\">[entry {id}: not in this incident]</span>"),
         },
@@ -149,7 +149,7 @@ pub fn plain(
                 "[timeline, {} · {}: {}]",
                 crate::ui::when(e.at),
                 e.kind,
-                crate::incidents::step_title(&e.text)
+                crate::timeline::step_title(&e.text)
             ),
             None => format!("[entry {id}: not in this incident]"),
         },

@@ -231,14 +231,7 @@ pub async fn lines(conn: &mut SqliteConnection, review: &Review) -> Result<Vec<L
         .into_iter()
         .map(|(e, h, n, m)| (e, (h, n, m)))
         .collect();
-    let linked: Vec<i64> = entries
-        .iter()
-        .filter_map(|e| match e.data {
-            Some(Data::Evidence { event }) => Some(event),
-            _ => None,
-        })
-        .collect();
-    let events = cited(&mut *conn, &linked).await?;
+    let events = cited(&mut *conn, &timeline::linked_events(&entries)).await?;
     entries
         .into_iter()
         .map(|entry| {
@@ -326,25 +319,19 @@ pub async fn cited(
     conn: &mut SqliteConnection,
     ids: &[i64],
 ) -> Result<HashMap<i64, Cited>, AppError> {
-    let ids = serde_json::to_string(ids).map_err(AppError::internal)?;
-    let rows: Vec<(i64, String, DateTime<Utc>, String, String)> = sqlx::query_as(
-        "SELECT id, source, occurred_at, summary, fingerprint FROM events \
-         WHERE id IN (SELECT value FROM json_each(?))",
-    )
-    .bind(ids)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
+    let limit = i64::try_from(ids.len()).map_err(AppError::internal)?;
+    Ok(crate::events::db::evidence(conn, ids, limit)
+        .await?
         .into_iter()
-        .map(|(id, source, occurred_at, summary, fingerprint)| {
+        .map(|e| {
             (
-                id,
+                e.id,
                 Cited {
-                    id,
-                    source,
-                    occurred_at,
-                    summary,
-                    fingerprint,
+                    id: e.id,
+                    source: e.source,
+                    occurred_at: e.occurred_at,
+                    summary: e.summary,
+                    fingerprint: e.fingerprint,
                 },
             )
         })

@@ -69,7 +69,7 @@ pub async fn comment_review(id: i64, part: String, text: String) -> Result<(), A
     if !named && caller.role().is_none_or(|r| r < Role::Responder) {
         return Err(AppError::Forbidden);
     }
-    let author = crate::incidents::author(&caller);
+    let author = caller.author();
     super::flow::add_comment(&mut tx, id, part, &text, (&author, me), state.clock.now()).await?;
     crate::audit::record_change(
         &mut tx,
@@ -93,7 +93,7 @@ pub async fn move_review(id: i64, to: String) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<MoveReview>().await?;
     let to = State::parse("State", to.trim())?;
     let now = state.clock.now();
-    let by = crate::incidents::author(&caller);
+    let by = caller.author();
     let mut tx = state.db.write.begin().await?;
     let review = super::db::get(&mut tx, id)
         .await?

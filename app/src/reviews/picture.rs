@@ -10,7 +10,7 @@ const LEFT: i64 = 110;
 const WIDTH: i64 = 870;
 const LANE: i64 = 28;
 
-use crate::ui::escape_html as escape;
+use crate::ui::{escape_html as escape, Axis};
 
 fn colour(m: Option<Moment>) -> &'static str {
     match m {
@@ -30,8 +30,8 @@ pub fn svg(lines: &[Line]) -> String {
     ) else {
         return String::new();
     };
-    let span = (last - first).num_milliseconds().max(60_000);
-    let x = |t: DateTime<Utc>| LEFT + WIDTH * (t - first).num_milliseconds() / span;
+    let axis = Axis::new(first, last, LEFT as f64, WIDTH as f64);
+    let x = |t: DateTime<Utc>| axis.x(t).round() as i64;
     let lanes: Vec<(Option<Moment>, &str)> = std::iter::once((None, "Entries"))
         .chain(Moment::ALL.into_iter().map(|m| (Some(m), m.title())))
         .collect();
@@ -74,7 +74,7 @@ pub fn svg(lines: &[Line]) -> String {
             "{} {}: {}",
             crate::ui::hh_mm(l.at),
             l.kind,
-            crate::incidents::step_title(&l.text)
+            crate::timeline::step_title(&l.text)
         ));
         out.push_str(&format!(
             "<line x1=\"{cx}\" y1=\"22\" x2=\"{cx}\" y2=\"38\" stroke=\"#64748b\"><title>{what}</title></line>"

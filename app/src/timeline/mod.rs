@@ -9,6 +9,9 @@ pub mod commits;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod export;
+mod measures;
+
+pub use measures::{first_times, linked_events, step_title, Measures, COMMANDER};
 
 use crate::error::AppError;
 use chrono::{DateTime, Utc};

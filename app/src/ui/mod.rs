@@ -1,9 +1,11 @@
 //! Pieces of UI shared by every domain.
+mod axis;
 mod layout;
 mod markdown;
 mod notice;
 mod table;
 
+pub use axis::Axis;
 pub use layout::{EnvironmentBanner, Footer, Header};
 pub use markdown::{markdown_text, Markdown};
 #[cfg(feature = "ssr")]

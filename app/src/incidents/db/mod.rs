@@ -513,7 +513,7 @@ pub async fn list(
          JOIN incident_roles r ON r.id = h.role_id JOIN people p ON p.id = h.person_id \
          WHERE r.name = ? AND h.incident_id IN (SELECT value FROM json_each(?))",
     )
-    .bind(super::COMMANDER)
+    .bind(crate::timeline::COMMANDER)
     .bind(ids)
     .fetch_all(&mut *conn)
     .await?
