@@ -15,7 +15,7 @@ use app::{
 };
 use support::{
     form,
-    reach::{add_channel, route_to_channel, Receiver, SmtpSink},
+    reach::{ack_key, add_channel, people_mail, route_to_channel, Receiver, SmtpSink},
     spawn_app, TestApp,
 };
 
@@ -69,34 +69,6 @@ async fn declare(
         "SELECT MAX(id) FROM incidents WHERE drill_run_id IS NULL",
     )
     .await
-}
-
-/// An email channel for people to the sink, added by an admin.
-async fn people_mail(app: &TestApp, admin: &str, port: u16) {
-    add_channel(
-        app,
-        admin,
-        &[
-            ("name", "people-mail"),
-            ("kind", "email"),
-            ("address", &format!("127.0.0.1:{port}")),
-            ("security", "plain"),
-            ("sender", "muster@example.com"),
-        ],
-    )
-    .await
-    .ok();
-}
-
-fn ack_key(mail: &str) -> String {
-    let at = mail
-        .find("/ack?key=")
-        .unwrap_or_else(|| panic!("no acknowledge link in {mail}"))
-        + "/ack?key=".len();
-    mail[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use app::{
 };
 use support::{
     form,
-    reach::{add_channel, SmtpSink},
+    reach::{ack_key, people_mail, SmtpSink},
     spawn_app, Events, TestApp,
 };
 
@@ -90,14 +90,6 @@ impl Page {
     }
 }
 
-fn ack_key(mail: &str) -> String {
-    let at = mail.find("/ack?key=").expect("an acknowledge link") + "/ack?key=".len();
-    mail[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
-
 #[tokio::test]
 async fn every_kind_of_entry_reaches_an_open_incident_page_once() {
     let clock = support::manual_clock();
@@ -108,19 +100,7 @@ async fn every_kind_of_entry_reaches_an_open_incident_page_once() {
         .await;
     let sink = SmtpSink::start().await;
     let admin = app.session_of("admin@demo.muster").await;
-    add_channel(
-        &app,
-        &admin,
-        &[
-            ("name", "people-mail"),
-            ("kind", "email"),
-            ("address", &format!("127.0.0.1:{}", sink.port)),
-            ("security", "plain"),
-            ("sender", "muster@example.com"),
-        ],
-    )
-    .await
-    .ok();
+    people_mail(&app, &admin, sink.port).await;
     let rae = app.session_of("responder@demo.muster").await;
     let runbook = one(
         &app,

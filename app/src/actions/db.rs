@@ -11,6 +11,37 @@ pub enum Source {
     Review(i64),
 }
 
+/// Adds an item and its audit record in the caller's transaction: the one
+/// way a drill report or a review adds one. Its id.
+pub async fn add_recorded(
+    conn: &mut SqliteConnection,
+    caller: &crate::auth::Caller,
+    source: Source,
+    item: &NewItem,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    let id = add(&mut *conn, source, item, &caller.audit_name(), now).await?;
+    let (action, target, reason) = match source {
+        Source::Run(run) => (
+            "drill.action",
+            format!("drill-run:{run}"),
+            format!("{} (due {})", item.title, item.due_on),
+        ),
+        Source::Review(review) => (
+            "action.add",
+            format!("action:{id}"),
+            format!(
+                "review {review}: {} (due {}, {})",
+                item.title,
+                item.due_on,
+                item.priority.as_str()
+            ),
+        ),
+    };
+    crate::audit::record_change(conn, caller, action, target, reason).await?;
+    Ok(id)
+}
+
 /// Adds an item to a drill or a review, within [`MAX_PER_SOURCE`]. Its id.
 pub async fn add(
     conn: &mut SqliteConnection,

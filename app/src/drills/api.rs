@@ -117,20 +117,12 @@ pub async fn add_action(id: i64, text: String, owner: i64, due_on: String) -> Re
     let item = NewItem::checked(&text, owner, &due_on, "", "")?;
     let mut tx = state.db.write.begin().await?;
     server::facilitated(&mut tx, id, &caller).await?;
-    db::add(
-        &mut tx,
-        db::Source::Run(id),
-        &item,
-        &caller.audit_name(),
-        state.clock.now(),
-    )
-    .await?;
-    crate::audit::record_change(
+    db::add_recorded(
         &mut tx,
         &caller,
-        "drill.action",
-        format!("drill-run:{id}"),
-        format!("{} (due {})", item.title, item.due_on),
+        db::Source::Run(id),
+        &item,
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -260,7 +252,9 @@ pub async fn drive_clock(id: i64, change: String, speed: String) -> Result<(), A
     // The clock moves on in the same transaction (an inject a jump made
     // due is released now, not at the next tick): one commit, so open
     // pages hear of the action once.
-    server::changed(&mut tx, id, state.clock.now()).await?;
+    // The clock moves on inside the change (an inject a jump made due is
+    // released now, not at the next tick); open pages hear of it from the commit.
+    super::run::advance(&mut tx, id, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -301,7 +295,7 @@ pub async fn release_inject(id: i64, inject: u32) -> Result<(), AppError> {
     // The clock moves on in the same transaction (an inject a jump made
     // due is released now, not at the next tick): one commit, so open
     // pages hear of the action once.
-    server::changed(&mut tx, id, state.clock.now()).await?;
+    super::run::advance(&mut tx, id, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -364,7 +358,7 @@ pub async fn judge_expectation(
     // The clock moves on in the same transaction (an inject a jump made
     // due is released now, not at the next tick): one commit, so open
     // pages hear of the action once.
-    server::changed(&mut tx, id, state.clock.now()).await?;
+    super::run::advance(&mut tx, id, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -109,18 +109,6 @@ pub async fn facilitated(
     }
 }
 
-/// Before a facilitator's change commits: the clock moves on with it (an
-/// inject a jump made due is released now, not at the next tick). Open
-/// pages are told by the commit itself.
-pub async fn changed(
-    conn: &mut SqliteConnection,
-    id: i64,
-    real: DateTime<Utc>,
-) -> Result<(), AppError> {
-    super::run::advance(conn, id, real).await?;
-    Ok(())
-}
-
 /// Where this Muster runs, for the drill's rehearsed calls.
 pub fn place(state: &crate::state::AppState) -> crate::reach::Place<'_> {
     crate::reach::Place {

@@ -303,25 +303,12 @@ pub async fn add_review_action(
     let item = crate::actions::NewItem::checked(&title, owner, &due_on, &priority, &ticket_url)?;
     let mut tx = state.db.write.begin().await?;
     super::db::writable(&mut tx, id).await?;
-    let action = crate::actions::db::add(
-        &mut tx,
-        crate::actions::db::Source::Review(id),
-        &item,
-        &caller.audit_name(),
-        state.clock.now(),
-    )
-    .await?;
-    crate::audit::record_change(
+    let action = crate::actions::db::add_recorded(
         &mut tx,
         &caller,
-        "action.add",
-        format!("action:{action}"),
-        format!(
-            "review {id}: {} (due {}, {})",
-            item.title,
-            item.due_on,
-            item.priority.as_str()
-        ),
+        crate::actions::db::Source::Review(id),
+        &item,
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;

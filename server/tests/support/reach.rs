@@ -338,3 +338,32 @@ pub async fn route_to_channel(
     )
     .await
 }
+
+/// An email channel for people, to the sink on `port`, added by an admin.
+pub async fn people_mail(app: &super::TestApp, admin: &str, port: u16) {
+    add_channel(
+        app,
+        admin,
+        &[
+            ("name", "people-mail"),
+            ("kind", "email"),
+            ("address", &format!("127.0.0.1:{port}")),
+            ("security", "plain"),
+            ("sender", "muster@example.com"),
+        ],
+    )
+    .await
+    .ok();
+}
+
+/// The key of the acknowledge link a call's mail carries.
+pub fn ack_key(mail: &str) -> String {
+    let at = mail
+        .find("/ack?key=")
+        .unwrap_or_else(|| panic!("no acknowledge link in {mail}"))
+        + "/ack?key=".len();
+    mail[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
