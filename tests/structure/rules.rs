@@ -32,7 +32,6 @@ pub const UPWARD: &[(&str, &str, &str)] = &[
 /// (file outside a db.rs that runs SQL, why).
 #[rustfmt::skip]
 pub const SQL_ELSEWHERE: &[(&str, &str)] = &[
-    ("app/src/drills/api.rs", "to move into its domain's db.rs"),
     (
         "app/src/auth/sessions.rs",
         "to move into its domain's db.rs",
@@ -59,7 +58,6 @@ pub const SQL_ELSEWHERE: &[(&str, &str)] = &[
         "to move into its domain's db.rs",
     ),
     ("app/src/drills/trend.rs", "to move into its domain's db.rs"),
-    ("app/src/events/api.rs", "to move into its domain's db.rs"),
     ("app/src/events/link.rs", "to move into its domain's db.rs"),
     ("app/src/events/query.rs", "to move into its domain's db.rs"),
     (
@@ -71,19 +69,12 @@ pub const SQL_ELSEWHERE: &[(&str, &str)] = &[
         "to move into its domain's db.rs",
     ),
     ("app/src/hooks/secret.rs", "to move into its domain's db.rs"),
-    (
-        "app/src/incidents/api.rs",
-        "to move into its domain's db.rs",
-    ),
-    ("app/src/overview/api.rs", "to move into its domain's db.rs"),
     ("app/src/reach/ack.rs", "to move into its domain's db.rs"),
     ("app/src/reach/route.rs", "to move into its domain's db.rs"),
     ("app/src/reach/rules.rs", "to move into its domain's db.rs"),
     ("app/src/reach/sender.rs", "to move into its domain's db.rs"),
     ("app/src/reviews/api.rs", "to move into its domain's db.rs"),
-    ("app/src/reviews/doc.rs", "to move into its domain's db.rs"),
     ("app/src/reviews/flow.rs", "to move into its domain's db.rs"),
-    ("app/src/reviews/list.rs", "to move into its domain's db.rs"),
     (
         "server/src/backup/create.rs",
         "backups copy and check whole tables: to move into a backup db module",
@@ -134,12 +125,10 @@ pub const TUPLES: &[(&str, usize)] = &[
     ("app/src/events/retention.rs", 2),
     ("app/src/hooks/db.rs", 2),
     ("app/src/hooks/secret.rs", 1),
-    ("app/src/incidents/api.rs", 1),
     ("app/src/incidents/db/mod.rs", 6),
     ("app/src/incidents/db/notices.rs", 2),
     ("app/src/incidents/db/roles.rs", 1),
     ("app/src/notes/db.rs", 1),
-    ("app/src/overview/api.rs", 1),
     ("app/src/plans/db.rs", 5),
     ("app/src/reach/ack.rs", 1),
     ("app/src/reach/db.rs", 8),
@@ -148,9 +137,7 @@ pub const TUPLES: &[(&str, usize)] = &[
     ("app/src/reach/sender.rs", 1),
     ("app/src/reviews/api.rs", 2),
     ("app/src/reviews/db.rs", 6),
-    ("app/src/reviews/doc.rs", 1),
     ("app/src/reviews/flow.rs", 5),
-    ("app/src/reviews/list.rs", 1),
     ("app/src/roster/db.rs", 8),
     ("app/src/timeline/db.rs", 3),
     ("server/src/db.rs", 2),

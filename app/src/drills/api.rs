@@ -91,12 +91,7 @@ pub async fn save_report_notes(
         crate::fields::text_field("Areas for improvement", &improvements, false, 4000)?;
     let mut tx = state.db.write.begin().await?;
     server::facilitated(&mut tx, id, &caller).await?;
-    sqlx::query("UPDATE drill_runs SET strengths = ?, improvements = ?, revision = revision + 1 WHERE id = ?")
-        .bind(&strengths)
-        .bind(&improvements)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    super::db::set_report_notes(&mut tx, id, &strengths, &improvements).await?;
     crate::audit::record_change(
         &mut tx,
         &caller,

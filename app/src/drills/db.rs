@@ -500,3 +500,22 @@ pub async fn judge(
     record(conn, run, entry).await?;
     Ok(())
 }
+
+/// The facilitator's strengths and areas for improvement on a run's
+/// report (a change of the run: its revision moves on).
+pub async fn set_report_notes(
+    conn: &mut SqliteConnection,
+    id: i64,
+    strengths: &str,
+    improvements: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE drill_runs SET strengths = ?, improvements = ?, revision = revision + 1 WHERE id = ?",
+    )
+    .bind(strengths)
+    .bind(improvements)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

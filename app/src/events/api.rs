@@ -48,7 +48,7 @@ pub async fn list_imports() -> Result<ImportsOverview, AppError> {
 #[server(prefix = "/api", endpoint = "events/import")]
 pub async fn get_import(id: i64) -> Result<ImportView, AppError> {
     let (state, _) = crate::auth::guard::require::<GetImport>().await?;
-    server::import(&state, id)
+    super::db::import(&state.db.read, id)
         .await?
         .ok_or_else(|| AppError::NotFound("That import".into()))
 }
@@ -84,7 +84,7 @@ pub async fn set_retention(source: String, days: String) -> Result<(), AppError>
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::super::{Filter, ImportView, ImportsOverview};
+    use super::super::{Filter, ImportsOverview};
     use super::ListQuery;
     use crate::{error::AppError, state::AppState};
     use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -137,61 +137,8 @@ mod server {
         })
     }
 
-    const IMPORT_COLUMNS: &str =
-        "id, file_name, format, imported_by, imported_at, state, bytes_read, \
-         bytes_total, accepted, duplicates, rejected, failure";
-
-    fn import_view(row: sqlx::sqlite::SqliteRow) -> Result<ImportView, sqlx::Error> {
-        use sqlx::Row;
-        Ok(ImportView {
-            id: row.try_get("id")?,
-            file_name: row.try_get("file_name")?,
-            format: row.try_get("format")?,
-            imported_by: row.try_get("imported_by")?,
-            imported_at: row.try_get("imported_at")?,
-            state: row.try_get("state")?,
-            bytes_read: row.try_get("bytes_read")?,
-            bytes_total: row.try_get("bytes_total")?,
-            accepted: row.try_get("accepted")?,
-            duplicates: row.try_get("duplicates")?,
-            rejected: row.try_get("rejected")?,
-            failure: row.try_get("failure")?,
-            refusals: Vec::new(),
-        })
-    }
-
-    pub async fn import(state: &AppState, id: i64) -> Result<Option<ImportView>, AppError> {
-        let row = sqlx::query(&format!(
-            "SELECT {IMPORT_COLUMNS} FROM event_imports WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(&state.db.read)
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let mut view = import_view(row)?;
-        view.refusals = sqlx::query_as(
-            "SELECT place, reason FROM event_import_refusals WHERE import_id = ? ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(&state.db.read)
-        .await?;
-        Ok(Some(view))
-    }
-
     pub async fn overview(state: &AppState) -> Result<ImportsOverview, AppError> {
-        let rows = sqlx::query(&format!(
-            // A webhook source's standing import is shown on its own page.
-            "SELECT {IMPORT_COLUMNS} FROM event_imports \
-             WHERE id NOT IN (SELECT import_id FROM hook_sources) ORDER BY id DESC LIMIT 20"
-        ))
-        .fetch_all(&state.db.read)
-        .await?;
-        let imports = rows
-            .into_iter()
-            .map(import_view)
-            .collect::<Result<Vec<_>, _>>()?;
+        let imports = super::super::db::recent_imports(&state.db.read, 20).await?;
         let mut conn = state.db.read.acquire().await?;
         Ok(ImportsOverview {
             imports,

@@ -2,6 +2,7 @@
 //! search index by the schema's triggers. Events of an import still
 //! running are stored but never shown ([`VISIBLE`]).
 use super::record::{NewEvent, Outcome};
+use super::ImportView;
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
@@ -406,4 +407,62 @@ pub async fn evidence(
     .bind(limit)
     .fetch_all(conn)
     .await
+}
+
+const IMPORT_COLUMNS: &str = "id, file_name, format, imported_by, imported_at, state, bytes_read, \
+     bytes_total, accepted, duplicates, rejected, failure";
+
+fn import_view(row: sqlx::sqlite::SqliteRow) -> Result<ImportView, sqlx::Error> {
+    use sqlx::Row;
+    Ok(ImportView {
+        id: row.try_get("id")?,
+        file_name: row.try_get("file_name")?,
+        format: row.try_get("format")?,
+        imported_by: row.try_get("imported_by")?,
+        imported_at: row.try_get("imported_at")?,
+        state: row.try_get("state")?,
+        bytes_read: row.try_get("bytes_read")?,
+        bytes_total: row.try_get("bytes_total")?,
+        accepted: row.try_get("accepted")?,
+        duplicates: row.try_get("duplicates")?,
+        rejected: row.try_get("rejected")?,
+        failure: row.try_get("failure")?,
+        refusals: Vec::new(),
+    })
+}
+
+/// One import as its report page shows it, with its refusals.
+pub async fn import(read: &SqlitePool, id: i64) -> Result<Option<ImportView>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {IMPORT_COLUMNS} FROM event_imports WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(read)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let mut view = import_view(row)?;
+    view.refusals = sqlx::query_as(
+        "SELECT place, reason FROM event_import_refusals WHERE import_id = ? ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(read)
+    .await?;
+    Ok(Some(view))
+}
+
+/// The newest imports of files, newest first (a webhook source's standing
+/// import is shown on its own page).
+pub async fn recent_imports(read: &SqlitePool, limit: i64) -> Result<Vec<ImportView>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {IMPORT_COLUMNS} FROM event_imports \
+         WHERE id NOT IN (SELECT import_id FROM hook_sources) ORDER BY id DESC LIMIT ?"
+    ))
+    .bind(limit)
+    .fetch_all(read)
+    .await?
+    .into_iter()
+    .map(import_view)
+    .collect()
 }

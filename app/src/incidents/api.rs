@@ -560,13 +560,10 @@ pub async fn publish_notice(id: i64, notice: i64) -> Result<Delta, AppError> {
                             .into(),
                     ));
                 }
-                let (subject, body): (String, String) = sqlx::query_as(
-                    "SELECT subject, body FROM incident_notices WHERE id = ? AND incident_id = ?",
-                )
-                .bind(notice)
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+                let published = super::db::notice(tx, id, notice)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound("That notice".into()))?;
+                let (subject, body) = (published.subject, published.body);
                 let incident = super::db::get(tx, id)
                     .await?
                     .ok_or_else(|| AppError::NotFound("That incident".into()))?;

@@ -47,26 +47,16 @@ pub async fn get_home() -> Result<Home, AppError> {
         .take(SHOWN as usize)
         .map(|l| crate::incidents::api::line(l, now))
         .collect();
-    // The approval rule: whoever drafted a notice cannot approve it.
-    let waiting = sqlx::query_as::<_, (i64, String, String, String)>(
-        "SELECT i.id, i.title, n.stage, n.drafted_by FROM incident_notices n \
-         JOIN incidents i ON i.id = n.incident_id \
-         WHERE n.approved_at IS NULL AND n.published_at IS NULL AND i.status != 'resolved' \
-         AND i.drill_run_id IS NULL AND (n.drafted_by_id IS NULL OR n.drafted_by_id != ?) \
-         ORDER BY n.drafted_at LIMIT ?",
-    )
-    .bind(caller.person_id().unwrap_or(-1))
-    .bind(SHOWN)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|(incident_id, incident, stage, drafted_by)| Waiting {
-        incident_id,
-        incident,
-        stage,
-        drafted_by,
-    })
-    .collect();
+    let waiting = crate::incidents::db::awaiting_approval(&mut conn, caller.person_id(), SHOWN)
+        .await?
+        .into_iter()
+        .map(|a| Waiting {
+            incident_id: a.incident_id,
+            incident: a.incident,
+            stage: a.stage,
+            drafted_by: a.drafted_by,
+        })
+        .collect();
     let gaps = crate::roster::db::load(&mut conn).await?.gaps();
     let (_, upcoming, overdue) =
         crate::drills::schedule_api::server::standings(&mut conn, now).await?;

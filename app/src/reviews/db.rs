@@ -337,3 +337,33 @@ pub async fn cited(
         })
         .collect())
 }
+
+/// One review as the list shows it, with its incident and how many of its
+/// action items are still open.
+#[derive(sqlx::FromRow)]
+pub struct Listed {
+    pub id: i64,
+    pub title: String,
+    pub state: String,
+    pub version: i64,
+    pub incident_id: i64,
+    pub incident: String,
+    pub drill: bool,
+    pub updated_at: DateTime<Utc>,
+    pub open_actions: i64,
+}
+
+/// The reviews changed last, newest first.
+pub async fn list(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<Listed>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.id, r.title, r.state, r.version, r.incident_id, i.title AS incident, \
+         i.drill_run_id IS NOT NULL AS drill, r.updated_at, \
+         (SELECT COUNT(*) FROM action_items a WHERE a.review_id = r.id \
+          AND a.status IN ('open', 'in_progress')) AS open_actions \
+         FROM reviews r JOIN incidents i ON i.id = r.incident_id \
+         ORDER BY r.updated_at DESC, r.id DESC LIMIT ?",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await
+}

@@ -80,12 +80,9 @@ pub async fn build(
     today: chrono::NaiveDate,
     published: Option<(&str, DateTime<Utc>)>,
 ) -> Result<Doc, AppError> {
-    let incident: (String, String, DateTime<Utc>, Option<DateTime<Utc>>, bool) = sqlx::query_as(
-        "SELECT title, severity, declared_at, resolved_at, drill_run_id IS NOT NULL FROM incidents WHERE id = ?",
-    )
-    .bind(review.incident_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let incident = crate::incidents::db::get(&mut *conn, review.incident_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The review's incident".into()))?;
     let (entries, events) = super::db::citations(conn, review).await?;
     let sections = SECTIONS
         .iter()
@@ -120,11 +117,11 @@ pub async fn build(
         version: review.version,
         incident: Incident {
             id: review.incident_id,
-            title: incident.0,
-            severity: incident.1.to_uppercase(),
-            declared_at: incident.2,
-            resolved_at: incident.3,
-            drill: incident.4,
+            title: incident.title,
+            severity: incident.severity.as_str().to_uppercase(),
+            declared_at: incident.declared_at,
+            resolved_at: incident.resolved_at,
+            drill: incident.drill_run.is_some(),
         },
         reviewers: super::flow::reviewers(conn, review.id)
             .await?

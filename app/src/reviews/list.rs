@@ -30,37 +30,20 @@ pub struct Row {
 pub async fn list_reviews() -> Result<Vec<Row>, AppError> {
     let (state, _) = crate::auth::guard::require::<ListReviews>().await?;
     let mut conn = state.db.read.acquire().await?;
-    type Raw = (
-        i64,
-        String,
-        String,
-        i64,
-        i64,
-        String,
-        bool,
-        chrono::DateTime<chrono::Utc>,
-        i64,
-    );
-    let rows: Vec<Raw> = sqlx::query_as(
-        "SELECT r.id, r.title, r.state, r.version, r.incident_id, i.title, i.drill_run_id IS NOT NULL, r.updated_at, \
-         (SELECT COUNT(*) FROM action_items a WHERE a.review_id = r.id AND a.status IN ('open', 'in_progress')) \
-         FROM reviews r JOIN incidents i ON i.id = r.incident_id ORDER BY r.updated_at DESC, r.id DESC LIMIT ?",
-    )
-    .bind(LISTED)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
+    super::db::list(&mut conn, LISTED)
+        .await?
+        .into_iter()
         .map(|r| {
             Ok(Row {
-                id: r.0,
-                title: r.1,
-                state: State::parse("State", &r.2)?,
-                version: r.3,
-                incident_id: r.4,
-                incident: r.5,
-                drill: r.6,
-                updated_at: r.7,
-                open_actions: r.8,
+                id: r.id,
+                title: r.title,
+                state: State::parse("State", &r.state)?,
+                version: r.version,
+                incident_id: r.incident_id,
+                incident: r.incident,
+                drill: r.drill,
+                updated_at: r.updated_at,
+                open_actions: r.open_actions,
             })
         })
         .collect()

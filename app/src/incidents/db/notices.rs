@@ -186,3 +186,33 @@ pub async fn publish_notice(
         .await?;
     Ok(true)
 }
+
+/// A notice drafted by someone other than `viewer` and waiting for a
+/// second person, on an open incident that is not a drill.
+#[derive(sqlx::FromRow)]
+pub struct Awaiting {
+    pub incident_id: i64,
+    pub incident: String,
+    pub stage: String,
+    pub drafted_by: String,
+}
+
+/// Notices `viewer` (a person, if any) may approve, oldest draft first:
+/// the approval rule is that whoever drafted a notice cannot approve it.
+pub async fn awaiting_approval(
+    conn: &mut SqliteConnection,
+    viewer: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Awaiting>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT i.id AS incident_id, i.title AS incident, n.stage, n.drafted_by \
+         FROM incident_notices n JOIN incidents i ON i.id = n.incident_id \
+         WHERE n.approved_at IS NULL AND n.published_at IS NULL AND i.status != 'resolved' \
+         AND i.drill_run_id IS NULL AND (n.drafted_by_id IS NULL OR n.drafted_by_id != ?) \
+         ORDER BY n.drafted_at LIMIT ?",
+    )
+    .bind(viewer.unwrap_or(-1))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await
+}
