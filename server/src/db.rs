@@ -158,17 +158,15 @@ pub async fn copy_before_upgrade(
         path: path.display().to_string(),
         problem,
     };
-    let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
-        .fetch_all(write)
-        .await
-        .unwrap_or_default();
-    let Some(old) = applied.iter().map(|(v,)| *v).max() else {
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(write)
+            .await
+            .unwrap_or_default();
+    let Some(old) = applied.iter().copied().max() else {
         return Ok(None);
     };
-    if MIGRATOR
-        .iter()
-        .all(|m| applied.iter().any(|(v,)| *v == m.version))
-    {
+    if MIGRATOR.iter().all(|m| applied.contains(&m.version)) {
         return Ok(None);
     }
     let mut name = path.as_os_str().to_owned();
@@ -364,12 +362,12 @@ async fn check_mark_and_version(
 /// Whether the database answers and every migration this build knows has
 /// been applied: what `/healthz` reports.
 pub async fn schema_is_current(db: &Db) -> Result<bool, sqlx::Error> {
-    let applied: Vec<(i64,)> =
-        sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
             .fetch_all(&db.read)
             .await?;
     let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
-    Ok(applied.into_iter().map(|(v,)| v).eq(known))
+    Ok(applied == known)
 }
 
 pub async fn sqlite_version(db: &Db) -> Result<String, sqlx::Error> {

@@ -90,27 +90,30 @@ pub async fn add(
     Ok(id)
 }
 
-type Row = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-);
+/// An item as stored, with the title of the drill run or review it came
+/// from; priority and status as text, parsed in [`item`].
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    title: String,
+    owner: String,
+    due_on: String,
+    priority: String,
+    status: String,
+    ticket_url: String,
+    run_id: Option<i64>,
+    review_id: Option<i64>,
+    from_title: Option<String>,
+}
 
 const SELECT: &str = "SELECT a.id, a.title, a.owner, a.due_on, a.priority, a.status, a.ticket_url, a.run_id, a.review_id, \
-     COALESCE(r.title, v.title) FROM action_items a \
+     COALESCE(r.title, v.title) AS from_title FROM action_items a \
      LEFT JOIN drill_runs r ON r.id = a.run_id LEFT JOIN reviews v ON v.id = a.review_id";
 
 fn item(row: Row, today: &str) -> Result<Item, AppError> {
-    let (id, title, owner, due_on, priority, status, ticket_url, run, review, from) = row;
-    let status = Status::parse("Status", &status)?;
-    let (source, link) = match (run, review) {
+    let status = Status::parse("Status", &row.status)?;
+    let from = row.from_title;
+    let (source, link) = match (row.run_id, row.review_id) {
         (Some(run), _) => (
             format!("Drill: {}", from.unwrap_or_default()),
             format!("/drills/runs/{run}/report"),
@@ -119,14 +122,14 @@ fn item(row: Row, today: &str) -> Result<Item, AppError> {
         (None, None) => (String::new(), "/actions".to_owned()),
     };
     Ok(Item {
-        overdue: status.is_open() && due_on.as_str() < today,
-        id,
-        title,
-        owner,
-        due_on,
-        priority: Priority::parse("Priority", &priority)?,
+        overdue: status.is_open() && row.due_on.as_str() < today,
+        id: row.id,
+        title: row.title,
+        owner: row.owner,
+        due_on: row.due_on,
+        priority: Priority::parse("Priority", &row.priority)?,
         status,
-        ticket_url,
+        ticket_url: row.ticket_url,
         source,
         link,
     })
@@ -172,7 +175,7 @@ pub async fn set_status(
     status: Status,
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
-    let row: Option<(String,)> = sqlx::query_as(
+    let title: Option<String> = sqlx::query_scalar(
         "UPDATE action_items SET status = ?, updated_at = ? WHERE id = ? RETURNING title",
     )
     .bind(status.as_str())
@@ -180,6 +183,5 @@ pub async fn set_status(
     .bind(id)
     .fetch_optional(conn)
     .await?;
-    row.map(|(t,)| t)
-        .ok_or_else(|| AppError::NotFound("That action item".into()))
+    title.ok_or_else(|| AppError::NotFound("That action item".into()))
 }

@@ -104,7 +104,7 @@ pub async fn add_rule(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM alert_rules WHERE name = ?")
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM alert_rules WHERE name = ?")
         .bind(&r.name)
         .fetch_optional(&mut *tx)
         .await?;
@@ -115,11 +115,7 @@ pub async fn add_rule(
         )));
     }
     if let Some(id) = r.runbook_id {
-        let found: Option<(i64,)> =
-            sqlx::query_as("SELECT id FROM plans WHERE id = ? AND kind = 'runbook'")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let found = crate::plans::db::title(&mut *tx, crate::plans::Kind::Runbook, id).await?;
         if found.is_none() {
             return Err(AppError::invalid("Runbook", "no such runbook"));
         }
@@ -153,13 +149,11 @@ pub async fn set_enabled(
     id: i64,
     enabled: bool,
 ) -> Result<Option<String>, sqlx::Error> {
-    let name: Option<(String,)> =
-        sqlx::query_as("UPDATE alert_rules SET enabled = ? WHERE id = ? RETURNING name")
-            .bind(enabled)
-            .bind(id)
-            .fetch_optional(tx)
-            .await?;
-    Ok(name.map(|(n,)| n))
+    sqlx::query_scalar("UPDATE alert_rules SET enabled = ? WHERE id = ? RETURNING name")
+        .bind(enabled)
+        .bind(id)
+        .fetch_optional(tx)
+        .await
 }
 
 const RULE_COLUMNS: &str =
@@ -212,6 +206,15 @@ fn seen(e: &NewEvent) -> Seen<'_> {
     }
 }
 
+/// A group's alert not yet resolved, as an arriving event counts into it.
+#[derive(sqlx::FromRow)]
+struct Active {
+    id: i64,
+    state: String,
+    count: i64,
+    first_seen: DateTime<Utc>,
+}
+
 /// Counts newly stored events into their rules' alerts, inside the
 /// transaction that stored them. The alerts that opened.
 pub async fn observe(
@@ -233,7 +236,7 @@ pub async fn observe(
     let mut opened = Vec::new();
     for ((i, key), ids) in groups {
         let rule = &rules[i];
-        let active: Option<(i64, String, i64, DateTime<Utc>)> = sqlx::query_as(
+        let active: Option<Active> = sqlx::query_as(
             "SELECT id, state, count, first_seen FROM alerts WHERE rule_id = ? AND group_key = ? AND state != 'resolved'",
         )
         .bind(rule.id)
@@ -244,7 +247,12 @@ pub async fn observe(
         let added = ids.len() as i64;
         let (alert, count, was_open) = match active {
             // A pending group whose window has passed starts counting anew.
-            Some((id, state, _, first)) if state == "pending" && first < now - window => {
+            Some(Active {
+                id,
+                state,
+                first_seen,
+                ..
+            }) if state == "pending" && first_seen < now - window => {
                 sqlx::query("DELETE FROM alert_events WHERE alert_id = ?")
                     .bind(id)
                     .execute(&mut *tx)
@@ -260,7 +268,9 @@ pub async fn observe(
                 .await?;
                 (id, added, false)
             }
-            Some((id, state, count, _)) => {
+            Some(Active {
+                id, state, count, ..
+            }) => {
                 sqlx::query("UPDATE alerts SET count = count + ?, last_seen = ? WHERE id = ?")
                     .bind(added)
                     .bind(now)
@@ -315,20 +325,38 @@ pub async fn observe(
     Ok(opened)
 }
 
+/// An alert not yet resolved with its rule's periods, as the sweep reads it.
+#[derive(sqlx::FromRow)]
+struct Sweeping {
+    id: i64,
+    state: String,
+    first_seen: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+    quiet_minutes: i64,
+    window_minutes: i64,
+}
+
 /// Resolves open alerts with no event for their quiet period, and lets
 /// pending ones whose window passed go. How many resolved.
 pub async fn sweep(write: &sqlx::SqlitePool, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
     let mut tx = write.begin().await?;
-    type Active = (i64, String, DateTime<Utc>, DateTime<Utc>, i64, i64);
-    let active: Vec<Active> = sqlx::query_as(
+    let active: Vec<Sweeping> = sqlx::query_as(
         "SELECT a.id, a.state, a.first_seen, a.last_seen, r.quiet_minutes, r.window_minutes \
          FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE a.state != 'resolved'",
     )
     .fetch_all(&mut *tx)
     .await?;
     let mut resolved = 0;
-    for (id, state, first, last, quiet, window) in active {
-        if state == "open" && last < now - Duration::minutes(quiet) {
+    for Sweeping {
+        id,
+        state,
+        first_seen,
+        last_seen,
+        quiet_minutes: quiet,
+        window_minutes: window,
+    } in active
+    {
+        if state == "open" && last_seen < now - Duration::minutes(quiet) {
             sqlx::query("UPDATE alerts SET state = 'resolved', resolved_at = ? WHERE id = ?")
                 .bind(now)
                 .bind(id)
@@ -343,7 +371,7 @@ pub async fn sweep(write: &sqlx::SqlitePool, now: DateTime<Utc>) -> Result<usize
             .because(format!("no new event for {quiet} minute(s)"));
             audit::db::record(&mut tx, entry, "").await?;
             resolved += 1;
-        } else if state == "pending" && first < now - Duration::minutes(window) {
+        } else if state == "pending" && first_seen < now - Duration::minutes(window) {
             sqlx::query("DELETE FROM alert_events WHERE alert_id = ?")
                 .bind(id)
                 .execute(&mut *tx)
@@ -409,7 +437,7 @@ pub async fn detail(
     let samples = sqlx::query_as(&format!(
         "SELECT {} FROM alert_events a JOIN events e ON e.id = a.event_id \
          WHERE a.alert_id = ? ORDER BY e.occurred_at, e.id",
-        crate::events::query::ROW_COLUMNS
+        crate::events::db::reads::ROW_COLUMNS
     ))
     .bind(id)
     .fetch_all(conn)

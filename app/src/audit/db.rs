@@ -8,32 +8,11 @@ use sqlx::{Sqlite, SqliteConnection};
 
 const COLUMNS: &str = "id, at, actor, action, target, request_id, outcome, reason, prev_hash, hash";
 
-type Row = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
-
-fn from_row(r: Row) -> Entry {
-    Entry {
-        id: r.0,
-        at: r.1,
-        actor: r.2,
-        action: r.3,
-        target: r.4,
-        request_id: r.5,
-        outcome: r.6,
-        reason: r.7,
-        prev_hash: r.8,
-        hash: r.9,
-    }
+/// The newest entry: what the next one chains to.
+#[derive(sqlx::FromRow)]
+struct Last {
+    id: i64,
+    hash: String,
 }
 
 /// Appends one entry; returns it as stored.
@@ -43,12 +22,12 @@ pub async fn record(
     entry: NewEntry,
     request_id: &str,
 ) -> Result<Entry, sqlx::Error> {
-    let last: Option<(i64, String)> =
+    let last: Option<Last> =
         sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
             .fetch_optional(&mut *conn)
             .await?;
     let (id, prev_hash) = match last {
-        Some((id, hash)) => (id + 1, hash),
+        Some(Last { id, hash }) => (id + 1, hash),
         None => (1, chain::GENESIS.to_owned()),
     };
     let mut e = Entry {
@@ -89,7 +68,7 @@ pub async fn list<'e>(
     filter: &AuditFilter,
     limit: i64,
 ) -> Result<Vec<Entry>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM audit_log \
          WHERE (?1 = '' OR actor LIKE '%' || ?1 || '%') \
            AND (?2 = '' OR action LIKE ?2 || '%') \
@@ -103,8 +82,7 @@ pub async fn list<'e>(
     .bind(filter.until.trim())
     .bind(limit)
     .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    .await
 }
 
 /// The first entry that does not fit the chain, if any.
@@ -120,11 +98,10 @@ pub struct Verified {
 /// Walks the whole log in order, one row at a time.
 pub async fn verify(conn: &mut SqliteConnection) -> Result<Verified, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM audit_log ORDER BY id");
-    let mut rows = sqlx::query_as::<_, Row>(&sql).fetch(&mut *conn);
+    let mut rows = sqlx::query_as::<_, Entry>(&sql).fetch(&mut *conn);
     let mut prev: Option<Entry> = None;
     let mut entries = 0;
-    while let Some(row) = rows.try_next().await? {
-        let e = from_row(row);
+    while let Some(e) = rows.try_next().await? {
         entries += 1;
         if let Err(why) = chain::check(prev.as_ref(), &e) {
             return Ok(Verified {
@@ -144,11 +121,10 @@ pub async fn verify(conn: &mut SqliteConnection) -> Result<Verified, sqlx::Error
 
 /// The stored hash of one entry, if it is there.
 pub async fn hash_of(conn: &mut SqliteConnection, id: i64) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT hash FROM audit_log WHERE id = ?")
+    sqlx::query_scalar("SELECT hash FROM audit_log WHERE id = ?")
         .bind(id)
         .fetch_optional(conn)
-        .await?;
-    Ok(row.map(|(h,)| h))
+        .await
 }
 
 /// Oldest first, entries after `after_id`: for walking the whole log in
@@ -159,7 +135,7 @@ pub async fn page_after<'e>(
     after_id: i64,
     limit: i64,
 ) -> Result<Vec<Entry>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM audit_log \
          WHERE id > ?5 \
            AND (?1 = '' OR actor LIKE '%' || ?1 || '%') \
@@ -175,6 +151,5 @@ pub async fn page_after<'e>(
     .bind(after_id)
     .bind(limit)
     .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    .await
 }

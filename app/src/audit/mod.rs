@@ -80,6 +80,7 @@ impl NewEntry {
 
 /// One stored entry, as the audit page and the export show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Entry {
     pub id: i64,
     pub at: String,

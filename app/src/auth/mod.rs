@@ -5,6 +5,8 @@ mod admin;
 mod api;
 #[cfg(feature = "ssr")]
 pub mod client;
+#[cfg(feature = "ssr")]
+pub mod db;
 pub mod guard;
 pub mod mfa;
 #[cfg(feature = "ssr")]
@@ -20,8 +22,6 @@ pub mod throttle;
 mod tokens;
 #[cfg(feature = "ssr")]
 pub mod tokens_db;
-#[cfg(feature = "ssr")]
-pub mod users;
 mod view;
 
 pub use account::{AccountPage, EndOtherSessions, MySessions};
@@ -31,6 +31,8 @@ pub(crate) use api::safe_next;
 #[cfg(feature = "ssr")]
 pub(crate) use api::{record_refused, request_meta, start_session};
 pub use api::{SetupFirstAdmin, SignIn, SignOut};
+#[cfg(feature = "ssr")]
+pub use db::users;
 #[cfg(feature = "ssr")]
 pub use state::AuthState;
 pub use tokens::{CreateToken, ListTokens, RevokeToken, TokensPage};

@@ -1,6 +1,7 @@
 //! Server-side sessions. The browser holds a random token; the database
 //! holds only its SHA-256, so a copy of the database signs nobody in.
-use super::{Role, User};
+use super::db::sessions::NewSession;
+pub use super::db::sessions::{delete, delete_for_user, list_for_user, touch, Found};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
@@ -86,6 +87,8 @@ pub fn token_from_cookie_header(header: &str, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// Starts a session; its id and the token for the browser (the database
+/// keeps only the token's hash).
 #[tracing::instrument(skip_all)]
 pub async fn create<'e>(
     db: impl Executor<'e, Database = Sqlite>,
@@ -96,155 +99,27 @@ pub async fn create<'e>(
     now: DateTime<Utc>,
 ) -> Result<(i64, String), sqlx::Error> {
     let token = new_token();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, user_agent, client_addr, mfa_pending) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(token_hash(&token))
-    .bind(user_id)
-    .bind(now)
-    .bind(now)
-    .bind(user_agent.chars().take(200).collect::<String>())
-        .bind(client_addr)
-    .bind(pending)
-    .fetch_one(db)
-    .await?;
+    let hash = token_hash(&token);
+    let user_agent: String = user_agent.chars().take(200).collect();
+    let new = NewSession {
+        token_hash: &hash,
+        user_id,
+        user_agent: &user_agent,
+        client_addr,
+        pending,
+        at: now,
+    };
+    let id = super::db::sessions::insert(db, new).await?;
     Ok((id, token))
 }
 
-/// A session found by its token, with its (enabled) user.
-#[derive(Clone, Debug)]
-pub struct Found {
-    pub session_id: i64,
-    pub user: User,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-    /// The password was right; the second step is still due.
-    pub pending: bool,
-    pub mfa_enabled: bool,
-}
-
-type FoundRow = (
-    i64,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    i64,
-    String,
-    String,
-    String,
-    bool,
-    bool,
-);
-
+/// The session this token opens, with its (enabled) user.
 #[tracing::instrument(skip_all)]
 pub async fn find<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     token: &str,
 ) -> Result<Option<Found>, sqlx::Error> {
-    let row: Option<FoundRow> = sqlx::query_as(
-        "SELECT s.id, s.created_at, s.last_seen_at, u.id, u.email, u.display_name, u.role, \
-                s.mfa_pending, u.totp_enabled_at IS NOT NULL \
-         FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = ? AND u.disabled_at IS NULL",
-    )
-    .bind(token_hash(token))
-    .fetch_optional(db)
-    .await?;
-    Ok(row.and_then(
-        |(
-            session_id,
-            created_at,
-            last_seen_at,
-            id,
-            email,
-            display_name,
-            role,
-            pending,
-            mfa_enabled,
-        )| {
-            Some(Found {
-                session_id,
-                user: User {
-                    id,
-                    email,
-                    display_name,
-                    role: role.parse::<Role>().ok()?,
-                },
-                created_at,
-                last_seen_at,
-                pending,
-                mfa_enabled,
-            })
-        },
-    ))
-}
-
-pub async fn touch<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    session_id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(session_id)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-pub async fn delete<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    session_id: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id = ?")
-        .bind(session_id)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// A session as its owner sees it on the sessions page.
-pub async fn list_for_user<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    user_id: i64,
-    current: i64,
-) -> Result<Vec<super::SessionInfo>, sqlx::Error> {
-    type Row = (i64, DateTime<Utc>, DateTime<Utc>, String, String);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, created_at, last_seen_at, user_agent, client_addr FROM sessions \
-         WHERE user_id = ? ORDER BY last_seen_at DESC",
-    )
-    .bind(user_id)
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, created_at, last_seen_at, user_agent, client_addr)| super::SessionInfo {
-                id,
-                created_at,
-                last_seen_at,
-                user_agent,
-                client_addr,
-                current: id == current,
-            },
-        )
-        .collect())
-}
-
-/// Ends every session of a user except `keep` (none kept with `None`);
-/// returns how many ended.
-pub async fn delete_for_user<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    user_id: i64,
-    keep: Option<i64>,
-) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id <> ?")
-        .bind(user_id)
-        .bind(keep.unwrap_or(-1))
-        .execute(db)
-        .await?;
-    Ok(done.rows_affected())
+    super::db::sessions::by_token_hash(db, &token_hash(token)).await
 }
 
 #[cfg(test)]

@@ -7,38 +7,42 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 
-type Row = (
-    i64,
-    String,
-    String,
-    i64,
-    bool,
-    String,
-    i64,
-    i64,
-    DateTime<Utc>,
-    DateTime<Utc>,
-);
+/// A run as stored: its kind as text and its file as a full path.
+#[derive(sqlx::FromRow)]
+struct RunRow {
+    id: i64,
+    kind: String,
+    file: String,
+    bytes: i64,
+    ok: bool,
+    message: String,
+    pruned: i64,
+    every_s: i64,
+    started_at: DateTime<Utc>,
+    finished_at: DateTime<Utc>,
+}
 
 const COLUMNS: &str =
     "id, kind, file, bytes, ok, message, pruned, every_s, started_at, finished_at";
 
-fn run_of(r: Row) -> Run {
-    Run {
-        id: r.0,
-        kind: if r.1 == "drill" {
-            Kind::Drill
-        } else {
-            Kind::Scheduled
-        },
-        file: file_name(&r.2).to_owned(),
-        bytes: r.3,
-        ok: r.4,
-        message: r.5,
-        pruned: r.6,
-        every_s: r.7,
-        started_at: r.8,
-        finished_at: r.9,
+impl RunRow {
+    fn run(self) -> Run {
+        Run {
+            id: self.id,
+            kind: if self.kind == "drill" {
+                Kind::Drill
+            } else {
+                Kind::Scheduled
+            },
+            file: file_name(&self.file).to_owned(),
+            bytes: self.bytes,
+            ok: self.ok,
+            message: self.message,
+            pruned: self.pruned,
+            every_s: self.every_s,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+        }
     }
 }
 
@@ -101,11 +105,11 @@ async fn newest(
         "SELECT {COLUMNS} FROM backup_runs WHERE kind = ? {} ORDER BY id DESC LIMIT 1",
         if only_good { "AND ok" } else { "" }
     );
-    let row: Option<Row> = sqlx::query_as(&sql)
+    let row: Option<RunRow> = sqlx::query_as(&sql)
         .bind(kind.as_str())
         .fetch_optional(conn)
         .await?;
-    Ok(row.map(run_of))
+    Ok(row.map(RunRow::run))
 }
 
 /// The newest scheduled run whose verify passed.
@@ -132,11 +136,11 @@ pub async fn recent(
     conn: &mut sqlx::SqliteConnection,
     limit: i64,
 ) -> Result<Vec<Run>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let rows: Vec<RunRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM backup_runs ORDER BY id DESC LIMIT ?"
     ))
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(run_of).collect())
+    Ok(rows.into_iter().map(RunRow::run).collect())
 }

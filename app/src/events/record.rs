@@ -158,34 +158,22 @@ pub async fn fingerprint_key(
     write: &sqlx::SqlitePool,
     sealing: &crate::sealing::SecretKey,
 ) -> Result<[u8; 32], String> {
-    let stored = |write: &sqlx::SqlitePool| {
-        let write = write.clone();
-        async move {
-            sqlx::query_as::<_, (Vec<u8>,)>("SELECT sealed FROM sealed_keys WHERE name = ?")
-                .bind(FINGERPRINT_KEY)
-                .fetch_optional(&write)
-                .await
-        }
-    };
+    use super::db::keys;
     let fail = |e: sqlx::Error| format!("the fingerprint key cannot be read: {e}");
-    let sealed = match stored(write).await.map_err(fail)? {
-        Some((sealed,)) => sealed,
+    let sealed = match keys::sealed(write, FINGERPRINT_KEY).await.map_err(fail)? {
+        Some(sealed) => sealed,
         None => {
             let fresh = crate::sealing::SecretKey::generate();
             let sealed = sealing
                 .seal(fresh.as_bytes())
                 .ok_or("the fingerprint key cannot be sealed")?;
             // Two first imports at once: the first one stored wins.
-            sqlx::query("INSERT INTO sealed_keys (name, sealed) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
-                .bind(FINGERPRINT_KEY)
-                .bind(&sealed)
-                .execute(write)
+            keys::keep_first(write, FINGERPRINT_KEY, &sealed)
                 .await
                 .map_err(fail)?;
-            stored(write)
+            keys::sealed(write, FINGERPRINT_KEY)
                 .await
                 .map_err(fail)?
-                .map(|(s,)| s)
                 .unwrap_or(sealed)
         }
     };

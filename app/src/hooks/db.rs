@@ -75,6 +75,20 @@ pub async fn find(
         .map(|(source, _)| source))
 }
 
+/// A source with one of its secrets that verify (a row each), as a
+/// delivery reads it.
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    id: i64,
+    name: String,
+    scheme: String,
+    environment: String,
+    networks: String,
+    enabled: bool,
+    import_id: i64,
+    sealed: Option<Vec<u8>>,
+}
+
 /// The source a delivery names and its sealed secrets that verify at
 /// `now`, in one query (every delivery asks this first).
 pub async fn find_for_delivery(
@@ -82,17 +96,7 @@ pub async fn find_for_delivery(
     name: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(Source, Vec<Vec<u8>>)>, sqlx::Error> {
-    type Row = (
-        i64,
-        String,
-        String,
-        String,
-        String,
-        bool,
-        i64,
-        Option<Vec<u8>>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<DeliveryRow> = sqlx::query_as(
         "SELECT s.id, s.name, s.scheme, s.environment, s.networks, s.enabled, s.import_id, k.sealed \
          FROM hook_sources s \
          LEFT JOIN hook_secrets h ON h.source_id = s.id AND (h.retires_at IS NULL OR h.retires_at > ?) \
@@ -103,29 +107,28 @@ pub async fn find_for_delivery(
     .bind(name)
     .fetch_all(conn)
     .await?;
-    let Some((id, name, scheme, environment, nets, enabled, import_id, _)) = rows.first().cloned()
-    else {
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let Some(scheme) = Scheme::parse(&scheme) else {
+    let Some(scheme) = Scheme::parse(&first.scheme) else {
         return Ok(None);
     };
     // Fail closed: an empty list means "any address", so a list that does
     // not parse must never be read as one.
-    let nets = networks::parse(&nets);
+    let nets = networks::parse(&first.networks);
     let source = Source {
-        id,
-        name,
+        id: first.id,
+        name: first.name.clone(),
         scheme,
-        environment,
+        environment: first.environment.clone(),
         networks_unreadable: nets.is_err(),
         networks: nets.unwrap_or_default(),
-        enabled,
-        import_id,
+        enabled: first.enabled,
+        import_id: first.import_id,
     };
     Ok(Some((
         source,
-        rows.into_iter().filter_map(|r| r.7).collect(),
+        rows.into_iter().filter_map(|r| r.sealed).collect(),
     )))
 }
 
@@ -138,7 +141,7 @@ pub async fn add(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM hook_sources WHERE name = ?")
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM hook_sources WHERE name = ?")
         .bind(name)
         .fetch_optional(&mut *tx)
         .await?;
@@ -147,16 +150,13 @@ pub async fn add(
             "There is a source named {name} already."
         )));
     }
-    let import_id: i64 = sqlx::query_scalar(
-        "INSERT INTO event_imports (file_name, format, imported_by, imported_at, accepted, duplicates, rejected, state, finished_at) \
-         VALUES (?, ?, ?, ?, 0, 0, 0, 'done', ?) RETURNING id",
+    let import_id = crate::events::db::open_standing_import(
+        &mut *tx,
+        &format!("webhook {name}"),
+        scheme.as_str(),
+        by,
+        now,
     )
-    .bind(format!("webhook {name}"))
-    .bind(scheme.as_str())
-    .bind(by)
-    .bind(now)
-    .bind(now)
-    .fetch_one(&mut *tx)
     .await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO hook_sources (name, scheme, environment, networks, retention_days, enabled, import_id, created_by, created_at) \
@@ -202,6 +202,13 @@ struct ViewRow {
     view: SourceView,
 }
 
+/// When a source's secret was made and, in an overlap, when it retires.
+#[derive(sqlx::FromRow)]
+struct SecretSpan {
+    created_at: DateTime<Utc>,
+    retires_at: Option<DateTime<Utc>>,
+}
+
 /// Every source, by name.
 pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<SourceView>, sqlx::Error> {
     let rows: Vec<ViewRow> = sqlx::query_as(
@@ -212,12 +219,16 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<SourceView>, sqlx::
     .await?;
     let mut views = Vec::with_capacity(rows.len());
     for ViewRow { id, mut view } in rows {
-        view.secrets = sqlx::query_as(
+        let secrets: Vec<SecretSpan> = sqlx::query_as(
             "SELECT created_at, retires_at FROM hook_secrets WHERE source_id = ? ORDER BY id DESC",
         )
         .bind(id)
         .fetch_all(&mut *conn)
         .await?;
+        view.secrets = secrets
+            .into_iter()
+            .map(|s| (s.created_at, s.retires_at))
+            .collect();
         views.push(view);
     }
     Ok(views)
@@ -342,4 +353,102 @@ pub async fn log(tx: &mut SqliteConnection, lines: &[Line]) -> Result<(), sqlx::
         }
     }
     Ok(())
+}
+
+/// How long a source keeps its events (apart from its vendor's period).
+#[derive(sqlx::FromRow)]
+pub struct Kept {
+    pub name: String,
+    pub import_id: i64,
+    pub retention_days: i64,
+}
+
+/// Every source with its standing import and period, by name (what the
+/// events' retention job deletes by).
+pub async fn retention(conn: &mut SqliteConnection) -> Result<Vec<Kept>, sqlx::Error> {
+    sqlx::query_as("SELECT name, import_id, retention_days FROM hook_sources ORDER BY name")
+        .fetch_all(conn)
+        .await
+}
+
+/// Every older secret of a source retires at `at` at the latest: the
+/// current one starts to, and one still in an earlier overlap retires no
+/// later than this.
+pub async fn retire_secrets(
+    tx: &mut SqliteConnection,
+    source_id: i64,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE hook_secrets SET retires_at = ? \
+         WHERE source_id = ? AND (retires_at IS NULL OR retires_at > ?)",
+    )
+    .bind(at)
+    .bind(source_id)
+    .bind(at)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Deletes a source's secrets retired by `now`, sealed key and all: gone
+/// for good.
+pub async fn drop_retired_secrets(
+    tx: &mut SqliteConnection,
+    source_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM sealed_keys WHERE name IN \
+         (SELECT key_name FROM hook_secrets WHERE source_id = ? AND retires_at <= ?)",
+    )
+    .bind(source_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM hook_secrets WHERE source_id = ? AND retires_at <= ?")
+        .bind(source_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Stores a sealed secret as the source's current one, under `key_name`
+/// in `sealed_keys`.
+pub async fn add_secret(
+    tx: &mut SqliteConnection,
+    source_id: i64,
+    key_name: &str,
+    sealed: &[u8],
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sealed_keys (name, sealed) VALUES (?, ?)")
+        .bind(key_name)
+        .bind(sealed)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO hook_secrets (source_id, key_name, created_at) VALUES (?, ?, ?)")
+        .bind(source_id)
+        .bind(key_name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// A source's secrets that verify at `now`, still sealed, newest first.
+pub async fn sealed_secrets(
+    conn: &mut SqliteConnection,
+    source_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT k.sealed FROM hook_secrets s JOIN sealed_keys k ON k.name = s.key_name \
+         WHERE s.source_id = ? AND (s.retires_at IS NULL OR s.retires_at > ?) ORDER BY s.id DESC",
+    )
+    .bind(source_id)
+    .bind(now)
+    .fetch_all(conn)
+    .await
 }

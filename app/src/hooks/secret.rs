@@ -2,6 +2,7 @@
 //! its own, as Stripe and Slack do), shown once, sealed with the
 //! instance's key in `sealed_keys`, and rotated with an overlap during
 //! which the old and the new both verify.
+use super::db;
 use crate::sealing::SecretKey;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
@@ -30,40 +31,10 @@ pub async fn install(
     // current one starts to, and one still in an earlier overlap retires
     // no later than this (after a leak, a rotation with no overlap ends
     // every older secret at once). Retired ones are gone for good.
-    sqlx::query(
-        "UPDATE hook_secrets SET retires_at = ? \
-         WHERE source_id = ? AND (retires_at IS NULL OR retires_at > ?)",
-    )
-    .bind(retire_others_at)
-    .bind(source_id)
-    .bind(retire_others_at)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "DELETE FROM sealed_keys WHERE name IN \
-         (SELECT key_name FROM hook_secrets WHERE source_id = ? AND retires_at <= ?)",
-    )
-    .bind(source_id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM hook_secrets WHERE source_id = ? AND retires_at <= ?")
-        .bind(source_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    db::retire_secrets(tx, source_id, retire_others_at).await?;
+    db::drop_retired_secrets(tx, source_id, now).await?;
     let key_name = format!("hook:{source_id}:{}", uuid_like());
-    sqlx::query("INSERT INTO sealed_keys (name, sealed) VALUES (?, ?)")
-        .bind(&key_name)
-        .bind(&sealed)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO hook_secrets (source_id, key_name, created_at) VALUES (?, ?, ?)")
-        .bind(source_id)
-        .bind(&key_name)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    db::add_secret(tx, source_id, &key_name, &sealed, now).await?;
     Ok(())
 }
 
@@ -75,15 +46,8 @@ pub async fn valid(
     source_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, crate::error::AppError> {
-    let sealed: Vec<(Vec<u8>,)> = sqlx::query_as(
-        "SELECT k.sealed FROM hook_secrets s JOIN sealed_keys k ON k.name = s.key_name \
-         WHERE s.source_id = ? AND (s.retires_at IS NULL OR s.retires_at > ?) ORDER BY s.id DESC",
-    )
-    .bind(source_id)
-    .bind(now)
-    .fetch_all(conn)
-    .await?;
-    open_all(sealing, sealed.into_iter().map(|(s,)| s))
+    let sealed = db::sealed_secrets(conn, source_id, now).await?;
+    open_all(sealing, sealed)
 }
 
 /// Secrets as sealed, opened. `Err` when the instance's key does not

@@ -29,18 +29,10 @@ pub async fn recent<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     limit: i64,
 ) -> Result<Vec<Note>, sqlx::Error> {
-    let rows: Vec<(i64, String, DateTime<Utc>)> = sqlx::query_as(
+    sqlx::query_as(
         "SELECT id, body, created_at FROM notes ORDER BY created_at DESC, id DESC LIMIT ?",
     )
     .bind(limit)
     .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, body, created_at)| Note {
-            id,
-            body,
-            created_at,
-        })
-        .collect())
+    .await
 }

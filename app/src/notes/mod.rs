@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 pub const PAGE_SIZE: i64 = 50;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Note {
     pub id: i64,
     pub body: String,

@@ -69,7 +69,7 @@ pub async fn create<T: Serialize>(
     author: &Author,
     note: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let inserted: Result<(i64,), _> = sqlx::query_as(
+    let inserted: Result<i64, _> = sqlx::query_scalar(
         "INSERT INTO plans (kind, title, tags, label, search, latest, updated_at, updated_by) \
          VALUES (?, ?, ?, ?, ?, 0, ?, ?) RETURNING id",
     )
@@ -83,7 +83,7 @@ pub async fn create<T: Serialize>(
     .fetch_one(&mut *conn)
     .await;
     let id = match inserted {
-        Ok((id,)) => id,
+        Ok(id) => id,
         Err(e) if is_unique_violation(&e) => return Ok(None),
         Err(e) => return Err(e),
     };
@@ -102,7 +102,7 @@ pub async fn add_version<T: Serialize>(
     note: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
     let now = author.at;
-    let updated: Result<Option<(i64,)>, _> = sqlx::query_as(
+    let updated: Result<Option<i64>, _> = sqlx::query_scalar(
         "UPDATE plans SET title = ?, tags = ?, label = ?, search = ?, latest = latest + 1, \
          updated_at = ?, updated_by = ? WHERE id = ? RETURNING latest",
     )
@@ -116,7 +116,7 @@ pub async fn add_version<T: Serialize>(
     .fetch_optional(&mut *conn)
     .await;
     let version = match updated {
-        Ok(Some((v,))) => v,
+        Ok(Some(v)) => v,
         Ok(None) => return Err(sqlx::Error::RowNotFound),
         Err(e) if is_unique_violation(&e) => return Ok(None),
         Err(e) => return Err(e),
@@ -207,16 +207,18 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-type SummaryRow = (
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    DateTime<Utc>,
-    String,
-);
+/// A `plans` row as lists read it; tags as stored (space-separated).
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    title: String,
+    tags: String,
+    label: String,
+    latest: i64,
+    approved: Option<i64>,
+    updated_at: DateTime<Utc>,
+    updated_by: String,
+}
 
 /// Plans of a kind whose title, tags or text contain every word of the
 /// query, and that carry the tag if one is given; most recently changed first.
@@ -247,18 +249,16 @@ pub async fn list(
     Ok(q.fetch_all(&mut *conn)
         .await?
         .into_iter()
-        .map(
-            |(id, title, tags, label, latest, approved, updated_at, updated_by)| PlanSummary {
-                id,
-                title,
-                tags: tags.split_whitespace().map(str::to_owned).collect(),
-                label,
-                latest,
-                approved,
-                updated_at,
-                updated_by,
-            },
-        )
+        .map(|r| PlanSummary {
+            id: r.id,
+            title: r.title,
+            tags: r.tags.split_whitespace().map(str::to_owned).collect(),
+            label: r.label,
+            latest: r.latest,
+            approved: r.approved,
+            updated_at: r.updated_at,
+            updated_by: r.updated_by,
+        })
         .collect())
 }
 
@@ -268,12 +268,11 @@ pub async fn find_by_title(
     kind: Kind,
     title: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM plans WHERE kind = ? AND title = ?")
+    sqlx::query_scalar("SELECT id FROM plans WHERE kind = ? AND title = ?")
         .bind(kind.as_str())
         .bind(title)
         .fetch_optional(conn)
-        .await?;
-    Ok(row.map(|(id,)| id))
+        .await
 }
 
 /// The title of a plan of this kind, if it exists.
@@ -282,13 +281,17 @@ pub async fn title(
     kind: Kind,
     id: i64,
 ) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT title FROM plans WHERE kind = ? AND id = ?")
-            .bind(kind.as_str())
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.map(|(t,)| t))
+    sqlx::query_scalar("SELECT title FROM plans WHERE kind = ? AND id = ?")
+        .bind(kind.as_str())
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+#[derive(sqlx::FromRow)]
+struct IdTitle {
+    id: i64,
+    title: String,
 }
 
 /// Ids and titles of every plan of a kind.
@@ -296,12 +299,37 @@ pub async fn titles(
     conn: &mut SqliteConnection,
     kind: Kind,
 ) -> Result<BTreeMap<i64, String>, sqlx::Error> {
-    let rows: Vec<(i64, String)> =
+    let rows: Vec<IdTitle> =
         sqlx::query_as("SELECT id, title FROM plans WHERE kind = ? ORDER BY title")
             .bind(kind.as_str())
             .fetch_all(&mut *conn)
             .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().map(|r| (r.id, r.title)).collect())
+}
+
+/// An approved notice template: its id, and the title and stage (as
+/// stored) of the approved version.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ApprovedTemplate {
+    pub id: i64,
+    pub title: String,
+    pub stage: String,
+}
+
+/// Every template with an approved version, in no particular order. Title
+/// and stage are the approved version's, which is what renders; the latest
+/// version may be a draft with other ones.
+pub async fn approved_templates(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<ApprovedTemplate>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT p.id, json_extract(v.content, '$.title') AS title, \
+         json_extract(v.content, '$.stage') AS stage \
+         FROM plans p JOIN plan_versions v ON v.plan_id = p.id AND v.version = p.approved \
+         WHERE p.kind = 'template'",
+    )
+    .fetch_all(&mut *conn)
+    .await
 }
 
 /// Records the approval of a version and puts it in use; false when the
@@ -336,19 +364,45 @@ pub async fn approve(
     Ok(true)
 }
 
-/// The shared draft of a runbook: (base version, content, who, when).
+/// The shared draft of a runbook: the version it was started from, its
+/// content, and who changed it last and when.
+#[derive(Clone, Debug)]
+pub struct Draft<T> {
+    pub base: i64,
+    pub content: T,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A `runbook_drafts` row, content still JSON.
+#[derive(sqlx::FromRow)]
+struct DraftRow {
+    base: i64,
+    content: String,
+    updated_by: String,
+    updated_at: DateTime<Utc>,
+}
+
+/// The shared draft of a runbook, if anyone has started one.
 pub async fn draft<T: DeserializeOwned>(
     conn: &mut SqliteConnection,
     id: i64,
-) -> Result<Option<(i64, T, String, DateTime<Utc>)>, sqlx::Error> {
-    let row: Option<(i64, String, String, DateTime<Utc>)> = sqlx::query_as(
+) -> Result<Option<Draft<T>>, sqlx::Error> {
+    let row: Option<DraftRow> = sqlx::query_as(
         "SELECT base, content, updated_by, updated_at FROM runbook_drafts WHERE plan_id = ?",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    row.map(|(base, content, by, at)| Ok((base, from_json(&content)?, by, at)))
-        .transpose()
+    row.map(|r| {
+        Ok(Draft {
+            base: r.base,
+            content: from_json(&r.content)?,
+            by: r.updated_by,
+            at: r.updated_at,
+        })
+    })
+    .transpose()
 }
 
 pub async fn put_draft<T: Serialize>(

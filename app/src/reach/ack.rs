@@ -2,7 +2,7 @@
 //! hash is kept), and acknowledging a call, which stops its role's
 //! escalation.
 use super::line::note;
-use super::CallView;
+use super::{db, CallView};
 use crate::{error::AppError, state::Db};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
@@ -32,37 +32,26 @@ pub async fn key_for_sending(
     call_id: i64,
 ) -> Result<Option<String>, sqlx::Error> {
     let (key, hash) = new_ack_key();
-    let given = sqlx::query("UPDATE calls SET key_hash = ? WHERE id = ? AND state = 'open'")
-        .bind(hash)
-        .bind(call_id)
-        .execute(conn)
-        .await?;
-    Ok((given.rows_affected() == 1).then_some(key))
+    let given = db::set_key_hash(conn, call_id, &hash).await?;
+    Ok(given.then_some(key))
 }
 
 async fn find(db: &Db, key: &str, now: DateTime<Utc>) -> Result<(i64, CallView), AppError> {
-    /// id, incident, headline, person, role, state, expires
-    type Row = (i64, i64, String, String, String, String, DateTime<Utc>);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT id, incident_id, subject, person_name, role_name, state, expires_at FROM calls WHERE key_hash = ?",
-    )
-    .bind(key_hash(key))
-    .fetch_optional(&db.read)
-    .await?;
-    let (id, incident_id, headline, person, role, state, expires) =
-        row.ok_or_else(|| AppError::NotFound("That acknowledge link".into()))?;
-    let state = if state == "open" && now >= expires {
+    let call = db::call_by_key_hash(&db.read, &key_hash(key))
+        .await?
+        .ok_or_else(|| AppError::NotFound("That acknowledge link".into()))?;
+    let state = if call.state == "open" && now >= call.expires_at {
         "expired".to_owned()
     } else {
-        state
+        call.state
     };
     Ok((
-        id,
+        call.id,
         CallView {
-            incident_id,
-            headline,
-            person,
-            role,
+            incident_id: call.incident_id,
+            headline: call.subject,
+            person: call.person_name,
+            role: call.role_name,
             state,
         },
     ))
@@ -98,26 +87,12 @@ pub async fn acknowledge(db: &Db, key: &str, now: DateTime<Utc>) -> Result<CallV
         }
     }
     let mut tx = db.write.begin().await?;
-    let done = sqlx::query(
-        "UPDATE calls SET state = 'acked', acked_at = ? WHERE id = ? AND state = 'open'",
-    )
-    .bind(now)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
+    if !db::mark_acked(&mut tx, id, now).await? {
         return Err(AppError::Conflict(
             "This call was acknowledged already.".into(),
         ));
     }
-    sqlx::query(
-        "UPDATE calls SET state = 'closed' WHERE incident_id = ? AND state = 'open' AND role_id IS NOT NULL \
-         AND role_id = (SELECT role_id FROM calls WHERE id = ?)",
-    )
-    .bind(view.incident_id)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+    db::close_same_role(&mut tx, view.incident_id, id).await?;
     let as_role = if view.role.is_empty() {
         String::new()
     } else {

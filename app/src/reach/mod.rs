@@ -522,6 +522,7 @@ pub struct OutboxLine {
 
 /// One delivery attempt, as the channel page's delivery log shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AttemptLine {
     pub at: DateTime<Utc>,
     /// sent, retry or failed.

@@ -8,7 +8,7 @@
 //! it goes through the outbox, so a drill, the sandbox and staging call
 //! nobody: the timeline then says whom they would have called.
 use super::{db, Message, Place};
-use crate::{error::AppError, state::Db};
+use crate::{error::AppError, roster, state::Db};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
 
@@ -74,13 +74,6 @@ pub struct Held {
     pub person: Option<i64>,
 }
 
-async fn any_channel(tx: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
-    let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM channels)")
-        .fetch_one(tx)
-        .await?;
-    Ok(any)
-}
-
 /// The channel calls to people go out on: the first enabled email channel
 /// that is not for customers.
 async fn people_channel(tx: &mut SqliteConnection) -> Result<Option<super::Channel>, sqlx::Error> {
@@ -109,12 +102,9 @@ pub async fn call(
     ask: Ask<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let person: Option<(String, String)> =
-        sqlx::query_as("SELECT name, email FROM people WHERE id = ?")
-            .bind(ask.person_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((name, email)) = person else {
+    let Some(roster::db::Contact { name, email }) =
+        roster::db::contact(&mut *tx, ask.person_id).await?
+    else {
         return Ok(());
     };
     let role_name = ask.role.map(|(h, _)| h.role.clone()).unwrap_or_default();
@@ -162,28 +152,24 @@ pub async fn call(
     let (role_id, rank) = ask
         .role
         .map_or((None, 0), |(h, rank)| (Some(h.role_id), rank));
-    let call_id: i64 = sqlx::query_scalar(
-        "INSERT INTO calls (incident_id, person_id, person_name, role_id, role_name, rank, reason, drill, subject, about, \
-         key_hash, escalate_minutes, escalate_at, expires_at, created_at, state) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open') RETURNING id",
-    )
-    .bind(about.incident_id)
-    .bind(ask.person_id)
-    .bind(&name)
-    .bind(role_id)
-    .bind(&role_name)
-    .bind(rank)
-    .bind(ask.reason)
-    .bind(about.drill)
-    .bind(&about.headline)
-    .bind(&about.text)
-    .bind(key_hash)
-    .bind(ask.escalate_minutes.unwrap_or(DEFAULT_ESCALATE_MINUTES))
-    .bind(ask.escalate_minutes.map(|m| now + Duration::minutes(m)))
-    .bind(now + Duration::hours(ACK_LINK_HOURS))
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
+    let new_call = db::NewCall {
+        incident_id: about.incident_id,
+        person_id: ask.person_id,
+        person_name: &name,
+        role_id,
+        role_name: &role_name,
+        rank,
+        reason: ask.reason,
+        drill: about.drill,
+        subject: &about.headline,
+        about: &about.text,
+        key_hash: &key_hash,
+        escalate_minutes: ask.escalate_minutes.unwrap_or(DEFAULT_ESCALATE_MINUTES),
+        escalate_at: ask.escalate_minutes.map(|m| now + Duration::minutes(m)),
+        expires_at: now + Duration::hours(ACK_LINK_HOURS),
+        created_at: now,
+    };
+    let call_id = db::add_call(tx, &new_call).await?;
     let message = Message {
         purpose: "call",
         incident_id: Some(about.incident_id),
@@ -264,7 +250,7 @@ pub async fn post(
 
 /// The holder's rank among the role's roster holders (0 when not there).
 async fn rank_of(tx: &mut SqliteConnection, role_id: i64, person: i64) -> Result<i64, sqlx::Error> {
-    let holders = crate::roster::db::holders(&mut *tx, role_id).await?;
+    let holders = roster::db::holders(&mut *tx, role_id).await?;
     Ok(holders.iter().position(|p| *p == person).unwrap_or(0) as i64)
 }
 
@@ -281,7 +267,7 @@ pub async fn on_declare(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     // A Muster with no channel reaches nobody, and says nothing of it.
-    if !any_channel(tx).await? {
+    if !db::any_channel(tx).await? {
         return Ok(());
     }
     let rules = rules_for(tx, runbook_id, alert_rule_id).await?;
@@ -366,15 +352,11 @@ pub async fn on_handoff(
     let Some(person) = held.person else {
         return Ok(());
     };
-    if !any_channel(tx).await? {
+    if !db::any_channel(tx).await? {
         return Ok(());
     }
     // The calls for this role so far are over: the role has a new holder.
-    sqlx::query("UPDATE calls SET state = 'closed' WHERE incident_id = ? AND role_id = ? AND state = 'open'")
-        .bind(about.incident_id)
-        .bind(held.role_id)
-        .execute(&mut *tx)
-        .await?;
+    db::close_role_calls(tx, about.incident_id, held.role_id).await?;
     let ask = Ask {
         person_id: person,
         role: Some((held, 0)),
@@ -382,21 +364,6 @@ pub async fn on_handoff(
         escalate_minutes: None,
     };
     call(tx, place, about, ask, now).await
-}
-
-/// An open call, as the escalation and acknowledgement read it.
-#[derive(sqlx::FromRow)]
-struct Open {
-    id: i64,
-    incident_id: i64,
-    person_name: String,
-    role_id: Option<i64>,
-    role_name: String,
-    rank: i64,
-    drill: bool,
-    subject: String,
-    about: String,
-    escalate_minutes: i64,
 }
 
 /// Moves every call whose time ran out without an acknowledgement on to
@@ -407,28 +374,13 @@ pub async fn escalate_due(
     place: &Place<'_>,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
-    let due: Vec<Open> = sqlx::query_as(
-        "SELECT id, incident_id, person_name, role_id, role_name, rank, drill, subject, about, escalate_minutes \
-         FROM calls WHERE state = 'open' AND escalate_at IS NOT NULL AND escalate_at <= ? \
-         AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = calls.incident_id AND i.status = 'resolved') \
-         ORDER BY escalate_at LIMIT 100",
-    )
-    .bind(now)
-    .fetch_all(&db.read)
-    .await?;
+    let due = db::calls_to_escalate(&db.read, now).await?;
     let mut moved = 0;
     for c in due {
         let mut tx = db.write.begin().await?;
         // Checked again as it is taken: the incident may have been resolved
         // since the read (resolving closes its calls, so this finds none).
-        let taken = sqlx::query(
-            "UPDATE calls SET state = 'escalated' WHERE id = ? AND state = 'open' \
-             AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = calls.incident_id AND i.status = 'resolved')",
-        )
-        .bind(c.id)
-        .execute(&mut *tx)
-        .await?;
-        if taken.rows_affected() == 0 {
+        if !db::take_for_escalation(&mut tx, c.id).await? {
             continue;
         }
         moved += 1;
@@ -436,7 +388,7 @@ pub async fn escalate_due(
             tx.commit().await?;
             continue;
         };
-        let holders = crate::roster::db::holders(&mut *tx, role_id).await?;
+        let holders = roster::db::holders(&mut *tx, role_id).await?;
         let next = holders.get(c.rank as usize + 1).copied();
         let missed = format!(
             "{} did not acknowledge the call as {} within {} minutes",
@@ -444,7 +396,7 @@ pub async fn escalate_due(
         );
         match next {
             Some(person) => {
-                let backup = crate::roster::db::person_name(&mut *tx, person)
+                let backup = roster::db::person_name(&mut *tx, person)
                     .await?
                     .unwrap_or_default();
                 note(

@@ -1,7 +1,7 @@
 //! Routing rules: whom a runbook or an alert rule reaches besides the
 //! roles an incident calls anyway, read, added and removed.
 use super::{db, Routing, RuleLine};
-use crate::{error::AppError, state::Db};
+use crate::{error::AppError, roster, state::Db};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
@@ -22,25 +22,18 @@ pub async fn rules_for(
     runbook_id: Option<i64>,
     alert_rule_id: Option<i64>,
 ) -> Result<Vec<(Target, i64)>, sqlx::Error> {
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT target, target_id, escalate_minutes FROM reach_rules \
-         WHERE (runbook_id IS NOT NULL AND runbook_id = ?) OR (alert_rule_id IS NOT NULL AND alert_rule_id = ?) \
-         ORDER BY id",
-    )
-    .bind(runbook_id)
-    .bind(alert_rule_id)
-    .fetch_all(conn)
-    .await?;
+    let rows = db::rule_targets(conn, runbook_id, alert_rule_id).await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(t, id, minutes)| {
-            let target = match t.as_str() {
+        .filter_map(|r| {
+            let id = r.target_id;
+            let target = match r.target.as_str() {
                 "role" => Target::Role(id),
                 "person" => Target::Person(id),
                 "channel" => Target::Channel(id),
                 _ => return None,
             };
-            Some((target, minutes))
+            Some((target, r.escalate_minutes))
         })
         .collect())
 }
@@ -58,55 +51,55 @@ fn tagged(value: &str, field: &str) -> Result<(String, i64), AppError> {
 }
 
 /// The routing page's read: rules with names, and what a rule may name.
-/// Names come from the runbooks', alert rules', roster's and channels'
-/// tables by one read each (their domains import this one, so it cannot
-/// import theirs).
+/// Rules and scopes name alert rules, whose domain is a peer of this one,
+/// so they are read in reach's db; roles and people come from the
+/// roster's.
 pub async fn routing(conn: &mut SqliteConnection) -> Result<Routing, sqlx::Error> {
-    /// id, runbook, alert rule, target kind, target name, minutes
-    type Rule = (i64, Option<String>, Option<String>, String, String, i64);
-    let rules: Vec<Rule> = sqlx::query_as(
-        "SELECT r.id, p.title, a.name, r.target, \
-           COALESCE(CASE r.target WHEN 'role' THEN (SELECT name FROM incident_roles WHERE id = r.target_id) \
-             WHEN 'person' THEN (SELECT name FROM people WHERE id = r.target_id) \
-             ELSE (SELECT name FROM channels WHERE id = r.target_id) END, '(gone)'), r.escalate_minutes \
-         FROM reach_rules r LEFT JOIN plans p ON p.id = r.runbook_id LEFT JOIN alert_rules a ON a.id = r.alert_rule_id \
-         ORDER BY r.id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let rules = rules
+    let rules = db::named_rules(&mut *conn)
+        .await?
         .into_iter()
-        .map(|(id, runbook, alert, target, name, minutes)| RuleLine {
-            id,
-            scope: match (runbook, alert) {
-                (Some(r), _) => format!("Runbook: {r}"),
-                (_, Some(a)) => format!("Alert rule: {a}"),
+        .map(|r| RuleLine {
+            id: r.id,
+            scope: match (r.runbook, r.alert) {
+                (Some(title), _) => format!("Runbook: {title}"),
+                (_, Some(name)) => format!("Alert rule: {name}"),
                 _ => "(gone)".into(),
             },
             target: format!(
-                "{}: {name}",
-                match target.as_str() {
+                "{}: {}",
+                match r.target.as_str() {
                     "role" => "Role",
                     "person" => "Person",
                     _ => "Channel",
-                }
+                },
+                r.name
             ),
-            escalate_minutes: minutes,
+            escalate_minutes: r.escalate_minutes,
         })
         .collect();
-    let scopes: Vec<(String, String)> = sqlx::query_as(
-        "SELECT 'runbook:' || id, 'Runbook: ' || title FROM plans WHERE kind = 'runbook' \
-         UNION ALL SELECT 'alert:' || id, 'Alert rule: ' || name FROM alert_rules ORDER BY 2",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let targets: Vec<(String, String)> = sqlx::query_as(
-        "SELECT * FROM (SELECT 'role:' || id, 'Role: ' || name FROM incident_roles ORDER BY position) \
-         UNION ALL SELECT * FROM (SELECT 'person:' || id, 'Person: ' || name FROM people ORDER BY name) \
-         UNION ALL SELECT * FROM (SELECT 'channel:' || id, 'Channel: ' || name FROM channels WHERE NOT for_customers ORDER BY name)",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let scopes = db::scope_choices(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.value, c.label))
+        .collect();
+    let roles = roster::db::roles_in_order(&mut *conn).await?;
+    let people = roster::db::people_names(&mut *conn).await?;
+    let channels = db::list(&mut *conn).await?;
+    let targets = roles
+        .into_iter()
+        .map(|r| (format!("role:{}", r.id), format!("Role: {}", r.name)))
+        .chain(
+            people
+                .into_iter()
+                .map(|p| (format!("person:{}", p.id), format!("Person: {}", p.name))),
+        )
+        .chain(
+            channels
+                .into_iter()
+                .filter(|c| !c.for_customers)
+                .map(|c| (format!("channel:{}", c.id), format!("Channel: {}", c.name))),
+        )
+        .collect();
     Ok(Routing {
         rules,
         scopes,
@@ -144,23 +137,11 @@ pub async fn add_rule(
         return Err(AppError::invalid("Reach", "a role, a person or a channel"));
     }
     let mut tx = db.write.begin().await?;
-    let exists: (bool, bool) = sqlx::query_as(
-        "SELECT CASE ?1 WHEN 'runbook' THEN EXISTS (SELECT 1 FROM plans WHERE id = ?2 AND kind = 'runbook') \
-                ELSE EXISTS (SELECT 1 FROM alert_rules WHERE id = ?2) END, \
-         CASE ?3 WHEN 'role' THEN EXISTS (SELECT 1 FROM incident_roles WHERE id = ?4) \
-                WHEN 'person' THEN EXISTS (SELECT 1 FROM people WHERE id = ?4) \
-                ELSE EXISTS (SELECT 1 FROM channels WHERE id = ?4) END",
-    )
-    .bind(&scope_kind)
-    .bind(scope_id)
-    .bind(&target_kind)
-    .bind(target_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if !exists.0 {
+    let exists = db::known(&mut tx, (&scope_kind, scope_id), (&target_kind, target_id)).await?;
+    if !exists.scope {
         return Err(AppError::invalid("For", "no such runbook or alert rule"));
     }
-    if !exists.1 {
+    if !exists.target {
         return Err(AppError::invalid(
             "Reach",
             "no such role, person or channel",
@@ -176,34 +157,25 @@ pub async fn add_rule(
             "a channel for customers receives only approved notices, never calls: choose a channel for people",
         ));
     }
-    let (each, all): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM reach_rules WHERE runbook_id IS ? AND alert_rule_id IS ?), \
-                (SELECT COUNT(*) FROM reach_rules)",
-    )
-    .bind(runbook)
-    .bind(alert)
-    .fetch_one(&mut *tx)
-    .await?;
-    if each >= super::MAX_RULES_EACH || all >= super::MAX_RULES {
+    let counts = db::rule_counts(&mut tx, runbook, alert).await?;
+    if counts.each >= super::MAX_RULES_EACH || counts.total >= super::MAX_RULES {
         return Err(AppError::Conflict(format!(
             "At most {} rules for one runbook or alert rule, {} in all.",
             super::MAX_RULES_EACH,
             super::MAX_RULES
         )));
     }
-    let id: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO reach_rules (runbook_id, alert_rule_id, target, target_id, escalate_minutes, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
-    )
-    .bind(runbook)
-    .bind(alert)
-    .bind(&target_kind)
-    .bind(target_id)
-    .bind(minutes)
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (id,) = id.ok_or_else(|| AppError::Conflict("That rule exists already.".into()))?;
+    let rule = db::NewRule {
+        runbook_id: runbook,
+        alert_rule_id: alert,
+        target: &target_kind,
+        target_id,
+        escalate_minutes: minutes,
+        created_at: now,
+    };
+    let id = db::insert_rule(&mut tx, &rule)
+        .await?
+        .ok_or_else(|| AppError::Conflict("That rule exists already.".into()))?;
     let entry = crate::audit::NewEntry::new(
         actor,
         "routing.add",
@@ -221,11 +193,7 @@ pub async fn add_rule(
 /// Removes a routing rule (audited as `routing.remove`).
 pub async fn remove_rule(db: &Db, id: i64, actor: &str) -> Result<(), AppError> {
     let mut tx = db.write.begin().await?;
-    let gone = sqlx::query("DELETE FROM reach_rules WHERE id = ?")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    if gone.rows_affected() == 0 {
+    if !db::delete_rule(&mut tx, id).await? {
         return Err(AppError::NotFound("That rule".into()));
     }
     let entry = crate::audit::NewEntry::new(

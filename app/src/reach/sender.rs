@@ -47,13 +47,8 @@ impl Sender {
                     continue;
                 };
                 let secret = db::secret(&mut conn, d.channel_id, &self.sealing).await?;
-                let used: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM outbox_attempts WHERE channel_id = ? AND at > ?",
-                )
-                .bind(d.channel_id)
-                .bind(now - chrono::Duration::seconds(60))
-                .fetch_one(&mut *conn)
-                .await?;
+                let minute_ago = now - chrono::Duration::seconds(60);
+                let used = db::attempts_since(&mut conn, d.channel_id, minute_ago).await?;
                 slot.insert((stored, secret, used));
             }
             let Some((stored, secret, used)) = channels.get_mut(&d.channel_id) else {
@@ -85,22 +80,15 @@ impl Sender {
         now: DateTime<Utc>,
     ) -> Result<(State, String), AppError> {
         let mut conn = db.read.acquire().await?;
-        let d: Option<Due> = sqlx::query_as(
-            "SELECT id, channel_id, incident_id, purpose, recipient, subject, body, link, key, attempts, created_at, call_id \
-             FROM outbox WHERE id = ? AND state = 'pending'",
-        )
-        .bind(outbox_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let Some(d) = d else {
-            let (state, note, answer): (String, String, String) =
-                sqlx::query_as("SELECT state, note, answer FROM outbox WHERE id = ?")
-                    .bind(outbox_id)
-                    .fetch_one(&mut *conn)
-                    .await?;
+        let Some(d) = db::pending(&mut conn, outbox_id).await? else {
+            let settled = db::settled(&mut conn, outbox_id).await?;
             return Ok((
-                State::parse(&state),
-                if note.is_empty() { answer } else { note },
+                State::parse(&settled.state),
+                if settled.note.is_empty() {
+                    settled.answer
+                } else {
+                    settled.note
+                },
             ));
         };
         let stored = db::get(&mut conn, d.channel_id)

@@ -50,8 +50,8 @@ pub struct ReviewView {
 pub struct FlowView {
     pub reviewers: Vec<super::Reviewer>,
     pub comments: Vec<super::Comment>,
-    /// Published versions: (version, by, at), newest first.
-    pub versions: Vec<(i64, String, chrono::DateTime<chrono::Utc>)>,
+    /// Published versions, newest first.
+    pub versions: Vec<super::Published>,
     /// Accounts that can be named reviewers: (id, name).
     pub accounts: Vec<(i64, String)>,
     /// Responders move the review and name reviewers.
@@ -69,15 +69,16 @@ pub async fn get_review(id: i64) -> Result<ReviewView, AppError> {
     let review = super::db::get(&mut conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound("That review".into()))?;
-    let (incident, drill): (String, bool) =
-        sqlx::query_as("SELECT title, drill_run_id IS NOT NULL FROM incidents WHERE id = ?")
-            .bind(review.incident_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let incident = crate::incidents::db::get(&mut conn, review.incident_id)
+        .await?
+        .ok_or_else(|| AppError::internal("the review's incident is missing"))?;
+    let drill = incident.drill_run.is_some();
     // Who can own an action item, and the names the hints look for.
-    let people: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM people ORDER BY name")
-        .fetch_all(&mut *conn)
-        .await?;
+    let people: Vec<(i64, String)> = crate::roster::db::people_names(&mut conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
     let names: Vec<String> = people.iter().map(|(_, n)| n.clone()).collect();
     let (entries, events) = super::db::citations(&mut conn, &review).await?;
     let names = &names;
@@ -115,19 +116,19 @@ pub async fn get_review(id: i64) -> Result<ReviewView, AppError> {
     let picture = super::picture::svg(&shown);
     let responder = caller.role().is_some_and(|r| r >= Role::Responder);
     let open = review.state != super::State::Published;
-    let reviewers = super::flow::reviewers(&mut conn, id).await?;
+    let reviewers = super::db::flow::reviewers(&mut conn, id).await?;
     let me = caller.user().map(|u| u.id);
     let named = reviewers.iter().any(|r| Some(r.user_id) == me);
-    let author = super::flow::author_id(&mut conn, id).await?;
+    let author = super::db::flow::author_id(&mut conn, id).await?;
     let flow = FlowView {
-        comments: super::flow::comments(&mut conn, id).await?,
-        versions: super::flow::versions(&mut conn, id).await?,
+        comments: super::db::flow::comments(&mut conn, id).await?,
+        versions: super::db::flow::versions(&mut conn, id).await?,
         accounts: if responder && open {
-            sqlx::query_as(
-                "SELECT id, display_name FROM users WHERE disabled_at IS NULL ORDER BY display_name",
-            )
-            .fetch_all(&mut *conn)
-            .await?
+            crate::auth::db::users::enabled_names(&mut *conn)
+                .await?
+                .into_iter()
+                .map(|a| (a.id, a.display_name))
+                .collect()
         } else {
             Vec::new()
         },
@@ -147,7 +148,7 @@ pub async fn get_review(id: i64) -> Result<ReviewView, AppError> {
         picture,
         flow,
         review,
-        incident,
+        incident: incident.title,
         drill,
         sections,
         lines,
@@ -170,13 +171,7 @@ pub async fn start_review(incident: i64) -> Result<i64, AppError> {
         .await?
         .ok_or_else(|| AppError::NotFound("That incident".into()))?;
     let ready = match view.incident.drill_run {
-        Some(run) => {
-            let state: String = sqlx::query_scalar("SELECT state FROM drill_runs WHERE id = ?")
-                .bind(run)
-                .fetch_one(&mut *tx)
-                .await?;
-            state == "ended"
-        }
+        Some(run) => super::db::drill_ended(&mut tx, run).await?,
         None => view.incident.status == Status::Resolved,
     };
     if !ready {

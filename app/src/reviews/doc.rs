@@ -123,7 +123,7 @@ pub async fn build(
             resolved_at: incident.resolved_at,
             drill: incident.drill_run.is_some(),
         },
-        reviewers: super::flow::reviewers(conn, review.id)
+        reviewers: super::db::flow::reviewers(conn, review.id)
             .await?
             .into_iter()
             .map(|r| r.name)
@@ -151,12 +151,12 @@ pub async fn load(
         .ok_or_else(|| AppError::NotFound("That review".into()))?;
     let kept = match version {
         Some(v) => Some(
-            super::flow::version(conn, id, v)
+            super::db::flow::version(conn, id, v)
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("Version {v} of this review")))?,
         ),
         None if review.state == State::Published => {
-            super::flow::version(conn, id, review.version).await?
+            super::db::flow::version(conn, id, review.version).await?
         }
         None => None,
     };

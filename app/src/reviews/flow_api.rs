@@ -12,7 +12,7 @@ pub async fn add_reviewer(id: i64, user: i64) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<AddReviewer>().await?;
     let mut tx = state.db.write.begin().await?;
     super::db::writable(&mut tx, id).await?;
-    let name = super::flow::add_reviewer(&mut tx, id, user).await?;
+    let name = super::db::flow::add_reviewer(&mut tx, id, user).await?;
     crate::audit::record_change(
         &mut tx,
         &caller,
@@ -31,7 +31,7 @@ pub async fn remove_reviewer(id: i64, user: i64) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<RemoveReviewer>().await?;
     let mut tx = state.db.write.begin().await?;
     super::db::writable(&mut tx, id).await?;
-    super::flow::remove_reviewer(&mut tx, id, user).await?;
+    super::db::flow::remove_reviewer(&mut tx, id, user).await?;
     crate::audit::record_change(
         &mut tx,
         &caller,
@@ -62,7 +62,7 @@ pub async fn comment_review(id: i64, part: String, text: String) -> Result<(), A
     let mut tx = state.db.write.begin().await?;
     super::db::writable(&mut tx, id).await?;
     let me = caller.person_id();
-    let named = super::flow::reviewers(&mut tx, id)
+    let named = super::db::flow::reviewers(&mut tx, id)
         .await?
         .iter()
         .any(|r| Some(r.user_id) == me);
@@ -70,7 +70,8 @@ pub async fn comment_review(id: i64, part: String, text: String) -> Result<(), A
         return Err(AppError::Forbidden);
     }
     let author = caller.author();
-    super::flow::add_comment(&mut tx, id, part, &text, (&author, me), state.clock.now()).await?;
+    super::db::flow::add_comment(&mut tx, id, part, &text, (&author, me), state.clock.now())
+        .await?;
     crate::audit::record_change(
         &mut tx,
         &caller,
@@ -99,7 +100,7 @@ pub async fn move_review(id: i64, to: String) -> Result<(), AppError> {
         .await?
         .ok_or_else(|| AppError::NotFound("That review".into()))?;
     super::flow::check_move(review.state, to)?;
-    let reviewers = super::flow::reviewers(&mut tx, id).await?;
+    let reviewers = super::db::flow::reviewers(&mut tx, id).await?;
     match to {
         State::InReview if reviewers.is_empty() => {
             return Err(AppError::invalid(
@@ -108,7 +109,7 @@ pub async fn move_review(id: i64, to: String) -> Result<(), AppError> {
             ));
         }
         State::Published => {
-            let author = super::flow::author_id(&mut tx, id).await?;
+            let author = super::db::flow::author_id(&mut tx, id).await?;
             let me = crate::approval::check(
                 author,
                 caller.approver(),
@@ -123,11 +124,11 @@ pub async fn move_review(id: i64, to: String) -> Result<(), AppError> {
             let doc =
                 super::doc::build(&mut tx, &review, now.date_naive(), Some((&by, now))).await?;
             let json = serde_json::to_string(&doc).map_err(AppError::internal)?;
-            super::flow::keep_version(&mut tx, id, review.version, &json, &by, now).await?;
+            super::db::flow::keep_version(&mut tx, id, review.version, &json, &by, now).await?;
         }
         _ => {}
     }
-    super::flow::set_state(&mut tx, id, to, &by, now).await?;
+    super::db::flow::set_state(&mut tx, id, to, &by, now).await?;
     crate::audit::record_change(
         &mut tx,
         &caller,

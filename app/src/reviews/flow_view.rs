@@ -102,10 +102,10 @@ pub fn panel(id: i64, state: State, version: i64, f: FlowView, a: FlowActions) -
             </p>
             {(!f.versions.is_empty()).then(|| view! {
                 <ul class="versions">
-                    {f.versions.into_iter().map(|(v, by, at)| view! {
+                    {f.versions.into_iter().map(|p| view! {
                         <li>
-                            {format!("Version {v}, published {} by {by}: ", when(at))}
-                            <a href=format!("/reviews/{id}/print?version={v}")>"read"</a>
+                            {format!("Version {}, published {} by {}: ", p.version, when(p.published_at), p.published_by)}
+                            <a href=format!("/reviews/{id}/print?version={}", p.version)>"read"</a>
                         </li>
                     }).collect_view()}
                 </ul>

@@ -197,6 +197,7 @@ pub struct Review {
 
 /// A person asked to review, by account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Reviewer {
     pub user_id: i64,
     pub name: String,
@@ -204,6 +205,7 @@ pub struct Reviewer {
 
 /// A comment on one part of a review.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Comment {
     pub id: i64,
     /// A section key, `timeline` or `actions`.
@@ -211,6 +213,15 @@ pub struct Comment {
     pub text: String,
     pub author: String,
     pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A published version of a review: which, by whom and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Published {
+    pub version: i64,
+    pub published_by: String,
+    pub published_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// The parts of a review a comment can be on: the sections, then the

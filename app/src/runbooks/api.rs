@@ -201,7 +201,12 @@ pub async fn save_runbook(id: i64, note: String) -> Result<(), AppError> {
     let current = db::get::<Runbook>(&mut tx, Kind::Runbook, id, None)
         .await?
         .ok_or_else(|| AppError::NotFound("That runbook".into()))?;
-    let Some((base, draft, _, _)) = db::draft::<Runbook>(&mut tx, id).await? else {
+    let Some(db::Draft {
+        base,
+        content: draft,
+        ..
+    }) = db::draft::<Runbook>(&mut tx, id).await?
+    else {
         return Err(AppError::Conflict(
             "There are no unsaved changes to save.".into(),
         ));
@@ -295,7 +300,12 @@ mod server {
             None
         };
         let (runbook, draft) = match draft {
-            Some((base, content, by, at)) => (content, Some((base, by, at))),
+            Some(db::Draft {
+                base,
+                content,
+                by,
+                at,
+            }) => (content, Some((base, by, at))),
             None => (stored.content, None),
         };
         Ok(RunbookData {
@@ -337,7 +347,11 @@ mod server {
             .await?
             .ok_or_else(|| AppError::NotFound("That runbook".into()))?;
         let (base, mut book) = match db::draft::<Runbook>(&mut tx, id).await? {
-            Some((base, book, _, _)) => (base, book),
+            Some(db::Draft {
+                base,
+                content: book,
+                ..
+            }) => (base, book),
             None => (current.latest, current.content),
         };
         change(&mut book)?;

@@ -80,11 +80,10 @@ pub async fn revision(
     subject: Subject,
 ) -> Result<Option<i64>, sqlx::Error> {
     let (table, _) = subject.tables();
-    let row: Option<(i64,)> = sqlx::query_as(&format!("SELECT revision FROM {table} WHERE id = ?"))
+    sqlx::query_scalar(&format!("SELECT revision FROM {table} WHERE id = ?"))
         .bind(subject.id())
         .fetch_optional(conn)
-        .await?;
-    Ok(row.map(|(r,)| r))
+        .await
 }
 
 /// Every entry, oldest first.
@@ -111,6 +110,21 @@ pub async fn after(
     .await
 }
 
+/// One entry made into a JSON object by SQLite.
+#[derive(FromRow)]
+struct JsonEntry {
+    id: i64,
+    json: String,
+}
+
+/// A batch of entries as JSON objects joined by commas, and the id of the
+/// last one (where the next batch starts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonBatch {
+    pub last: i64,
+    pub json: String,
+}
+
 /// Up to `limit` entries written after entry `after`, each already made
 /// into a JSON object by SQLite, joined by commas, with the last id: the
 /// export's fast path (no decoding into types and encoding again). The
@@ -120,11 +134,11 @@ pub async fn json_after(
     subject: Subject,
     after: i64,
     limit: i64,
-) -> Result<Option<(i64, String)>, sqlx::Error> {
+) -> Result<Option<JsonBatch>, sqlx::Error> {
     let (_, column) = subject.tables();
-    let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+    let rows: Vec<JsonEntry> = sqlx::query_as(&format!(
         "SELECT id, json_object('id', id, 'at', at, 'happened_at', happened_at, 'author', author, \
-         'kind', kind, 'source', source, 'text', text, 'corrects', corrects, 'data', json(data)) \
+         'kind', kind, 'source', source, 'text', text, 'corrects', corrects, 'data', json(data)) AS json \
          FROM timeline WHERE {column} = ? AND id > ? ORDER BY id LIMIT ?"
     ))
     .bind(subject.id())
@@ -132,17 +146,17 @@ pub async fn json_after(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let Some(last) = rows.last().map(|(id, _)| *id) else {
+    let Some(last) = rows.last().map(|r| r.id) else {
         return Ok(None);
     };
-    let mut out = String::with_capacity(rows.iter().map(|(_, j)| j.len() + 1).sum());
-    for (i, (_, json)) in rows.iter().enumerate() {
+    let mut out = String::with_capacity(rows.iter().map(|r| r.json.len() + 1).sum());
+    for (i, row) in rows.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(json);
+        out.push_str(&row.json);
     }
-    Ok(Some((last, out)))
+    Ok(Some(JsonBatch { last, json: out }))
 }
 
 /// Up to `limit` entries written before entry `before` (`None`: the
@@ -203,7 +217,7 @@ pub async fn check_corrects(
     corrects: i64,
 ) -> Result<(), AppError> {
     let (_, column) = subject.tables();
-    let found: Option<(i64,)> = sqlx::query_as(&format!(
+    let found: Option<i64> = sqlx::query_scalar(&format!(
         "SELECT id FROM timeline WHERE {column} = ? AND id = ?"
     ))
     .bind(subject.id())
@@ -253,4 +267,81 @@ pub async fn touched_since(
             (None, None) => None,
         })
         .collect())
+}
+
+/// The texts of a subject's entries that may name a request id (they hold
+/// `req_`, in any case), in no particular order.
+pub async fn texts_naming_requests(
+    conn: &mut SqliteConnection,
+    subject: Subject,
+) -> Result<Vec<String>, sqlx::Error> {
+    let (_, column) = subject.tables();
+    sqlx::query_scalar(&format!(
+        "SELECT text FROM timeline WHERE {column} = ? AND text LIKE '%req\\_%' ESCAPE '\\'"
+    ))
+    .bind(subject.id())
+    .fetch_all(conn)
+    .await
+}
+
+/// Whether entry `id` is in the subject's timeline.
+pub async fn holds(
+    conn: &mut SqliteConnection,
+    subject: Subject,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
+    let (_, column) = subject.tables();
+    let found: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM timeline WHERE id = ? AND {column} = ?"
+    ))
+    .bind(id)
+    .bind(subject.id())
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// An entry as a citation of it shows it; its kind still text, so a kind
+/// this build does not know still reads.
+#[derive(FromRow)]
+pub struct Brief {
+    pub id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub kind: String,
+    pub text: String,
+}
+
+/// The subject's entries with these ids (others are left out), in brief.
+pub async fn briefs(
+    conn: &mut SqliteConnection,
+    subject: Subject,
+    ids: &[i64],
+) -> Result<Vec<Brief>, sqlx::Error> {
+    let (_, column) = subject.tables();
+    let ids = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query_as(&format!(
+        "SELECT id, at, kind, text FROM timeline \
+         WHERE {column} = ? AND id IN (SELECT value FROM json_each(?))"
+    ))
+    .bind(subject.id())
+    .bind(ids)
+    .fetch_all(conn)
+    .await
+}
+
+/// The oldest of the subject's entries whose text is LIKE `pattern`: how
+/// the demo finds an entry it wrote.
+pub async fn first_like(
+    conn: &mut SqliteConnection,
+    subject: Subject,
+    pattern: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let (_, column) = subject.tables();
+    sqlx::query_scalar(&format!(
+        "SELECT id FROM timeline WHERE {column} = ? AND text LIKE ? ORDER BY id LIMIT 1"
+    ))
+    .bind(subject.id())
+    .bind(pattern)
+    .fetch_optional(conn)
+    .await
 }

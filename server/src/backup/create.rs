@@ -6,6 +6,7 @@
 //! no OUT, and the database and earlier backups as they were.
 use super::{
     beside,
+    db::{schema_of, vacuum_into},
     format::{self, Header, Key, Sealer},
     sync_dir, Scratch,
 };
@@ -20,15 +21,6 @@ use std::{
 pub struct Made {
     pub header: Header,
     pub bytes: u64,
-}
-
-/// The newest migration applied to a database.
-pub(crate) async fn schema_of(conn: &mut sqlx::SqliteConnection) -> Result<i64, Failure> {
-    let v: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-            .fetch_one(conn)
-            .await?;
-    Ok(v.unwrap_or(0))
 }
 
 /// Writes a sealed backup of `database` to `out` (which must not exist).
@@ -57,10 +49,7 @@ pub async fn create(
         .ok_or_else(|| Failure("the database path must be UTF-8".into(), 2))?
         .to_owned();
     let mut conn = db::open_read_only(database).await?;
-    sqlx::query("VACUUM INTO ?")
-        .bind(&target)
-        .execute(&mut conn)
-        .await?;
+    vacuum_into(&mut conn, &target).await?;
     drop(conn);
 
     let mut checked = db::open_read_only(&copy.path).await?;

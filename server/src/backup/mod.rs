@@ -5,6 +5,7 @@
 //! a half-written database.
 pub mod command;
 mod create;
+mod db;
 pub mod drill;
 pub mod format;
 mod open;

@@ -7,6 +7,7 @@
 //! replaces as `TARGET.replaced`.
 use super::{
     beside,
+    db::{holdings, integrity_check, schema_of, truncate_wal},
     format::{self, Header, Key, Opener, Refusal},
     sync_dir, Scratch,
 };
@@ -110,24 +111,17 @@ async fn open_into(file: &Path, key: &Key, into: &Path) -> Result<Report, Failur
     check(file, into, header).await
 }
 
-async fn count(conn: &mut sqlx::SqliteConnection, sql: &str) -> Result<i64, Failure> {
-    let n: i64 = sqlx::query_scalar(sql).fetch_one(conn).await?;
-    Ok(n)
-}
-
 /// Holds the opened database to the header.
 async fn check(file: &Path, opened: &Path, header: Header) -> Result<Report, Failure> {
     let bad = |why: String| Failure(format!("{}: {why}", file.display()), 1);
     let mut conn = db::open_read_only(opened).await?;
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut conn)
-        .await?;
+    let integrity = integrity_check(&mut conn).await?;
     if integrity != "ok" {
         return Err(bad(format!(
             "the database inside fails SQLite's integrity check: {integrity}"
         )));
     }
-    let schema = super::create::schema_of(&mut conn).await?;
+    let schema = schema_of(&mut conn).await?;
     if schema != header.schema {
         return Err(bad(format!(
             "the database inside is at schema {schema}, the header says {}",
@@ -150,16 +144,13 @@ async fn check(file: &Path, opened: &Path, header: Header) -> Result<Report, Fai
             audit.entries, audit.anchor, header.audit_entries, header.audit_anchor
         )));
     }
+    let held = holdings(&mut conn).await?;
     Ok(Report {
-        accounts: count(&mut conn, "SELECT COUNT(*) FROM users").await?,
-        runbooks: count(
-            &mut conn,
-            "SELECT COUNT(*) FROM plans WHERE kind = 'runbook'",
-        )
-        .await?,
-        incidents: count(&mut conn, "SELECT COUNT(*) FROM incidents").await?,
-        timeline_entries: count(&mut conn, "SELECT COUNT(*) FROM timeline").await?,
-        events: count(&mut conn, "SELECT COUNT(*) FROM events").await?,
+        accounts: held.accounts,
+        runbooks: held.runbooks,
+        incidents: held.incidents,
+        timeline_entries: held.timeline_entries,
+        events: held.events,
         header,
     })
 }
@@ -183,9 +174,7 @@ async fn fold_wal(path: &Path) -> Result<(), Failure> {
                 1,
             )
         })?;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&mut conn)
-        .await?;
+    truncate_wal(&mut conn).await?;
     conn.close().await?;
     Ok(())
 }

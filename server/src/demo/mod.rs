@@ -190,10 +190,7 @@ async fn insert_roster(
     use app::roster::{db, Person};
     let mut ids = std::collections::HashMap::new();
     for (name, team, email, phone, chat) in PEOPLE {
-        let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE email = ?")
-            .bind(email)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let user = users::id_by_email(&mut *tx, email).await?;
         let person = Person {
             id: 0,
             name: (*name).into(),
@@ -203,16 +200,15 @@ async fn insert_roster(
             chat: (*chat).into(),
             account: None,
         };
-        let id = db::save_person(&mut *tx, None, &person, user.map(|(id,)| id), now)
+        let id = db::save_person(&mut *tx, None, &person, user, now)
             .await?
             .ok_or_else(|| sqlx::Error::Protocol("demo person not saved".into()))?;
         ids.insert(*name, id);
     }
     for (role, names) in COVER {
-        let role_id: i64 = sqlx::query_scalar("SELECT id FROM incident_roles WHERE name = ?")
-            .bind(role)
-            .fetch_one(&mut *tx)
-            .await?;
+        let role_id = db::role_id(&mut *tx, role)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
         let order: Vec<i64> = names.iter().filter_map(|n| ids.get(n).copied()).collect();
         db::set_holders(tx, role_id, &order).await?;
     }
@@ -267,10 +263,9 @@ async fn account(
     email: &str,
     at: DateTime<Utc>,
 ) -> Result<app::plans::db::Author, sqlx::Error> {
-    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
-        .bind(email)
-        .fetch_one(&mut *tx)
-        .await?;
+    let id = users::id_by_email(&mut *tx, email)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
     Ok(app::plans::db::Author {
         name: email.to_owned(),
         id: Some(id),
@@ -289,6 +284,7 @@ async fn insert_incident(
         incidents::{db, Status},
         notices::{engine, NoticeTemplate},
         plans::{db as store, Kind},
+        roster::db as roster,
         runbooks::{Runbook, Severity},
         timeline::{db::append, Kind as EntryKind, NewEntry, Subject},
     };
@@ -371,15 +367,12 @@ async fn insert_incident(
         ][n];
         db::tick(tx, id, *step, true, who, at(minutes)).await?;
     }
-    let sam = sqlx::query_as::<_, (i64,)>("SELECT id FROM people WHERE name = 'Sam Ortiz'")
-        .fetch_one(&mut *tx)
+    let sam = roster::person_id(&mut *tx, "Sam Ortiz")
         .await?
-        .0;
-    let ops =
-        sqlx::query_as::<_, (i64,)>("SELECT id FROM incident_roles WHERE name = 'Operations Lead'")
-            .fetch_one(&mut *tx)
-            .await?
-            .0;
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let ops = roster::role_id(&mut *tx, "Operations Lead")
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
     db::assign_role(
         tx,
         id,

@@ -6,9 +6,16 @@
 //! who did not start it, as the approval rule asks.
 use app::{
     actions::{db as actions, NewItem, Status},
+    auth::db::users,
+    error::AppError,
     events::import::{self, Options},
-    reviews::{db, doc, flow, Moment, State},
+    reviews::{
+        db::{self, flow},
+        doc, Moment, State,
+    },
+    roster::db as roster,
     sealing::SecretKey,
+    timeline::{db as timeline, Subject},
 };
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
@@ -61,12 +68,13 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<(), String> {
     let write = &db.write;
-    let (incident, declared): (i64, DateTime<Utc>) =
-        sqlx::query_as("SELECT id, declared_at FROM incidents WHERE title = ?")
-            .bind(TITLE)
-            .fetch_one(write)
-            .await
-            .map_err(|e| e.to_string())?;
+    let app::incidents::db::Titled {
+        id: incident,
+        declared_at: declared,
+    } = app::incidents::db::titled(write, TITLE)
+        .await
+        .and_then(|found| found.ok_or(sqlx::Error::RowNotFound))
+        .map_err(|e| e.to_string())?;
     let key = app::events::record::fingerprint_key(write, sealing).await?;
     let json = stripe_events(declared);
     let report = import::start(write, "stripe-outage-events.json", "demo", now, None)
@@ -96,24 +104,23 @@ pub async fn insert(
     tx.commit().await.map_err(|e| e.to_string())
 }
 
-async fn id_of(
-    conn: &mut SqliteConnection,
-    sql: &str,
-    key: &str,
-) -> Result<i64, app::error::AppError> {
-    let id: i64 = sqlx::query_scalar(sql).bind(key).fetch_one(conn).await?;
-    Ok(id)
+/// What the demo wrote must be there: a lookup that finds nothing fails
+/// as a query for one row would.
+fn found(id: Option<i64>) -> Result<i64, AppError> {
+    Ok(id.ok_or(sqlx::Error::RowNotFound)?)
 }
 
 async fn write_review(
     tx: &mut SqliteConnection,
     incident: i64,
     declared: DateTime<Utc>,
-) -> Result<(), app::error::AppError> {
+) -> Result<(), AppError> {
     let event = |n: usize| format!("evt_demo_outage_{n:02}");
     let mut events = Vec::new();
     for n in [0, 4, 6, 8, 9] {
-        events.push(id_of(tx, "SELECT id FROM events WHERE dedupe_key = ?", &event(n)).await?);
+        events.push(found(
+            app::events::db::id_by_dedupe_key(tx, &event(n)).await?,
+        )?);
     }
     let linked_at = declared + Duration::minutes(60);
     app::events::link::link(tx, incident, &events, "Sam Ortiz", linked_at).await?;
@@ -125,33 +132,17 @@ async fn write_review(
         "Retry worker paused",
         "Support had three tickets",
     ] {
-        let id: i64 = sqlx::query_scalar(
-            "SELECT id FROM timeline WHERE incident_id = ? AND text LIKE ? ORDER BY id LIMIT 1",
-        )
-        .bind(incident)
-        .bind(find(text))
-        .fetch_one(&mut *tx)
-        .await?;
-        ids.push(id);
+        let id = timeline::first_like(tx, Subject::Incident(incident), &find(text)).await?;
+        ids.push(found(id)?);
     }
     let (errors, status_page, paused, tickets) = (ids[0], ids[1], ids[2], ids[3]);
-    let rae = id_of(
-        tx,
-        "SELECT id FROM users WHERE email = ?",
-        "responder@demo.muster",
-    )
-    .await?;
-    let eli = id_of(
-        tx,
-        "SELECT id FROM users WHERE email = ?",
-        "editor@demo.muster",
-    )
-    .await?;
+    let rae = found(users::id_by_email(&mut *tx, "responder@demo.muster").await?)?;
+    let eli = found(users::id_by_email(&mut *tx, "editor@demo.muster").await?)?;
     // Written after the incident ended, reviewed and published the same day.
     let started = declared + Duration::minutes(110);
     let view = app::incidents::db::load(tx, incident, started, None)
         .await?
-        .ok_or_else(|| app::error::AppError::NotFound("The demo incident".into()))?;
+        .ok_or_else(|| AppError::NotFound("The demo incident".into()))?;
     let id = db::start(tx, &view, ("Rae Responder", Some(rae)), started).await?;
     let sections = [
         format!(
@@ -191,7 +182,7 @@ async fn write_review(
     }
     let review = db::get(tx, id)
         .await?
-        .ok_or_else(|| app::error::AppError::NotFound("The demo review".into()))?;
+        .ok_or_else(|| AppError::NotFound("The demo review".into()))?;
     for (entry, moment, note) in [
         (
             tickets,
@@ -225,7 +216,7 @@ async fn write_review(
             Status::Open,
         ),
     ] {
-        let owner = id_of(tx, "SELECT id FROM people WHERE name = ?", owner).await?;
+        let owner = found(roster::person_id(&mut *tx, owner).await?)?;
         let due = (today + Duration::days(days)).to_string();
         let item = NewItem::checked(title, owner, &due, priority, "")?;
         let action = actions::add(
@@ -255,9 +246,9 @@ async fn write_review(
     let published = declared + Duration::hours(4);
     let review = db::get(tx, id)
         .await?
-        .ok_or_else(|| app::error::AppError::NotFound("The demo review".into()))?;
+        .ok_or_else(|| AppError::NotFound("The demo review".into()))?;
     let kept = doc::build(tx, &review, today, Some(("Eli Editor", published))).await?;
-    let json = serde_json::to_string(&kept).map_err(app::error::AppError::internal)?;
+    let json = serde_json::to_string(&kept).map_err(AppError::internal)?;
     flow::keep_version(tx, id, review.version, &json, "Eli Editor", published).await?;
     flow::set_state(tx, id, State::Published, "Eli Editor", published).await
 }

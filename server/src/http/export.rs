@@ -236,7 +236,7 @@ pub async fn timeline_json(State(state): State<ServerState>, Path(id): Path<i64>
     ) -> BoxFuture<'_, Result<Option<(String, i64)>, sqlx::Error>> {
         Box::pin(async move {
             let batch = timeline::db::json_after(conn, subject, after, EXPORT_BATCH).await?;
-            Ok(batch.map(|(last, json)| {
+            Ok(batch.map(|timeline::db::JsonBatch { last, json }| {
                 let text = if after == 0 { json } else { format!(",{json}") };
                 (text, last)
             }))

@@ -130,7 +130,9 @@ pub async fn confirm_mfa(code: String) -> Result<(), AppError> {
     let (state, caller) = guard::require::<ConfirmMfa>().await?;
     let auth = crate::auth::AuthState::current()?;
     let (user, session_id) = signed_in_user(&caller)?;
-    let (sealed, enabled, _) = db::secret(&state.db.read, user.id)
+    let db::Secret {
+        sealed, enabled, ..
+    } = db::secret(&state.db.read, user.id)
         .await?
         .ok_or_else(|| AppError::Conflict("Start the setup first.".into()))?;
     if enabled {
@@ -262,9 +264,10 @@ pub async fn verify_mfa(code: String, next: Option<String>) -> Result<(), AppErr
     // A recovery code is checked against its hash alone: it works even when
     // the key that seals the authenticator's secret is lost or changed.
     let how = if super::totp::looks_like_app_code(&code) {
-        let (sealed, _, _) = db::secret(&mut *tx, user.id)
+        let sealed = db::secret(&mut *tx, user.id)
             .await?
-            .ok_or(AppError::SignInRequired)?;
+            .ok_or(AppError::SignInRequired)?
+            .sealed;
         let Some(secret) = auth.secret_key.open(&sealed) else {
             tracing::error!("a TOTP secret did not open with this server's key");
             return Err(AppError::invalid(

@@ -2,27 +2,48 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Executor, Sqlite};
 
-/// The sealed secret, whether it is confirmed, and the last step used.
+/// An account's sealed secret, whether it is confirmed, and the last
+/// step used.
+pub struct Secret {
+    pub sealed: Vec<u8>,
+    pub enabled: bool,
+    pub last_step: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SecretRow {
+    sealed: Option<Vec<u8>>,
+    enabled: bool,
+    last_step: i64,
+}
+
+/// The account's secret; `None` when it has none (or no such account).
 pub async fn secret<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     user_id: i64,
-) -> Result<Option<(Vec<u8>, bool, i64)>, sqlx::Error> {
-    let row: Option<(Option<Vec<u8>>, bool, i64)> = sqlx::query_as(
-        "SELECT totp_secret, totp_enabled_at IS NOT NULL, totp_last_step FROM users WHERE id = ?",
+) -> Result<Option<Secret>, sqlx::Error> {
+    let row: Option<SecretRow> = sqlx::query_as(
+        "SELECT totp_secret AS sealed, totp_enabled_at IS NOT NULL AS enabled, \
+                totp_last_step AS last_step \
+         FROM users WHERE id = ?",
     )
     .bind(user_id)
     .fetch_optional(db)
     .await?;
-    Ok(row.and_then(|(sealed, enabled, step)| sealed.map(|s| (s, enabled, step))))
+    Ok(row.and_then(|r| {
+        r.sealed.map(|sealed| Secret {
+            sealed,
+            enabled: r.enabled,
+            last_step: r.last_step,
+        })
+    }))
 }
 
 pub async fn is_enabled<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     user_id: i64,
 ) -> Result<bool, sqlx::Error> {
-    Ok(secret(db, user_id)
-        .await?
-        .is_some_and(|(_, enabled, _)| enabled))
+    Ok(secret(db, user_id).await?.is_some_and(|s| s.enabled))
 }
 
 /// Stores a new, not yet confirmed secret.
@@ -124,11 +145,11 @@ pub async fn use_recovery_code<'e>(
 const REQUIRE_KEY: &str = "require_mfa_for_editors";
 
 pub async fn required<'e>(db: impl Executor<'e, Database = Sqlite>) -> Result<bool, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM app_settings WHERE key = ?")
+    let value: Option<String> = sqlx::query_scalar("SELECT value FROM app_settings WHERE key = ?")
         .bind(REQUIRE_KEY)
         .fetch_optional(db)
         .await?;
-    Ok(row.is_some_and(|(v,)| v == "true"))
+    Ok(value.is_some_and(|v| v == "true"))
 }
 
 pub async fn set_required<'e>(
@@ -143,13 +164,23 @@ pub async fn set_required<'e>(
     Ok(())
 }
 
+/// One account's sealed secret, as a key rotation reads it.
+#[derive(sqlx::FromRow)]
+pub struct SealedSecret {
+    pub user_id: i64,
+    pub sealed: Vec<u8>,
+}
+
 /// Every sealed secret, by account, in id order (for re-sealing them).
 pub async fn sealed_secrets(
     conn: &mut sqlx::SqliteConnection,
-) -> Result<Vec<(i64, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL ORDER BY id")
-        .fetch_all(conn)
-        .await
+) -> Result<Vec<SealedSecret>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id AS user_id, totp_secret AS sealed FROM users \
+         WHERE totp_secret IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(conn)
+    .await
 }
 
 pub async fn set_sealed_secret(
@@ -169,9 +200,7 @@ pub async fn set_sealed_secret(
 pub async fn any_secret<'e>(
     db: impl Executor<'e, Database = Sqlite>,
 ) -> Result<Option<Vec<u8>>, sqlx::Error> {
-    let row: Option<(Vec<u8>,)> =
-        sqlx::query_as("SELECT totp_secret FROM users WHERE totp_secret IS NOT NULL LIMIT 1")
-            .fetch_optional(db)
-            .await?;
-    Ok(row.map(|(s,)| s))
+    sqlx::query_scalar("SELECT totp_secret FROM users WHERE totp_secret IS NOT NULL LIMIT 1")
+        .fetch_optional(db)
+        .await
 }

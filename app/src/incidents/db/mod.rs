@@ -155,64 +155,52 @@ pub(super) async fn record(
     timeline::db::append(conn, Subject::Incident(id), entry).await
 }
 
-type IncidentRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    DateTime<Utc>,
-    String,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    i64,
-    Option<i64>,
-    Option<String>,
-);
+/// An incident as stored, with its runbook's title; severity, status and
+/// clock as text, parsed in [`incident`].
+#[derive(sqlx::FromRow)]
+struct IncidentRow {
+    id: i64,
+    title: String,
+    severity: String,
+    status: String,
+    impact: String,
+    runbook_id: Option<i64>,
+    runbook_version: Option<i64>,
+    runbook_title: Option<String>,
+    declared_at: DateTime<Utc>,
+    declared_by: String,
+    resolved_at: Option<DateTime<Utc>>,
+    next_update_at: Option<DateTime<Utc>>,
+    revision: i64,
+    drill_run_id: Option<i64>,
+    clock: Option<String>,
+}
 
 const INCIDENT_COLUMNS: &str =
-    "i.id, i.title, i.severity, i.status, i.impact, i.runbook_id, i.runbook_version, p.title, \
+    "i.id, i.title, i.severity, i.status, i.impact, i.runbook_id, i.runbook_version, p.title AS runbook_title, \
      i.declared_at, i.declared_by, i.resolved_at, i.next_update_at, i.revision, i.drill_run_id, i.clock";
 
 fn incident(row: IncidentRow) -> Result<Incident, sqlx::Error> {
-    let (
-        id,
-        title,
-        severity,
-        status,
-        impact,
-        runbook_id,
-        runbook_version,
-        runbook_title,
-        declared_at,
-        declared_by,
-        resolved_at,
-        next_update_at,
-        revision,
-        drill_run,
-        clock,
-    ) = row;
+    let (severity, status) = (row.severity, row.status);
     Ok(Incident {
-        id,
-        title,
+        id: row.id,
+        title: row.title,
         severity: Severity::parse("severity", &severity)
             .map_err(|_| bad_value("severity", &severity))?,
         status: Status::parse("status", &status).map_err(|_| bad_value("status", &status))?,
-        impact,
-        runbook: match (runbook_id, runbook_version, runbook_title) {
+        impact: row.impact,
+        runbook: match (row.runbook_id, row.runbook_version, row.runbook_title) {
             (Some(id), Some(v), Some(t)) => Some((id, v, t)),
             _ => None,
         },
-        declared_at,
-        declared_by,
-        resolved_at,
-        next_update_at,
-        revision,
-        drill_run,
-        clock: clock
+        declared_at: row.declared_at,
+        declared_by: row.declared_by,
+        resolved_at: row.resolved_at,
+        next_update_at: row.next_update_at,
+        revision: row.revision,
+        drill_run: row.drill_run_id,
+        clock: row
+            .clock
             .map(|c| serde_json::from_str(&c))
             .transpose()
             .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
@@ -229,29 +217,31 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Incident
     row.map(incident).transpose()
 }
 
-type ItemRow = (
-    i64,
-    String,
-    String,
-    Option<i64>,
-    String,
-    Option<DateTime<Utc>>,
-    Option<String>,
-);
+/// A checklist step as stored; phase as text, parsed in [`item`].
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    step_id: i64,
+    phase: String,
+    role: String,
+    target_minutes: Option<i64>,
+    text: String,
+    done_at: Option<DateTime<Utc>>,
+    done_by: Option<String>,
+}
 
 const ITEM_COLUMNS: &str = "step_id, phase, role, target_minutes, text, done_at, done_by";
 
 fn item(row: ItemRow) -> Result<ChecklistItem, sqlx::Error> {
-    let (step_id, phase, role, target, text, done_at, done_by) = row;
+    let phase = row.phase;
     Ok(ChecklistItem {
-        step_id: u32::try_from(step_id).unwrap_or_default(),
+        step_id: u32::try_from(row.step_id).unwrap_or_default(),
         phase: Phase::parse("phase", &phase).map_err(|_| bad_value("phase", &phase))?,
-        role,
-        target_minutes: target.and_then(|t| u32::try_from(t).ok()),
-        html: crate::ui::safe_html(&text),
-        text,
-        done_at,
-        done_by,
+        role: row.role,
+        target_minutes: row.target_minutes.and_then(|t| u32::try_from(t).ok()),
+        html: crate::ui::safe_html(&row.text),
+        text: row.text,
+        done_at: row.done_at,
+        done_by: row.done_by,
     })
 }
 
@@ -289,9 +279,7 @@ pub async fn load(
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    let people: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM people ORDER BY name")
-        .fetch_all(&mut *conn)
-        .await?;
+    let people = crate::roster::db::people_names(&mut *conn).await?;
     let subject = Subject::Incident(id);
     let page = i64::try_from(super::PAGE).unwrap_or(i64::MAX);
     let mut entries = timeline::db::before(conn, subject, before, page + 1).await?;
@@ -308,7 +296,7 @@ pub async fn load(
         timeline: entries,
         earlier,
         marks: timeline::db::of_kinds(conn, subject, &super::MARK_KINDS).await?,
-        people,
+        people: people.into_iter().map(|p| (p.id, p.name)).collect(),
         notices: notices(conn, id).await?,
         templates: usable_templates(conn).await?,
         now: incident.now(now),
@@ -416,13 +404,14 @@ pub async fn tick(
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    let text: Option<(String,)> =
-        sqlx::query_as("SELECT text FROM incident_checklist WHERE incident_id = ? AND step_id = ?")
-            .bind(id)
-            .bind(step)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((text,)) = text else {
+    let text: Option<String> = sqlx::query_scalar(
+        "SELECT text FROM incident_checklist WHERE incident_id = ? AND step_id = ?",
+    )
+    .bind(id)
+    .bind(step)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(text) = text else {
         return Ok(None);
     };
     if changed > 0 {
@@ -482,6 +471,13 @@ pub async fn evidence_window(
     .await
 }
 
+/// Who commands an incident (the person's name).
+#[derive(sqlx::FromRow)]
+struct Commander {
+    incident_id: i64,
+    name: String,
+}
+
 /// Open incidents first (newest first), then resolved ones, newest first.
 pub async fn list(
     conn: &mut SqliteConnection,
@@ -508,7 +504,7 @@ pub async fn list(
     // Every listed incident's commander in one query.
     let ids = serde_json::to_string(&incidents.iter().map(|i| i.id).collect::<Vec<_>>())
         .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let commanders: std::collections::HashMap<i64, String> = sqlx::query_as(
+    let commanders: Vec<Commander> = sqlx::query_as(
         "SELECT h.incident_id, p.name FROM incident_roles_held h \
          JOIN incident_roles r ON r.id = h.role_id JOIN people p ON p.id = h.person_id \
          WHERE r.name = ? AND h.incident_id IN (SELECT value FROM json_each(?))",
@@ -516,9 +512,11 @@ pub async fn list(
     .bind(crate::timeline::COMMANDER)
     .bind(ids)
     .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .collect();
+    .await?;
+    let commanders: std::collections::HashMap<i64, String> = commanders
+        .into_iter()
+        .map(|c| (c.incident_id, c.name))
+        .collect();
     Ok(incidents
         .into_iter()
         .map(|incident| Listed {
@@ -531,17 +529,43 @@ pub async fn list(
 /// What a rendered copy of the incident's page depends on beyond the
 /// viewer's role: its revision, and whether any notice awaits approval
 /// (only then does the page differ by who looks: nobody may approve their
-/// own draft). `None` when there is no such incident.
+/// own draft).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct PageKey {
+    pub revision: i64,
+    pub awaiting: bool,
+}
+
+/// The incident page's [`PageKey`]; `None` when there is no such incident.
 pub async fn page_key(
     conn: &mut SqliteConnection,
     id: i64,
-) -> Result<Option<(i64, bool)>, sqlx::Error> {
+) -> Result<Option<PageKey>, sqlx::Error> {
     sqlx::query_as(
         "SELECT i.revision, EXISTS (SELECT 1 FROM incident_notices n \
-         WHERE n.incident_id = i.id AND n.approved_at IS NULL) \
+         WHERE n.incident_id = i.id AND n.approved_at IS NULL) AS awaiting \
          FROM incidents i WHERE i.id = ?",
     )
     .bind(id)
     .fetch_optional(conn)
     .await
+}
+
+/// An incident found by its title: its id and when it was declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Titled {
+    pub id: i64,
+    pub declared_at: DateTime<Utc>,
+}
+
+/// An incident with this title, if any (titles are not unique: the demo
+/// finds the incident it declared).
+pub async fn titled<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    title: &str,
+) -> Result<Option<Titled>, sqlx::Error> {
+    sqlx::query_as("SELECT id, declared_at FROM incidents WHERE title = ?")
+        .bind(title)
+        .fetch_optional(db)
+        .await
 }

@@ -38,18 +38,14 @@ pub async fn usable_templates(
     conn: &mut SqliteConnection,
 ) -> Result<Vec<crate::incidents::UsableTemplate>, sqlx::Error> {
     use crate::notices::Stage;
-    // Title and stage of the approved version, which is what renders; the
-    // latest version may be a draft with other ones.
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT p.id, json_extract(v.content, '$.title'), json_extract(v.content, '$.stage') \
-         FROM plans p JOIN plan_versions v ON v.plan_id = p.id AND v.version = p.approved \
-         WHERE p.kind = 'template'",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = crate::plans::db::approved_templates(&mut *conn).await?;
     let mut out: Vec<crate::incidents::UsableTemplate> = rows
         .into_iter()
-        .filter_map(|(id, title, stage)| Stage::parse("stage", &stage).ok().map(|s| (id, title, s)))
+        .filter_map(|t| {
+            Stage::parse("stage", &t.stage)
+                .ok()
+                .map(|s| (t.id, t.title, s))
+        })
         .collect();
     out.sort_by_key(|(_, title, stage)| (*stage, title.clone()));
     Ok(out)
@@ -135,6 +131,17 @@ pub async fn approve_notice(
     Ok(done > 0)
 }
 
+/// What publishing a notice reads back: what the timeline entry says and
+/// the update it promises.
+#[derive(sqlx::FromRow)]
+struct Published {
+    channel: String,
+    subject: String,
+    body: String,
+    next_update_at: Option<DateTime<Utc>>,
+    stage: String,
+}
+
 /// Records an approved notice as published (channel, time, text) and the
 /// update it promises; false when it is not approved or already published.
 pub async fn publish_notice(
@@ -144,8 +151,6 @@ pub async fn publish_notice(
     author: &str,
     at: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    /// channel, subject, body, next update, stage
-    type Published = (String, String, String, Option<DateTime<Utc>>, String);
     let row: Option<Published> = sqlx::query_as(
         "UPDATE incident_notices SET published_by = ?, published_at = ? \
          WHERE id = ? AND incident_id = ? AND approved_at IS NOT NULL AND published_at IS NULL \
@@ -157,7 +162,14 @@ pub async fn publish_notice(
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((channel, subject, body, next_update, stage)) = row else {
+    let Some(Published {
+        channel,
+        subject,
+        body,
+        next_update_at: next_update,
+        stage,
+    }) = row
+    else {
         return Ok(false);
     };
     let channel = crate::notices::Channel::parse("channel", &channel)

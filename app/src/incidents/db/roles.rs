@@ -41,15 +41,13 @@ pub async fn assign_role(
     author: &str,
     at: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let row: Option<(String, Option<i64>, Option<String>)> = sqlx::query_as(
-        "SELECT r.name, h.person_id, p.name FROM incident_roles_held h JOIN incident_roles r ON r.id = h.role_id \
-         LEFT JOIN people p ON p.id = h.person_id WHERE h.incident_id = ? AND h.role_id = ?",
-    )
-    .bind(id)
-    .bind(role_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((role, before_id, before)) = row else {
+    let Some(RoleHolder {
+        role,
+        person_id: before_id,
+        person: before,
+        ..
+    }) = self::role(conn, id, role_id).await?
+    else {
         return Ok(false);
     };
     if before_id == person.as_ref().map(|(p, _)| *p) {

@@ -99,7 +99,8 @@ fn served(page: &Page, viewer: &Viewer) -> Response {
 /// everyone of the role unless a notice awaits approval.
 async fn key_for(state: &ServerState, id: i64, viewer: &Viewer, key: Key) -> Option<Key> {
     let mut conn = state.app.db.read.acquire().await.ok()?;
-    let (revision, awaiting) = app::incidents::db::page_key(&mut conn, id).await.ok()??;
+    let app::incidents::db::PageKey { revision, awaiting } =
+        app::incidents::db::page_key(&mut conn, id).await.ok()??;
     let person = awaiting.then_some(viewer.id);
     let shared = Key {
         revision,

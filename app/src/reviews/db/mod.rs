@@ -10,6 +10,9 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use std::collections::HashMap;
 
+/// The way to publication: reviewers, comments, moves and versions.
+pub mod flow;
+
 /// How many timeline entries a review reads.
 pub const MAX_LINES: i64 = 2_000;
 
@@ -17,45 +20,56 @@ const COLUMNS: &str =
     "id, incident_id, title, state, version, summary, impact, factors, went_well, \
                        lucky, hard, lessons, updated_by, updated_at, published_at, revision";
 
-type Row = (
-    i64,
-    i64,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    i64,
-);
+/// A review as stored: its state still text, its sections in columns.
+#[derive(sqlx::FromRow)]
+struct ReviewRow {
+    id: i64,
+    incident_id: i64,
+    title: String,
+    state: String,
+    version: i64,
+    summary: String,
+    impact: String,
+    factors: String,
+    went_well: String,
+    lucky: String,
+    hard: String,
+    lessons: String,
+    updated_by: String,
+    updated_at: DateTime<Utc>,
+    published_at: Option<DateTime<Utc>>,
+    revision: i64,
+}
 
-fn review(r: Row) -> Result<Review, AppError> {
+fn review(r: ReviewRow) -> Result<Review, AppError> {
     Ok(Review {
-        id: r.0,
-        incident_id: r.1,
-        title: r.2,
-        state: State::parse("State", &r.3)?,
-        version: r.4,
-        sections: vec![r.5, r.6, r.7, r.8, r.9, r.10, r.11],
-        updated_by: r.12,
-        updated_at: r.13,
-        published_at: r.14,
-        revision: r.15,
+        id: r.id,
+        incident_id: r.incident_id,
+        title: r.title,
+        state: State::parse("State", &r.state)?,
+        version: r.version,
+        sections: vec![
+            r.summary,
+            r.impact,
+            r.factors,
+            r.went_well,
+            r.lucky,
+            r.hard,
+            r.lessons,
+        ],
+        updated_by: r.updated_by,
+        updated_at: r.updated_at,
+        published_at: r.published_at,
+        revision: r.revision,
     })
 }
 
 pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Review>, AppError> {
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM reviews WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let row: Option<ReviewRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM reviews WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
     row.map(review).transpose()
 }
 
@@ -77,11 +91,21 @@ pub async fn of_incident(
     conn: &mut SqliteConnection,
     incident: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM reviews WHERE incident_id = ?")
+    sqlx::query_scalar("SELECT id FROM reviews WHERE incident_id = ?")
         .bind(incident)
         .fetch_optional(conn)
+        .await
+}
+
+/// Whether a drill run has ended: its incident's review may start then.
+/// Read here, not through the drills' db, as drills and reviews are
+/// peers and import neither each other.
+pub async fn drill_ended(conn: &mut SqliteConnection, run: i64) -> Result<bool, sqlx::Error> {
+    let state: String = sqlx::query_scalar("SELECT state FROM drill_runs WHERE id = ?")
+        .bind(run)
+        .fetch_one(conn)
         .await?;
-    Ok(row.map(|(id,)| id))
+    Ok(state == "ended")
 }
 
 /// The customer impact section as a review starts it: how long, how bad,
@@ -183,13 +207,7 @@ pub async fn mark(
     note: &str,
     moment: Option<Moment>,
 ) -> Result<(), AppError> {
-    let belongs: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM timeline WHERE id = ? AND incident_id = ?")
-            .bind(entry)
-            .bind(review.incident_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if belongs.is_none() {
+    if !timeline::db::holds(&mut *conn, Subject::Incident(review.incident_id), entry).await? {
         return Err(AppError::NotFound("That entry of this incident".into()));
     }
     sqlx::query(
@@ -210,6 +228,16 @@ pub async fn mark(
     Ok(())
 }
 
+/// How the review shows one entry (none stored: shown, no note, no key
+/// moment); the moment still text.
+#[derive(Clone, Default, sqlx::FromRow)]
+struct Mark {
+    entry_id: i64,
+    hidden: bool,
+    note: String,
+    moment: Option<String>,
+}
+
 /// The review's timeline: every entry of its incident (up to
 /// [`MAX_LINES`]), oldest first, with how the review shows it and the
 /// audit event it links.
@@ -221,21 +249,25 @@ pub async fn lines(conn: &mut SqliteConnection, review: &Review) -> Result<Vec<L
         MAX_LINES,
     )
     .await?;
-    let marks: HashMap<i64, (bool, String, Option<String>)> =
-        sqlx::query_as::<_, (i64, bool, String, Option<String>)>(
-            "SELECT entry_id, hidden, note, moment FROM review_entries WHERE review_id = ?",
-        )
-        .bind(review.id)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(e, h, n, m)| (e, (h, n, m)))
-        .collect();
+    let marks: HashMap<i64, Mark> = sqlx::query_as::<_, Mark>(
+        "SELECT entry_id, hidden, note, moment FROM review_entries WHERE review_id = ?",
+    )
+    .bind(review.id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|m| (m.entry_id, m))
+    .collect();
     let events = cited(&mut *conn, &timeline::linked_events(&entries)).await?;
     entries
         .into_iter()
         .map(|entry| {
-            let (hidden, note, moment) = marks.get(&entry.id).cloned().unwrap_or_default();
+            let Mark {
+                hidden,
+                note,
+                moment,
+                ..
+            } = marks.get(&entry.id).cloned().unwrap_or_default();
             let event = match entry.data {
                 Some(Data::Evidence { event }) => events.get(&event).cloned(),
                 _ => None,
@@ -277,19 +309,19 @@ pub async fn citations_in(
             }
         }
     }
-    let ids = serde_json::to_string(&entry_ids).map_err(AppError::internal)?;
-    let rows: Vec<(i64, DateTime<Utc>, String, String)> = sqlx::query_as(
-        "SELECT id, at, kind, text FROM timeline WHERE incident_id = ? AND id IN (SELECT value FROM json_each(?))",
-    )
-    .bind(incident)
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
-    let entries = rows
+    let entries = timeline::db::briefs(&mut *conn, Subject::Incident(incident), &entry_ids)
+        .await?
         .into_iter()
-        .map(|(id, at, kind, text)| {
-            let kind = timeline::Kind::parse(&kind).map_or("Entry", timeline::Kind::label);
-            (id, CitedEntry { at, kind, text })
+        .map(|e| {
+            let kind = timeline::Kind::parse(&e.kind).map_or("Entry", timeline::Kind::label);
+            (
+                e.id,
+                CitedEntry {
+                    at: e.at,
+                    kind,
+                    text: e.text,
+                },
+            )
         })
         .collect();
     Ok((entries, cited(conn, &event_ids).await?))
@@ -299,7 +331,7 @@ pub async fn citations_in(
 /// reviewers' comments): evidence, kept past its source's retention as
 /// linked events are.
 pub async fn cited_event_ids(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
-    let texts: Vec<(String,)> = sqlx::query_as(
+    let texts: Vec<String> = sqlx::query_scalar(
         "SELECT summary || ' ' || impact || ' ' || factors || ' ' || went_well || ' ' || lucky || ' ' \
          || hard || ' ' || lessons FROM reviews UNION ALL SELECT text FROM review_comments",
     )
@@ -307,7 +339,7 @@ pub async fn cited_event_ids(conn: &mut SqliteConnection) -> Result<Vec<i64>, sq
     .await?;
     let mut ids: Vec<i64> = texts
         .iter()
-        .flat_map(|(text,)| super::cite::events(text))
+        .flat_map(|text| super::cite::events(text))
         .collect();
     ids.sort_unstable();
     ids.dedup();

@@ -1,10 +1,17 @@
 //! The events tables: one row per (source, dedupe key), kept in the
 //! search index by the schema's triggers. Events of an import still
-//! running are stored but never shown ([`VISIBLE`]).
+//! running are stored but never shown ([`VISIBLE`]). Reading them back
+//! for the pages is `reads`, links to incidents `links`, how long they
+//! are kept `retention`, the fingerprint key `keys`.
 use super::record::{NewEvent, Outcome};
 use super::ImportView;
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+
+pub mod keys;
+pub mod links;
+pub mod reads;
+pub mod retention;
 
 /// How far an import has gone, after each batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -56,14 +63,35 @@ pub async fn begin_import(
     Ok(id)
 }
 
+/// Records the standing import a webhook source's events belong to: done
+/// from the start (its events are seen as they arrive), in the caller's
+/// transaction.
+pub async fn open_standing_import(
+    conn: &mut SqliteConnection,
+    file_name: &str,
+    format: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO event_imports (file_name, format, imported_by, imported_at, accepted, duplicates, rejected, state, finished_at) \
+         VALUES (?, ?, ?, ?, 0, 0, 0, 'done', ?) RETURNING id",
+    )
+    .bind(file_name)
+    .bind(format)
+    .bind(by)
+    .bind(at)
+    .bind(at)
+    .fetch_one(conn)
+    .await
+}
+
 /// Imports still marked running. Called with the import lease held, each
 /// is one that was killed midway.
 pub async fn running_imports(write: &SqlitePool) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> =
-        sqlx::query_as("SELECT id FROM event_imports WHERE state = 'running' ORDER BY id")
-            .fetch_all(write)
-            .await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
+    sqlx::query_scalar("SELECT id FROM event_imports WHERE state = 'running' ORDER BY id")
+        .fetch_all(write)
+        .await
 }
 
 /// An event as it is stored: when it arrived and which import it
@@ -124,6 +152,14 @@ pub async fn index_since(conn: &mut SqliteConnection, before: i64) -> Result<(),
     Ok(())
 }
 
+/// A stored event's id and what it is known by.
+#[derive(sqlx::FromRow)]
+struct Keyed {
+    id: i64,
+    source: String,
+    dedupe_key: String,
+}
+
 /// Stores events unless their (source, dedupe key) is stored already,
 /// a few statements for the lot: each one's id, and whether it is new
 /// (a second copy in the same lot is not).
@@ -142,9 +178,12 @@ pub async fn store_each(
         );
         insert
             .push(" ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id, source, dedupe_key");
-        let stored: Vec<(i64, String, String)> =
-            insert.build_query_as().fetch_all(&mut *conn).await?;
-        new.extend(stored.into_iter().map(|(id, s, k)| (key(&s, &k), id)));
+        let stored: Vec<Keyed> = insert.build_query_as().fetch_all(&mut *conn).await?;
+        new.extend(
+            stored
+                .into_iter()
+                .map(|k| (key(&k.source, &k.dedupe_key), k.id)),
+        );
     }
     // The ids of those stored before.
     let mut old: HashMap<String, i64> = HashMap::new();
@@ -174,8 +213,12 @@ pub async fn store_each(
             keys.push_bind(&e.dedupe_key);
         }
         q.push(")");
-        let found: Vec<(i64, String, String)> = q.build_query_as().fetch_all(&mut *conn).await?;
-        old.extend(found.into_iter().map(|(id, s, k)| (key(&s, &k), id)));
+        let found: Vec<Keyed> = q.build_query_as().fetch_all(&mut *conn).await?;
+        old.extend(
+            found
+                .into_iter()
+                .map(|k| (key(&k.source, &k.dedupe_key), k.id)),
+        );
     }
     events
         .iter()
@@ -298,7 +341,7 @@ pub async fn tidy_search_index(write: &SqlitePool, whole: bool) -> Result<u32, s
     let mut steps = 0;
     loop {
         let mut conn = write.acquire().await?;
-        let before: (i64,) = sqlx::query_as("SELECT total_changes()")
+        let before: i64 = sqlx::query_scalar("SELECT total_changes()")
             .fetch_one(&mut *conn)
             .await?;
         // A negative page count starts merging everything into one; the
@@ -308,12 +351,12 @@ pub async fn tidy_search_index(write: &SqlitePool, whole: bool) -> Result<u32, s
             .bind(pages)
             .execute(&mut *conn)
             .await?;
-        let after: (i64,) = sqlx::query_as("SELECT total_changes()")
+        let after: i64 = sqlx::query_scalar("SELECT total_changes()")
             .fetch_one(&mut *conn)
             .await?;
         steps += 1;
         // The merge command changes nothing when no merge was left to do.
-        if after.0 - before.0 <= 1 || steps >= 100_000 {
+        if after - before <= 1 || steps >= 100_000 {
             return Ok(steps);
         }
     }
@@ -431,6 +474,13 @@ fn import_view(row: sqlx::sqlite::SqliteRow) -> Result<ImportView, sqlx::Error> 
     })
 }
 
+/// A record an import refused: where in the file, and why.
+#[derive(sqlx::FromRow)]
+struct Refusal {
+    place: String,
+    reason: String,
+}
+
 /// One import as its report page shows it, with its refusals.
 pub async fn import(read: &SqlitePool, id: i64) -> Result<Option<ImportView>, sqlx::Error> {
     let row = sqlx::query(&format!(
@@ -443,17 +493,19 @@ pub async fn import(read: &SqlitePool, id: i64) -> Result<Option<ImportView>, sq
         return Ok(None);
     };
     let mut view = import_view(row)?;
-    view.refusals = sqlx::query_as(
+    let refusals: Vec<Refusal> = sqlx::query_as(
         "SELECT place, reason FROM event_import_refusals WHERE import_id = ? ORDER BY id",
     )
     .bind(id)
     .fetch_all(read)
     .await?;
+    view.refusals = refusals.into_iter().map(|r| (r.place, r.reason)).collect();
     Ok(Some(view))
 }
 
 /// The newest imports of files, newest first (a webhook source's standing
-/// import is shown on its own page).
+/// import is shown on its own page). The hooks domain's `hook_sources` is
+/// read here, inside the one statement, to leave those imports out.
 pub async fn recent_imports(read: &SqlitePool, limit: i64) -> Result<Vec<ImportView>, sqlx::Error> {
     sqlx::query(&format!(
         "SELECT {IMPORT_COLUMNS} FROM event_imports \
@@ -465,4 +517,15 @@ pub async fn recent_imports(read: &SqlitePool, limit: i64) -> Result<Vec<ImportV
     .into_iter()
     .map(import_view)
     .collect()
+}
+
+/// The id of the event stored under this dedupe key, if any.
+pub async fn id_by_dedupe_key(
+    conn: &mut SqliteConnection,
+    key: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM events WHERE dedupe_key = ?")
+        .bind(key)
+        .fetch_optional(conn)
+        .await
 }

@@ -1,6 +1,8 @@
 //! The key that seals TOTP secrets. It never goes in the database: it
 //! comes from MUSTER_SECRET_KEY, or from a key file beside the database
 //! that Muster creates on first start, readable by its owner only.
+mod db;
+
 use app::sealing::SecretKey;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use std::path::{Path, PathBuf};
@@ -99,11 +101,11 @@ pub async fn rotate(db: &app::state::Db, database: &Path) -> Result<usize, Strin
 }
 
 async fn reseal(db: &app::state::Db, old: &SecretKey, new: &SecretKey) -> Result<usize, String> {
-    use app::auth::mfa::db::{sealed_secrets, set_sealed_secret};
+    use app::auth::mfa::db::{sealed_secrets, set_sealed_secret, SealedSecret};
     let fail = |e: sqlx::Error| format!("the database: {e}");
     let mut tx = db.write.begin().await.map_err(fail)?;
     let secrets = sealed_secrets(&mut tx).await.map_err(fail)?;
-    for (user_id, sealed) in &secrets {
+    for SealedSecret { user_id, sealed } in &secrets {
         let plain = old.open(sealed).ok_or_else(|| {
             format!(
                 "the key file does not open the secret of account {user_id}; nothing was changed"
@@ -118,13 +120,14 @@ async fn reseal(db: &app::state::Db, old: &SecretKey, new: &SecretKey) -> Result
     }
     // Read back inside the transaction: every secret opens with the new key
     // to what the old one held.
-    for ((user_id, before), (_, after)) in secrets
+    for (before, after) in secrets
         .iter()
         .zip(sealed_secrets(&mut tx).await.map_err(fail)?)
     {
-        if new.open(&after) != old.open(before) {
+        if new.open(&after.sealed) != old.open(&before.sealed) {
             return Err(format!(
-                "the secret of account {user_id} did not read back; nothing was changed"
+                "the secret of account {} did not read back; nothing was changed",
+                before.user_id
             ));
         }
     }
@@ -154,29 +157,16 @@ async fn reseal_keys(
     new: &SecretKey,
 ) -> Result<usize, String> {
     let fail = |e: sqlx::Error| format!("the database: {e}");
-    let keys: Vec<(String, Vec<u8>)> =
-        sqlx::query_as("SELECT name, sealed FROM sealed_keys ORDER BY name")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(fail)?;
-    for (name, sealed) in &keys {
+    let keys = db::all(&mut *tx).await.map_err(fail)?;
+    for db::SealedKey { name, sealed } in &keys {
         let plain = old.open(sealed).ok_or_else(|| {
             format!("the key file does not open the key {name}; nothing was changed")
         })?;
         let again = new
             .seal(&plain)
             .ok_or("sealing failed; nothing was changed")?;
-        sqlx::query("UPDATE sealed_keys SET sealed = ? WHERE name = ?")
-            .bind(&again)
-            .bind(name)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
-        let back: Vec<u8> = sqlx::query_scalar("SELECT sealed FROM sealed_keys WHERE name = ?")
-            .bind(name)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(fail)?;
+        db::set(&mut *tx, name, &again).await.map_err(fail)?;
+        let back = db::sealed(&mut *tx, name).await.map_err(fail)?;
         if new.open(&back).as_deref() != Some(plain.as_slice()) {
             return Err(format!(
                 "the key {name} did not read back; nothing was changed"

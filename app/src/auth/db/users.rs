@@ -1,5 +1,5 @@
 //! Accounts in SQLite.
-use super::{Email, Role, User};
+use crate::auth::{Account, Email, Role, User};
 use chrono::{DateTime, Utc};
 use sqlx::{Executor, Sqlite};
 
@@ -20,7 +20,7 @@ pub async fn create<'e>(
     role: Role,
     at: DateTime<Utc>,
 ) -> Result<Option<User>, sqlx::Error> {
-    let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
+    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO users (email, display_name, password_hash, role, created_at) \
          VALUES (?, ?, ?, ?, ?) RETURNING id",
     )
@@ -32,7 +32,7 @@ pub async fn create<'e>(
     .fetch_one(db)
     .await;
     match inserted {
-        Ok((id,)) => Ok(Some(User {
+        Ok(id) => Ok(Some(User {
             id,
             email: email.as_str().to_owned(),
             display_name: display_name.to_owned(),
@@ -43,6 +43,31 @@ pub async fn create<'e>(
     }
 }
 
+/// An account as stored, its role still text: a row whose role this
+/// build does not know is left out, as if the account were not there.
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    email: String,
+    display_name: String,
+    role: String,
+    disabled: bool,
+}
+
+impl UserRow {
+    fn user(self) -> Option<(User, bool)> {
+        Some((
+            User {
+                id: self.id,
+                email: self.email,
+                display_name: self.display_name,
+                role: self.role.parse().ok()?,
+            },
+            self.disabled,
+        ))
+    }
+}
+
 /// What signing in needs to know about an account.
 pub struct Credentials {
     pub user: User,
@@ -50,72 +75,66 @@ pub struct Credentials {
     pub disabled: bool,
 }
 
+#[derive(sqlx::FromRow)]
+struct CredentialsRow {
+    #[sqlx(flatten)]
+    account: UserRow,
+    password_hash: String,
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn credentials<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     email: &Email,
 ) -> Result<Option<Credentials>, sqlx::Error> {
-    let row: Option<(i64, String, String, String, String, bool)> = sqlx::query_as(
-        "SELECT id, email, display_name, role, password_hash, disabled_at IS NOT NULL \
+    let row: Option<CredentialsRow> = sqlx::query_as(
+        "SELECT id, email, display_name, role, password_hash, disabled_at IS NOT NULL AS disabled \
          FROM users WHERE email = ?",
     )
     .bind(email.as_str())
     .fetch_optional(db)
     .await?;
-    Ok(
-        row.and_then(|(id, email, display_name, role, password_hash, disabled)| {
-            Some(Credentials {
-                user: User {
-                    id,
-                    email,
-                    display_name,
-                    role: role.parse().ok()?,
-                },
-                password_hash,
-                disabled,
-            })
-        }),
-    )
+    Ok(row.and_then(|r| {
+        let password_hash = r.password_hash;
+        r.account.user().map(|(user, disabled)| Credentials {
+            user,
+            password_hash,
+            disabled,
+        })
+    }))
 }
 
-type AccountRow = (
-    i64,
-    String,
-    String,
-    String,
-    bool,
-    chrono::DateTime<Utc>,
-    Option<chrono::DateTime<Utc>>,
-);
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    #[sqlx(flatten)]
+    account: UserRow,
+    created_at: DateTime<Utc>,
+    last_seen: Option<DateTime<Utc>>,
+}
 
 /// One row of the accounts page.
 pub async fn list_all<'e>(
     db: impl Executor<'e, Database = Sqlite>,
-) -> Result<Vec<super::Account>, sqlx::Error> {
+) -> Result<Vec<Account>, sqlx::Error> {
     let rows: Vec<AccountRow> = sqlx::query_as(
-        "SELECT u.id, u.email, u.display_name, u.role, u.disabled_at IS NOT NULL, u.created_at, \
-                    (SELECT max(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id) \
-             FROM users u ORDER BY u.disabled_at IS NOT NULL, u.email",
+        "SELECT u.id, u.email, u.display_name, u.role, u.disabled_at IS NOT NULL AS disabled, \
+                u.created_at, \
+                (SELECT max(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id) AS last_seen \
+         FROM users u ORDER BY u.disabled_at IS NOT NULL, u.email",
     )
     .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(
-            |(id, email, display_name, role, disabled, created_at, last_seen)| {
-                Some(super::Account {
-                    user: User {
-                        id,
-                        email,
-                        display_name,
-                        role: role.parse().ok()?,
-                    },
-                    disabled,
-                    created_at,
-                    last_seen,
-                })
-            },
-        )
+        .filter_map(|r| {
+            let (user, disabled) = r.account.user()?;
+            Some(Account {
+                user,
+                disabled,
+                created_at: r.created_at,
+                last_seen: r.last_seen,
+            })
+        })
         .collect())
 }
 
@@ -123,23 +142,14 @@ pub async fn find<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     id: i64,
 ) -> Result<Option<(User, bool)>, sqlx::Error> {
-    let row: Option<(i64, String, String, String, bool)> = sqlx::query_as(
-        "SELECT id, email, display_name, role, disabled_at IS NOT NULL FROM users WHERE id = ?",
+    let row: Option<UserRow> = sqlx::query_as(
+        "SELECT id, email, display_name, role, disabled_at IS NOT NULL AS disabled \
+         FROM users WHERE id = ?",
     )
     .bind(id)
     .fetch_optional(db)
     .await?;
-    Ok(row.and_then(|(id, email, display_name, role, disabled)| {
-        Some((
-            User {
-                id,
-                email,
-                display_name,
-                role: role.parse().ok()?,
-            },
-            disabled,
-        ))
-    }))
+    Ok(row.and_then(UserRow::user))
 }
 
 /// Enabled admins other than `except`: an account change must never
@@ -196,4 +206,33 @@ pub async fn set_password_hash<'e>(
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// The id of the account with this email, if any.
+pub async fn id_by_email<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    email: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+        .bind(email)
+        .fetch_optional(db)
+        .await
+}
+
+/// An enabled account's id and the name it shows.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AccountName {
+    pub id: i64,
+    pub display_name: String,
+}
+
+/// Every enabled account, by name: whom a review may name as reviewer.
+pub async fn enabled_names<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+) -> Result<Vec<AccountName>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, display_name FROM users WHERE disabled_at IS NULL ORDER BY display_name",
+    )
+    .fetch_all(db)
+    .await
 }
