@@ -10,6 +10,8 @@ pub mod auth;
 pub mod backups;
 pub mod clock;
 pub mod drills;
+#[cfg(feature = "ssr")]
+pub mod engine;
 pub mod environment;
 pub mod error;
 pub mod events;

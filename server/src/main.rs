@@ -99,17 +99,17 @@ fn main() -> ExitCode {
         Command::Source(command) => finish(runtime.block_on(server::cli::source::run(command))),
         Command::Channel(command) => finish(runtime.block_on(server::cli::channel::run(command))),
         Command::Backup(BackupCommand::Create { database, out, key }) => {
-            finish(runtime.block_on(server::backup::command::create(database, out, key.key_file)))
+            finish(runtime.block_on(server::cli::backup::create(database, out, key.key_file)))
         }
         Command::Backup(BackupCommand::Verify { file, key }) => {
-            finish(runtime.block_on(server::backup::command::verify(file, key.key_file)))
+            finish(runtime.block_on(server::cli::backup::verify(file, key.key_file)))
         }
         Command::Backup(BackupCommand::Restore {
             file,
             database,
             replace,
             key,
-        }) => finish(runtime.block_on(server::backup::command::restore(
+        }) => finish(runtime.block_on(server::cli::backup::restore(
             file,
             database,
             replace,
@@ -120,7 +120,7 @@ fn main() -> ExitCode {
             file,
             backup_dir,
             key,
-        }) => finish(runtime.block_on(server::backup::command::drill(
+        }) => finish(runtime.block_on(server::cli::backup::drill(
             database,
             file,
             backup_dir,

@@ -257,11 +257,10 @@ async fn a_backup_is_a_checked_copy_that_carries_its_anchor() {
     let database = server::cli::DatabaseArg {
         database: Some(app.db_path.display().to_string()),
     };
-    let said =
-        server::backup::command::create(database.clone(), out.clone(), Some(key_file.clone()))
-            .await
-            .map_err(|f| f.0)
-            .expect("backed up");
+    let said = server::cli::backup::create(database.clone(), out.clone(), Some(key_file.clone()))
+        .await
+        .map_err(|f| f.0)
+        .expect("backed up");
     assert!(said.starts_with("Made a new backup key in "), "{said}");
     let (entries,): (i64,) = sqlx::query_as("SELECT count(*) FROM audit_log")
         .fetch_one(&app.state.db.read)
@@ -271,7 +270,7 @@ async fn a_backup_is_a_checked_copy_that_carries_its_anchor() {
         said.contains(&format!("audit anchor {entries}:")),
         "the newest audit entry is the anchor: {said}"
     );
-    let verified = server::backup::command::verify(out.clone(), Some(key_file.clone()))
+    let verified = server::cli::backup::verify(out.clone(), Some(key_file.clone()))
         .await
         .map_err(|f| f.0)
         .expect("verified");
@@ -281,7 +280,7 @@ async fn a_backup_is_a_checked_copy_that_carries_its_anchor() {
         )),
         "{verified}"
     );
-    let again = server::backup::command::create(database, out, Some(key_file)).await;
+    let again = server::cli::backup::create(database, out, Some(key_file)).await;
     assert!(again.is_err_and(|f| f.0.ends_with("already exists; name a new file")));
 }
 

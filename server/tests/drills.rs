@@ -215,7 +215,7 @@ async fn a_drill_releases_each_inject_once_at_its_virtual_time_and_scores_with_c
     let released = runs::released(&mut conn, run).await.expect("released");
     let minutes: Vec<i64> = released
         .iter()
-        .map(|(_, at, _)| (*at - t0).num_seconds())
+        .map(|r| (r.released_at - t0).num_seconds())
         .collect();
     assert_eq!(minutes, [0, 300, 720, 1800], "each at its own virtual time");
     let stored = runs::get(&mut conn, run).await.expect("get").expect("run");

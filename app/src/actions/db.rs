@@ -185,3 +185,23 @@ pub async fn set_status(
     .await?;
     title.ok_or_else(|| AppError::NotFound("That action item".into()))
 }
+
+/// An item as a drill's report lists it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RunItem {
+    pub id: i64,
+    pub title: String,
+    pub owner: String,
+    /// `YYYY-MM-DD`.
+    pub due_on: String,
+}
+
+/// The items a drill run brought up, by due date.
+pub async fn of_run(conn: &mut SqliteConnection, run: i64) -> Result<Vec<RunItem>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, title, owner, due_on FROM action_items WHERE run_id = ? ORDER BY due_on, id",
+    )
+    .bind(run)
+    .fetch_all(conn)
+    .await
+}

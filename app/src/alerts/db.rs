@@ -299,7 +299,7 @@ pub async fn observe(
             .fetch_one(&mut *tx)
             .await?;
         for id in ids.iter().take((MAX_SAMPLES - kept).max(0) as usize) {
-            sqlx::query("INSERT OR IGNORE INTO alert_events (alert_id, event_id) VALUES (?, ?)")
+            sqlx::query("INSERT INTO alert_events (alert_id, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
                 .bind(alert)
                 .bind(id)
                 .execute(&mut *tx)

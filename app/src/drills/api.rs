@@ -316,7 +316,7 @@ pub async fn judge_expectation(
         .find(|(i, e)| i.id == inject && e.id == expectation)
         .ok_or_else(|| AppError::NotFound("That expectation".into()))?;
     let released = super::db::released(&mut tx, id).await?;
-    if !released.iter().any(|(i, _, _)| *i == inject) {
+    if !released.iter().any(|r| r.inject_id == inject) {
         return Err(AppError::Conflict(
             "Its inject is not released yet: nothing to judge.".into(),
         ));

@@ -28,13 +28,8 @@ pub async fn feed(
     public_url: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, AppError> {
-    let owner: Option<(i64,)> = sqlx::query_as(
-        "SELECT u.id FROM calendar_feeds f JOIN users u ON u.id = f.user_id \
-         WHERE f.key_hash = ? AND u.disabled_at IS NULL",
-    )
-    .bind(crate::auth::sessions::token_hash(key))
-    .fetch_optional(&mut *conn)
-    .await?;
+    let owner =
+        super::db::calendar_owner(&mut *conn, &crate::auth::sessions::token_hash(key)).await?;
     if owner.is_none() {
         return Ok(None);
     }
@@ -43,44 +38,34 @@ pub async fn feed(
         .name("Muster drills")
         .description("Tabletop drills planned in Muster")
         .done();
-    let schedules: Vec<(i64, String, String, DateTime<Utc>, i64)> = sqlx::query_as(
-        "SELECT s.id, p.title, s.rule, s.starts_at, s.duration_minutes \
-         FROM drill_schedules s JOIN plans p ON p.id = s.scenario_id ORDER BY s.id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for (id, title, rule, starts_at, minutes) in schedules {
+    for schedule in super::db::schedule_events(&mut *conn).await? {
         // Only rules that pass the check today go out.
-        if super::schedule::parse_rule(&rule, starts_at).is_err() {
+        if super::schedule::parse_rule(&schedule.rule, schedule.starts_at).is_err() {
             continue;
         }
         calendar.push(
             event(
-                &format!("drill-schedule-{id}@muster"),
-                &title,
-                starts_at,
-                minutes,
+                &format!("drill-schedule-{}@muster", schedule.id),
+                &schedule.title,
+                schedule.starts_at,
+                schedule.duration_minutes,
                 &page,
                 now,
             )
-            .add_property("RRULE", rule)
+            .add_property("RRULE", schedule.rule)
             .done(),
         );
     }
-    let runs: Vec<(i64, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT r.id, r.title, r.scheduled_for FROM drill_runs r \
-         WHERE r.state = 'scheduled' AND r.scheduled_for IS NOT NULL \
-         ORDER BY r.scheduled_for LIMIT ?",
-    )
-    .bind(MAX_RUNS)
-    .fetch_all(&mut *conn)
-    .await?;
-    for (id, title, at) in runs {
-        let link = format!("{}/drills/runs/{id}", public_url.trim_end_matches('/'));
+    for run in super::db::planned_runs(&mut *conn, MAX_RUNS).await? {
+        let link = format!(
+            "{}/drills/runs/{}",
+            public_url.trim_end_matches('/'),
+            run.id
+        );
         calendar.push(event(
-            &format!("drill-run-{id}@muster"),
-            &title,
-            at,
+            &format!("drill-run-{}@muster", run.id),
+            &run.title,
+            run.scheduled_for,
             RUN_MINUTES,
             &link,
             now,

@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 
 /// An action item the drill brought up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ActionItem {
     pub id: i64,
     pub text: String,
@@ -315,17 +314,17 @@ pub async fn build(
         }
         None => (Measures::default(), Vec::new()),
     };
-    let (strengths, improvements): (String, String) =
-        sqlx::query_as("SELECT strengths, improvements FROM drill_runs WHERE id = ?")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let actions = sqlx::query_as(
-        "SELECT id, title AS text, owner, due_on FROM action_items WHERE run_id = ? ORDER BY due_on, id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let notes = super::db::report_notes(&mut *conn, id).await?;
+    let actions = crate::actions::db::of_run(&mut *conn, id)
+        .await?
+        .into_iter()
+        .map(|a| ActionItem {
+            id: a.id,
+            text: a.title,
+            owner: a.owner,
+            due_on: a.due_on,
+        })
+        .collect();
     Ok(Report {
         run: v.run,
         scenario_version: v.scenario_version,
@@ -339,8 +338,8 @@ pub async fn build(
         expectations: v.expectations,
         spans,
         responses,
-        strengths,
-        improvements,
+        strengths: notes.strengths,
+        improvements: notes.improvements,
         actions,
         facilitating: v.facilitating,
     })

@@ -66,13 +66,17 @@ pub async fn advance(
     if !ended {
         for inject in &scenario.injects {
             let due_ms = i64::from(inject.offset_s) * 1000;
-            if due_ms > elapsed || released.iter().any(|(id, _, _)| *id == inject.id) {
+            if due_ms > elapsed || released.iter().any(|r| r.inject_id == inject.id) {
                 continue;
             }
             // Released at its own virtual time, however late the step ran.
             let at = clock.start + Duration::milliseconds(due_ms);
             if db::release(&mut *conn, run.id, inject, at, false, CLOCK_AUTHOR).await? {
-                released.push((inject.id, at, false));
+                released.push(db::Released {
+                    inject_id: inject.id,
+                    released_at: at,
+                    early: false,
+                });
                 done.released.push(inject.id);
             }
         }
@@ -82,7 +86,9 @@ pub async fn advance(
     let evidence =
         timeline::db::of_kinds(&mut *conn, Subject::Incident(incident), &EVIDENCE_KINDS).await?;
     for (inject, expectation) in scenario.expectations() {
-        let Some((_, released_at, _)) = released.iter().find(|(id, _, _)| *id == inject.id) else {
+        let Some(db::Released { released_at, .. }) =
+            released.iter().find(|r| r.inject_id == inject.id)
+        else {
             continue;
         };
         if judged
@@ -126,7 +132,7 @@ pub async fn advance(
         let next_inject = scenario
             .injects
             .iter()
-            .filter(|i| !released.iter().any(|(id, _, _)| *id == i.id))
+            .filter(|i| !released.iter().any(|r| r.inject_id == i.id))
             .map(|i| i64::from(i.offset_s) * 1000)
             .min();
         if let Some(ms) = next_inject {

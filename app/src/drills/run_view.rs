@@ -6,7 +6,7 @@ use crate::{
     drills::{
         db::{self, Run},
         score::{Score, Verdict},
-        Audience, RunState,
+        Audience,
     },
     error::AppError,
     timeline::Subject,
@@ -16,42 +16,15 @@ use sqlx::SqliteConnection;
 
 /// How many of the run's newest record entries the console shows.
 pub const RECORD_SHOWN: i64 = 200;
+/// How many accounts the plan form offers as facilitators.
+const FACILITATORS: i64 = 500;
 
 pub async fn overview(
     conn: &mut SqliteConnection,
     now: DateTime<Utc>,
 ) -> Result<DrillsOverview, AppError> {
     use crate::plans::{db as plans, Kind};
-    let runs = sqlx::query_as::<
-        _,
-        (
-            i64,
-            String,
-            String,
-            String,
-            Option<DateTime<Utc>>,
-            Option<i64>,
-        ),
-    >(
-        "SELECT id, title, state, facilitator, scheduled_for, incident_id FROM drill_runs \
-         ORDER BY state = 'ended', COALESCE(scheduled_for, created_at) DESC LIMIT 200",
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(
-        |(id, title, state, facilitator, scheduled_for, incident_id)| {
-            Ok(RunLine {
-                id,
-                title,
-                state: RunState::parse("State", &state)?,
-                facilitator,
-                scheduled_for,
-                incident_id,
-            })
-        },
-    )
-    .collect::<Result<Vec<_>, AppError>>()?;
+    let runs = db::listed(&mut *conn).await?;
     let (schedules, upcoming, overdue) =
         crate::drills::schedule_api::server::standings(&mut *conn, now).await?;
     Ok(DrillsOverview {
@@ -64,28 +37,24 @@ pub async fn overview(
             .await?
             .into_iter()
             .collect(),
-        people: sqlx::query_as("SELECT id, name FROM people ORDER BY name")
-            .fetch_all(&mut *conn)
-            .await?,
-        facilitators: sqlx::query_as(
-            "SELECT id, display_name FROM users WHERE disabled_at IS NULL AND role != 'viewer' \
-             ORDER BY display_name LIMIT 500",
-        )
-        .fetch_all(&mut *conn)
-        .await?,
+        people: crate::roster::db::people_names(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect(),
+        facilitators: crate::auth::db::users::enabled_non_viewer_names(&mut *conn, FACILITATORS)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.display_name))
+            .collect(),
     })
 }
 
 /// An account that may facilitate: active, and allowed to drive the
 /// clock (responder or above). Its id and name.
 pub async fn facilitator(db: &sqlx::SqlitePool, id: i64) -> Result<(i64, String), AppError> {
-    let found: Option<(String, String)> =
-        sqlx::query_as("SELECT display_name, role FROM users WHERE id = ? AND disabled_at IS NULL")
-            .bind(id)
-            .fetch_optional(db)
-            .await?;
-    match found {
-        Some((name, role)) if role != "viewer" => Ok((id, name)),
+    match crate::auth::db::users::find(db, id).await? {
+        Some((user, false)) if user.role != Role::Viewer => Ok((id, user.display_name)),
         _ => Err(AppError::invalid(
             "Facilitator",
             "choose an active account that may run drills (responder or above)",
@@ -134,19 +103,14 @@ pub async fn run_view(
     let full = facilitating || everything;
     let scenario = db::scenario(&mut *conn, &run).await?;
     let players = db::players(&mut *conn, id).await?;
-    let me: Option<(i64,)> = match caller.person_id() {
-        Some(user) => {
-            sqlx::query_as("SELECT id FROM people WHERE user_id = ?")
-                .bind(user)
-                .fetch_optional(&mut *conn)
-                .await?
-        }
+    let me = match caller.person_id() {
+        Some(user) => crate::roster::db::person_of_user(&mut *conn, user).await?,
         None => None,
     };
     let my_role_ids: Vec<i64> = players
         .iter()
-        .filter(|(_, _, person, _)| me.is_some_and(|(p,)| p == *person))
-        .map(|(role, _, _, _)| *role)
+        .filter(|p| me == Some(p.person_id))
+        .map(|p| p.role_id)
         .collect();
     let role_names = crate::roster::db::role_names(&mut *conn).await?;
     let released = db::released(&mut *conn, id).await?;
@@ -155,7 +119,7 @@ pub async fn run_view(
         .injects
         .iter()
         .filter_map(|i| {
-            let release = released.iter().find(|(r, _, _)| *r == i.id);
+            let release = released.iter().find(|r| r.inject_id == i.id);
             let visible = full || (release.is_some() && i.audience.includes(&my_role_ids));
             visible.then(|| InjectLine {
                 id: i.id,
@@ -170,8 +134,8 @@ pub async fn run_view(
                         .collect::<Vec<_>>()
                         .join(", "),
                 },
-                released_at: release.map(|(_, at, _)| *at),
-                early: release.is_some_and(|(_, _, early)| *early),
+                released_at: release.map(|r| r.released_at),
+                early: release.is_some_and(|r| r.early),
             })
         })
         .collect();
@@ -182,8 +146,8 @@ pub async fn run_view(
             .find(|j| j.inject_id == inject.id && j.expectation_id == e.id);
         let released_at = released
             .iter()
-            .find(|(r, _, _)| *r == inject.id)
-            .map(|(_, at, _)| *at);
+            .find(|r| r.inject_id == inject.id)
+            .map(|r| r.released_at);
         expectations.push(ExpectationLine {
             inject_id: inject.id,
             inject: inject.title.clone(),
@@ -228,10 +192,7 @@ pub async fn run_view(
             .iter()
             .filter_map(|r| role_names.get(r).cloned())
             .collect(),
-        players: players
-            .into_iter()
-            .map(|(_, role, _, person)| (role, person))
-            .collect(),
+        players: players.into_iter().map(|p| (p.role, p.person)).collect(),
         injects,
         expectations: if full { expectations } else { Vec::new() },
         score,

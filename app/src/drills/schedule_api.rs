@@ -69,26 +69,23 @@ pub async fn add_schedule(
             .filter(|m| (5..=480).contains(m))
             .ok_or_else(|| AppError::invalid("Minutes", "give a length from 5 to 480 minutes"))?,
     };
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM drill_schedules")
-        .fetch_one(&mut *tx)
-        .await?;
-    if count >= MAX_SCHEDULES {
+    if super::db::schedule_count(&mut tx).await? >= MAX_SCHEDULES {
         return Err(AppError::Conflict(format!(
             "Muster keeps at most {MAX_SCHEDULES} drill schedules; remove one first."
         )));
     }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO drill_schedules (scenario_id, rule, starts_at, duration_minutes, created_by, created_at, dates) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    let id = super::db::add_schedule(
+        &mut tx,
+        &super::db::NewSchedule {
+            scenario_id: scenario,
+            rule: &rule,
+            starts_at,
+            duration_minutes: minutes,
+            created_by: &caller.audit_name(),
+            created_at: now,
+            dates: &dates,
+        },
     )
-    .bind(scenario)
-    .bind(&rule)
-    .bind(starts_at)
-    .bind(minutes)
-    .bind(caller.audit_name())
-    .bind(now)
-    .bind(dates)
-    .fetch_one(&mut *tx)
     .await?;
     crate::audit::record_change(
         &mut tx,
@@ -107,12 +104,9 @@ pub async fn add_schedule(
 pub async fn remove_schedule(id: i64) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<RemoveSchedule>().await?;
     let mut tx = state.db.write.begin().await?;
-    let removed: Option<(String,)> =
-        sqlx::query_as("DELETE FROM drill_schedules WHERE id = ? RETURNING rule")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let (rule,) = removed.ok_or_else(|| AppError::NotFound("That schedule".into()))?;
+    let rule = super::db::remove_schedule(&mut tx, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That schedule".into()))?;
     crate::audit::record_change(
         &mut tx,
         &caller,
@@ -140,14 +134,12 @@ pub async fn new_calendar_key() -> Result<String, AppError> {
     };
     let key = sessions::new_token();
     let mut tx = state.db.write.begin().await?;
-    sqlx::query(
-        "INSERT INTO calendar_feeds (user_id, key_hash, created_at) VALUES (?, ?, ?) \
-         ON CONFLICT (user_id) DO UPDATE SET key_hash = excluded.key_hash, created_at = excluded.created_at",
+    super::db::set_calendar_key(
+        &mut tx,
+        user.id,
+        &sessions::token_hash(&key),
+        state.clock.now(),
     )
-    .bind(user.id)
-    .bind(sessions::token_hash(&key))
-    .bind(state.clock.now())
-    .execute(&mut *tx)
     .await?;
     crate::audit::record_change(
         &mut tx,
@@ -181,7 +173,7 @@ pub fn take_calendar_address() -> Option<String> {
 #[cfg(feature = "ssr")]
 pub mod server {
     use super::super::schedule::{dates, parse_rule, standing, DrillDate, ScheduleLine};
-    use crate::error::AppError;
+    use crate::{drills::db, error::AppError};
     use chrono::{DateTime, Utc};
     use sqlx::SqliteConnection;
 
@@ -197,25 +189,21 @@ pub mod server {
         write: &sqlx::SqlitePool,
         now: DateTime<Utc>,
     ) -> Result<usize, AppError> {
-        let rows: Vec<(i64, String, DateTime<Utc>)> =
-            sqlx::query_as("SELECT id, rule, starts_at FROM drill_schedules WHERE dates IS NULL")
-                .fetch_all(write)
-                .await?;
-        for (id, rule, starts_at) in &rows {
-            let found = parse_rule(rule, *starts_at)
+        let rows = db::undated_schedules(write).await?;
+        for row in &rows {
+            let found = parse_rule(&row.rule, row.starts_at)
                 .map(|set| dates(&set, now))
                 .unwrap_or_default();
-            sqlx::query("UPDATE drill_schedules SET dates = ? WHERE id = ?")
-                .bind(serde_json::to_string(&found).map_err(AppError::internal)?)
-                .bind(id)
-                .execute(write)
-                .await?;
+            let found = serde_json::to_string(&found).map_err(AppError::internal)?;
+            db::set_schedule_dates(write, row.id, &found).await?;
         }
         Ok(rows.len())
     }
 
     /// How many drills the upcoming list shows.
     pub const UPCOMING: usize = 12;
+    /// How many runs planned for a time the lists take in.
+    const PLANNED: i64 = 200;
 
     /// Every schedule with where it stands, then the drills coming up and
     /// the ones overdue (from schedules and from runs planned for a time).
@@ -223,64 +211,45 @@ pub mod server {
         conn: &mut SqliteConnection,
         now: DateTime<Utc>,
     ) -> Result<(Vec<ScheduleLine>, Vec<DrillDate>, Vec<DrillDate>), AppError> {
-        type Row = (i64, i64, String, String, DateTime<Utc>, u32, Option<String>);
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT s.id, s.scenario_id, p.title, s.rule, s.starts_at, s.duration_minutes, s.dates \
-             FROM drill_schedules s JOIN plans p ON p.id = s.scenario_id ORDER BY p.title, s.id",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = db::schedules(&mut *conn).await?;
         let mut lines = Vec::new();
         let (mut upcoming, mut overdue) = (Vec::new(), Vec::new());
-        for (id, scenario_id, scenario, rule, starts_at, duration_minutes, stored) in rows {
-            let runs: Vec<(DateTime<Utc>,)> = sqlx::query_as(
-                "SELECT i.declared_at FROM drill_runs r JOIN incidents i ON i.id = r.incident_id \
-                 WHERE r.scenario_id = ?",
-            )
-            .bind(scenario_id)
-            .fetch_all(&mut *conn)
-            .await?;
-            let runs: Vec<_> = runs.into_iter().map(|(t,)| t).collect();
+        for row in rows {
+            let runs = db::run_starts(&mut *conn, row.scenario_id).await?;
             // The dates worked out when the schedule was saved: no rule is
             // expanded here. A rule stored by an older Muster that this one
             // cannot read shows as never due rather than failing the page.
-            let stand = stored_dates(stored.as_deref())
+            let stand = stored_dates(row.dates.as_deref())
                 .map(|d| standing(d, &runs, now))
                 .unwrap_or_default();
             let date = |at| DrillDate {
                 at,
-                title: scenario.clone(),
+                title: row.title.clone(),
                 run_id: None,
-                schedule_id: Some(id),
+                schedule_id: Some(row.id),
             };
             upcoming.extend(stand.next.map(date));
             overdue.extend(stand.overdue_since.map(date));
             lines.push(ScheduleLine {
-                id,
-                scenario_id,
-                scenario,
-                rule,
-                starts_at,
-                duration_minutes,
+                id: row.id,
+                scenario_id: row.scenario_id,
+                scenario: row.title,
+                rule: row.rule,
+                starts_at: row.starts_at,
+                duration_minutes: row.duration_minutes,
                 next: stand.next,
                 overdue_since: stand.overdue_since,
             });
         }
-        let planned: Vec<(i64, String, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT id, title, scheduled_for FROM drill_runs \
-             WHERE state = 'scheduled' AND scheduled_for IS NOT NULL ORDER BY scheduled_for LIMIT 200",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
         let late = now - chrono::Duration::hours(1);
-        for (run, title, at) in planned {
+        for run in db::planned_runs(&mut *conn, PLANNED).await? {
             let date = DrillDate {
-                at,
-                title,
-                run_id: Some(run),
+                at: run.scheduled_for,
+                title: run.title,
+                run_id: Some(run.id),
                 schedule_id: None,
             };
-            if at < late {
+            if date.at < late {
                 overdue.push(date);
             } else {
                 upcoming.push(date);

@@ -34,26 +34,14 @@ pub struct RunbookTrend {
 pub async fn trends(
     conn: &mut sqlx::SqliteConnection,
 ) -> Result<Vec<RunbookTrend>, crate::error::AppError> {
-    let runbooks: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT p.id, p.title FROM plans p WHERE p.kind = 'runbook' \
-         AND EXISTS (SELECT 1 FROM incidents i WHERE i.runbook_id = p.id) \
-         ORDER BY p.title LIMIT ?",
-    )
-    .bind(RUNBOOKS)
-    .fetch_all(&mut *conn)
-    .await?;
+    use crate::incidents::db;
+    let runbooks = db::used_runbooks(&mut *conn, RUNBOOKS).await?;
     let mut out = Vec::new();
-    for (runbook_id, title) in runbooks {
-        let rows: Vec<(i64, DateTime<Utc>, bool)> = sqlx::query_as(
-            "SELECT id, declared_at, drill_run_id IS NOT NULL FROM incidents WHERE runbook_id = ? \
-             ORDER BY declared_at DESC, id DESC LIMIT ?",
-        )
-        .bind(runbook_id)
-        .bind(POINTS)
-        .fetch_all(&mut *conn)
-        .await?;
+    for runbook in runbooks {
+        let rows = db::newest_of_runbook(&mut *conn, runbook.id, POINTS).await?;
         let mut points = Vec::new();
-        for (id, at, drill) in rows.into_iter().rev() {
+        for row in rows.into_iter().rev() {
+            let (id, at) = (row.id, row.declared_at);
             // Only the marks, not the whole incident: the home page reads
             // this for every runbook.
             let marks = crate::timeline::db::of_kinds(
@@ -66,14 +54,14 @@ pub async fn trends(
             points.push(Point {
                 incident_id: id,
                 at,
-                drill,
+                drill: row.drill,
                 to_commander,
                 to_first_notice,
             });
         }
         out.push(RunbookTrend {
-            runbook_id,
-            title,
+            runbook_id: runbook.id,
+            title: runbook.title,
             points,
         });
     }

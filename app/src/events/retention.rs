@@ -34,7 +34,7 @@ pub async fn run(
     now: DateTime<Utc>,
     cited: &[i64],
 ) -> Result<Vec<(String, u64)>, sqlx::Error> {
-    let cited = serde_json::to_string(cited).unwrap_or_else(|_| "[]".into());
+    let cited = crate::engine::id_list(cited);
     let mut conn = write.acquire().await?;
     let periods = periods(&mut conn).await?;
     // A webhook source keeps its events as long as it says (its events

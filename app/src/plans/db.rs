@@ -1,6 +1,7 @@
 //! Plans and their versions in SQLite. Content is stored as JSON, one row
 //! per version; the `plans` row carries what lists and search need.
 use super::{Indexed, Kind, PlanSummary, VersionInfo};
+use crate::engine;
 use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Serialize};
 use sqlx::SqliteConnection;
@@ -322,12 +323,13 @@ pub struct ApprovedTemplate {
 pub async fn approved_templates(
     conn: &mut SqliteConnection,
 ) -> Result<Vec<ApprovedTemplate>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT p.id, json_extract(v.content, '$.title') AS title, \
-         json_extract(v.content, '$.stage') AS stage \
+    let title = engine::json_text("v.content", "title");
+    let stage = engine::json_text("v.content", "stage");
+    sqlx::query_as(&format!(
+        "SELECT p.id, {title} AS title, {stage} AS stage \
          FROM plans p JOIN plan_versions v ON v.plan_id = p.id AND v.version = p.approved \
-         WHERE p.kind = 'template'",
-    )
+         WHERE p.kind = 'template'"
+    ))
     .fetch_all(&mut *conn)
     .await
 }

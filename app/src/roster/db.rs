@@ -270,3 +270,14 @@ pub async fn contact<'e>(
         .fetch_optional(db)
         .await
 }
+
+/// The person on the roster who is this account, if any.
+pub async fn person_of_user<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    user: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM people WHERE user_id = ?")
+        .bind(user)
+        .fetch_optional(db)
+        .await
+}

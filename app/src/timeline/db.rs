@@ -2,6 +2,7 @@
 //! the migrations); appending moves the subject's revision in the same
 //! transaction, so a live page that sees the revision sees the entry.
 use super::{Data, Entry, Kind, NewEntry, Subject, OWN_SOURCE};
+use crate::engine::{self, IN_ID_LIST};
 use crate::error::AppError;
 use sqlx::{sqlite::SqliteRow, FromRow, Row, SqliteConnection};
 
@@ -136,10 +137,19 @@ pub async fn json_after(
     limit: i64,
 ) -> Result<Option<JsonBatch>, sqlx::Error> {
     let (_, column) = subject.tables();
+    let object = engine::json_object(&[
+        ("id", "id"),
+        ("at", "at"),
+        ("happened_at", "happened_at"),
+        ("author", "author"),
+        ("kind", "kind"),
+        ("source", "source"),
+        ("text", "text"),
+        ("corrects", "corrects"),
+        ("data", "json:data"),
+    ]);
     let rows: Vec<JsonEntry> = sqlx::query_as(&format!(
-        "SELECT id, json_object('id', id, 'at', at, 'happened_at', happened_at, 'author', author, \
-         'kind', kind, 'source', source, 'text', text, 'corrects', corrects, 'data', json(data)) AS json \
-         FROM timeline WHERE {column} = ? AND id > ? ORDER BY id LIMIT ?"
+        "SELECT id, {object} AS json FROM timeline WHERE {column} = ? AND id > ? ORDER BY id LIMIT ?"
     ))
     .bind(subject.id())
     .bind(after)
@@ -318,13 +328,11 @@ pub async fn briefs(
     ids: &[i64],
 ) -> Result<Vec<Brief>, sqlx::Error> {
     let (_, column) = subject.tables();
-    let ids = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
     sqlx::query_as(&format!(
-        "SELECT id, at, kind, text FROM timeline \
-         WHERE {column} = ? AND id IN (SELECT value FROM json_each(?))"
+        "SELECT id, at, kind, text FROM timeline WHERE {column} = ? AND id {IN_ID_LIST}"
     ))
     .bind(subject.id())
-    .bind(ids)
+    .bind(engine::id_list(ids))
     .fetch_all(conn)
     .await
 }

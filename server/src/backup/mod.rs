@@ -3,7 +3,6 @@
 //! backups; checked by opening it whole (integrity, schema, the audit
 //! chain against the anchor in its header); restored without ever leaving
 //! a half-written database.
-pub mod command;
 mod create;
 mod db;
 pub mod drill;

@@ -1,5 +1,6 @@
 //! The `muster` command line. Each subcommand is a thin layer over a
 //! module that tests can call directly.
+pub mod backup;
 pub mod channel;
 pub mod commands;
 pub mod import;

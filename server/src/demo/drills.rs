@@ -269,9 +269,12 @@ pub async fn insert_completed(
     tx: &mut sqlx::SqliteConnection,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sqlx::Error> {
-    use app::drills::{
-        db::{self as runs, ClockChange, NewRun},
-        run::advance,
+    use app::{
+        drills::{
+            db::{self as runs, ClockChange, NewRun},
+            run::advance,
+        },
+        roster::db as roster,
     };
     use chrono::Duration;
     let failed = |e: app::error::AppError| sqlx::Error::Protocol(e.to_string());
@@ -282,23 +285,18 @@ pub async fn insert_completed(
     )
     .await?
     .ok_or(sqlx::Error::RowNotFound)?;
-    let editor: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'editor@demo.muster'")
-        .fetch_one(&mut *tx)
-        .await?;
+    let editor = app::auth::db::users::id_by_email(&mut *tx, "editor@demo.muster")
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
     let mut players = Vec::new();
     for (role, person) in [
         (COMMANDER, "Ada Admin"),
         (OPS, "Sam Ortiz"),
         (COMMS, "Priya Shah"),
     ] {
-        let ids: (i64, i64) = sqlx::query_as(
-            "SELECT r.id, p.id FROM incident_roles r, people p WHERE r.name = ? AND p.name = ?",
-        )
-        .bind(role)
-        .bind(person)
-        .fetch_one(&mut *tx)
-        .await?;
-        players.push(ids);
+        let role = roster::role_id(&mut *tx, role).await?;
+        let person = roster::person_id(&mut *tx, person).await?;
+        players.push(role.zip(person).ok_or(sqlx::Error::RowNotFound)?);
     }
     let t0 = now - Duration::days(2);
     let real = |seconds: i64| t0 + Duration::seconds(seconds);
@@ -360,26 +358,31 @@ pub async fn insert_completed(
         .await
         .map_err(failed)?;
     advance(&mut *tx, run, real(181)).await.map_err(failed)?;
-    sqlx::query("UPDATE drill_runs SET strengths = ?, improvements = ? WHERE id = ?")
-        .bind("Sam paused the source two minutes after the warehouse call, well inside the target.\nThe decision to pause rather than rate-limit was written down with its reason.")
-        .bind("Nobody published a customer notice: the communications lead waited for the commander's go-ahead.\nThe notice template for duplicate charges needs pre-approval.")
-        .bind(run)
-        .execute(&mut *tx)
-        .await?;
-    let priya: i64 = sqlx::query_scalar("SELECT id FROM people WHERE name = 'Priya Shah'")
-        .fetch_one(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO action_items (run_id, title, owner_id, owner, due_on, priority, created_by, created_at, updated_at) \
-         VALUES (?, ?, ?, 'Priya Shah', ?, 'high', 'user:editor@demo.muster', ?, ?)",
+    runs::set_report_notes(
+        &mut *tx,
+        run,
+        "Sam paused the source two minutes after the warehouse call, well inside the target.\nThe decision to pause rather than rate-limit was written down with its reason.",
+        "Nobody published a customer notice: the communications lead waited for the commander's go-ahead.\nThe notice template for duplicate charges needs pre-approval.",
     )
-    .bind(run)
-    .bind("Write and pre-approve a 'duplicate charges: investigating' notice")
-    .bind(priya)
-    .bind((now + Duration::days(14)).format("%Y-%m-%d").to_string())
-    .bind(now - Duration::days(2))
-    .bind(now - Duration::days(2))
-    .execute(&mut *tx)
     .await?;
+    let priya = roster::person_id(&mut *tx, "Priya Shah")
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let item = app::actions::NewItem {
+        title: "Write and pre-approve a 'duplicate charges: investigating' notice".into(),
+        owner: priya,
+        due_on: (now + Duration::days(14)).date_naive(),
+        priority: app::actions::Priority::High,
+        ticket_url: String::new(),
+    };
+    app::actions::db::add(
+        &mut *tx,
+        app::actions::db::Source::Run(run),
+        &item,
+        "user:editor@demo.muster",
+        now - Duration::days(2),
+    )
+    .await
+    .map_err(failed)?;
     Ok(())
 }

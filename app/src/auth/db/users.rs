@@ -236,3 +236,18 @@ pub async fn enabled_names<'e>(
     .fetch_all(db)
     .await
 }
+
+/// Enabled accounts above viewer (responder or above), by name; at most
+/// `limit`: whom a drill may have as facilitator.
+pub async fn enabled_non_viewer_names<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    limit: i64,
+) -> Result<Vec<AccountName>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, display_name FROM users WHERE disabled_at IS NULL AND role != 'viewer' \
+         ORDER BY display_name LIMIT ?",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

@@ -5,6 +5,7 @@
 //! are kept `retention`, the fingerprint key `keys`.
 use super::record::{NewEvent, Outcome};
 use super::ImportView;
+use crate::engine::IN_ID_LIST;
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
@@ -441,12 +442,11 @@ pub async fn evidence(
     ids: &[i64],
     limit: i64,
 ) -> Result<Vec<Evidence>, sqlx::Error> {
-    let ids = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT id, source, action, occurred_at, summary, fingerprint FROM events \
-         WHERE id IN (SELECT value FROM json_each(?)) ORDER BY occurred_at LIMIT ?",
-    )
-    .bind(ids)
+         WHERE id {IN_ID_LIST} ORDER BY occurred_at LIMIT ?"
+    ))
+    .bind(crate::engine::id_list(ids))
     .bind(limit)
     .fetch_all(conn)
     .await

@@ -2,6 +2,7 @@
 //! deletes of the daily job, a bounded batch per statement
 //! ([`super::delete_in_batches`]).
 use super::{delete_in_batches, VISIBLE};
+use crate::engine::IN_ID_LIST;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -33,15 +34,14 @@ pub async fn set(conn: &mut SqliteConnection, source: &str, days: i64) -> Result
 }
 
 /// Evidence stays: events linked to an incident, kept as an alert's
-/// samples, or cited (the last bound parameter, a JSON list of ids). The
-/// alerts domain's `alert_events` is read here, inside the one statement
-/// that deletes.
+/// samples, or cited (the last bound parameter, an id list). The alerts
+/// domain's `alert_events` is read here, inside the one statement that
+/// deletes.
 const UNLINKED: &str = "NOT EXISTS (SELECT 1 FROM event_links l WHERE l.event_id = e.id) \
-     AND NOT EXISTS (SELECT 1 FROM alert_events a WHERE a.event_id = e.id) \
-     AND e.id NOT IN (SELECT value FROM json_each(?))";
+     AND NOT EXISTS (SELECT 1 FROM alert_events a WHERE a.event_id = e.id)";
 
 /// Deletes a vendor source's shown events that both happened and arrived
-/// before `before`, except evidence (`cited`: a JSON list of ids) and the
+/// before `before`, except evidence (`cited`: an [`engine::id_list`](crate::engine::id_list)) and the
 /// events of webhook sources (the hooks domain's `hook_sources`, read
 /// inside the statement), which keep their own periods. How many.
 pub async fn delete_old_of_source(
@@ -52,7 +52,7 @@ pub async fn delete_old_of_source(
 ) -> Result<u64, sqlx::Error> {
     let condition = format!(
         "e.source = ? AND e.occurred_at < ? AND e.received_at < ? AND {VISIBLE} AND {UNLINKED} \
-         AND e.import_id NOT IN (SELECT import_id FROM hook_sources)"
+         AND e.id NOT {IN_ID_LIST} AND e.import_id NOT IN (SELECT import_id FROM hook_sources)"
     );
     delete_in_batches(write, &condition, |q| {
         q.bind(source.to_owned())
@@ -72,7 +72,7 @@ pub async fn delete_old_of_import(
     cited: &str,
 ) -> Result<u64, sqlx::Error> {
     let condition =
-        format!("e.import_id = ? AND e.occurred_at < ? AND e.received_at < ? AND {UNLINKED}");
+        format!("e.import_id = ? AND e.occurred_at < ? AND e.received_at < ? AND {UNLINKED} AND e.id NOT {IN_ID_LIST}");
     delete_in_batches(write, &condition, |q| {
         q.bind(import)
             .bind(before)

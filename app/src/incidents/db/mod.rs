@@ -1,13 +1,16 @@
 //! Incidents in SQLite. Every change writes its timeline entry and bumps
 //! the incident's revision in the same transaction as the change itself.
 use super::{ChecklistItem, EntryKind, Incident, IncidentView, Status};
+use crate::engine::{self, IN_ID_LIST};
 use crate::runbooks::{Phase, Runbook, Severity};
 use crate::timeline::{self, Data, NewEntry, Subject};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
+mod by_runbook;
 mod notices;
 mod roles;
+pub use by_runbook::*;
 pub use notices::*;
 pub use roles::*;
 
@@ -502,13 +505,12 @@ pub async fn list(
         .map(incident)
         .collect::<Result<Vec<_>, _>>()?;
     // Every listed incident's commander in one query.
-    let ids = serde_json::to_string(&incidents.iter().map(|i| i.id).collect::<Vec<_>>())
-        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let commanders: Vec<Commander> = sqlx::query_as(
+    let ids = engine::id_list(&incidents.iter().map(|i| i.id).collect::<Vec<_>>());
+    let commanders: Vec<Commander> = sqlx::query_as(&format!(
         "SELECT h.incident_id, p.name FROM incident_roles_held h \
          JOIN incident_roles r ON r.id = h.role_id JOIN people p ON p.id = h.person_id \
-         WHERE r.name = ? AND h.incident_id IN (SELECT value FROM json_each(?))",
-    )
+         WHERE r.name = ? AND h.incident_id {IN_ID_LIST}"
+    ))
     .bind(crate::timeline::COMMANDER)
     .bind(ids)
     .fetch_all(&mut *conn)

@@ -63,11 +63,13 @@ pub async fn add_reviewer(
             format!("a review names at most {MAX_REVIEWERS} reviewers"),
         ));
     }
-    sqlx::query("INSERT OR IGNORE INTO review_reviewers (review_id, user_id) VALUES (?, ?)")
-        .bind(id)
-        .bind(user)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO review_reviewers (review_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(user)
+    .execute(&mut *conn)
+    .await?;
     bump(conn, id).await?;
     Ok(name)
 }

@@ -1,6 +1,6 @@
 //! The `muster backup` commands: a thin layer that finds the key and
-//! reports, over [`super::create`], [`super::verify`] and [`super::restore`].
-use super::{check_apart, default_key_file, load_key, KeySource, KEY_VARIABLE};
+//! reports, over [`backup::create`], [`backup::verify`] and [`backup::restore`].
+use crate::backup::{self, check_apart, default_key_file, load_key, KeySource, KEY_VARIABLE};
 use crate::cli::{commands::Failure, DatabaseArg};
 use std::path::{Path, PathBuf};
 
@@ -8,7 +8,7 @@ fn key_from(
     file: Option<&Path>,
     default_file: Option<PathBuf>,
     create: bool,
-) -> Result<(super::format::Key, Option<PathBuf>, bool), Failure> {
+) -> Result<(backup::format::Key, Option<PathBuf>, bool), Failure> {
     load_key(KeySource {
         variable: std::env::var(KEY_VARIABLE).ok(),
         file,
@@ -27,7 +27,7 @@ pub async fn create(
     let (key, from, made) = key_from(key_file.as_deref(), Some(default_key_file(&database)), true)?;
     check_apart(from.as_deref(), &out).map_err(|e| Failure(e, 2))?;
     let mut bar: Option<crate::cli::import::Bar> = None;
-    let made_backup = super::create(&database, &out, &key, |done, total| {
+    let made_backup = backup::create(&database, &out, &key, |done, total| {
         bar.get_or_insert_with(|| crate::cli::import::Bar::new(total, "backup"))
             .show(done, "sealed".into());
     })
@@ -63,7 +63,7 @@ pub async fn create(
 
 pub async fn verify(file: PathBuf, key_file: Option<PathBuf>) -> Result<String, Failure> {
     let (key, _, _) = key_from(key_file.as_deref(), None, false)?;
-    let report = super::verify(&file, &key).await?;
+    let report = backup::verify(&file, &key).await?;
     Ok(format!("{} is a good backup. {report}", file.display()))
 }
 
@@ -75,7 +75,7 @@ pub async fn restore(
 ) -> Result<String, Failure> {
     let target = crate::cli::commands::database(arg)?;
     let (key, _, _) = key_from(key_file.as_deref(), Some(default_key_file(&target)), false)?;
-    let report = super::restore(&file, &target, replace, &key).await?;
+    let report = backup::restore(&file, &target, replace, &key).await?;
     Ok(format!(
         "Restored {} from {}. {report}",
         target.display(),
@@ -101,7 +101,7 @@ pub async fn drill(
     }
     let backup = match (file, backup_dir) {
         (Some(file), _) => file,
-        (None, Some(dir)) => super::drill::newest(&dir).ok_or_else(|| {
+        (None, Some(dir)) => backup::drill::newest(&dir).ok_or_else(|| {
             Failure(
                 format!("{} holds no scheduled backup (muster-*.mbk)", dir.display()),
                 1,
@@ -120,7 +120,7 @@ pub async fn drill(
         false,
     )?;
     let opened = crate::db::open(&database).await?;
-    let (ok, message, took) = super::drill::run_and_record(
+    let (ok, message, took) = backup::drill::run_and_record(
         &opened.db,
         &database,
         &backup,

@@ -1,16 +1,22 @@
-//! Drill runs in SQLite: the run, its players, the injects it released
-//! and its judgments. Every change appends to the run's own timeline,
-//! which moves the run's revision on in the same transaction.
-use super::{score::Verdict, RunState, Scenario};
+//! Drill runs in SQLite: the run and its players here, the injects it
+//! released and its judgments (`judgments`), schedules and calendar feeds
+//! (`schedules`). Every change appends to the run's own timeline, which
+//! moves the run's revision on in the same transaction.
+use super::{lines::RunLine, RunState, Scenario};
 use crate::{
     clock::VirtualClock,
     error::AppError,
     plans::{db as plans, Kind},
     runbooks::{Runbook, Severity},
-    timeline::{self, Data, Kind as EntryKind, NewEntry, Subject},
+    timeline::{self, Kind as EntryKind, NewEntry, Subject},
 };
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
+
+mod judgments;
+mod schedules;
+pub use judgments::*;
+pub use schedules::*;
 
 /// A run as stored, with its drill incident's clock once started.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -105,16 +111,13 @@ pub async fn scenario_hidden_from(
     if caller.role() >= Some(crate::auth::Role::Editor) {
         return Ok(false);
     }
-    let facilitators: Vec<(i64,)> = sqlx::query_as(
+    let facilitators: Vec<i64> = sqlx::query_scalar(
         "SELECT facilitator_id FROM drill_runs WHERE scenario_id = ? AND state <> 'ended'",
     )
     .bind(scenario_id)
     .fetch_all(conn)
     .await?;
-    Ok(!facilitators.is_empty()
-        && !facilitators
-            .iter()
-            .any(|(f,)| caller.person_id() == Some(*f)))
+    Ok(!facilitators.is_empty() && !facilitators.iter().any(|f| caller.person_id() == Some(*f)))
 }
 
 /// Refuses `caller` a scenario's text while it is hidden (see
@@ -152,12 +155,9 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Run>, sq
 
 /// Runs whose clock may release or judge something: started, not ended.
 pub async fn live_runs(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT id FROM drill_runs WHERE state IN ('running', 'paused') ORDER BY id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
+    sqlx::query_scalar("SELECT id FROM drill_runs WHERE state IN ('running', 'paused') ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await
 }
 
 /// The scenario version a run pinned.
@@ -173,13 +173,19 @@ pub async fn scenario(conn: &mut SqliteConnection, run: &Run) -> Result<Scenario
     .content)
 }
 
-/// The players: (role id, role name, person id, person name).
-pub async fn players(
-    conn: &mut SqliteConnection,
-    run: i64,
-) -> Result<Vec<(i64, String, i64, String)>, sqlx::Error> {
+/// A player: the incident role they play in the run, and who they are.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Player {
+    pub role_id: i64,
+    pub role: String,
+    pub person_id: i64,
+    pub person: String,
+}
+
+/// The players, in the roster's order of their roles.
+pub async fn players(conn: &mut SqliteConnection, run: i64) -> Result<Vec<Player>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT d.role_id, r.name, d.person_id, p.name FROM drill_participants d \
+        "SELECT d.role_id, r.name AS role, d.person_id, p.name AS person FROM drill_participants d \
          JOIN incident_roles r ON r.id = d.role_id JOIN people p ON p.id = d.person_id \
          WHERE d.run_id = ? ORDER BY r.position, r.name",
     )
@@ -197,13 +203,13 @@ pub async fn record(
     timeline::db::append(conn, Subject::DrillRun(run), entry).await
 }
 
-/// Starts a scheduled run: declares its drill incident from the
-/// scenario's runbook, with the players in their roles, on a virtual
-/// clock that starts now. The incident's id.
 /// How many drills may be under way (running or paused) at once: the
 /// drill clock moves each of them on every second.
 pub const MAX_LIVE: i64 = 20;
 
+/// Starts a scheduled run: declares its drill incident from the
+/// scenario's runbook, with the players in their roles, on a virtual
+/// clock that starts now. The incident's id.
 pub async fn start(
     conn: &mut SqliteConnection,
     run: &Run,
@@ -232,7 +238,7 @@ pub async fn start(
     let players: Vec<(i64, i64)> = players(&mut *conn, run.id)
         .await?
         .into_iter()
-        .map(|(role, _, person, _)| (role, person))
+        .map(|p| (p.role_id, p.person_id))
         .collect();
     let clock = VirtualClock::started(real, speed_pct);
     let title = format!("DRILL: {}", scenario.title);
@@ -328,7 +334,7 @@ pub async fn change_clock(
             let next = scenario
                 .injects
                 .iter()
-                .find(|i| !released.iter().any(|(id, _, _)| *id == i.id))
+                .find(|i| !released.iter().any(|r| r.inject_id == i.id))
                 .ok_or_else(|| AppError::Conflict("Every inject is released.".into()))?;
             clock.jump_to(real, i64::from(next.offset_s) * 1000);
             format!("Jumped to {}", super::offset_text(next.offset_s))
@@ -359,148 +365,6 @@ pub async fn change_clock(
     Ok(true)
 }
 
-/// The injects a run released: (inject id, virtual time, early).
-pub async fn released(
-    conn: &mut SqliteConnection,
-    run: i64,
-) -> Result<Vec<(u32, DateTime<Utc>, bool)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT inject_id, released_at, early FROM drill_releases WHERE run_id = ? ORDER BY released_at, inject_id",
-    )
-    .bind(run)
-    .fetch_all(conn)
-    .await
-}
-
-/// Releases an inject at virtual time `at`; false when it was released
-/// already (a second release of the same inject is never made).
-pub async fn release(
-    conn: &mut SqliteConnection,
-    run: i64,
-    inject: &super::Inject,
-    at: DateTime<Utc>,
-    early: bool,
-    author: &str,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "INSERT INTO drill_releases (run_id, inject_id, released_at, early) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (run_id, inject_id) DO NOTHING",
-    )
-    .bind(run)
-    .bind(inject.id)
-    .bind(at)
-    .bind(early)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if done == 0 {
-        return Ok(false);
-    }
-    let how = if early { " (released early)" } else { "" };
-    let text = format!(
-        "+{} {}{how}",
-        super::offset_text(inject.offset_s),
-        inject.title
-    );
-    let entry = NewEntry::new(EntryKind::InjectReleased, text, author, at)
-        .with_data(Data::Inject { inject: inject.id });
-    record(conn, run, entry).await?;
-    Ok(true)
-}
-
-/// A stored judgment of one expectation.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct Judgment {
-    pub inject_id: u32,
-    pub expectation_id: u32,
-    #[sqlx(try_from = "String")]
-    pub state: StoredVerdict,
-    pub at: DateTime<Utc>,
-    pub met_at: Option<DateTime<Utc>>,
-    pub evidence: Option<i64>,
-    pub judged_by: String,
-    pub comment: String,
-}
-
-/// A verdict as stored (never pending: pending has no row).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StoredVerdict(pub Verdict);
-
-impl TryFrom<String> for StoredVerdict {
-    type Error = AppError;
-
-    fn try_from(s: String) -> Result<Self, AppError> {
-        Verdict::parse("Verdict", &s).map(StoredVerdict)
-    }
-}
-
-pub async fn judgments(
-    conn: &mut SqliteConnection,
-    run: i64,
-) -> Result<Vec<Judgment>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT inject_id, expectation_id, state, at, met_at, evidence, judged_by, comment \
-         FROM drill_judgments WHERE run_id = ? ORDER BY at, inject_id, expectation_id",
-    )
-    .bind(run)
-    .fetch_all(conn)
-    .await
-}
-
-/// What a judgment says, to store.
-pub struct NewJudgment<'a> {
-    pub inject: u32,
-    pub expectation: u32,
-    pub verdict: Verdict,
-    pub at: DateTime<Utc>,
-    pub met_at: Option<DateTime<Utc>>,
-    pub evidence: Option<i64>,
-    pub by: &'a str,
-    pub comment: &'a str,
-    /// The expectation in words, for the run's record.
-    pub text: &'a str,
-}
-
-/// Stores a judgment (the facilitator's replaces an earlier one) and
-/// records it in the run's timeline.
-pub async fn judge(
-    conn: &mut SqliteConnection,
-    run: i64,
-    j: &NewJudgment<'_>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO drill_judgments (run_id, inject_id, expectation_id, state, at, met_at, evidence, judged_by, comment) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, inject_id, expectation_id) DO UPDATE SET \
-         state = excluded.state, at = excluded.at, met_at = excluded.met_at, evidence = excluded.evidence, \
-         judged_by = excluded.judged_by, comment = excluded.comment",
-    )
-    .bind(run)
-    .bind(j.inject)
-    .bind(j.expectation)
-    .bind(j.verdict.as_str())
-    .bind(j.at)
-    .bind(j.met_at)
-    .bind(j.evidence)
-    .bind(j.by)
-    .bind(j.comment)
-    .execute(&mut *conn)
-    .await?;
-    let comment = if j.comment.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", j.comment)
-    };
-    let text = format!("{}: {}{comment}", j.verdict.as_str().to_uppercase(), j.text);
-    let entry =
-        NewEntry::new(EntryKind::ExpectationJudged, text, j.by, j.at).with_data(Data::Judged {
-            inject: j.inject,
-            expectation: j.expectation,
-            state: j.verdict.as_str().to_owned(),
-        });
-    record(conn, run, entry).await?;
-    Ok(())
-}
-
 /// The facilitator's strengths and areas for improvement on a run's
 /// report (a change of the run: its revision moves on).
 pub async fn set_report_notes(
@@ -518,4 +382,55 @@ pub async fn set_report_notes(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A run's strengths and areas for improvement, as its report shows them.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReportNotes {
+    pub strengths: String,
+    pub improvements: String,
+}
+
+pub async fn report_notes(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<ReportNotes, sqlx::Error> {
+    sqlx::query_as("SELECT strengths, improvements FROM drill_runs WHERE id = ?")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}
+
+/// A run as the runs list reads it, its state still text.
+#[derive(sqlx::FromRow)]
+struct ListedRow {
+    id: i64,
+    title: String,
+    state: String,
+    facilitator: String,
+    scheduled_for: Option<DateTime<Utc>>,
+    incident_id: Option<i64>,
+}
+
+/// The runs list: those not ended first, then by when each was planned
+/// for (or made), newest first; at most 200.
+pub async fn listed(conn: &mut SqliteConnection) -> Result<Vec<RunLine>, AppError> {
+    let rows: Vec<ListedRow> = sqlx::query_as(
+        "SELECT id, title, state, facilitator, scheduled_for, incident_id FROM drill_runs \
+         ORDER BY state = 'ended', COALESCE(scheduled_for, created_at) DESC LIMIT 200",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(RunLine {
+                id: r.id,
+                title: r.title,
+                state: RunState::parse("State", &r.state)?,
+                facilitator: r.facilitator,
+                scheduled_for: r.scheduled_for,
+                incident_id: r.incident_id,
+            })
+        })
+        .collect()
 }
