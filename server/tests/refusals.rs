@@ -1,6 +1,7 @@
 //! A flood of refused calls writes a bounded number of audit entries and
 //! does not starve the writer: the real router on a real SQLite file, on a
-//! clock the test moves.
+//! clock the test moves. Every entry, counted or not, carries that clock's
+//! time.
 mod support;
 
 use app::{auth::Role, clock::TimeSource, environment::Environment};
@@ -94,4 +95,72 @@ async fn ten_thousand_refusals_write_a_bounded_number_of_entries_while_notes_sti
         "{reason}"
     );
     assert_eq!(audit_rows(&app).await - before, 20 + 2);
+}
+
+/// The `at` of the newest entry with this action, as stored.
+async fn stamped(app: &TestApp, action: &str) -> String {
+    let (at,): (String,) =
+        sqlx::query_as("SELECT at FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1")
+            .bind(action)
+            .fetch_one(&app.state.db.read)
+            .await
+            .expect("an entry");
+    at
+}
+
+#[tokio::test]
+async fn audit_entries_are_stamped_with_the_apps_clock_not_the_real_time() {
+    use chrono::{DateTime, Duration, SecondsFormat, Utc};
+    let clock = manual_clock();
+    // An odd moment of the test's November night, to the microsecond.
+    clock.advance(Duration::microseconds(4_321_012_345));
+    let app = spawn_app(Environment::Production)
+        .await
+        .on_clock(clock.clone());
+    let responder = app.session_for(Role::Responder).await;
+    let real_before = Utc::now();
+
+    // A change, recorded in its own transaction.
+    app.post_as(&responder, "/api/notes/add", &form(&[("body", "On time")]))
+        .await
+        .ok();
+    let at = stamped(&app, "note.add").await;
+    assert_eq!(at, "2026-11-28T04:12:01.012345Z");
+    assert_eq!(at, clock.now().to_rfc3339_opts(SecondsFormat::Micros, true));
+
+    // A refusal, through the counter: the first is written at once.
+    clock.advance(Duration::seconds(5));
+    for _ in 0..3 {
+        let refused = app
+            .post_form("/api/notes/add", &form(&[("body", "let me in")]))
+            .await;
+        assert_eq!(refused.status, 401);
+    }
+    assert_eq!(
+        stamped(&app, "access.denied").await,
+        "2026-11-28T04:12:06.012345Z"
+    );
+    // The summary, once its window has passed, takes the time it is made.
+    clock.advance(app::audit::refusals::WINDOW + Duration::seconds(1));
+    app::audit::record_due_refusals(&app.state.db, &app.auth.refusals, clock.now())
+        .await
+        .expect("summed up");
+    assert_eq!(
+        stamped(&app, "access.denied").await,
+        "2026-11-28T04:13:07.012345Z"
+    );
+
+    // None of them carries the real time.
+    let real_after = Utc::now();
+    let (times,): (String,) = sqlx::query_as("SELECT group_concat(at, ' ') FROM audit_log")
+        .fetch_one(&app.state.db.read)
+        .await
+        .expect("times");
+    for at in times.split(' ') {
+        let at: DateTime<Utc> = at.parse().expect("a time");
+        assert!(
+            at < real_before - Duration::minutes(1) || at > real_after + Duration::minutes(1),
+            "{at} is the real time"
+        );
+    }
 }

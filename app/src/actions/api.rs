@@ -30,6 +30,7 @@ pub async fn set_action_status(id: i64, status: String) -> Result<(), AppError> 
         "action.status",
         format!("action:{id}"),
         format!("{title}: {}", status.as_str()),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;

@@ -38,7 +38,7 @@ pub async fn add_recorded(
             ),
         ),
     };
-    crate::audit::record_change(conn, caller, action, target, reason).await?;
+    crate::audit::record_change(conn, caller, action, target, reason, now).await?;
     Ok(id)
 }
 

@@ -78,6 +78,7 @@ pub async fn add_rule(rule: RuleInput) -> Result<(), AppError> {
         "alert.rule.add",
         format!("rule:{id}"),
         format!("{}: {}", rule.name, view.explained()),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -97,6 +98,7 @@ pub async fn set_rule_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
         "alert.rule.enabled",
         format!("rule:{id}"),
         format!("{name}: {}", if enabled { "on" } else { "off" }),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;

@@ -316,6 +316,7 @@ pub async fn observe(
                 "alert.open",
                 format!("alert:{alert}"),
                 audit::Outcome::Allowed,
+                now,
             )
             .because(format!("{count} events of rule {} ({key})", rule.id));
             audit::db::record(&mut *tx, entry, "").await?;
@@ -367,6 +368,7 @@ pub async fn sweep(write: &sqlx::SqlitePool, now: DateTime<Utc>) -> Result<usize
                 "alert.resolve",
                 format!("alert:{id}"),
                 audit::Outcome::Allowed,
+                now,
             )
             .because(format!("no new event for {quiet} minute(s)"));
             audit::db::record(&mut tx, entry, "").await?;

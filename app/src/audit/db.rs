@@ -2,7 +2,7 @@
 //! connection inside the caller's transaction, so the entry before is
 //! stable while the next hash is computed.
 use super::{chain, AuditFilter, Entry, NewEntry};
-use chrono::{SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use futures_util::TryStreamExt;
 use sqlx::{Sqlite, SqliteConnection};
 
@@ -15,7 +15,7 @@ struct Last {
     hash: String,
 }
 
-/// Appends one entry; returns it as stored.
+/// Appends one entry, stamped with its own `at`; returns it as stored.
 #[tracing::instrument(skip_all, fields(action = entry.action))]
 pub async fn record(
     conn: &mut SqliteConnection,
@@ -32,7 +32,7 @@ pub async fn record(
     };
     let mut e = Entry {
         id,
-        at: Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true),
+        at: entry.at.to_rfc3339_opts(SecondsFormat::Micros, true),
         actor: entry.actor,
         action: entry.action.to_owned(),
         target: entry.target,

@@ -12,6 +12,7 @@ mod view;
 pub use api::{AuditFilter, ListAudit};
 pub use view::AuditPage;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -45,8 +46,8 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// What a caller asks to record; time, request id and hashes are added
-/// when it is written.
+/// What a caller asks to record, with the time it happened (read from the
+/// caller's clock); request id and hashes are added when it is written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewEntry {
     pub actor: String,
@@ -54,6 +55,7 @@ pub struct NewEntry {
     pub target: String,
     pub outcome: Outcome,
     pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
 impl NewEntry {
@@ -62,6 +64,7 @@ impl NewEntry {
         action: &'static str,
         target: impl Into<String>,
         outcome: Outcome,
+        at: DateTime<Utc>,
     ) -> Self {
         Self {
             actor: actor.into(),
@@ -69,6 +72,7 @@ impl NewEntry {
             target: target.into(),
             outcome,
             reason: String::new(),
+            at,
         }
     }
 
@@ -158,16 +162,24 @@ mod record {
         tx.commit().await
     }
 
-    /// Records a change a caller made, inside the transaction that made it.
+    /// Records a change a caller made at `at`, inside the transaction that
+    /// made it.
     pub async fn record_change(
         conn: &mut sqlx::SqliteConnection,
         caller: &crate::auth::Caller,
         action: &'static str,
         target: impl Into<String>,
         reason: impl Into<String>,
+        at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), AppError> {
-        let entry = NewEntry::new(caller.audit_name(), action, target, super::Outcome::Allowed)
-            .because(reason);
+        let entry = NewEntry::new(
+            caller.audit_name(),
+            action,
+            target,
+            super::Outcome::Allowed,
+            at,
+        )
+        .because(reason);
         record_in(conn, entry).await?;
         Ok(())
     }

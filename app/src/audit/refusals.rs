@@ -96,6 +96,7 @@ impl Refusals {
                     target: kind.target.clone(),
                     outcome: kind.outcome,
                     reason: kind.reason.clone(),
+                    at: now,
                 };
                 seen.insert(
                     kind,
@@ -139,6 +140,7 @@ impl Refusals {
                         WINDOW.num_seconds(),
                         counted.since.format("%Y-%m-%d %H:%M:%S UTC"),
                     ),
+                    at: now,
                 });
             }
             false
@@ -163,7 +165,7 @@ mod tests {
     use crate::audit::Outcome;
 
     fn refusal(target: &str) -> NewEntry {
-        NewEntry::new("anonymous", "access.denied", target, Outcome::Denied)
+        NewEntry::new("anonymous", "access.denied", target, Outcome::Denied, at(0))
             .because("not signed in")
     }
 
@@ -208,6 +210,21 @@ mod tests {
                 .is_some(),
             "a new window"
         );
+    }
+
+    #[test]
+    fn a_first_refusal_keeps_its_time_and_a_summary_takes_the_time_of_due() {
+        let refusals = Refusals::default();
+        let first = refusals
+            .note("10.0.0.5", refusal("/api/notes/add"), at(5))
+            .expect("the first is written");
+        assert_eq!(first.at, at(5));
+        assert!(refusals
+            .note("10.0.0.5", refusal("/api/notes/add"), at(6))
+            .is_none());
+        let due = refusals.due(at(90));
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].at, at(90));
     }
 
     #[test]

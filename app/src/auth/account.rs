@@ -34,6 +34,7 @@ pub async fn end_other_sessions() -> Result<u64, AppError> {
         "session.end_others",
         format!("user:{}", user.email),
         Outcome::Allowed,
+        state.clock.now(),
     )
     .because(format!("{ended} other sessions ended"));
     audit::record_in(&mut tx, entry).await?;

@@ -26,6 +26,7 @@ pub async fn setup_first_admin(
             "setup.first_admin",
             email.as_str(),
             Outcome::Denied,
+            state.clock.now(),
         )
         .because("an account already exists");
         record_refused(&state, entry).await?;
@@ -46,7 +47,14 @@ pub async fn setup_first_admin(
     let target = format!("user:{}", user.email);
     audit::record_in(
         &mut tx,
-        NewEntry::new("setup", "user.create", &target, Outcome::Allowed).because("first admin"),
+        NewEntry::new(
+            "setup",
+            "user.create",
+            &target,
+            Outcome::Allowed,
+            state.clock.now(),
+        )
+        .because("first admin"),
     )
     .await?;
     start_session(&auth, &mut tx, &user, false, "first admin").await?;
@@ -74,6 +82,7 @@ pub async fn sign_in(
             "session.sign_in",
             format!("user:{}", email.as_str()),
             Outcome::Denied,
+            now,
         )
         .because("too many attempts");
         record_refused(&state, entry).await?;
@@ -97,6 +106,7 @@ pub async fn sign_in(
                 "session.sign_in",
                 format!("user:{}", email.as_str()),
                 Outcome::Failed,
+                now,
             )
             .because(why);
             let over = auth.throttle.failed(&address, email.as_str(), now);
@@ -152,6 +162,7 @@ pub async fn sign_out() -> Result<(), AppError> {
             "session.sign_out",
             format!("user:{}", user.email),
             Outcome::Allowed,
+            state.clock.now(),
         );
         audit::record_in(&mut tx, entry).await?;
         tx.commit().await?;
@@ -240,6 +251,7 @@ pub(crate) async fn start_session(
         action,
         format!("session:{session_id}"),
         Outcome::Allowed,
+        now,
     )
     .because(how);
     audit::record_in(tx, entry).await?;

@@ -301,6 +301,7 @@ mod server {
                     "access.denied",
                     endpoint,
                     Outcome::Denied,
+                    state.clock.now(),
                 )
                 .because(match refusal {
                     Refusal::SignInRequired => "not signed in",

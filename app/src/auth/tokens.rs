@@ -46,6 +46,7 @@ pub async fn create_token(name: String, role: String) -> Result<String, AppError
         "token.create",
         format!("token:{name}"),
         Outcome::Allowed,
+        state.clock.now(),
     )
     .because(format!("role {role}, id {id}"));
     audit::record_in(&mut tx, entry).await?;
@@ -71,6 +72,7 @@ pub async fn revoke_token(token_id: i64) -> Result<(), AppError> {
             "token.revoke",
             format!("token:{name}"),
             Outcome::Allowed,
+            state.clock.now(),
         ),
     )
     .await?;

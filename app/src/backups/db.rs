@@ -90,6 +90,7 @@ pub async fn record(db: &Db, run: NewRun<'_>) -> Result<(), sqlx::Error> {
         } else {
             Outcome::Failed
         },
+        run.started_at + run.took,
     )
     .because(reason);
     audit::db::record(&mut tx, entry, "").await?;

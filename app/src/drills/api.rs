@@ -98,6 +98,7 @@ pub async fn save_report_notes(
         "drill.report",
         format!("drill-run:{id}"),
         "strengths and areas for improvement",
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -188,6 +189,7 @@ pub async fn plan_run(
         "drill.plan",
         format!("drill-run:{id}"),
         format!("scenario {scenario}, {} player(s)", cast.len()),
+        now,
     )
     .await?;
     tx.commit().await?;
@@ -242,6 +244,7 @@ pub async fn drive_clock(id: i64, change: String, speed: String) -> Result<(), A
         "drill.clock",
         format!("drill-run:{id}"),
         change_name,
+        now,
     )
     .await?;
     // The clock moves on in the same transaction (an inject a jump made
@@ -285,6 +288,7 @@ pub async fn release_inject(id: i64, inject: u32) -> Result<(), AppError> {
         "drill.release",
         format!("drill-run:{id}"),
         format!("inject {inject} released early"),
+        state.clock.now(),
     )
     .await?;
     // The clock moves on in the same transaction (an inject a jump made
@@ -348,6 +352,7 @@ pub async fn judge_expectation(
             "inject {inject} expectation {expectation}: {}",
             verdict.as_str()
         ),
+        state.clock.now(),
     )
     .await?;
     // The clock moves on in the same transaction (an inject a jump made

@@ -176,6 +176,7 @@ pub async fn save_scenario(
         "drill.scenario.save",
         format!("scenario:{saved}"),
         format!("{} ({} injects)", scenario.title, scenario.injects.len()),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -269,6 +270,7 @@ pub async fn replay_incident(incident: i64) -> Result<i64, AppError> {
             "from incident #{incident}: {} injects",
             scenario.injects.len()
         ),
+        now,
     )
     .await?;
     tx.commit().await?;

@@ -93,6 +93,7 @@ pub async fn add_schedule(
         "drill.schedule.add",
         format!("drill-schedule:{id}"),
         format!("{title}: {rule} from {starts_at}"),
+        now,
     )
     .await?;
     tx.commit().await?;
@@ -113,6 +114,7 @@ pub async fn remove_schedule(id: i64) -> Result<(), AppError> {
         "drill.schedule.remove",
         format!("drill-schedule:{id}"),
         rule,
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -147,6 +149,7 @@ pub async fn new_calendar_key() -> Result<String, AppError> {
         "drill.calendar.key",
         format!("user:{}", user.id),
         "a new calendar address; the old one no longer works",
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;

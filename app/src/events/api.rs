@@ -76,6 +76,7 @@ pub async fn set_retention(source: String, days: String) -> Result<(), AppError>
         "events.retention",
         format!("source:{source}"),
         format!("unlinked events kept {days} days"),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;

@@ -178,6 +178,7 @@ async fn clear_with(
             "events.import.cleared",
             format!("import:{dead}"),
             audit::Outcome::Allowed,
+            at,
         )
         .because(format!("{gone} events of an import {why}"));
         let mut tx = write.begin().await?;
@@ -283,6 +284,7 @@ impl Started {
                     "events.import",
                     target,
                     audit::Outcome::Allowed,
+                    now,
                 )
                 .because(format!(
                     "{} ({}): {} accepted, {} duplicates, {} refused",
@@ -309,12 +311,17 @@ impl Started {
                     _ => "the database refused a write".to_owned(),
                 };
                 db::discard(write, self.id).await?;
-                let entry =
-                    audit::NewEntry::new(&self.by, "events.import", target, audit::Outcome::Failed)
-                        .because(format!(
-                            "{}: refused whole: {why}",
-                            crate::fields::shown(&self.file_name)
-                        ));
+                let entry = audit::NewEntry::new(
+                    &self.by,
+                    "events.import",
+                    target,
+                    audit::Outcome::Failed,
+                    now,
+                )
+                .because(format!(
+                    "{}: refused whole: {why}",
+                    crate::fields::shown(&self.file_name)
+                ));
                 let mut tx = write.begin().await?;
                 db::conclude_import(&mut tx, self.id, "", end, Some(("refused", &why)), now)
                     .await?;

@@ -65,6 +65,7 @@ pub async fn run(
             "events.retention.run",
             "events",
             audit::Outcome::Allowed,
+            now,
         )
         .because(format!(
             "deleted unlinked events past their retention ({})",

@@ -56,6 +56,7 @@ pub async fn add(
         "hooks.source.add",
         format!("source:{name}"),
         audit::Outcome::Allowed,
+        now,
     )
     .because(format!(
         "scheme {}, {}",
@@ -97,6 +98,7 @@ pub async fn rotate(
         "hooks.source.rotate",
         format!("source:{}", source.name),
         audit::Outcome::Allowed,
+        now,
     )
     .because(format!(
         "the old secret verifies until {}",
@@ -125,6 +127,7 @@ pub async fn configure(
         "hooks.source.set",
         format!("source:{}", source.name),
         audit::Outcome::Allowed,
+        now,
     )
     .because(described(settings));
     audit::record_in(&mut tx, entry).await?;

@@ -44,10 +44,19 @@ pub async fn act(
         .await?
         .ok_or_else(|| AppError::NotFound("That incident".into()))?;
     let from = incident.revision;
-    let now = incident.now(state.clock.now());
+    let real = state.clock.now();
+    let now = incident.now(real);
     let mark = timeline::db::last_id(&mut tx, subject).await?;
     let (reason, part) = work(&mut tx, caller.author(), now).await?;
-    crate::audit::record_change(&mut tx, caller, action, subject.audit_target(), reason).await?;
+    crate::audit::record_change(
+        &mut tx,
+        caller,
+        action,
+        subject.audit_target(),
+        reason,
+        real,
+    )
+    .await?;
     let revision = timeline::db::revision(&mut tx, subject)
         .await?
         .unwrap_or(from);

@@ -167,6 +167,7 @@ pub(crate) async fn declare_in(
         "incident.declare",
         format!("incident:{id}"),
         format!("{}: {title}", severity.as_str()),
+        now,
     )
     .await?;
     Ok(id)

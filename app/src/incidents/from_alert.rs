@@ -91,6 +91,7 @@ pub async fn declare_from_alert(id: i64) -> Result<i64, AppError> {
             "declared as incident #{incident}, {} event(s) linked",
             events.len()
         ),
+        now,
     )
     .await?;
     tx.commit().await?;

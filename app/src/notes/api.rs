@@ -21,6 +21,7 @@ pub async fn add_team_note(body: String) -> Result<Note, AppError> {
         "note.add",
         format!("note:{}", note.id),
         Outcome::Allowed,
+        state.clock.now(),
     );
     audit::record_in(&mut tx, entry).await?;
     tx.commit().await?;

@@ -136,6 +136,7 @@ pub async fn save_notice(input: NoticeInput) -> Result<(), AppError> {
         "template.save",
         format!("template:{id}"),
         format!("version {version}: {}", template.title),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -189,6 +190,7 @@ pub async fn approve_notice(id: i64, version: i64) -> Result<(), AppError> {
         "template.approve",
         format!("template:{id}"),
         format!("version {version}: {}", stored.content.title),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;

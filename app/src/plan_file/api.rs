@@ -22,8 +22,15 @@ pub async fn import_plans(document: String) -> Result<(), AppError> {
         &mut |_, _, _| {},
     )
     .await?;
-    crate::audit::record_change(&mut tx, &caller, "plans.import", "plans", report.summary())
-        .await?;
+    crate::audit::record_change(
+        &mut tx,
+        &caller,
+        "plans.import",
+        "plans",
+        report.summary(),
+        state.clock.now(),
+    )
+    .await?;
     tx.commit().await?;
     leptos_axum::redirect(&format!(
         "/plans?created={}&updated={}&unchanged={}",

@@ -122,7 +122,13 @@ pub async fn test_channel(name: String) -> Result<(), AppError> {
 pub async fn set_channel_enabled(name: String, enabled: Option<String>) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<SetChannelEnabled>().await?;
     let on = enabled.as_deref().is_some_and(|v| v == "true" || v == "on");
-    super::manage::set_enabled(&state.db, &name, on, &caller.audit_name()).await?;
+    super::manage::set_enabled(
+        &state.db,
+        &name,
+        on,
+        (&caller.audit_name(), state.clock.now()),
+    )
+    .await?;
     leptos_axum::redirect(&format!("/admin/channels/{}", name.trim()));
     Ok(())
 }
@@ -158,7 +164,7 @@ pub async fn add_routing_rule(
 #[server(prefix = "/api", endpoint = "routing/remove")]
 pub async fn remove_routing_rule(id: i64) -> Result<(), AppError> {
     let (state, caller) = crate::auth::guard::require::<RemoveRoutingRule>().await?;
-    super::route::remove_rule(&state.db, id, &caller.audit_name()).await?;
+    super::route::remove_rule(&state.db, id, &caller.audit_name(), state.clock.now()).await?;
     leptos_axum::redirect("/routing");
     Ok(())
 }

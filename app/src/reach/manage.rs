@@ -80,6 +80,7 @@ pub async fn add(
         "channel.add",
         format!("channel:{}", settings.name),
         Outcome::Allowed,
+        now,
     )
     .because(format!(
         "{} {shown}{}",
@@ -133,6 +134,7 @@ pub async fn test(
         "channel.test",
         format!("channel:{}", c.name),
         Outcome::Allowed,
+        now,
     )
     .because(if withheld {
         "withheld: not production"
@@ -148,7 +150,12 @@ pub async fn test(
 
 /// Turns a channel on or off (audited). An off channel holds its messages:
 /// they wait in the outbox, and go when it is turned on again.
-pub async fn set_enabled(db: &Db, name: &str, enabled: bool, actor: &str) -> Result<(), AppError> {
+pub async fn set_enabled(
+    db: &Db,
+    name: &str,
+    enabled: bool,
+    (actor, now): (&str, DateTime<Utc>),
+) -> Result<(), AppError> {
     let mut tx = db.write.begin().await?;
     let stored = db::find(&mut tx, name.trim()).await?.ok_or_else(|| {
         AppError::NotFound(format!("A channel named {}", crate::fields::shown(name)))
@@ -159,6 +166,7 @@ pub async fn set_enabled(db: &Db, name: &str, enabled: bool, actor: &str) -> Res
         if enabled { "channel.on" } else { "channel.off" },
         format!("channel:{}", stored.channel.name),
         Outcome::Allowed,
+        now,
     );
     audit::db::record(&mut tx, entry, "").await?;
     tx.commit().await?;

@@ -181,6 +181,7 @@ pub async fn add_rule(
         "routing.add",
         format!("{scope_kind}:{scope_id}"),
         crate::audit::Outcome::Allowed,
+        now,
     )
     .because(format!(
         "reach {target_kind}:{target_id}, escalate after {minutes} min"
@@ -191,7 +192,12 @@ pub async fn add_rule(
 }
 
 /// Removes a routing rule (audited as `routing.remove`).
-pub async fn remove_rule(db: &Db, id: i64, actor: &str) -> Result<(), AppError> {
+pub async fn remove_rule(
+    db: &Db,
+    id: i64,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let mut tx = db.write.begin().await?;
     if !db::delete_rule(&mut tx, id).await? {
         return Err(AppError::NotFound("That rule".into()));
@@ -201,6 +207,7 @@ pub async fn remove_rule(db: &Db, id: i64, actor: &str) -> Result<(), AppError> 
         "routing.remove",
         format!("rule:{id}"),
         crate::audit::Outcome::Allowed,
+        now,
     );
     crate::audit::db::record(&mut tx, entry, "").await?;
     tx.commit().await?;

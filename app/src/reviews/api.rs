@@ -188,6 +188,7 @@ pub async fn start_review(incident: i64) -> Result<i64, AppError> {
         "review.start",
         format!("review:{id}"),
         format!("incident #{incident}"),
+        now,
     )
     .await?;
     tx.commit().await?;
@@ -219,6 +220,7 @@ pub async fn save_section(id: i64, section: String, text: String) -> Result<(), 
         "review.section",
         format!("review:{id}"),
         heading,
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -277,6 +279,7 @@ pub async fn mark_entry(
                 .map(|m| format!(", {}", m.as_str()))
                 .unwrap_or_default()
         ),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;

@@ -19,6 +19,7 @@ pub async fn add_reviewer(id: i64, user: i64) -> Result<(), AppError> {
         "review.reviewer",
         format!("review:{id}"),
         format!("named {name} (account {user})"),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -38,6 +39,7 @@ pub async fn remove_reviewer(id: i64, user: i64) -> Result<(), AppError> {
         "review.reviewer",
         format!("review:{id}"),
         format!("removed account {user}"),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -78,6 +80,7 @@ pub async fn comment_review(id: i64, part: String, text: String) -> Result<(), A
         "review.comment",
         format!("review:{id}"),
         format!("on {part}"),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -140,6 +143,7 @@ pub async fn move_review(id: i64, to: String) -> Result<(), AppError> {
             to.title(),
             review.version + i64::from(review.state == State::Published)
         ),
+        now,
     )
     .await?;
     tx.commit().await?;

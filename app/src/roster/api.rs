@@ -48,6 +48,7 @@ pub async fn save_role(
         action,
         format!("role:{saved}"),
         role.name.clone(),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -113,6 +114,7 @@ pub async fn save_person(
         action,
         format!("person:{saved}"),
         person.name.clone(),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -142,6 +144,7 @@ pub async fn change_holders(role_id: i64, person_id: i64, change: String) -> Res
         "roster.change",
         format!("role:{role_id}"),
         format!("{change:?}: {person} in {role}"),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;

@@ -77,6 +77,7 @@ pub async fn create_runbook(title: String) -> Result<(), AppError> {
         "runbook.create",
         format!("runbook:{id}"),
         runbook.title,
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -245,6 +246,7 @@ pub async fn save_runbook(id: i64, note: String) -> Result<(), AppError> {
         "runbook.save",
         format!("runbook:{id}"),
         format!("version {version}: {note}"),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -263,6 +265,7 @@ pub async fn discard_draft(id: i64) -> Result<(), AppError> {
             "runbook.discard",
             format!("runbook:{id}"),
             "draft discarded",
+            state.clock.now(),
         )
         .await?;
     }
@@ -369,6 +372,7 @@ mod server {
             "runbook.draft",
             format!("runbook:{id}"),
             what,
+            state.clock.now(),
         )
         .await?;
         tx.commit().await?;

@@ -24,7 +24,7 @@ async fn open(arg: DatabaseArg) -> Result<(db::Opened, app::sealing::SecretKey),
 
 async fn toggle(database: DatabaseArg, name: &str, on: bool) -> Result<String, Failure> {
     let (opened, _) = open(database).await?;
-    let done = manage::set_enabled(&opened.db, name, on, "cli").await;
+    let done = manage::set_enabled(&opened.db, name, on, ("cli", chrono::Utc::now())).await;
     opened.db.close().await;
     done.map_err(shown)?;
     Ok(format!(

@@ -35,10 +35,9 @@ pub async fn user_add(arg: DatabaseArg, new: NewUser) -> Result<String, Failure>
         .map_err(|e| Failure(e.to_string(), 2))?;
     let opened = db::open(&path).await?;
     let hash = Hasher::default().hash(new.password).await?;
+    let now = chrono::Utc::now();
     let mut tx = opened.db.write.begin().await?;
-    let Some(user) =
-        users::create(&mut *tx, &email, &name, &hash, new.role, chrono::Utc::now()).await?
-    else {
+    let Some(user) = users::create(&mut *tx, &email, &name, &hash, new.role, now).await? else {
         return Err(Failure(
             format!("{} already has an account", email.as_str()),
             1,
@@ -49,6 +48,7 @@ pub async fn user_add(arg: DatabaseArg, new: NewUser) -> Result<String, Failure>
         "user.create",
         format!("user:{}", user.email),
         Outcome::Allowed,
+        now,
     )
     .because(format!("muster user add ({})", new.role));
     audit::db::record(&mut tx, entry, "").await?;
@@ -138,6 +138,7 @@ pub async fn user_reset_mfa(arg: DatabaseArg, email: String) -> Result<String, F
         "mfa.reset",
         format!("user:{}", user.email),
         Outcome::Allowed,
+        chrono::Utc::now(),
     )
     .because(if had {
         "muster user reset-mfa"
@@ -252,7 +253,7 @@ pub async fn plans_import(
         eprintln!("[{done}/{total}] {title}");
     })
     .await?;
-    let entry = NewEntry::new("cli", "plans.import", "plans", Outcome::Allowed)
+    let entry = NewEntry::new("cli", "plans.import", "plans", Outcome::Allowed, author.at)
         .because(format!("muster plans import: {}", report.summary()));
     audit::db::record(&mut tx, entry, "").await?;
     tx.commit().await?;

@@ -161,6 +161,7 @@ async fn insert(db: &Db, hashes: &[String], now: DateTime<Utc>) -> Result<(), sq
             "user.create",
             format!("user:{}", email.as_str()),
             Outcome::Allowed,
+            now,
         )
         .because("demo data");
         audit::db::record(&mut tx, entry, "").await?;

@@ -240,18 +240,23 @@ async fn gate_server_fn(state: &ServerState, path: &str, req: Request, next: Nex
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let entry = NewEntry::new(caller.audit_name(), "access.denied", path, Outcome::Denied).because(
-        match refusal {
-            Refusal::SignInRequired => "not signed in",
-            Refusal::Forbidden => "role does not allow it",
-        },
-    );
+    let (db, refusals, now) = (&state.app.db, &state.auth.refusals, state.app.clock.now());
+    let entry = NewEntry::new(
+        caller.audit_name(),
+        "access.denied",
+        path,
+        Outcome::Denied,
+        now,
+    )
+    .because(match refusal {
+        Refusal::SignInRequired => "not signed in",
+        Refusal::Forbidden => "role does not allow it",
+    });
     let client = req
         .extensions()
         .get::<ClientAddr>()
         .map(|c| c.0.to_string())
         .unwrap_or_default();
-    let (db, refusals, now) = (&state.app.db, &state.auth.refusals, state.app.clock.now());
     if let Err(err) = audit::record_refusal(db, refusals, &client, entry, now, &request_id).await {
         tracing::error!(error = %err, "could not record a refusal in the audit log");
     }

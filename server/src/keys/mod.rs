@@ -137,6 +137,7 @@ async fn reseal(db: &app::state::Db, old: &SecretKey, new: &SecretKey) -> Result
         "keys.rotate",
         "key file",
         app::audit::Outcome::Allowed,
+        chrono::Utc::now(),
     )
     .because(format!(
         "{} secret(s) and {keys} key(s) sealed under a new key",

@@ -37,7 +37,14 @@ pub async fn create_account(
     let user = users::create(&mut *tx, &email, &name, &hash, role, state.clock.now())
         .await?
         .ok_or_else(|| AppError::Conflict(format!("{} already has an account.", email.as_str())))?;
-    record(&mut tx, &caller, "user.create", &user.email, role.as_str()).await?;
+    record(
+        &mut tx,
+        &caller,
+        "user.create",
+        (&user.email, role.as_str()),
+        state.clock.now(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -66,8 +73,8 @@ pub async fn set_role(user_id: i64, role: String) -> Result<(), AppError> {
         &mut tx,
         &caller,
         "user.role_change",
-        &user.email,
-        &format!("{} -> {role}", user.role),
+        (&user.email, &format!("{} -> {role}", user.role)),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -102,13 +109,20 @@ pub async fn set_disabled(user_id: i64, disabled: bool) -> Result<(), AppError> 
             &mut tx,
             &caller,
             "user.disable",
-            &user.email,
-            &format!("{ended} sessions ended"),
+            (&user.email, &format!("{ended} sessions ended")),
+            state.clock.now(),
         )
         .await?;
         "user.disable"
     } else {
-        record(&mut tx, &caller, "user.enable", &user.email, "").await?;
+        record(
+            &mut tx,
+            &caller,
+            "user.enable",
+            (&user.email, ""),
+            state.clock.now(),
+        )
+        .await?;
         "user.enable"
     };
     tx.commit().await?;
@@ -138,8 +152,8 @@ pub async fn reset_password(
         &mut tx,
         &caller,
         "user.password_reset",
-        &user.email,
-        &format!("{ended} sessions ended"),
+        (&user.email, &format!("{ended} sessions ended")),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -151,8 +165,8 @@ async fn record(
     tx: &mut sqlx::SqliteConnection,
     caller: &super::Caller,
     action: &'static str,
-    email: &str,
-    reason: &str,
+    (email, reason): (&str, &str),
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), AppError> {
     use crate::audit::{self, NewEntry, Outcome};
     let entry = NewEntry::new(
@@ -160,6 +174,7 @@ async fn record(
         action,
         format!("user:{email}"),
         Outcome::Allowed,
+        at,
     )
     .because(reason);
     audit::record_in(tx, entry).await?;

@@ -27,8 +27,9 @@ mod support {
         outcome: Outcome,
         reason: &str,
     ) -> Result<(), AppError> {
+        let target = format!("user:{}", user.email);
         let entry =
-            NewEntry::new(actor, action, format!("user:{}", user.email), outcome).because(reason);
+            NewEntry::new(actor, action, target, outcome, state.clock.now()).because(reason);
         match outcome {
             Outcome::Allowed => audit::record_alone(&state.db, entry).await,
             _ => crate::auth::record_refused(state, entry).await,
@@ -161,6 +162,7 @@ pub async fn confirm_mfa(code: String) -> Result<(), AppError> {
             "mfa.enable",
             format!("user:{}", user.email),
             Outcome::Allowed,
+            state.clock.now(),
         ),
     )
     .await?;
@@ -225,6 +227,7 @@ pub async fn disable_mfa(password: String) -> Result<(), AppError> {
             "mfa.disable",
             format!("user:{}", user.email),
             Outcome::Allowed,
+            state.clock.now(),
         ),
     )
     .await?;
@@ -326,6 +329,7 @@ pub async fn set_require_mfa(required: bool) -> Result<(), AppError> {
         "settings.require_mfa",
         "editors and admins",
         Outcome::Allowed,
+        state.clock.now(),
     )
     .because(if required { "required" } else { "optional" });
     audit::record_in(&mut tx, entry).await?;
